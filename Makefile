@@ -1,0 +1,29 @@
+# Two commands for a fresh machine: `make run` and `make test`. Each builds what it needs.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app fieldapp
+PORT ?= 5000
+
+.PHONY: run test test-pg translations upgrade serve clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+translations: $(VENV)/.installed
+	$(VENV)/bin/pybabel --quiet compile -d fieldapp/translations
+
+upgrade: $(VENV)/.installed translations
+	$(FLASK) db upgrade
+
+run: upgrade
+	$(FLASK) seed-demo --if-empty
+	@echo "fieldapp: http://127.0.0.1:$(PORT)"
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: $(VENV)/.installed translations
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,70 @@
+"""fieldapp: household visits and tallies for community digital technology teams."""
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, request
+
+from .config import Config
+from .extensions import babel, compress, csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(ROOT / "instance"), instance_relative_config=True,
+                template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    app.config.from_object(Config)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("FIELDAPP")
+    else:
+        app.config.update(test_config)
+    _configure_database_url(app)
+    _configure_secret_key(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    compress.init_app(app)
+    login_manager.init_app(app)
+
+    from . import auth, cli, core, households, visits, areas
+    from .web import init_web
+    init_web(app)
+    app.register_blueprint(core.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(areas.bp)
+    app.register_blueprint(households.bp)
+    app.register_blueprint(visits.bp)
+    cli.init_app(app)
+    return app
+
+
+def _configure_database_url(app: Flask) -> None:
+    url = app.config.get("SQLALCHEMY_DATABASE_URI") or os.environ.get("DATABASE_URL")
+    if not url:
+        url = f"sqlite:///{Path(app.instance_path) / 'fieldapp.sqlite'}"
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+
+
+def _configure_secret_key(app: Flask) -> None:
+    """Made once per installation, kept in instance/ and never committed."""
+    if app.config.get("SECRET_KEY"):
+        return
+    key_file = Path(app.instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def _select_locale() -> str:
+    lang = request.cookies.get("lang")
+    return lang if lang in ("vi", "en") else "vi"

@@ -1,0 +1,78 @@
+"""Who may see and change what. Every route that loads an object asks one of these.
+
+Out of the user's area is a 404 (the object "does not exist" for them), not a 403.
+"""
+from flask import abort
+
+from .extensions import db
+from .models import Area, Household, Role, User, Visit
+
+
+def scope_path(user: User) -> str | None:
+    """The path prefix of everything the user may see; "" is everything (admin)."""
+    if user.role == Role.ADMIN:
+        return ""
+    area = user.scope_area
+    return area.path if area is not None else None
+
+
+def can_view_area(user: User, area: Area) -> bool:
+    prefix = scope_path(user)
+    if prefix is None:
+        return False
+    if area.path.startswith(prefix):
+        return True
+    # Officers and viewers also see the chain of areas above their own, for navigation.
+    return user.role not in Role.TEAM_ROLES and prefix.startswith(area.path)
+
+
+def can_view_household(user: User, household: Household) -> bool:
+    prefix = scope_path(user)
+    return prefix is not None and household.village.path.startswith(prefix)
+
+
+def can_record_in_village(user: User, village: Area) -> bool:
+    """Only members and leaders of a team of this village log visits and add households."""
+    return (user.role in Role.TEAM_ROLES and user.team is not None
+            and user.team.village_id == village.id and village.archived_at is None)
+
+
+def can_edit_household(user: User, household: Household) -> bool:
+    return can_record_in_village(user, household.village)
+
+
+def can_edit_visit(user: User, visit: Visit, now, window_hours: int) -> bool:
+    if user.role == Role.LEADER:
+        return user.team_id == visit.team_id
+    if user.role == Role.MEMBER:
+        return (visit.member_id == user.id
+                and (now - visit.received_at).total_seconds() <= window_hours * 3600)
+    return False
+
+
+def can_manage_villages(user: User, commune: Area) -> bool:
+    if user.role == Role.ADMIN:
+        return True
+    return (user.role == Role.COMMUNE_OFFICER and user.area is not None
+            and user.area_id == commune.id)
+
+
+def area_or_404(user: User, area_id: int) -> Area:
+    area = db.session.get(Area, area_id)
+    if area is None or not can_view_area(user, area):
+        abort(404)
+    return area
+
+
+def household_or_404(user: User, household_id: str) -> Household:
+    household = db.session.get(Household, household_id)
+    if household is None or not can_view_household(user, household):
+        abort(404)
+    return household
+
+
+def visit_or_404(user: User, visit_id: str) -> Visit:
+    visit = db.session.get(Visit, visit_id)
+    if visit is None or not can_view_household(user, visit.household):
+        abort(404)
+    return visit

@@ -1,0 +1,63 @@
+from urllib.parse import urlsplit
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from .. import audit
+from ..extensions import db
+from ..forms import EmptyForm
+from ..models import User
+from ..passwords import check_password
+from . import bp
+from .forms import LoginForm
+
+
+def _safe_next(target: str | None) -> str:
+    if not target:
+        return url_for("core.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/"):
+        return url_for("core.index")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = db.session.scalar(select(User).where(User.phone == form.phone.data))
+        if user is None or not check_password(user.password_hash, form.password.data):
+            form.password.errors.append(_("Số điện thoại hoặc mật khẩu không đúng."))
+        elif not user.active:
+            form.phone.errors.append(_("Tài khoản này đã ngừng hoạt động. Hãy liên hệ tổ trưởng hoặc cán bộ xã."))
+        else:
+            login_user(user, remember=form.remember.data)
+            audit.record(user, "sign_in", user, area_path=_area_path(user))
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")))
+        return render_template("auth/login.html", form=form), 422
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        flash(_("Biểu mẫu đã hết hạn, vui lòng thử lại."), "error")
+        return redirect(url_for("core.index"))
+    user = current_user._get_current_object()
+    user.session_version += 1  # invalidates remember-me cookies everywhere
+    db.session.commit()
+    logout_user()
+    flash(_("Bạn đã đăng xuất."), "info")
+    return redirect(url_for("auth.login"))
+
+
+def _area_path(user: User) -> str:
+    area = user.scope_area
+    return area.path if area is not None else ""

@@ -1,0 +1,27 @@
+"""Default configuration. Overridden by instance/config.py, then FIELDAPP_* environment variables."""
+
+
+class Config:
+    SQLALCHEMY_DATABASE_URI = None  # set in create_app: DATABASE_URL or instance/fieldapp.sqlite
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    LANGUAGES = ("vi", "en")
+    # Cheap phones: a session lasts a season of visits, not an hour.
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = 3600
+    # OWASP cheat sheet: argon2id, 19 MiB, 2 iterations, 1 lane.
+    ARGON2_MEMORY_COST = 19456
+    ARGON2_TIME_COST = 2
+    ARGON2_PARALLELISM = 1
+    # A member corrects their own visits this long after sending them.
+    VISIT_EDIT_WINDOW_HOURS = 24
+    HOUSEHOLDS_PER_PAGE = 50
+    COMPRESS_MIMETYPES = [
+        "text/html", "text/css", "application/javascript", "text/javascript",
+        "application/json", "image/svg+xml", "application/manifest+json",
+    ]

@@ -1,0 +1,47 @@
+from flask import jsonify, make_response, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import text
+
+from ..extensions import db
+from ..models import Role
+from . import bp
+
+
+@bp.get("/")
+@login_required
+def index():
+    """Each role lands where its work is: members on their village, officers on their area."""
+    user = current_user
+    if user.role in Role.TEAM_ROLES:
+        if user.team is None:
+            return render_template("core/no_team.html")
+        return redirect(url_for("households.village", village_id=user.team.village_id))
+    if user.role == Role.ADMIN and user.area is None:
+        return redirect(url_for("areas.top"))
+    return redirect(url_for("areas.show", area_id=user.area_id))
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+        return jsonify(status="ok", database="ok")
+    except Exception as exc:  # the point of a health check is to report, not to crash
+        db.session.rollback()
+        return jsonify(status="error", database=type(exc).__name__), 503
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str):
+    target = request.args.get("next") or "/"
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    response = make_response(redirect(target))
+    if code in ("vi", "en"):
+        response.set_cookie("lang", code, max_age=60 * 60 * 24 * 365, samesite="Lax", httponly=True)
+    return response
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("core/privacy.html")

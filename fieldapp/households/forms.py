@@ -1,0 +1,37 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from ..forms import phone_number
+
+NUM = {"inputmode": "numeric", "min": 0, "max": 60}
+
+
+class HouseholdForm(FlaskForm):
+    code = StringField(_l("Mã hộ / số nhà"), validators=[
+        InputRequired(_l("Vui lòng nhập mã hoặc số nhà.")), Length(max=40, message=_l("Tối đa 40 ký tự."))])
+    residents_total = IntegerField(_l("Tổng số nhân khẩu"), validators=[
+        InputRequired(_l("Vui lòng nhập số nhân khẩu.")),
+        NumberRange(1, 60, _l("Nhập một số từ 1 đến 60."))], render_kw=NUM)
+    residents_14plus = IntegerField(_l("Từ 14 tuổi trở lên"), validators=[
+        InputRequired(_l("Vui lòng nhập số người từ 14 tuổi.")),
+        NumberRange(0, 60, _l("Nhập một số từ 0 đến 60."))], render_kw=NUM)
+    residents_18plus = IntegerField(_l("Từ 18 tuổi trở lên"), validators=[
+        InputRequired(_l("Vui lòng nhập số người từ 18 tuổi.")),
+        NumberRange(0, 60, _l("Nhập một số từ 0 đến 60."))], render_kw=NUM)
+    smartphones = IntegerField(_l("Số điện thoại thông minh trong hộ"), default=0, validators=[
+        Optional(), NumberRange(0, 60, _l("Nhập một số từ 0 đến 60."))], render_kw=NUM)
+    head_name = StringField(_l("Tên chủ hộ (không bắt buộc)"), validators=[
+        Optional(), Length(max=120, message=_l("Tối đa 120 ký tự."))])
+    head_phone = StringField(_l("Số điện thoại chủ hộ (không bắt buộc)"), validators=[
+        Optional(), phone_number], render_kw={"inputmode": "tel"})
+    consent = BooleanField(_l("Chủ hộ đồng ý cho lưu tên và số điện thoại"))
+
+    def apply_errors(self, errors: dict[str, str]) -> None:
+        for name, message in errors.items():
+            field = getattr(self, name, None)
+            if field is not None and hasattr(field, "errors"):
+                field.errors = list(field.errors) + [message]
+            else:
+                self.form_errors.append(message)

@@ -1,0 +1,139 @@
+"""Writes about households. Each checks its rules, writes, and records the audit entry."""
+from dataclasses import asdict, dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from .. import audit
+from ..extensions import db
+from ..models import Area, Household, User
+from ..rules import RuleError
+from ..timeutil import utcnow
+from .queries import achieved_by_service, all_services, code_taken
+
+MAX_RESIDENTS = 60
+AUDIT_FIELDS = ("village_id", "code", "head_name", "head_phone", "consent_at", "residents_total",
+                "residents_14plus", "residents_18plus", "smartphones")
+
+
+@dataclass
+class HouseholdData:
+    code: str
+    residents_total: int
+    residents_14plus: int
+    residents_18plus: int
+    smartphones: int = 0
+    head_name: str | None = None
+    head_phone: str | None = None
+    consent: bool = False
+
+
+def _validate(data: HouseholdData, village: Area, exclude_id: str | None = None) -> None:
+    errors = {}
+    data.code = (data.code or "").strip()
+    data.head_name = (data.head_name or "").strip() or None
+    data.head_phone = (data.head_phone or "").strip() or None
+    if not data.code:
+        errors["code"] = _("Vui lòng nhập mã hoặc số nhà.")
+    elif len(data.code) > 40:
+        errors["code"] = _("Mã hộ dài tối đa 40 ký tự.")
+    elif code_taken(village.id, data.code, exclude_id):
+        errors["code"] = _("Mã hộ %(code)s đã có trong %(village)s.", code=data.code, village=village.name)
+    for name in ("residents_total", "residents_14plus", "residents_18plus", "smartphones"):
+        value = getattr(data, name)
+        if not isinstance(value, int) or value < 0 or value > MAX_RESIDENTS:
+            errors[name] = _("Nhập một số từ 0 đến %(max)d.", max=MAX_RESIDENTS)
+    if not errors:
+        if data.residents_total < 1:
+            errors["residents_total"] = _("Hộ phải có ít nhất 1 người.")
+        elif data.residents_14plus > data.residents_total:
+            errors["residents_14plus"] = _("Số người từ 14 tuổi (%(a)d) không thể lớn hơn tổng số nhân khẩu (%(t)d).",
+                                           a=data.residents_14plus, t=data.residents_total)
+        elif data.residents_18plus > data.residents_14plus:
+            errors["residents_18plus"] = _("Số người từ 18 tuổi (%(a)d) không thể lớn hơn số người từ 14 tuổi (%(b)d).",
+                                           a=data.residents_18plus, b=data.residents_14plus)
+    if (data.head_name or data.head_phone) and not data.consent:
+        errors["consent"] = _("Chỉ lưu tên hoặc số điện thoại chủ hộ khi chủ hộ đồng ý. Hãy đánh dấu ô đồng ý hoặc bỏ trống hai ô này.")
+    if data.head_name and len(data.head_name) > 120:
+        errors["head_name"] = _("Tên dài tối đa 120 ký tự.")
+    if errors:
+        raise RuleError(errors)
+
+
+def create_household(actor: User, village: Area, data: HouseholdData,
+                     household_id: str | None = None) -> Household:
+    if village.archived_at is not None:
+        raise RuleError(_("%(village)s đã lưu trữ, không thể thêm hộ mới.", village=village.name))
+    _validate(data, village)
+    now = utcnow()
+    household = Household(
+        village_id=village.id, code=data.code, head_name=data.head_name, head_phone=data.head_phone,
+        consent_at=now if data.consent and (data.head_name or data.head_phone) else None,
+        consent_by_id=actor.id if data.consent and (data.head_name or data.head_phone) else None,
+        residents_total=data.residents_total, residents_14plus=data.residents_14plus,
+        residents_18plus=data.residents_18plus, smartphones=data.smartphones,
+        created_by_id=actor.id, created_at=now)
+    if household_id:
+        household.id = household_id
+    household.village = village
+    household.refresh_search_text()
+    db.session.add(household)
+    _flush_or_refuse(data, village)
+    audit.record(actor, "create", household, area_path=village.path,
+                 after=audit.snapshot(household, AUDIT_FIELDS))
+    return household
+
+
+def update_household(actor: User, household: Household, data: HouseholdData) -> Household:
+    village = household.village
+    _validate(data, village, exclude_id=household.id)
+    achieved = achieved_by_service(household.id)
+    probe = Household(residents_total=data.residents_total, residents_14plus=data.residents_14plus,
+                      residents_18plus=data.residents_18plus)
+    for service in all_services():
+        cap = service.cap_for(probe)
+        done = achieved.get(service.id, 0)
+        if cap is not None and done > cap:
+            raise RuleError({"residents_total": _(
+                "%(service)s đã ghi nhận %(done)d người ở hộ này; số nhân khẩu đủ điều kiện không thể ít hơn %(done)d.",
+                service=service.short_name, done=done)})
+    before = audit.snapshot(household, AUDIT_FIELDS)
+    household.code = data.code
+    household.residents_total = data.residents_total
+    household.residents_14plus = data.residents_14plus
+    household.residents_18plus = data.residents_18plus
+    household.smartphones = data.smartphones
+    if data.consent and (data.head_name or data.head_phone):
+        if household.consent_at is None or (data.head_name, data.head_phone) != (household.head_name, household.head_phone):
+            household.consent_at, household.consent_by_id = utcnow(), actor.id
+        household.head_name, household.head_phone = data.head_name, data.head_phone
+    else:  # no consent (or consent withdrawn): no personal data kept
+        household.head_name = household.head_phone = None
+        household.consent_at = household.consent_by_id = None
+    household.refresh_search_text()
+    _flush_or_refuse(data, village)
+    after = audit.snapshot(household, AUDIT_FIELDS)
+    if after != before:
+        audit.record(actor, "update", household, area_path=village.path, before=before, after=after)
+    return household
+
+
+def _flush_or_refuse(data: HouseholdData, village: Area) -> None:
+    """The unique key, not the earlier read, is what stops two phones adding the same code.
+
+    After a refusal the caller rolls back (a form) or runs this inside a savepoint (a batch).
+    """
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise RuleError({"code": _("Mã hộ %(code)s đã có trong %(village)s.",
+                                   code=data.code, village=village.name)}) from None
+
+
+def household_data_from(household: Household) -> dict:
+    data = HouseholdData(code=household.code, residents_total=household.residents_total,
+                         residents_14plus=household.residents_14plus,
+                         residents_18plus=household.residents_18plus,
+                         smartphones=household.smartphones, head_name=household.head_name,
+                         head_phone=household.head_phone, consent=household.consent_at is not None)
+    return asdict(data)

@@ -1,0 +1,97 @@
+"""Reads about households: the village list with search and filters, and what a household achieved."""
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Assistance, Household, Service, Visit
+from ..text import search_terms
+
+FILTERS = ("unvisited", "revisit")
+
+
+@dataclass
+class HouseholdPage:
+    items: list[Household]
+    total: int
+    page: int
+    pages: int
+
+
+def village_households(village_id: int, *, q: str | None = None, filter_: str | None = None,
+                       page: int = 1, per_page: int = 50) -> HouseholdPage:
+    stmt = select(Household).where(Household.village_id == village_id)
+    for term in search_terms(q):
+        stmt = stmt.where(Household.search_text.contains(term, autoescape=True))
+    if filter_ == "unvisited":
+        stmt = stmt.where(Household.last_visited_at.is_(None))
+    elif filter_ == "revisit":
+        stmt = stmt.where(Household.last_outcome.in_(("not_home", "revisit")))
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    items = db.session.scalars(
+        stmt.order_by(Household.code, Household.id).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return HouseholdPage(items=list(items), total=total, page=page, pages=pages)
+
+
+def village_counts(village_id: int) -> dict[str, int]:
+    row = db.session.execute(
+        select(
+            func.count(),
+            func.count(Household.last_visited_at),
+            func.count().filter(Household.last_outcome.in_(("not_home", "revisit"))),
+        ).where(Household.village_id == village_id)
+    ).one()
+    return {"total": row[0], "visited": row[1], "revisit": row[2]}
+
+
+def achieved_by_service(household_id: str, exclude_visit_id: str | None = None) -> dict[int, int]:
+    """People (or dossiers) counted so far in this household, per service id."""
+    stmt = (select(Assistance.service_id, func.sum(Assistance.count))
+            .join(Visit, Visit.id == Assistance.visit_id)
+            .where(Visit.household_id == household_id)
+            .group_by(Assistance.service_id))
+    if exclude_visit_id is not None:
+        stmt = stmt.where(Visit.id != exclude_visit_id)
+    return {sid: int(total) for sid, total in db.session.execute(stmt)}
+
+
+def household_visits(household_id: str, limit: int = 50) -> list[Visit]:
+    return list(db.session.scalars(
+        select(Visit).where(Visit.household_id == household_id)
+        .order_by(Visit.visited_at.desc()).limit(limit)))
+
+
+def active_services() -> list[Service]:
+    return list(db.session.scalars(
+        select(Service).where(Service.active.is_(True)).order_by(Service.sort_order, Service.id)))
+
+
+def all_services() -> list[Service]:
+    return list(db.session.scalars(select(Service).order_by(Service.sort_order, Service.id)))
+
+
+def progress_rows(household: Household) -> list[dict]:
+    """For the household page: each service with what was achieved and what is eligible."""
+    achieved = achieved_by_service(household.id)
+    rows = []
+    for service in all_services():
+        done = achieved.get(service.id, 0)
+        if not service.active and not done:
+            continue
+        rows.append({"service": service, "done": done, "cap": service.cap_for(household)})
+    return rows
+
+
+def code_taken(village_id: int, code: str, exclude_id: str | None = None) -> bool:
+    stmt = select(Household.id).where(Household.village_id == village_id,
+                                      func.lower(Household.code) == code.lower())
+    if exclude_id:
+        stmt = stmt.where(Household.id != exclude_id)
+    return db.session.scalar(stmt) is not None
+
+
+__all__ = ["FILTERS", "village_households", "village_counts", "achieved_by_service",
+           "household_visits", "active_services", "progress_rows", "code_taken"]

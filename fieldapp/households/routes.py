@@ -1,0 +1,93 @@
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..access import area_or_404, can_edit_household, can_record_in_village, household_or_404
+from ..extensions import db
+from ..models import AreaLevel
+from ..rules import RuleError
+from . import bp, queries
+from .forms import HouseholdForm
+from .operations import HouseholdData, create_household, household_data_from, update_household
+
+
+def _data(form: HouseholdForm) -> HouseholdData:
+    return HouseholdData(
+        code=form.code.data, residents_total=form.residents_total.data,
+        residents_14plus=form.residents_14plus.data, residents_18plus=form.residents_18plus.data,
+        smartphones=form.smartphones.data or 0, head_name=form.head_name.data,
+        head_phone=form.head_phone.data, consent=form.consent.data)
+
+
+@bp.get("/villages/<int:village_id>")
+@login_required
+def village(village_id: int):
+    village = area_or_404(current_user, village_id)
+    if village.level != AreaLevel.VILLAGE:
+        abort(404)
+    filter_ = request.args.get("filter")
+    if filter_ not in queries.FILTERS:
+        filter_ = None
+    q = (request.args.get("q") or "")[:100]
+    page = request.args.get("page", 1, type=int)
+    result = queries.village_households(village.id, q=q, filter_=filter_, page=page,
+                                        per_page=current_app.config["HOUSEHOLDS_PER_PAGE"])
+    return render_template(
+        "households/list.html", village=village, result=result, q=q, filter_=filter_,
+        counts=queries.village_counts(village.id),
+        can_record=can_record_in_village(current_user, village))
+
+
+@bp.route("/villages/<int:village_id>/households/new", methods=["GET", "POST"])
+@login_required
+def new(village_id: int):
+    village = area_or_404(current_user, village_id)
+    if village.level != AreaLevel.VILLAGE:
+        abort(404)
+    if not can_record_in_village(current_user, village):
+        abort(403)
+    form = HouseholdForm()
+    if form.validate_on_submit():
+        try:
+            household = create_household(current_user, village, _data(form))
+            db.session.commit()
+        except RuleError as err:
+            db.session.rollback()
+            form.apply_errors(err.errors)
+        else:
+            flash(_("Đã thêm hộ %(code)s.", code=household.code), "success")
+            return redirect(url_for("households.show", household_id=household.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("households/form.html", form=form, village=village, household=None), status
+
+
+@bp.get("/households/<household_id>")
+@login_required
+def show(household_id: str):
+    household = household_or_404(current_user, household_id)
+    return render_template(
+        "households/detail.html", household=household,
+        progress=queries.progress_rows(household), visits=queries.household_visits(household.id),
+        can_record=can_record_in_village(current_user, household.village))
+
+
+@bp.route("/households/<household_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(household_id: str):
+    household = household_or_404(current_user, household_id)
+    if not can_edit_household(current_user, household):
+        abort(403)
+    form = HouseholdForm(data=household_data_from(household) if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            update_household(current_user, household, _data(form))
+            db.session.commit()
+        except RuleError as err:
+            db.session.rollback()
+            form.apply_errors(err.errors)
+        else:
+            flash(_("Đã lưu thông tin hộ %(code)s.", code=household.code), "success")
+            return redirect(url_for("households.show", household_id=household.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("households/form.html", form=form, village=household.village,
+                           household=household), status

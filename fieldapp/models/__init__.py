@@ -1,0 +1,12 @@
+"""Typed SQLAlchemy models, one module per aggregate. Import from here."""
+from .areas import Area, AreaLevel
+from .audit import AuditLog
+from .households import Household
+from .people import Role, Team, User
+from .services import Eligibility, Service
+from .visits import Assistance, Outcome, Visit
+
+__all__ = [
+    "Area", "AreaLevel", "AuditLog", "Household", "Role", "Team", "User",
+    "Eligibility", "Service", "Assistance", "Outcome", "Visit",
+]

@@ -1,0 +1,59 @@
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..text import fold
+from ..timeutil import utcnow
+from .areas import Area
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())
+
+
+class Household(db.Model):
+    """A household: a village, a house code and resident counts. Names only with consent.
+
+    Never add fields for national ID numbers, card images, bank data or residents' passwords.
+    """
+    __tablename__ = "households"
+    __table_args__ = (
+        UniqueConstraint("village_id", "code"),
+        CheckConstraint("residents_18plus <= residents_14plus", name="adults_within_14plus"),
+        CheckConstraint("residents_14plus <= residents_total", name="14plus_within_total"),
+        CheckConstraint("residents_18plus >= 0 AND smartphones >= 0", name="non_negative"),
+        Index("ix_households_village_last", "village_id", "last_visited_at"),
+    )
+
+    # A UUID so a phone can create a household offline and sync it later.
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    village_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
+    code: Mapped[str] = mapped_column(String(40))
+    head_name: Mapped[str | None] = mapped_column(String(120))
+    head_phone: Mapped[str | None] = mapped_column(String(15))
+    consent_at: Mapped[datetime | None]
+    consent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    residents_total: Mapped[int] = mapped_column(default=0)
+    residents_14plus: Mapped[int] = mapped_column(default=0)
+    residents_18plus: Mapped[int] = mapped_column(default=0)
+    smartphones: Mapped[int] = mapped_column(default=0)
+    search_text: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Kept up to date by the visit operations, for the "not visited / come back" filters.
+    last_visited_at: Mapped[datetime | None]
+    last_outcome: Mapped[str | None] = mapped_column(String(20))
+    visit_count: Mapped[int] = mapped_column(default=0)
+
+    village: Mapped[Area] = relationship(lazy="joined")
+
+    def refresh_search_text(self) -> None:
+        self.search_text = fold(f"{self.code} {self.head_name or ''}")[:300]
+
+    @property
+    def needs_return(self) -> bool:
+        return self.last_outcome in ("not_home", "revisit")

@@ -1,0 +1,64 @@
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import utcnow
+from .households import Household, new_uuid
+from .people import Team, User
+from .services import Service
+
+
+class Outcome:
+    HELPED = "helped"
+    NOT_HOME = "not_home"
+    DECLINED = "declined"
+    REVISIT = "revisit"
+    ALL = (HELPED, NOT_HOME, DECLINED, REVISIT)
+
+
+class Visit(db.Model):
+    """One door knock. The id is made by the client so a resend is recognised."""
+    __tablename__ = "visits"
+    __table_args__ = (
+        Index("ix_visits_household_visited", "household_id", "visited_at"),
+        Index("ix_visits_member_received", "member_id", "received_at"),
+        Index("ix_visits_team_visited", "team_id", "visited_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    household_id: Mapped[str] = mapped_column(ForeignKey("households.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    visited_at: Mapped[datetime]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime | None]
+    outcome: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(String(500))
+
+    household: Mapped[Household] = relationship(lazy="joined")
+    member: Mapped[User] = relationship(lazy="joined")
+    team: Mapped[Team] = relationship()
+    assists: Mapped[list["Assistance"]] = relationship(
+        back_populates="visit", cascade="all, delete-orphan", lazy="selectin")
+
+    def counts(self) -> dict[int, int]:
+        return {a.service_id: a.count for a in self.assists}
+
+
+class Assistance(db.Model):
+    """How many people (or dossiers) a visit helped with one service."""
+    __tablename__ = "assistance"
+    __table_args__ = (
+        UniqueConstraint("visit_id", "service_id"),
+        CheckConstraint("count > 0", name="positive_count"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    count: Mapped[int]
+
+    visit: Mapped[Visit] = relationship(back_populates="assists")
+    service: Mapped[Service] = relationship(lazy="joined")

@@ -1,0 +1,31 @@
+"""Text helpers: diacritics-insensitive search keys and Vietnamese number formatting."""
+import unicodedata
+
+from flask_babel import format_decimal
+
+
+def fold(text: str | None) -> str:
+    """Lower-case ASCII-ish search key: "Nguyễn Văn Đức" -> "nguyen van duc"."""
+    if not text:
+        return ""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", text)
+    stripped = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    return " ".join(stripped.lower().split())
+
+
+def search_terms(query: str | None) -> list[str]:
+    """Split a search box into folded words; every word must match."""
+    return [t for t in fold(query).split(" ") if t][:8]
+
+
+def number(value) -> str:
+    """1328 -> "1.328" in Vietnamese, "1,328" in English."""
+    return format_decimal(value or 0)
+
+
+def percent(part, whole) -> str:
+    """68.84% shown as "68,84%"; an empty denominator gives "–"."""
+    if not whole:
+        return "–"
+    return format_decimal(round(100 * part / whole, 2), format="#,##0.##") + "%"

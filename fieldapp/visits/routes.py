@@ -1,0 +1,115 @@
+from datetime import timedelta
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..access import can_edit_visit, can_record_in_village, household_or_404, visit_or_404
+from ..extensions import db
+from ..households.queries import achieved_by_service, active_services
+from ..models import Role, Visit
+from ..rules import RuleError
+from ..timeutil import from_local, to_local, utcnow
+from . import bp
+from .forms import visit_form_class
+from .operations import VisitData, log_visit, update_visit
+
+
+def _remaining(household, exclude_visit_id=None) -> dict[str, int | None]:
+    """What is left to count per service, shown beside each stepper (None: no cap)."""
+    achieved = achieved_by_service(household.id, exclude_visit_id)
+    out = {}
+    for service in active_services():
+        cap = service.cap_for(household)
+        out[service.code] = None if cap is None else max(cap - achieved.get(service.id, 0), 0)
+    return out
+
+
+def _window() -> int:
+    return current_app.config["VISIT_EDIT_WINDOW_HOURS"]
+
+
+@bp.route("/households/<household_id>/visits/new", methods=["GET", "POST"])
+@login_required
+def new(household_id: str):
+    household = household_or_404(current_user, household_id)
+    if not can_record_in_village(current_user, household.village):
+        abort(403)
+    services = active_services()
+    form = visit_form_class(services)()
+    if not form.is_submitted():
+        form.visited_at.data = to_local(utcnow()).replace(second=0, microsecond=0)
+    if form.validate_on_submit():
+        data = VisitData(outcome=form.outcome.data, visited_at=from_local(form.visited_at.data),
+                         note=form.note.data, counts=form.counts())
+        try:
+            log_visit(current_user, household, data)
+            db.session.commit()
+        except RuleError as err:
+            db.session.rollback()
+            form.apply_errors(err.errors)
+        else:
+            flash(_("Đã lưu lượt thăm hộ %(code)s.", code=household.code), "success")
+            return redirect(url_for("households.show", household_id=household.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("visits/form.html", form=form, household=household, visit=None,
+                           remaining=_remaining(household)), status
+
+
+@bp.route("/visits/<visit_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(visit_id: str):
+    visit = visit_or_404(current_user, visit_id)
+    if not can_edit_visit(current_user, visit, utcnow(), _window()):
+        abort(403)
+    household = visit.household
+    services = active_services()
+    known = {s.id for s in services}
+    services += [a.service for a in visit.assists if a.service_id not in known]
+    form = visit_form_class(services)()
+    if not form.is_submitted():
+        form.outcome.data = visit.outcome
+        form.visited_at.data = to_local(visit.visited_at).replace(second=0, microsecond=0)
+        form.note.data = visit.note
+        for assist in visit.assists:
+            getattr(form, f"svc_{assist.service.code}").data = assist.count
+    if form.validate_on_submit():
+        data = VisitData(outcome=form.outcome.data, visited_at=from_local(form.visited_at.data),
+                         note=form.note.data, counts=form.counts())
+        try:
+            update_visit(current_user, visit, data)
+            db.session.commit()
+        except RuleError as err:
+            db.session.rollback()
+            form.apply_errors(err.errors)
+        else:
+            flash(_("Đã sửa lượt thăm."), "success")
+            return redirect(url_for("households.show", household_id=household.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("visits/form.html", form=form, household=household, visit=visit,
+                           remaining=_remaining(household, visit.id)), status
+
+
+@bp.get("/visits/mine")
+@login_required
+def mine():
+    since = utcnow() - timedelta(days=7)
+    visits = db.session.scalars(
+        select(Visit).where(Visit.member_id == current_user.id, Visit.received_at >= since)
+        .order_by(Visit.received_at.desc()).limit(200)).all()
+    return render_template("visits/list.html", visits=visits, title=_("Lượt thăm của tôi"),
+                           editable=lambda v: can_edit_visit(current_user, v, utcnow(), _window()))
+
+
+@bp.get("/visits/team")
+@login_required
+def team():
+    if current_user.role != Role.LEADER or current_user.team_id is None:
+        abort(403)
+    since = utcnow() - timedelta(days=14)
+    visits = db.session.scalars(
+        select(Visit).where(Visit.team_id == current_user.team_id, Visit.visited_at >= since)
+        .order_by(Visit.visited_at.desc()).limit(300)).all()
+    return render_template("visits/list.html", visits=visits, title=_("Lượt thăm của tổ (14 ngày)"),
+                           editable=lambda v: True)

@@ -1,0 +1,123 @@
+"""Cross-cutting web wiring: sign-in loading, template helpers, errors, headers, SQLite pragmas."""
+from flask import Flask, jsonify, render_template, request
+from flask_babel import format_date, format_datetime, get_locale, gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .extensions import db, login_manager
+from .models import Role, User
+from .text import number, percent
+from .timeutil import to_local
+
+ROLE_NAMES = {
+    Role.MEMBER: "Thành viên",
+    Role.LEADER: "Tổ trưởng",
+    Role.COMMUNE_OFFICER: "Cán bộ xã",
+    Role.PROVINCE_VIEWER: "Cán bộ tỉnh",
+    Role.ADMIN: "Quản trị",
+}
+
+OUTCOME_NAMES = {
+    "helped": "Đã hỗ trợ",
+    "not_home": "Không có nhà",
+    "declined": "Từ chối",
+    "revisit": "Hẹn quay lại",
+}
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    """Foreign keys on, WAL for concurrent readers, FULL sync so an acknowledged visit is on disk."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.close()
+
+
+@login_manager.user_loader
+def _load_user(user_key: str):
+    user_id, _sep, version = user_key.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def init_web(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    login_manager.login_message_category = "info"
+
+    @login_manager.unauthorized_handler
+    def _unauthorized():
+        from flask import flash, redirect, url_for
+        if _wants_json():
+            return jsonify(error=_("Vui lòng đăng nhập.")), 401
+        flash(_("Vui lòng đăng nhập để tiếp tục."), "info")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+    app.jinja_env.filters["num"] = number
+    app.jinja_env.filters["local"] = to_local
+    app.jinja_env.globals.update(
+        percent=percent, ROLE_NAMES=ROLE_NAMES, current_locale=lambda: str(get_locale() or 'vi'), OUTCOME_NAMES=OUTCOME_NAMES,
+        format_date=format_date, format_datetime=format_datetime)
+    app.jinja_env.filters["localdt"] = lambda dt: format_datetime(dt, "HH:mm dd/MM/yyyy") if dt else ""
+    app.jinja_env.filters["localdate"] = lambda dt: format_date(dt, "dd/MM/yyyy") if dt else ""
+
+    def _error(code: int, title: str, message: str):
+        if _wants_json():
+            return jsonify(error=message), code
+        return render_template("error.html", code=code, title=title, message=message), code
+
+    @app.errorhandler(400)
+    def _bad_request(e):
+        return _error(400, _("Yêu cầu không hợp lệ"), getattr(e, "description", "") or "")
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(e):
+        return _error(400, _("Phiên làm việc đã hết hạn"),
+                      _("Biểu mẫu đã hết hạn hoặc thiếu mã bảo vệ. Vui lòng tải lại trang và gửi lại."))
+
+    @app.errorhandler(403)
+    def _forbidden(e):
+        return _error(403, _("Không có quyền"), _("Tài khoản của bạn không có quyền làm việc này."))
+
+    @app.errorhandler(404)
+    def _not_found(e):
+        return _error(404, _("Không tìm thấy"),
+                      _("Trang hoặc dữ liệu này không tồn tại, hoặc nằm ngoài địa bàn của bạn."))
+
+    @app.errorhandler(405)
+    def _method(e):
+        return _error(405, _("Không hỗ trợ"), _("Thao tác này không được hỗ trợ."))
+
+    @app.errorhandler(413)
+    def _too_large(e):
+        return _error(413, _("Tệp quá lớn"), _("Tệp hoặc dữ liệu gửi lên quá lớn."))
+
+    @app.errorhandler(500)
+    def _server_error(e):
+        db.session.rollback()
+        return _error(500, _("Lỗi máy chủ"), _("Đã có lỗi xảy ra. Dữ liệu chưa được lưu; vui lòng thử lại."))
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response

@@ -1,0 +1,121 @@
+"""Fixtures: a real app from the factory on a real database built by the Alembic migrations.
+
+SQLite by default (a template database is migrated once, then copied for each test);
+set TEST_DATABASE_URL=postgresql://... to run the same tests on PostgreSQL.
+"""
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from fieldapp import create_app
+from fieldapp.extensions import db
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+FAST_HASH = {"ARGON2_MEMORY_COST": 1024, "ARGON2_TIME_COST": 1, "ARGON2_PARALLELISM": 1}
+
+
+def _config(url: str, **extra) -> dict:
+    return {"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url,
+            "WTF_CSRF_ENABLED": False, **FAST_HASH, **extra}
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory):
+    """Run every migration once, from empty, into a template database."""
+    from flask_migrate import upgrade
+    if PG_URL:
+        app = create_app(_config(PG_URL))
+        with app.app_context():
+            db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            db.session.commit()
+            upgrade()
+        return PG_URL
+    path = tmp_path_factory.mktemp("template") / "template.sqlite"
+    app = create_app(_config(f"sqlite:///{path}"))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return path
+
+
+def _truncate_pg(app) -> None:
+    with app.app_context():
+        tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name != "services"]
+        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        db.session.commit()
+
+
+@pytest.fixture
+def make_app(template_db, tmp_path):
+    apps = []
+
+    def factory(**extra):
+        if PG_URL:
+            app = create_app(_config(PG_URL, **extra))
+        else:
+            path = tmp_path / f"test{len(apps)}.sqlite"
+            if not path.exists():
+                shutil.copy(template_db, path)
+            app = create_app(_config(f"sqlite:///{path}", **extra))
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    if PG_URL and apps:
+        _truncate_pg(apps[0])
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def world(app):
+    from tests.factories import build_world
+    return build_world()
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, phone, password="secret-pass-1"):
+        return self.client.post("/login", data={"phone": phone, "password": password})
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    m = CSRF_RE.search(html)
+    assert m, "no CSRF token in the page"
+    return m.group(1) or m.group(2)
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent

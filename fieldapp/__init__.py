@@ -3,7 +3,7 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 
 from .config import Config
 from .extensions import babel, compress, csrf, db, login_manager, migrate
@@ -66,5 +66,7 @@ def _configure_secret_key(app: Flask) -> None:
 
 
 def _select_locale() -> str:
+    if not has_request_context():
+        return "vi"
     lang = request.cookies.get("lang")
     return lang if lang in ("vi", "en") else "vi"

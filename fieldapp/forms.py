@@ -1,7 +1,9 @@
 """Form pieces shared by several features."""
 import re
 
+from flask_babel import lazy_gettext as _
 from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, IntegerField, RadioField
 from wtforms.validators import ValidationError
 
 PHONE_RE = re.compile(r"^0\d{9}$")
@@ -25,3 +27,31 @@ def phone_number(form, field):
 
 class EmptyForm(FlaskForm):
     """For POST-only buttons: carries the CSRF token and nothing else."""
+
+
+class CountField(IntegerField):
+    """An integer box whose parse error speaks Vietnamese (WTForms ships no vi catalogue)."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        try:
+            self.data = int(str(valuelist[0]).strip())
+        except ValueError:
+            self.data = None
+            raise ValueError(_("Vui lòng nhập một số nguyên, ví dụ 3.")) from None
+
+
+class LocalDateTimeField(DateTimeLocalField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_("Ngày giờ không hợp lệ, ví dụ 21/11/2026 08:30.")) from None
+
+
+class ChoiceRadioField(RadioField):
+    def pre_validate(self, form):
+        if self.data not in {c.value if hasattr(c, "value") else c[0] for c in self.choices}:
+            raise ValidationError(_("Vui lòng chọn một trong các lựa chọn."))

@@ -9,6 +9,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from fieldapp import create_app
@@ -49,6 +51,18 @@ def _truncate_pg(app) -> None:
         db.session.commit()
 
 
+class FreshGlobalsClient(FlaskClient):
+    """Each request starts with an empty `g`, as in production.
+
+    The `app` fixture keeps one app context open so tests can use db.session; Flask reuses it for
+    test requests, which would otherwise carry the signed-in user and locale from one request to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        g.__dict__.clear() if has_app_context() else None
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def make_app(template_db, tmp_path):
     apps = []
@@ -61,6 +75,7 @@ def make_app(template_db, tmp_path):
             if not path.exists():
                 shutil.copy(template_db, path)
             app = create_app(_config(f"sqlite:///{path}", **extra))
+        app.test_client_class = FreshGlobalsClient
         apps.append(app)
         return app
 

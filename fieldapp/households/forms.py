@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, StringField
+from wtforms import BooleanField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from ..forms import phone_number
+from ..forms import CountField, phone_number
 
 NUM = {"inputmode": "numeric", "min": 0, "max": 60}
 
@@ -11,16 +11,16 @@ NUM = {"inputmode": "numeric", "min": 0, "max": 60}
 class HouseholdForm(FlaskForm):
     code = StringField(_l("Mã hộ / số nhà"), validators=[
         InputRequired(_l("Vui lòng nhập mã hoặc số nhà.")), Length(max=40, message=_l("Tối đa 40 ký tự."))])
-    residents_total = IntegerField(_l("Tổng số nhân khẩu"), validators=[
+    residents_total = CountField(_l("Tổng số nhân khẩu"), validators=[
         InputRequired(_l("Vui lòng nhập số nhân khẩu.")),
         NumberRange(1, 60, _l("Nhập một số từ 1 đến 60."))], render_kw=NUM)
-    residents_14plus = IntegerField(_l("Từ 14 tuổi trở lên"), validators=[
+    residents_14plus = CountField(_l("Từ 14 tuổi trở lên"), validators=[
         InputRequired(_l("Vui lòng nhập số người từ 14 tuổi.")),
         NumberRange(0, 60, _l("Nhập một số từ 0 đến 60."))], render_kw=NUM)
-    residents_18plus = IntegerField(_l("Từ 18 tuổi trở lên"), validators=[
+    residents_18plus = CountField(_l("Từ 18 tuổi trở lên"), validators=[
         InputRequired(_l("Vui lòng nhập số người từ 18 tuổi.")),
         NumberRange(0, 60, _l("Nhập một số từ 0 đến 60."))], render_kw=NUM)
-    smartphones = IntegerField(_l("Số điện thoại thông minh trong hộ"), default=0, validators=[
+    smartphones = CountField(_l("Số điện thoại thông minh trong hộ"), default=0, validators=[
         Optional(), NumberRange(0, 60, _l("Nhập một số từ 0 đến 60."))], render_kw=NUM)
     head_name = StringField(_l("Tên chủ hộ (không bắt buộc)"), validators=[
         Optional(), Length(max=120, message=_l("Tối đa 120 ký tự."))])

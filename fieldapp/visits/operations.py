@@ -75,10 +75,9 @@ def _check(household: Household, data: VisitData, services: dict[str, Service],
     by_id = {s.id: s for s in services.values()}
     for service_id, count in counts.items():
         service = by_id[service_id]
-        per_visit = service.per_visit_cap(household)
         cap = service.cap_for(household)
         done = achieved.get(service_id, 0)
-        if count > per_visit:
+        if cap is None and count > (per_visit := service.per_visit_cap(household)):
             errors[f"svc_{service.code}"] = _(
                 "%(service)s: tối đa %(cap)d trong một lượt thăm (hộ có %(cap)d nhân khẩu).",
                 service=service.short_name, cap=per_visit)

@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app fieldapp
 PORT ?= 5000
 
-.PHONY: run test test-pg translations upgrade serve clean
+.PHONY: run test test-sqlite test-pg translations upgrade clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -22,8 +22,14 @@ run: upgrade
 	@echo "fieldapp: http://127.0.0.1:$(PORT)"
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: $(VENV)/.installed translations
+# The whole suite on SQLite, then again on a real PostgreSQL (started by .ci/postgres.sh).
+test: test-sqlite test-pg
+
+test-sqlite: $(VENV)/.installed translations
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+test-pg: $(VENV)/.installed translations
+	TEST_DATABASE_URL=$$(bash .ci/postgres.sh) $(PY) -m pytest -q $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -1,6 +1,6 @@
 """Cross-cutting web wiring: sign-in loading, template helpers, errors, headers, SQLite pragmas."""
 from flask import Flask, jsonify, render_template, request
-from flask_babel import format_date, format_datetime, get_locale, gettext as _
+from flask_babel import format_date, format_datetime, get_locale, gettext as _, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -11,18 +11,18 @@ from .text import number, percent
 from .timeutil import to_local
 
 ROLE_NAMES = {
-    Role.MEMBER: "Thành viên",
-    Role.LEADER: "Tổ trưởng",
-    Role.COMMUNE_OFFICER: "Cán bộ xã",
-    Role.PROVINCE_VIEWER: "Cán bộ tỉnh",
-    Role.ADMIN: "Quản trị",
+    Role.MEMBER: _l("Thành viên"),
+    Role.LEADER: _l("Tổ trưởng"),
+    Role.COMMUNE_OFFICER: _l("Cán bộ xã"),
+    Role.PROVINCE_VIEWER: _l("Cán bộ tỉnh"),
+    Role.ADMIN: _l("Quản trị"),
 }
 
 OUTCOME_NAMES = {
-    "helped": "Đã hỗ trợ",
-    "not_home": "Không có nhà",
-    "declined": "Từ chối",
-    "revisit": "Hẹn quay lại",
+    "helped": _l("Đã hỗ trợ"),
+    "not_home": _l("Không có nhà"),
+    "declined": _l("Từ chối"),
+    "revisit": _l("Hẹn quay lại"),
 }
 
 
@@ -55,7 +55,7 @@ def _wants_json() -> bool:
 
 def init_web(app: Flask) -> None:
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
     login_manager.login_message_category = "info"
 
     @login_manager.unauthorized_handler

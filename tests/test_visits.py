@@ -213,3 +213,23 @@ def test_my_visits_lists_only_mine(client, world, auth):
     page = client.get("/visits/mine").text
     assert "VT1-001" in page and "VT1-002" not in page
     assert client.get("/visits/team").status_code == 403
+
+
+def test_double_submit_saves_the_visit_once(client, world, auth):
+    auth.login("0900000003")
+    h1 = world.households["h1"]
+    page = client.get(f"/households/{h1.id}/visits/new").text
+    import re
+    client_id = re.search(r'name="client_id" type="hidden" value="([^"]+)"', page).group(1)
+    data = {"outcome": "helped", "svc_vneid": "1", "client_id": client_id, **now_field()}
+    assert client.post(f"/households/{h1.id}/visits/new", data=data).status_code == 302
+    r = client.post(f"/households/{h1.id}/visits/new", data=data, follow_redirects=True)
+    assert "Lượt thăm này đã được lưu trước đó." in r.text
+    assert visit_count() == 1
+    assert db.session.get(Visit, client_id).household_id == h1.id
+    # Another member sending the same form id logs their own, new visit.
+    auth.logout()
+    auth.login("0900000002")
+    r = client.post(f"/households/{h1.id}/visits/new", data={**data, "svc_vneid": "0", "svc_safety": "1"})
+    assert r.status_code == 302
+    assert visit_count() == 2

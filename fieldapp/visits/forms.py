@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import TextAreaField
+from wtforms import HiddenField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
@@ -22,6 +22,9 @@ class VisitFormBase(FlaskForm):
                                     validators=[InputRequired(_l("Vui lòng nhập ngày giờ thăm hợp lệ."))])
     note = TextAreaField(_l("Ghi chú (không bắt buộc)"), validators=[
         Optional(), Length(max=500, message=_l("Tối đa 500 ký tự."))], render_kw={"rows": 2})
+
+    # Made when the form is shown: a double tap or a resent POST saves the visit once.
+    client_id = HiddenField()
 
     service_fields: list[tuple[Service, str]] = []
 

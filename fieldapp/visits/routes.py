@@ -1,9 +1,11 @@
+import uuid
 from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..access import can_edit_visit, can_record_in_village, household_or_404, visit_or_404
 from ..extensions import db
@@ -26,6 +28,18 @@ def _remaining(household, exclude_visit_id=None) -> dict[str, int | None]:
     return out
 
 
+def _client_id(value: str | None) -> str | None:
+    try:
+        return str(uuid.UUID(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _already_saved(visit_id: str) -> bool:
+    visit = db.session.get(Visit, visit_id)
+    return visit is not None and visit.member_id == current_user.id
+
+
 def _window() -> int:
     return current_app.config["VISIT_EDIT_WINDOW_HOURS"]
 
@@ -40,15 +54,28 @@ def new(household_id: str):
     form = visit_form_class(services)()
     if not form.is_submitted():
         form.visited_at.data = to_local(utcnow()).replace(second=0, microsecond=0)
+        form.client_id.data = str(uuid.uuid4())
     if form.validate_on_submit():
+        client_id = _client_id(form.client_id.data)
+        if client_id and _already_saved(client_id):
+            flash(_("Lượt thăm này đã được lưu trước đó."), "info")
+            return redirect(url_for("households.show", household_id=household.id))
+        if client_id and db.session.get(Visit, client_id) is not None:
+            client_id = None  # someone else's id (a shared phone): this is a new visit
         data = VisitData(outcome=form.outcome.data, visited_at=from_local(form.visited_at.data),
                          note=form.note.data, counts=form.counts())
         try:
-            log_visit(current_user, household, data)
+            log_visit(current_user, household, data, visit_id=client_id)
             db.session.commit()
         except RuleError as err:
             db.session.rollback()
             form.apply_errors(err.errors)
+        except IntegrityError:  # the same form sent twice at once: the first one won
+            db.session.rollback()
+            if not (client_id and _already_saved(client_id)):
+                raise
+            flash(_("Lượt thăm này đã được lưu trước đó."), "info")
+            return redirect(url_for("households.show", household_id=household.id))
         else:
             flash(_("Đã lưu lượt thăm hộ %(code)s.", code=household.code), "success")
             return redirect(url_for("households.show", household_id=household.id))

@@ -193,3 +193,17 @@ def test_eligibility_change_that_would_break_counted_households_is_refused(clien
     assert r.status_code == 422
     assert "Không thể đổi đối tượng: 1 hộ đã ghi nhận Sổ sức khỏe điện tử nhiều hơn" in r.text
     assert service("ehealth").eligibility == "all"
+
+
+def test_admin_pages_render(client, world, auth):
+    auth.login(ADMIN)
+    assert "Nhập danh mục" in client.get("/admin").text
+    page = client.get("/admin/services")
+    assert page.status_code == 200 and "VNeID mức 2" in page.text and "Bỏ khỏi phiếu thăm" in page.text
+    page = client.get(f"/admin/services/{service('vneid').id}")
+    assert page.status_code == 200 and 'value="Kích hoạt định danh điện tử VNeID mức 2"' in page.text
+    assert client.get("/admin/services/99999").status_code == 404
+    page = client.get("/admin/accounts")
+    assert page.status_code == 200 and "Gia Lai" in page.text and "Cán bộ xã khác" in page.text
+    assert client.get("/admin/accounts?province=99999").status_code == 404
+    assert "Quản trị" in client.get("/areas").text  # the nav entry

@@ -436,3 +436,14 @@ def test_management_with_csrf_on(make_app):
         r = client.post(f"/members/{member_id}/deactivate", data={"reason": "left", "csrf_token": token})
         assert r.status_code == 302
         assert not fresh(User, member_id).active
+
+
+def test_leader_sees_their_team_page_with_member_management_only(client, world, auth):
+    auth.login(LEADER)
+    page = client.get(f"/teams/{world.team1.id}")
+    assert page.status_code == 200 and "Tổ của tôi" in page.text
+    assert "Thêm thành viên" in page.text and "Bổ nhiệm" not in page.text and "Ngừng hoạt động tổ" not in page.text
+    member_page = client.get(f"/members/{world.users['member'].id}")
+    assert "Cho ngừng hoạt động" in member_page.text and "Chuyển tổ" not in member_page.text
+    assert client.get(f"/communes/{world.commune.id}/teams").status_code == 404
+    assert client.get(f"/teams/{world.team3.id}").status_code == 404

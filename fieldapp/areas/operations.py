@@ -1,13 +1,14 @@
 """Writes about the area tree: the official provinces and communes, and villages added by communes."""
 import csv
 import io
+import re
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from .. import audit
 from ..extensions import db
-from ..forms import PHONE_RE, normalize_phone
+from ..forms import normalize_phone
 from ..models import Area, AreaLevel, Household, Service, Team, User
 from ..rules import RuleError
 from ..text import fold
@@ -127,6 +128,7 @@ def import_villages_csv(actor: User, commune: Area, raw: bytes) -> list[Area]:
 
 
 MAX_CODE = 40
+OFFICE_PHONE_RE = re.compile(r"^0\d{9,10}$")  # mobiles have 10 digits, landlines 11 (0256 3 123 456)
 
 
 def _require_village(village: Area) -> None:
@@ -239,7 +241,7 @@ def update_commune_settings(actor: User, commune: Area, office_phone: str | None
         raise RuleError(_("Chỉ xã, phường, đặc khu có cài đặt này."))
     errors = {}
     phone = normalize_phone(office_phone) or None
-    if phone and not (PHONE_RE.match(phone) or (phone.isdigit() and 8 <= len(phone) <= 11)):
+    if phone and not OFFICE_PHONE_RE.match(phone):
         errors["office_phone"] = _("Số điện thoại trụ sở không hợp lệ, ví dụ 02563123456 hoặc 0912345678.")
     services = {s.code: s for s in db.session.scalars(select(Service))}
     clean: dict[str, int] = {}

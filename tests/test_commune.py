@@ -342,6 +342,8 @@ def test_leader_adds_a_member_to_their_own_team_only(app, client, world, auth):
     r = client.post(f"/teams/{world.team1.id}/members",
                     data={"name": "Trùng", "phone": "0912345678", "password": "mat-khau-1"})
     assert r.status_code == 422 and "Số điện thoại 0912345678 đã có tài khoản." in r.text
+    r = client.post(f"/teams/{world.team1.id}/members", data={"name": "Ngắn", "phone": "0912345670", "password": "123"})
+    assert r.status_code == 422 and "Mật khẩu cần ít nhất 8 ký tự." in r.text
     assert client.post(f"/teams/{world.team2.id}/members",
                        data={"name": "X", "phone": "0912345679", "password": "mat-khau-1"}).status_code == 404
     other = app.test_client()
@@ -373,6 +375,9 @@ def test_officer_sets_office_phone_and_campaign_points(client, world, auth):
     assert audits("settings", "commune")[-1].after["office_phone"] == "02563123456"
     r = client.post(f"/areas/{world.commune.id}/settings", data={**form, "pts_vneid": 500})
     assert r.status_code == 422 and "Điểm là số nguyên từ 0 đến 100." in r.text
+    r = client.post(f"/areas/{world.commune.id}/settings", data={**form, "office_phone": "12345"})
+    assert r.status_code == 422 and "Số điện thoại trụ sở không hợp lệ" in r.text
+    assert fresh(Area, world.commune.id).office_phone == "02563123456"
 
 
 @pytest.mark.parametrize("phone,status", [(OTHER_OFFICER, 404), (PROVINCE, 403), (LEADER, 404)])

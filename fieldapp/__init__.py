@@ -38,6 +38,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(areas.bp)
     app.register_blueprint(households.bp)
     app.register_blueprint(visits.bp)
+    from . import admin, teams  # issue 9: commune management
+    app.register_blueprint(teams.bp)
+    app.register_blueprint(admin.bp)
     cli.init_app(app)
     return app
 

@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import StringField
-from wtforms.validators import InputRequired, Length
+from wtforms import BooleanField, IntegerField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 
 class VillageForm(FlaskForm):
@@ -12,3 +12,46 @@ class VillageForm(FlaskForm):
 
 class VillageImportForm(FlaskForm):
     file = FileField(_l("Tệp CSV danh sách thôn"), validators=[FileRequired(_l("Vui lòng chọn tệp CSV."))])
+
+
+class VillageRenameForm(FlaskForm):
+    name = StringField(_l("Tên mới"), validators=[
+        InputRequired(_l("Vui lòng nhập tên thôn / tổ dân phố.")), Length(max=120, message=_l("Tối đa 120 ký tự."))])
+
+
+class VillageMergeForm(FlaskForm):
+    survivor_id = SelectField(_l("Gộp vào thôn"), coerce=int, validate_choice=False,
+                              validators=[InputRequired(_l("Vui lòng chọn thôn được giữ lại."))])
+    clash_prefix = StringField(_l("Tiền tố cho mã hộ bị trùng (chỉ khi cần)"), validators=[
+        Optional(), Length(max=12, message=_l("Tối đa 12 ký tự."))])
+    confirm = BooleanField(_l("Tôi hiểu: các hộ và tổ sẽ chuyển sang thôn được giữ lại, thôn này được lưu trữ."),
+                           validators=[InputRequired(_l("Vui lòng xác nhận trước khi gộp."))])
+
+
+class CommuneSettingsBase(FlaskForm):
+    office_phone = StringField(_l("Số điện thoại trụ sở UBND (in trên thẻ thành viên)"), validators=[
+        Optional(), Length(max=20, message=_l("Tối đa 20 ký tự."))], render_kw={"inputmode": "tel"})
+
+    point_fields: list = []
+
+    def points(self) -> dict[str, int]:
+        return {code: getattr(self, name).data for code, name in self.point_fields}
+
+    def apply_errors(self, errors: dict[str, str]) -> None:
+        for name, message in errors.items():
+            field = getattr(self, name, None)
+            if field is not None and hasattr(field, "errors"):
+                field.errors = list(field.errors) + [message]
+            else:
+                self.form_errors.append(message)
+
+
+def commune_settings_form_class(services) -> type[CommuneSettingsBase]:
+    """One points box per service of the catalogue, named pts_<code>."""
+    attrs = {"point_fields": [(s.code, f"pts_{s.code}") for s in services]}
+    for service in services:
+        attrs[f"pts_{service.code}"] = IntegerField(
+            service.short_name, validators=[
+                InputRequired(_l("Vui lòng nhập số điểm.")), NumberRange(0, 100, _l("Điểm là số nguyên từ 0 đến 100."))],
+            render_kw={"inputmode": "numeric", "min": 0, "max": 100})
+    return type("CommuneSettingsForm", (CommuneSettingsBase,), attrs)

@@ -1,15 +1,18 @@
 """Writes about the area tree: the official provinces and communes, and villages added by communes."""
 import csv
 import io
+import re
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from .. import audit
 from ..extensions import db
-from ..models import Area, AreaLevel, User
+from ..forms import normalize_phone
+from ..models import Area, AreaLevel, Household, Service, Team, User
 from ..rules import RuleError
 from ..text import fold
+from ..timeutil import utcnow
 
 MAX_VILLAGES_PER_IMPORT = 500
 
@@ -62,15 +65,19 @@ def import_areas(province_query: str | None = None) -> tuple[int, int]:
     return added, updated
 
 
-def _check_village_name(commune: Area, name: str, seen: set[str] | None = None) -> str:
+def _check_village_name(commune: Area, name: str, seen: set[str] | None = None,
+                        exclude_id: int | None = None) -> str:
     name = " ".join((name or "").split())
     if not name:
         raise RuleError({"name": _("Vui lòng nhập tên thôn / tổ dân phố.")})
     if len(name) > 120:
         raise RuleError({"name": _("Tên thôn dài tối đa 120 ký tự.")})
     folded = fold(name)
-    taken = db.session.scalar(select(Area.id).where(
-        Area.parent_id == commune.id, Area.level == AreaLevel.VILLAGE, Area.name_folded == folded))
+    stmt = select(Area.id).where(
+        Area.parent_id == commune.id, Area.level == AreaLevel.VILLAGE, Area.name_folded == folded)
+    if exclude_id is not None:
+        stmt = stmt.where(Area.id != exclude_id)
+    taken = db.session.scalar(stmt.limit(1))
     if taken is not None or (seen is not None and folded in seen):
         raise RuleError({"name": _("%(name)s đã có trong %(commune)s.", name=name, commune=commune.name)})
     if seen is not None:
@@ -118,3 +125,140 @@ def import_villages_csv(actor: User, commune: Area, raw: bytes) -> list[Area]:
     if not names:
         raise RuleError({"file": _("Tệp không có tên thôn nào.")})
     return [create_village(actor, commune, name) for name in names]
+
+
+MAX_CODE = 40
+OFFICE_PHONE_RE = re.compile(r"^0\d{9,10}$")  # mobiles have 10 digits, landlines 11 (0256 3 123 456)
+
+
+def _require_village(village: Area) -> None:
+    if village.level != AreaLevel.VILLAGE:
+        raise RuleError(_("Chỉ thao tác này được với thôn / tổ dân phố."))
+
+
+def rename_village(actor: User, village: Area, name: str) -> Area:
+    _require_village(village)
+    new_name = _check_village_name(village.parent, name, exclude_id=village.id)
+    before = {"name": village.name}
+    if new_name != village.name:
+        village.set_name(new_name)
+        audit.record(actor, "rename", village, entity_type="village", area_path=village.path,
+                     before=before, after={"name": village.name})
+    return village
+
+
+def archive_village(actor: User, village: Area) -> Area:
+    """History is kept; no new households or visits. Teams must be moved or closed first."""
+    _require_village(village)
+    if village.archived_at is not None:
+        raise RuleError(_("%(name)s đã được lưu trữ trước đó.", name=village.name))
+    active_teams = db.session.scalars(select(Team.name).where(
+        Team.village_id == village.id, Team.active.is_(True)).order_by(Team.name)).all()
+    if active_teams:
+        raise RuleError(_("Không thể lưu trữ %(name)s: thôn còn tổ đang hoạt động (%(teams)s). "
+                          "Hãy chuyển tổ sang thôn khác hoặc ngừng hoạt động tổ trước.",
+                          name=village.name, teams=", ".join(active_teams)))
+    village.archived_at = utcnow()
+    audit.record(actor, "archive", village, entity_type="village", area_path=village.path,
+                 before={"archived_at": None}, after={"archived_at": village.archived_at.isoformat()})
+    return village
+
+
+def code_clashes(absorbed: Area, survivor: Area) -> list[str]:
+    """House codes of the absorbed village already used in the survivor (case-insensitive)."""
+    taken = select(func.lower(Household.code)).where(Household.village_id == survivor.id)
+    return list(db.session.scalars(
+        select(Household.code).where(Household.village_id == absorbed.id,
+                                     func.lower(Household.code).in_(taken))
+        .order_by(Household.code)))
+
+
+def merge_villages(actor: User, absorbed: Area, survivor: Area, clash_prefix: str | None = None) -> dict:
+    """Move the households and teams of `absorbed` into `survivor`, then archive `absorbed`.
+
+    Visits and assistance stay attached to their households, so every tally keeps its total.
+    Clashing house codes are refused unless a prefix is given to rename them ("<prefix>-<code>").
+    """
+    _require_village(absorbed)
+    _require_village(survivor)
+    if absorbed.id == survivor.id:
+        raise RuleError({"survivor_id": _("Hãy chọn một thôn khác để gộp vào.")})
+    if absorbed.parent_id != survivor.parent_id:
+        raise RuleError({"survivor_id": _("Không thể gộp %(a)s và %(b)s: hai thôn thuộc hai xã khác nhau.",
+                                          a=absorbed.name, b=survivor.name)})
+    for village in (absorbed, survivor):
+        if village.archived_at is not None:
+            raise RuleError({"survivor_id": _("%(name)s đã lưu trữ, không thể gộp.", name=village.name)})
+    clashes = code_clashes(absorbed, survivor)
+    renamed: dict[str, str] = {}
+    prefix = " ".join((clash_prefix or "").split())
+    if clashes and not prefix:
+        raise RuleError({"clash_prefix": _(
+            "Có %(n)d mã hộ của %(a)s đã có trong %(b)s: %(codes)s. Hãy nhập tiền tố để đổi mã các hộ này "
+            "(ví dụ tiền tố “%(hint)s” đổi “%(code)s” thành “%(hint)s-%(code)s”), hoặc sửa mã hộ trước khi gộp.",
+            n=len(clashes), a=absorbed.name, b=survivor.name, codes=", ".join(clashes[:30]),
+            hint="VT", code=clashes[0])})
+    if clashes:
+        new_codes = {c: f"{prefix}-{c}" for c in clashes}
+        too_long = [n for n in new_codes.values() if len(n) > MAX_CODE]
+        if too_long:
+            raise RuleError({"clash_prefix": _("Mã hộ mới dài quá %(n)d ký tự: %(codes)s.",
+                                               n=MAX_CODE, codes=", ".join(too_long[:10]))})
+        existing = {c.lower() for c in db.session.scalars(select(Household.code).where(
+            Household.village_id.in_((absorbed.id, survivor.id))))}
+        still = [n for n in new_codes.values() if n.lower() in existing]
+        if still:
+            raise RuleError({"clash_prefix": _("Mã hộ mới vẫn bị trùng: %(codes)s. Hãy chọn tiền tố khác.",
+                                               codes=", ".join(still[:30]))})
+        for household in db.session.scalars(select(Household).where(
+                Household.village_id == absorbed.id, Household.code.in_(clashes))):
+            renamed[household.code] = new_codes[household.code]
+            household.code = new_codes[household.code]
+            household.refresh_search_text()
+        db.session.flush()
+    household_count = db.session.scalar(
+        select(func.count()).select_from(Household).where(Household.village_id == absorbed.id))
+    team_ids = list(db.session.scalars(select(Team.id).where(Team.village_id == absorbed.id)))
+    db.session.execute(update(Household).where(Household.village_id == absorbed.id)
+                       .values(village_id=survivor.id), execution_options={"synchronize_session": False})
+    db.session.execute(update(Team).where(Team.village_id == absorbed.id)
+                       .values(village_id=survivor.id), execution_options={"synchronize_session": False})
+    absorbed.archived_at = utcnow()
+    db.session.flush()
+    db.session.expire_all()
+    summary = {"absorbed_id": absorbed.id, "survivor_id": survivor.id, "households": household_count,
+               "teams": team_ids, "renamed_codes": renamed}
+    audit.record(actor, "merge", absorbed, entity_type="village", area_path=absorbed.path,
+                 before={"name": absorbed.name, "archived_at": None}, after=summary)
+    audit.record(actor, "absorb", survivor, entity_type="village", area_path=survivor.path, after=summary)
+    return summary
+
+
+def update_commune_settings(actor: User, commune: Area, office_phone: str | None,
+                            points: dict[str, int]) -> Area:
+    """Office phone for badges and the points a new campaign of the commune starts from."""
+    if commune.level != AreaLevel.COMMUNE:
+        raise RuleError(_("Chỉ xã, phường, đặc khu có cài đặt này."))
+    errors = {}
+    phone = normalize_phone(office_phone) or None
+    if phone and not OFFICE_PHONE_RE.match(phone):
+        errors["office_phone"] = _("Số điện thoại trụ sở không hợp lệ, ví dụ 02563123456 hoặc 0912345678.")
+    services = {s.code: s for s in db.session.scalars(select(Service))}
+    clean: dict[str, int] = {}
+    for code, value in points.items():
+        if code not in services:
+            errors[f"pts_{code}"] = _("Dịch vụ không có trong danh mục: %(code)s.", code=code)
+        elif not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100:
+            errors[f"pts_{code}"] = _("Điểm là số nguyên từ 0 đến 100.")
+        elif value != services[code].points:
+            clean[code] = value  # only what differs from the catalogue
+    if errors:
+        raise RuleError(errors)
+    before = {"office_phone": commune.office_phone, "campaign_points": commune.campaign_points}
+    commune.office_phone = phone
+    commune.campaign_points = clean or None
+    after = {"office_phone": commune.office_phone, "campaign_points": commune.campaign_points}
+    if after != before:
+        audit.record(actor, "settings", commune, entity_type="commune", area_path=commune.path,
+                     before=before, after=after)
+    return commune

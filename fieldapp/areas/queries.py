@@ -2,7 +2,7 @@
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Area, AreaLevel, Household, Team
+from ..models import Area, AreaLevel, Household, Service, Team
 from ..models import User as U
 from ..text import search_terms
 
@@ -30,3 +30,17 @@ def child_counts(area: Area, q: str | None = None) -> list[dict]:
                                          .group_by(Team.village_id)):
             rows[vid]["members"] = n
     return list(rows.values())
+
+
+def campaign_points(commune: Area) -> dict[str, int]:
+    """Default points per service code for a new campaign of this commune."""
+    overrides = commune.campaign_points or {}
+    return {s.code: int(overrides.get(s.code, s.points))
+            for s in db.session.scalars(select(Service).order_by(Service.sort_order, Service.id))}
+
+
+def sibling_villages(village: Area) -> list[Area]:
+    """Villages a village may be merged into: same commune, not archived."""
+    return list(db.session.scalars(select(Area).where(
+        Area.parent_id == village.parent_id, Area.level == AreaLevel.VILLAGE, Area.id != village.id,
+        Area.archived_at.is_(None)).order_by(Area.name)))

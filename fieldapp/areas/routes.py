@@ -5,12 +5,16 @@ from sqlalchemy import select
 
 from ..access import area_or_404, can_manage_villages
 from ..extensions import db
+from ..forms import EmptyForm
 from ..models import Area, AreaLevel, Role
 from ..rules import RuleError
+from ..households.queries import all_services
 from . import bp
-from .forms import VillageForm, VillageImportForm
-from .operations import create_village, import_villages_csv
-from .queries import child_counts
+from .forms import (VillageForm, VillageImportForm, VillageMergeForm, VillageRenameForm,
+                    commune_settings_form_class)
+from .operations import (archive_village, create_village, import_villages_csv, merge_villages, rename_village,
+                         update_commune_settings)
+from .queries import campaign_points, child_counts, sibling_villages
 
 MAX_CSV_BYTES = 1024 * 1024
 
@@ -85,3 +89,111 @@ def import_villages(area_id: int):
             return redirect(url_for("areas.show", area_id=commune.id))
     return render_template("areas/show.html", area=commune, rows=child_counts(commune), q="",
                            can_manage=True, form=VillageForm(), import_form=import_form), 422
+
+
+def _managed_village(area_id: int) -> Area:
+    village = area_or_404(current_user, area_id)
+    if village.level != AreaLevel.VILLAGE:
+        abort(404)
+    if not can_manage_villages(current_user, village.parent):
+        abort(403)
+    return village
+
+
+def _render_manage(village: Area, rename_form=None, merge_form=None, status: int = 200):
+    rename_form = rename_form or VillageRenameForm(name=village.name)
+    merge_form = merge_form or VillageMergeForm()
+    merge_form.survivor_id.choices = [(v.id, v.name) for v in sibling_villages(village)]
+    return render_template("areas/manage.html", village=village, rename_form=rename_form,
+                           merge_form=merge_form, archive_form=EmptyForm()), status
+
+
+@bp.get("/areas/<int:area_id>/manage")
+@login_required
+def manage(area_id: int):
+    return _render_manage(_managed_village(area_id))
+
+
+@bp.post("/areas/<int:area_id>/rename")
+@login_required
+def rename(area_id: int):
+    village = _managed_village(area_id)
+    form = VillageRenameForm()
+    if form.validate_on_submit():
+        try:
+            rename_village(current_user, village, form.name.data)
+            db.session.commit()
+        except RuleError as err:
+            db.session.rollback()
+            form.name.errors = list(form.name.errors) + list(err.errors.values())
+        else:
+            flash(_("Đã đổi tên thành %(name)s.", name=village.name), "success")
+            return redirect(url_for("areas.show", area_id=village.parent_id))
+    return _render_manage(village, rename_form=form, status=422)
+
+
+@bp.post("/areas/<int:area_id>/merge")
+@login_required
+def merge(area_id: int):
+    village = _managed_village(area_id)
+    form = VillageMergeForm()
+    if form.validate_on_submit():
+        survivor = db.session.get(Area, form.survivor_id.data)
+        try:
+            if survivor is None:
+                raise RuleError({"survivor_id": _("Không tìm thấy thôn được chọn.")})
+            summary = merge_villages(current_user, village, survivor, form.clash_prefix.data)
+            db.session.commit()
+        except RuleError as err:
+            db.session.rollback()
+            for name, message in err.errors.items():
+                target = getattr(form, name, None) or form.survivor_id
+                target.errors = list(target.errors) + [message]
+        else:
+            flash(_("Đã gộp %(a)s vào %(b)s: chuyển %(n)d hộ và %(t)d tổ.", a=village.name, b=survivor.name,
+                    n=summary["households"], t=len(summary["teams"])), "success")
+            return redirect(url_for("areas.show", area_id=village.parent_id))
+    return _render_manage(village, merge_form=form, status=422)
+
+
+@bp.post("/areas/<int:area_id>/archive")
+@login_required
+def archive(area_id: int):
+    village = _managed_village(area_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        archive_village(current_user, village)
+        db.session.commit()
+    except RuleError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return _render_manage(village, status=422)
+    flash(_("Đã lưu trữ %(name)s. Lịch sử được giữ nguyên.", name=village.name), "success")
+    return redirect(url_for("areas.show", area_id=village.parent_id))
+
+
+@bp.route("/areas/<int:area_id>/settings", methods=["GET", "POST"])
+@login_required
+def settings(area_id: int):
+    commune = _managed_commune(area_id)
+    services = all_services()
+    form_class = commune_settings_form_class(services)
+    if request.method == "GET":
+        points = campaign_points(commune)
+        form = form_class(data={"office_phone": commune.office_phone,
+                                **{f"pts_{code}": n for code, n in points.items()}})
+    else:
+        form = form_class()
+    if form.validate_on_submit():
+        try:
+            update_commune_settings(current_user, commune, form.office_phone.data, form.points())
+            db.session.commit()
+        except RuleError as err:
+            db.session.rollback()
+            form.apply_errors(err.errors)
+        else:
+            flash(_("Đã lưu cài đặt của %(name)s.", name=commune.name), "success")
+            return redirect(url_for("areas.settings", area_id=commune.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("areas/settings.html", commune=commune, form=form), status

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -33,6 +33,8 @@ class Area(db.Model):
     # "/12/345/6789/": ids from the root, so "is X inside Y" is one prefix test.
     path: Mapped[str] = mapped_column(String(200), default="", index=True)
     office_phone: Mapped[str | None] = mapped_column(String(20))
+    # Commune setting: {service code: points} a new campaign starts from; missing codes use the catalogue.
+    campaign_points: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     archived_at: Mapped[datetime | None]
 

@@ -46,6 +46,7 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     deactivated_at: Mapped[datetime | None]
+    deactivation_reason: Mapped[str | None] = mapped_column(String(20))  # left | moved | other
     # Bumped on sign-out, password change and deactivation: old cookies stop working.
     session_version: Mapped[int] = mapped_column(default=1)
 

@@ -1,0 +1,208 @@
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..areas.operations import import_areas
+from ..extensions import db
+from ..forms import EmptyForm
+from ..models import Area, AreaLevel, Role, Service, User
+from ..rules import RuleError
+from ..teams.operations import create_account
+from . import bp
+from .forms import AccountForm, ImportAreasForm, ServiceForm
+from .operations import (ServiceData, create_service, is_used, move_service, remove_service, restore_service,
+                         update_service)
+
+
+@bp.before_request
+@login_required
+def _admins_only():
+    if current_user.role != Role.ADMIN:
+        abort(403)
+
+
+@bp.get("")
+def index():
+    return render_template("admin/index.html", import_form=ImportAreasForm())
+
+
+@bp.post("/import-areas")
+def import_areas_view():
+    form = ImportAreasForm()
+    if form.validate_on_submit():
+        try:
+            added, updated = import_areas(form.province.data or None)
+            db.session.commit()
+        except RuleError as err:
+            db.session.rollback()
+            form.province.errors = list(form.province.errors) + list(err.errors.values())
+        else:
+            flash(_("Đã thêm %(a)d, cập nhật %(u)d đơn vị hành chính.", a=added, u=updated), "success")
+            return redirect(url_for("admin.index"))
+    return render_template("admin/index.html", import_form=form), 422
+
+
+# ---- officer and viewer accounts -------------------------------------------
+
+def _provinces() -> list[Area]:
+    return list(db.session.scalars(select(Area).where(Area.level == AreaLevel.PROVINCE).order_by(Area.name_folded)))
+
+
+def _render_accounts(province: Area | None, form: AccountForm | None = None, status: int = 200):
+    form = form or AccountForm()
+    if province is not None:
+        communes = db.session.scalars(select(Area).where(Area.parent_id == province.id,
+                                                         Area.level == AreaLevel.COMMUNE).order_by(Area.name_folded))
+        form.area_id.choices = [(province.id, _("Toàn %(name)s (cán bộ tỉnh)", name=province.name))] + [
+            (c.id, c.name) for c in communes]
+    accounts = db.session.scalars(select(User).where(
+        User.role.in_((Role.COMMUNE_OFFICER, Role.PROVINCE_VIEWER, Role.ADMIN))).order_by(User.role, User.name)).all()
+    return render_template("admin/accounts.html", provinces=_provinces(), province=province, form=form,
+                           accounts=accounts), status
+
+
+def _province_arg() -> Area | None:
+    province_id = request.args.get("province", type=int)
+    if province_id is None:
+        return None
+    province = db.session.get(Area, province_id)
+    if province is None or province.level != AreaLevel.PROVINCE:
+        abort(404)
+    return province
+
+
+@bp.get("/accounts")
+def accounts():
+    return _render_accounts(_province_arg())
+
+
+@bp.post("/accounts")
+def create_account_view():
+    province = _province_arg()
+    form = AccountForm()
+    if form.validate_on_submit():
+        area = db.session.get(Area, form.area_id.data)
+        try:
+            user = create_account(current_user, phone=form.phone.data, name=form.name.data,
+                                  password=form.password.data, role=form.role.data, area=area)
+            db.session.commit()
+        except RuleError as err:
+            db.session.rollback()
+            for name, message in err.errors.items():
+                field = getattr(form, name, None) if name else None
+                if field is not None and hasattr(field, "errors"):
+                    field.errors = list(field.errors) + [message]
+                else:
+                    form.form_errors.append(message)
+        else:
+            flash(_("Đã tạo tài khoản %(name)s (%(phone)s).", name=user.name, phone=user.phone), "success")
+            return redirect(url_for("admin.accounts", province=province.id if province else None))
+    return _render_accounts(province, form, 422)
+
+
+# ---- the service catalogue -------------------------------------------------
+
+def _service_or_404(service_id: int) -> Service:
+    service = db.session.get(Service, service_id)
+    if service is None:
+        abort(404)
+    return service
+
+
+def _data(form: ServiceForm) -> ServiceData:
+    return ServiceData(code=form.code.data, name=form.name.data, short_name=form.short_name.data,
+                       eligibility=form.eligibility.data, points=form.points.data)
+
+
+def _render_services(form: ServiceForm | None = None, status: int = 200):
+    services = list(db.session.scalars(select(Service).order_by(Service.sort_order, Service.id)))
+    return render_template("admin/services.html", services=services, form=form or ServiceForm(),
+                           button_form=EmptyForm()), status
+
+
+@bp.get("/services")
+def services():
+    return _render_services()
+
+
+@bp.post("/services")
+def create_service_view():
+    form = ServiceForm()
+    if form.validate_on_submit():
+        try:
+            service = create_service(current_user, _data(form))
+            db.session.commit()
+        except RuleError as err:
+            db.session.rollback()
+            form.apply_errors(err.errors)
+        else:
+            flash(_("Đã thêm %(name)s vào danh mục.", name=service.short_name), "success")
+            return redirect(url_for("admin.services"))
+    return _render_services(form, 422)
+
+
+@bp.route("/services/<int:service_id>", methods=["GET", "POST"])
+def edit_service(service_id: int):
+    service = _service_or_404(service_id)
+    form = ServiceForm(obj=service) if request.method == "GET" else ServiceForm()
+    if form.validate_on_submit():
+        try:
+            update_service(current_user, service, _data(form))
+            db.session.commit()
+        except RuleError as err:
+            db.session.rollback()
+            form.apply_errors(err.errors)
+        else:
+            flash(_("Đã lưu %(name)s.", name=service.short_name), "success")
+            return redirect(url_for("admin.services"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("admin/service_form.html", service=service, form=form, used=is_used(service),
+                           button_form=EmptyForm()), status
+
+
+@bp.post("/services/<int:service_id>/move/<direction>")
+def move_service_view(service_id: int, direction: str):
+    service = _service_or_404(service_id)
+    if direction not in ("up", "down") or not EmptyForm().validate_on_submit():
+        abort(400)
+    move_service(current_user, service, -1 if direction == "up" else 1)
+    db.session.commit()
+    return redirect(url_for("admin.services"))
+
+
+@bp.post("/services/<int:service_id>/remove")
+def remove_service_view(service_id: int):
+    service = _service_or_404(service_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    name = service.short_name
+    try:
+        outcome = remove_service(current_user, service)
+        db.session.commit()
+    except RuleError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return _render_services(status=422)
+    if outcome == "archived":
+        flash(_("%(name)s đã có lượt thăm ghi nhận nên được lưu trữ, không xóa: báo cáo cũ vẫn giữ nguyên, "
+                "phiếu thăm mới không còn dịch vụ này.", name=name), "success")
+    else:
+        flash(_("Đã xóa %(name)s khỏi danh mục.", name=name), "success")
+    return redirect(url_for("admin.services"))
+
+
+@bp.post("/services/<int:service_id>/restore")
+def restore_service_view(service_id: int):
+    service = _service_or_404(service_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        restore_service(current_user, service)
+        db.session.commit()
+    except RuleError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return _render_services(status=422)
+    flash(_("%(name)s đã dùng lại trên phiếu thăm.", name=service.short_name), "success")
+    return redirect(url_for("admin.services"))

@@ -1,0 +1,250 @@
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..access import area_or_404, can_manage_villages, can_view_area
+from ..extensions import db
+from ..forms import EmptyForm
+from ..models import Area, AreaLevel, Role, Team, User
+from ..rules import RuleError
+from . import bp, queries
+from .forms import REASON_CHOICES, DeactivateForm, LeaderForm, MemberForm, MoveForm, TeamForm
+from .operations import (appoint_leader, close_team, create_account, create_team, deactivate_member,
+                         move_member, reactivate_member)
+
+
+def _commune_or_404(commune_id: int) -> Area:
+    commune = area_or_404(current_user, commune_id)
+    if commune.level != AreaLevel.COMMUNE:
+        abort(404)
+    return commune
+
+
+def _team_or_404(team_id: int) -> Team:
+    team = db.session.get(Team, team_id)
+    if team is None or not queries.can_view_team(current_user, team):
+        abort(404)
+    return team
+
+
+def _member_or_404(user_id: int) -> User:
+    member = db.session.get(User, user_id)
+    if member is None or member.team is None or not can_view_area(current_user, member.team.village):
+        abort(404)
+    return member
+
+
+def _apply(form, errors: dict[str, str]) -> None:
+    for name, message in errors.items():
+        field = getattr(form, name, None) if name else None
+        if field is not None and hasattr(field, "errors"):
+            field.errors = list(field.errors) + [message]
+        else:
+            form.form_errors.append(message)
+
+
+# ---- the commune's teams -------------------------------------------------
+
+def _render_commune(commune: Area, form: TeamForm | None = None, status: int = 200):
+    teams = queries.commune_teams(commune)
+    ids = [t.id for t in teams]
+    can_manage = can_manage_villages(current_user, commune)
+    if form is None:
+        form = TeamForm()
+    form.village_id.choices = [(r.id, r.name) for r in queries.open_villages(commune)]
+    return render_template("teams/commune.html", commune=commune, teams=teams,
+                           counts=queries.member_counts(ids), leaders=queries.leaders_of(ids),
+                           can_manage=can_manage, form=form), status
+
+
+@bp.get("/communes/<int:commune_id>/teams")
+@login_required
+def commune(commune_id: int):
+    return _render_commune(_commune_or_404(commune_id))
+
+
+@bp.post("/communes/<int:commune_id>/teams")
+@login_required
+def create(commune_id: int):
+    commune = _commune_or_404(commune_id)
+    if not can_manage_villages(current_user, commune):
+        abort(403)
+    form = TeamForm()
+    form.village_id.choices = []
+    if form.validate_on_submit():
+        village = db.session.get(Area, form.village_id.data)
+        try:
+            if village is None or village.parent_id != commune.id:
+                raise RuleError({"village_id": _("Thôn được chọn không thuộc %(commune)s.", commune=commune.name)})
+            team = create_team(current_user, village, form.name.data)
+            db.session.commit()
+        except RuleError as err:
+            db.session.rollback()
+            _apply(form, err.errors)
+        else:
+            flash(_("Đã lập %(team)s.", team=team.name), "success")
+            return redirect(url_for("teams.show", team_id=team.id))
+    return _render_commune(commune, form, 422)
+
+
+# ---- one team ------------------------------------------------------------
+
+def _render_team(team: Team, *, leader_form=None, member_form=None, status: int = 200):
+    manages = queries.manages_team(current_user, team)
+    leader_form = leader_form or LeaderForm()
+    if manages:
+        leader_form.user_id.choices = [
+            (u.id, f"{u.name} – {u.team.name}") for u in queries.commune_candidates(team.village.parent)]
+    return render_template(
+        "teams/show.html", team=team, members=queries.team_members(team), manages=manages,
+        manages_members=queries.manages_members(current_user, team), leader_form=leader_form,
+        member_form=member_form or MemberForm(), close_form=EmptyForm()), status
+
+
+@bp.get("/teams/<int:team_id>")
+@login_required
+def show(team_id: int):
+    return _render_team(_team_or_404(team_id))
+
+
+@bp.post("/teams/<int:team_id>/leader")
+@login_required
+def leader(team_id: int):
+    team = _team_or_404(team_id)
+    if not queries.manages_team(current_user, team):
+        abort(403)
+    form = LeaderForm()
+    if form.validate_on_submit():
+        try:
+            new_leader = appoint_leader(current_user, team, db.session.get(User, form.user_id.data))
+            db.session.commit()
+        except RuleError as err:
+            db.session.rollback()
+            _apply(form, err.errors)
+        else:
+            flash(_("%(name)s là tổ trưởng của %(team)s.", name=new_leader.name, team=team.name), "success")
+            return redirect(url_for("teams.show", team_id=team.id))
+    return _render_team(team, leader_form=form, status=422)
+
+
+@bp.post("/teams/<int:team_id>/members")
+@login_required
+def add_member(team_id: int):
+    team = _team_or_404(team_id)
+    if not queries.manages_members(current_user, team):
+        abort(403)
+    form = MemberForm()
+    if form.validate_on_submit():
+        try:
+            member = create_account(current_user, phone=form.phone.data, name=form.name.data,
+                                    password=form.password.data, role=Role.MEMBER, team=team)
+            db.session.commit()
+        except RuleError as err:
+            db.session.rollback()
+            _apply(form, err.errors)
+        else:
+            flash(_("Đã thêm %(name)s vào %(team)s. Họ đăng nhập bằng số %(phone)s.",
+                    name=member.name, team=team.name, phone=member.phone), "success")
+            return redirect(url_for("teams.show", team_id=team.id))
+    return _render_team(team, member_form=form, status=422)
+
+
+@bp.post("/teams/<int:team_id>/close")
+@login_required
+def close(team_id: int):
+    team = _team_or_404(team_id)
+    if not queries.manages_team(current_user, team):
+        abort(403)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        close_team(current_user, team)
+        db.session.commit()
+    except RuleError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return _render_team(team, status=422)
+    flash(_("%(team)s đã ngừng hoạt động; các lượt thăm của tổ vẫn được tính.", team=team.name), "success")
+    return redirect(url_for("teams.commune", commune_id=team.village.parent_id))
+
+
+# ---- one member ----------------------------------------------------------
+
+def _render_member(member: User, *, move_form=None, deactivate_form=None, status: int = 200):
+    manages = queries.manages_team(current_user, member.team)
+    move_form = move_form or MoveForm()
+    if manages:
+        move_form.team_id.choices = [
+            (t.id, f"{t.name} ({t.village.name})")
+            for t in queries.commune_teams(member.team.village.parent, active_only=True) if t.id != member.team_id]
+    return render_template(
+        "teams/member.html", member=member, manages=manages,
+        may_change=queries.may_change_member(current_user, member), visits=queries.visit_count(member),
+        reasons=dict(REASON_CHOICES), move_form=move_form, deactivate_form=deactivate_form or DeactivateForm(),
+        reactivate_form=EmptyForm()), status
+
+
+@bp.get("/members/<int:user_id>")
+@login_required
+def member(user_id: int):
+    return _render_member(_member_or_404(user_id))
+
+
+@bp.post("/members/<int:user_id>/move")
+@login_required
+def move(user_id: int):
+    member = _member_or_404(user_id)
+    if not queries.manages_team(current_user, member.team):
+        abort(403)
+    form = MoveForm()
+    if form.validate_on_submit():
+        try:
+            move_member(current_user, member, db.session.get(Team, form.team_id.data))
+            db.session.commit()
+        except RuleError as err:
+            db.session.rollback()
+            _apply(form, err.errors)
+        else:
+            flash(_("Đã chuyển %(name)s sang %(team)s.", name=member.name, team=member.team.name), "success")
+            return redirect(url_for("teams.member", user_id=member.id))
+    return _render_member(member, move_form=form, status=422)
+
+
+@bp.post("/members/<int:user_id>/deactivate")
+@login_required
+def deactivate(user_id: int):
+    member = _member_or_404(user_id)
+    if not queries.may_change_member(current_user, member):
+        abort(403)
+    form = DeactivateForm()
+    if form.validate_on_submit():
+        try:
+            deactivate_member(current_user, member, form.reason.data, form.note.data)
+            db.session.commit()
+        except RuleError as err:
+            db.session.rollback()
+            _apply(form, err.errors)
+        else:
+            flash(_("%(name)s đã ngừng hoạt động và không đăng nhập được nữa; các lượt thăm vẫn được tính.",
+                    name=member.name), "success")
+            return redirect(url_for("teams.show", team_id=member.team_id))
+    return _render_member(member, deactivate_form=form, status=422)
+
+
+@bp.post("/members/<int:user_id>/reactivate")
+@login_required
+def reactivate(user_id: int):
+    member = _member_or_404(user_id)
+    if not queries.may_change_member(current_user, member):
+        abort(403)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        reactivate_member(current_user, member)
+        db.session.commit()
+    except RuleError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return _render_member(member, status=422)
+    flash(_("%(name)s đã hoạt động trở lại.", name=member.name), "success")
+    return redirect(url_for("teams.member", user_id=member.id))

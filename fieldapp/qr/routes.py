@@ -88,7 +88,7 @@ def join_sent(token: str):
 
 # --- Badge verification (public) -------------------------------------------------------------
 
-@bp.get("/v/<token>")
+@bp.get("/v/<path:token>")  # anything under /v/ gets the friendly page
 def verify(token: str):
     now = utcnow()
     badge = queries.badge_by_token(token)

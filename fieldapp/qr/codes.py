@@ -1,6 +1,7 @@
 """URL -> QR code as inline SVG (no image library): for posters, badges, stickers and sign-in codes."""
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import qrcode
 from markupsafe import Markup, escape
@@ -14,10 +15,12 @@ _SVG_HEAD = re.compile(r'^<svg width="[^"]*" height="[^"]*"')
 @dataclass(frozen=True)
 class QRCode:
     data: str
-    matrix: list[list[bool]]  # modules without the quiet zone, True is dark
+    matrix: tuple[tuple[bool, ...], ...]  # modules without the quiet zone, True is dark
     svg: Markup
 
 
+# A pure function of its input (nothing to go stale), and ~15 ms a code: a sheet of stickers reprints fast.
+@lru_cache(maxsize=4096)
 def make_qr(data: str, label: str = "") -> QRCode:
     """Medium error correction: a sticker on a door gets scratched and dirty."""
     qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=BORDER, image_factory=SvgPathImage)
@@ -28,7 +31,7 @@ def make_qr(data: str, label: str = "") -> QRCode:
     svg = _SVG_HEAD.sub(f'<svg class="qr" role="img" aria-label="{escape(label or data)}" '
                         'shape-rendering="crispEdges"', svg, count=1)
     svg = svg.replace(' id="qr-path"', "")
-    matrix = [row[BORDER:-BORDER] for row in qr.get_matrix()[BORDER:-BORDER]]
+    matrix = tuple(tuple(row[BORDER:-BORDER]) for row in qr.get_matrix()[BORDER:-BORDER])
     return QRCode(data=data, matrix=matrix, svg=Markup(svg))
 
 

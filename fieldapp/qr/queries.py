@@ -109,8 +109,8 @@ class StickerPage:
     pages: int
 
 
-def sticker_page(village_id: int, page: int = 1, per_page: int = 240) -> StickerPage:
-    """Households of the village that have a sticker token, by house code; ten A4 sheets a page."""
+def sticker_page(village_id: int, page: int = 1, per_page: int = 120) -> StickerPage:
+    """Households of the village that have a sticker token, by house code; five A4 sheets a page."""
     base = (select(Household, HouseholdTag.token)
             .join(HouseholdTag, HouseholdTag.household_id == Household.id)
             .where(Household.village_id == village_id))

@@ -11,10 +11,10 @@ from ..timeutil import utcnow
 from . import bp, queries
 from .access import can_lead_team, can_open_sticker, team_member_or_404, team_or_404, village_or_404
 from .forms import InviteSettingsForm, JoinForm, NewPasswordForm
-from .operations import (approve_join_request, create_one_time_login, deactivate_member,
-                         expiry_day, invite_problem_message, issue_badge, prepare_stickers, refuse_join_request,
-                         rotate_invite, set_password, submit_join_request, update_invite,
-                         use_one_time_login, count_badge_view)
+from .operations import (approve_join_request, count_badge_view, create_one_time_login,
+                         deactivate_member, expiry_day, invite_problem_message, issue_badge,
+                         prepare_stickers, refuse_join_request, rotate_invite, set_password,
+                         submit_join_request, update_invite, use_one_time_login)
 
 RESET_KEY = "set_password_for"
 

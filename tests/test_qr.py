@@ -400,11 +400,16 @@ def test_member_sees_own_badge_and_not_others(client, auth, leader, world):
 
 
 def test_team_badge_sheet_has_one_verifiable_code_per_active_member(client, leader, world):
-    for who in ("leader", "member"):
-        leader.post(f"/teams/{world.team1.id}/members/{world.users[who].id}/badge")
+    leader.post(f"/teams/{world.team1.id}/members/{world.users['member'].id}/badge")
     r = leader.get(f"/teams/{world.team1.id}/badges")
-    tokens = {b.token for b in db.session.scalars(select(Badge))}
-    assert {u.removeprefix("http://localhost/v/") for u in qr_urls(r.text)} == tokens
+    assert len(qr_urls(r.text)) == 1 and "1 thành viên chưa có thẻ: Tổ trưởng Một" in r.text
+    assert leader.post(f"/teams/{world.team1.id}/badges").status_code == 302
+    assert leader.post(f"/teams/{world.team1.id}/badges").status_code == 302  # nothing left to issue
+    r = leader.get(f"/teams/{world.team1.id}/badges")
+    badges = list(db.session.scalars(select(Badge)))
+    assert {b.user_id for b in badges} == {world.users["leader"].id, world.users["member"].id}
+    assert {u.removeprefix("http://localhost/v/") for u in qr_urls(r.text)} == {b.token for b in badges}
+    assert "chưa có thẻ" not in r.text
 
 
 # --- Household stickers ---------------------------------------------------------------------
@@ -437,3 +442,22 @@ def test_stickers_open_the_household_only_for_the_team(client, auth, leader, wor
         Auth(other).login(world.users[who].phone)
         assert other.get(h1_path).status_code == 404, who
     assert len(actions("stickers_prepare")) == 1
+
+
+def test_sticker_sheet_pages_cover_every_household_once(client, leader, world):
+    from fieldapp.qr.queries import sticker_page
+    assert sticker_page(world.village1.id).untagged == 2
+    leader.post(f"/villages/{world.village1.id}/stickers/prepare")
+    pages = [sticker_page(world.village1.id, page=p, per_page=1) for p in (1, 2, 3)]
+    assert [p.pages for p in pages] == [2, 2, 2] and pages[2].page == 2  # past the end: the last page
+    assert [h.code for p in pages[:2] for h, _t in p.items] == ["VT1-001", "VT1-002"]
+    assert pages[0].untagged == 0
+
+
+def test_commune_officer_prints_stickers_in_the_commune_only(client, auth, world):
+    auth.login(world.users["officer"].phone)
+    assert client.get(f"/villages/{world.village1.id}/stickers").status_code == 200
+    assert client.get(f"/villages/{world.village3.id}/stickers").status_code == 404
+    auth.logout()
+    auth.login(world.users["province"].phone)
+    assert client.get(f"/villages/{world.village1.id}/stickers").status_code == 403

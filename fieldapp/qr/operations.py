@@ -14,8 +14,8 @@ from ..models import (Badge, Household, HouseholdTag, JoinRequest, JoinStatus, O
 from ..passwords import hash_password
 from ..rules import RuleError
 from ..timeutil import from_local, to_local
-from .queries import (hash_token, live_badge, live_invite, pending_request_for_phone, phone_taken,
-                      untagged_households)
+from .queries import (hash_token, live_badge, live_invite, members_without_badge, pending_request_for_phone,
+                      phone_taken, untagged_households)
 
 MIN_PASSWORD = 8
 SIGN_IN_MINUTES = 15
@@ -233,6 +233,14 @@ def issue_badge(actor: User | None, member: User, now: datetime) -> Badge:
     audit.record(actor, "badge_reissue" if old else "badge_issue", badge, area_path=_team_path(member.team),
                  before={"badge_id": old.id} if old else None, after={"user_id": member.id})
     return badge
+
+
+def issue_missing_badges(actor: User, team: Team, now: datetime) -> int:
+    """A badge for every active member of the team who has none (members from before badges)."""
+    missing = members_without_badge(team.id)
+    for member in missing:
+        issue_badge(actor, member, now)
+    return len(missing)
 
 
 def count_badge_view(badge: Badge, now: datetime) -> None:

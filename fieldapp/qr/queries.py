@@ -96,6 +96,13 @@ def active_badges(team_id: int) -> list[Badge]:
         .order_by(User.name, User.id)))
 
 
+def members_without_badge(team_id: int) -> list[User]:
+    return list(db.session.scalars(
+        select(User).outerjoin(Badge, (Badge.user_id == User.id) & Badge.revoked_at.is_(None))
+        .where(User.team_id == team_id, User.active.is_(True), Badge.id.is_(None))
+        .order_by(User.name, User.id)))
+
+
 def commune_of(team: Team) -> Area | None:
     return team.village.parent
 

@@ -12,7 +12,7 @@ from . import bp, queries
 from .access import can_lead_team, can_open_sticker, team_member_or_404, team_or_404, village_or_404
 from .forms import InviteSettingsForm, JoinForm, NewPasswordForm
 from .operations import (approve_join_request, count_badge_view, create_one_time_login,
-                         deactivate_member, expiry_day, invite_problem_message, issue_badge,
+                         deactivate_member, expiry_day, invite_problem_message, issue_badge, issue_missing_badges,
                          prepare_stickers, refuse_join_request, rotate_invite, set_password,
                          submit_join_request, update_invite, use_one_time_login)
 
@@ -323,8 +323,28 @@ def reissue_badge(team_id: int, user_id: int):
 @login_required
 def badges(team_id: int):
     team = team_or_404(current_user, team_id)
+    manage = can_lead_team(current_user, team)
     return _page("qr/badges.html", team=team, commune=queries.commune_of(team),
-                 badges=queries.active_badges(team.id))
+                 badges=queries.active_badges(team.id), manage=manage, form=EmptyForm(),
+                 missing=queries.members_without_badge(team.id) if manage else [])
+
+
+@bp.post("/teams/<int:team_id>/badges")
+@login_required
+def issue_missing(team_id: int):
+    team = team_or_404(current_user, team_id, manage=True)
+    if not EmptyForm().validate_on_submit():
+        _expired_form()
+        return redirect(url_for("qr.badges", team_id=team.id))
+    try:
+        n = issue_missing_badges(current_user, team, utcnow())
+        db.session.commit()
+    except RuleError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    else:
+        flash(_("Đã cấp thẻ cho %(n)d thành viên.", n=n), "success")
+    return redirect(url_for("qr.badges", team_id=team.id))
 
 
 @bp.get("/me/badge")

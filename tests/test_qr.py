@@ -208,6 +208,9 @@ def test_rotated_and_expired_links_are_refused(client, leader, world, app):
     assert r.status_code == 410 and "hết hạn" in r.text
     assert sign_up(anon, new).status_code == 410
     assert db.session.scalar(select(JoinRequest)) is None
+    # A new link made after the date works (the past date is not carried over).
+    newest = make_invite(leader, world.team1)
+    assert newest.expires_at is None and anon.get(f"/join/{newest.token}").status_code == 200
 
 
 @pytest.mark.parametrize("token", ["nope", "x" * 22, "x" * 500, "%00%27"])

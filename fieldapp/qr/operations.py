@@ -51,9 +51,12 @@ def rotate_invite(actor: User, team: Team, now: datetime, *, auto_approve: bool 
     if old is not None:
         old.revoked_at = now
         db.session.flush()  # the one-live-link index must see the old link revoked first
+    if expires_at is None and old is not None and old.expires_at is not None and old.expires_at > now:
+        expires_at = old.expires_at  # a date already passed is not carried over: the new link must work
+    if auto_approve is None:
+        auto_approve = bool(old and old.auto_approve)
     invite = TeamInvite(team_id=team.id, token=new_token(), created_by_id=actor.id, created_at=now,
-                        auto_approve=auto_approve if auto_approve is not None else bool(old and old.auto_approve),
-                        expires_at=expires_at if expires_at is not None else (old.expires_at if old else None))
+                        auto_approve=auto_approve, expires_at=expires_at)
     invite.team = team
     db.session.add(invite)
     try:
@@ -111,50 +114,50 @@ def submit_join_request(invite: TeamInvite, *, name: str, phone: str, password: 
     if problem is not None:
         raise RuleError(invite_problem_message(invite, problem))
     name, phone = _check_new_member(name, phone, password)
-    request = JoinRequest(invite_id=invite.id, team_id=invite.team_id, name=name, phone=phone,
-                          password_hash=hash_password(password), created_at=now)
-    request.team = invite.team
-    db.session.add(request)
+    join = JoinRequest(invite_id=invite.id, team_id=invite.team_id, name=name, phone=phone,
+                       password_hash=hash_password(password), created_at=now)
+    join.team = invite.team
+    db.session.add(join)
     db.session.flush()
-    audit.record(None, "join_request", request, area_path=_team_path(invite.team),
+    audit.record(None, "join_request", join, area_path=_team_path(invite.team),
                  after={"team_id": invite.team_id, "name": name, "phone": phone})
     if invite.auto_approve:
-        _approve(None, request, now)
-    return request
+        _approve(None, join, now)
+    return join
 
 
-def approve_join_request(actor: User, request: JoinRequest, now: datetime) -> User:
-    if request.status != JoinStatus.PENDING:
+def approve_join_request(actor: User, join: JoinRequest, now: datetime) -> User:
+    if join.status != JoinStatus.PENDING:
         raise RuleError(_("Yêu cầu này đã được xử lý."))
-    return _approve(actor, request, now)
+    return _approve(actor, join, now)
 
 
-def _approve(actor: User | None, request: JoinRequest, now: datetime) -> User:
-    member = User(phone=request.phone, name=request.name, password_hash=request.password_hash,
-                  role=Role.MEMBER, team_id=request.team_id, active=True, created_at=now)
+def _approve(actor: User | None, join: JoinRequest, now: datetime) -> User:
+    member = User(phone=join.phone, name=join.name, password_hash=join.password_hash,
+                  role=Role.MEMBER, team_id=join.team_id, active=True, created_at=now)
     db.session.add(member)
     try:  # the unique phone, not the earlier read, stops a duplicate; the caller rolls back
         db.session.flush()
     except IntegrityError:
-        raise RuleError(_("Số điện thoại %(phone)s đã có tài khoản.", phone=request.phone)) from None
-    request.status, request.decided_at = JoinStatus.APPROVED, now
-    request.decided_by_id = actor.id if actor else None
-    request.user_id = member.id
-    request.password_hash = ""  # now kept on the user only
-    audit.record(actor, "join_approve" if actor else "join_auto_approve", request,
-                 area_path=_team_path(request.team), after={"user_id": member.id})
+        raise RuleError(_("Số điện thoại %(phone)s đã có tài khoản.", phone=join.phone)) from None
+    join.status, join.decided_at = JoinStatus.APPROVED, now
+    join.decided_by_id = actor.id if actor else None
+    join.user_id = member.id
+    join.password_hash = ""  # now kept on the user only
+    audit.record(actor, "join_approve" if actor else "join_auto_approve", join,
+                 area_path=_team_path(join.team), after={"user_id": member.id})
     issue_badge(actor, member, now)
     return member
 
 
-def refuse_join_request(actor: User, request: JoinRequest, now: datetime) -> JoinRequest:
-    if request.status != JoinStatus.PENDING:
+def refuse_join_request(actor: User, join: JoinRequest, now: datetime) -> JoinRequest:
+    if join.status != JoinStatus.PENDING:
         raise RuleError(_("Yêu cầu này đã được xử lý."))
-    request.status, request.decided_at, request.decided_by_id = JoinStatus.REFUSED, now, actor.id
-    request.password_hash = ""  # nothing of a refused person's secret is kept
-    audit.record(actor, "join_refuse", request, area_path=_team_path(request.team),
-                 after={"status": request.status})
-    return request
+    join.status, join.decided_at, join.decided_by_id = JoinStatus.REFUSED, now, actor.id
+    join.password_hash = ""  # nothing of a refused person's secret is kept
+    audit.record(actor, "join_refuse", join, area_path=_team_path(join.team),
+                 after={"status": join.status})
+    return join
 
 
 def invite_problem_message(invite: TeamInvite, problem: str) -> str:

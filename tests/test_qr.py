@@ -249,6 +249,8 @@ def test_leader_pages_are_scoped(client, auth, world):
 def _sign_in_qr(leader, world, who="member") -> str:
     r = leader.post(f"/teams/{world.team1.id}/members/{world.users[who].id}/sign-in-qr")
     assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store"
+    otl = db.session.scalar(select(OneTimeLogin).order_by(OneTimeLogin.id.desc()))
+    assert "hết hạn lúc " + (otl.expires_at + timedelta(hours=7)).strftime("%H:%M %d/%m/%Y") in r.text
     (url,) = qr_urls(r.text)
     assert re.fullmatch(r"http://localhost/s/[A-Za-z0-9_-]{43}", url)
     return url.removeprefix("http://localhost")
@@ -258,6 +260,8 @@ def test_one_time_sign_in_works_once_and_asks_for_a_new_password(client, leader,
     path = _sign_in_qr(leader, world)
     token = path.rsplit("/", 1)[1]
     otl = db.session.scalar(select(OneTimeLogin))
+    shown = leader.post(f"/teams/{world.team1.id}/members/{world.users['member2'].id}/sign-in-qr")
+    assert shown.status_code == 404  # not of this team
     assert otl.token_hash == hashlib.sha256(token.encode()).hexdigest()  # only the hash is kept
     assert otl.expires_at - otl.created_at == timedelta(minutes=15)
     assert otl.created_by_id == world.users["leader"].id

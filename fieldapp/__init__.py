@@ -30,7 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     compress.init_app(app)
     login_manager.init_app(app)
 
-    from . import auth, cli, core, households, visits, areas
+    from . import admin, areas, auth, cli, core, households, qr, teams, visits
     from .web import init_web
     init_web(app)
     app.register_blueprint(core.bp)
@@ -38,9 +38,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(areas.bp)
     app.register_blueprint(households.bp)
     app.register_blueprint(visits.bp)
-    from . import admin, teams  # issue 9: commune management
     app.register_blueprint(teams.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(qr.bp)
     cli.init_app(app)
     return app
 

@@ -71,8 +71,9 @@ def init_web(app: Flask) -> None:
     app.jinja_env.globals.update(
         percent=percent, ROLE_NAMES=ROLE_NAMES, current_locale=lambda: str(get_locale() or 'vi'), OUTCOME_NAMES=OUTCOME_NAMES,
         format_date=format_date, format_datetime=format_datetime)
-    app.jinja_env.filters["localdt"] = lambda dt: format_datetime(dt, "HH:mm dd/MM/yyyy") if dt else ""
-    app.jinja_env.filters["localdate"] = lambda dt: format_date(dt, "dd/MM/yyyy") if dt else ""
+    # Used after |local (already Vietnam time): rebase=False, or Babel would add 7 hours a second time.
+    app.jinja_env.filters["localdt"] = lambda dt: format_datetime(dt, "HH:mm dd/MM/yyyy", rebase=False) if dt else ""
+    app.jinja_env.filters["localdate"] = lambda dt: format_date(dt, "dd/MM/yyyy", rebase=False) if dt else ""
 
     def _error(code: int, title: str, message: str):
         if _wants_json():

@@ -30,7 +30,9 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = db.session.scalar(select(User).where(User.phone == form.phone.data))
-        if user is None or not check_password(user.password_hash, form.password.data):
+        if user is None and _join_pending(form.phone.data, form.password.data):
+            form.phone.errors.append(_("Yêu cầu tham gia tổ của bạn đang chờ tổ trưởng duyệt."))
+        elif user is None or not check_password(user.password_hash, form.password.data):
             form.password.errors.append(_("Số điện thoại hoặc mật khẩu không đúng."))
         elif not user.active:
             form.phone.errors.append(_("Tài khoản này đã ngừng hoạt động. Hãy liên hệ tổ trưởng hoặc cán bộ xã."))
@@ -56,6 +58,13 @@ def logout():
     logout_user()
     flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("auth.login"))
+
+
+def _join_pending(phone: str, password: str) -> bool:
+    """Someone who signed up on a team's poster and is not approved yet (told only with the right password)."""
+    from ..qr.queries import pending_request_for_phone
+    pending = pending_request_for_phone(phone)
+    return pending is not None and check_password(pending.password_hash, password)
 
 
 def _area_path(user: User) -> str:

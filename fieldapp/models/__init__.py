@@ -4,9 +4,11 @@ from .audit import AuditLog
 from .households import Household
 from .people import Role, Team, User
 from .services import Eligibility, Service
+from .tokens import Badge, HouseholdTag, JoinRequest, JoinStatus, OneTimeLogin, TeamInvite
 from .visits import Assistance, Outcome, Visit
 
 __all__ = [
     "Area", "AreaLevel", "AuditLog", "Household", "Role", "Team", "User",
     "Eligibility", "Service", "Assistance", "Outcome", "Visit",
+    "Badge", "HouseholdTag", "JoinRequest", "JoinStatus", "OneTimeLogin", "TeamInvite",
 ]

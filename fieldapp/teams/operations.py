@@ -12,6 +12,7 @@ from ..extensions import db
 from ..forms import PHONE_RE, normalize_phone
 from ..models import Area, AreaLevel, Role, Team, User
 from ..passwords import hash_password
+from ..qr.operations import retire_sign_in_codes
 from ..rules import RuleError
 from ..timeutil import utcnow
 
@@ -150,6 +151,7 @@ def deactivate_member(actor: User, member: User, reason: str, note: str | None =
     member.deactivated_at = utcnow()
     member.deactivation_reason = reason
     member.session_version += 1  # every open session and remember-me cookie stops working
+    retire_sign_in_codes(member, member.deactivated_at)
     after = _member_snapshot(member)
     after["note"] = note
     audit.record(actor, "deactivate", member, entity_type="user", area_path=_path(member), before=before, after=after)

@@ -1,0 +1,50 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+from ..forms import phone_number
+
+PASSWORD_RULE = Length(min=8, max=200, message=_l("Mật khẩu cần ít nhất 8 ký tự."))
+
+
+class _ApplyErrors:
+    def apply_errors(self, errors: dict[str, str]) -> None:
+        for name, message in errors.items():
+            field = getattr(self, name, None)
+            if field is not None and hasattr(field, "errors"):
+                field.errors = list(field.errors) + [message]
+            else:
+                self.form_errors.append(message)
+
+
+class JoinForm(_ApplyErrors, FlaskForm):
+    name = StringField(_l("Họ và tên"), validators=[
+        DataRequired(_l("Vui lòng nhập họ và tên.")), Length(max=120, message=_l("Tối đa 120 ký tự."))],
+        render_kw={"autocomplete": "name"})
+    phone = StringField(_l("Số điện thoại"), validators=[
+        DataRequired(_l("Vui lòng nhập số điện thoại.")), phone_number],
+        render_kw={"inputmode": "tel", "autocomplete": "tel"})
+    password = PasswordField(_l("Mật khẩu (ít nhất 8 ký tự)"), validators=[
+        DataRequired(_l("Vui lòng đặt mật khẩu.")), PASSWORD_RULE],
+        render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("Nhập lại mật khẩu"), validators=[
+        DataRequired(_l("Vui lòng nhập lại mật khẩu.")),
+        EqualTo("password", _l("Hai lần nhập mật khẩu không giống nhau."))],
+        render_kw={"autocomplete": "new-password"})
+
+
+class InviteSettingsForm(_ApplyErrors, FlaskForm):
+    auto_approve = BooleanField(_l("Tự động duyệt người đăng ký qua mã này"))
+    expires_on = DateField(_l("Hết hạn sau ngày (để trống: không hết hạn)"), validators=[Optional()])
+
+
+class NewPasswordForm(_ApplyErrors, FlaskForm):
+    current = PasswordField(_l("Mật khẩu hiện tại"), validators=[Optional(), Length(max=200)],
+                            render_kw={"autocomplete": "current-password"})
+    password = PasswordField(_l("Mật khẩu mới (ít nhất 8 ký tự)"), validators=[
+        DataRequired(_l("Vui lòng nhập mật khẩu mới.")), PASSWORD_RULE],
+        render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("Nhập lại mật khẩu mới"), validators=[
+        DataRequired(_l("Vui lòng nhập lại mật khẩu mới."))],
+        render_kw={"autocomplete": "new-password"})

@@ -1,0 +1,276 @@
+"""Writes for the QR features. Each checks its rules, writes, and records the audit entry."""
+import secrets
+from datetime import date, datetime, time, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+
+from .. import audit
+from ..extensions import db
+from ..forms import PHONE_RE, normalize_phone
+from ..models import (Badge, Household, HouseholdTag, JoinRequest, JoinStatus, OneTimeLogin, Role,
+                      Team, TeamInvite, User)
+from ..passwords import hash_password
+from ..rules import RuleError
+from ..timeutil import from_local, to_local
+from .queries import (hash_token, live_badge, live_invite, members_without_badge, pending_request_for_phone,
+                      phone_taken, untagged_households)
+
+MIN_PASSWORD = 8
+SIGN_IN_MINUTES = 15
+
+
+def new_token() -> str:
+    """128 bits of randomness, url-safe, 22 characters: short enough for a small, robust QR."""
+    return secrets.token_urlsafe(16)
+
+
+def _team_path(team: Team) -> str:
+    return team.village.path
+
+
+# --- Team join link -------------------------------------------------------------------------
+
+def end_of_local_day(day: date) -> datetime:
+    """A link "valid until 30/11" works the whole of 30/11, Vietnam time."""
+    return from_local(datetime.combine(day + timedelta(days=1), time.min))
+
+
+def expiry_day(invite: TeamInvite) -> date | None:
+    """The last local day the link works, as the leader typed it."""
+    if invite.expires_at is None:
+        return None
+    return (to_local(invite.expires_at) - timedelta(seconds=1)).date()
+
+
+def rotate_invite(actor: User, team: Team, now: datetime, *, auto_approve: bool | None = None,
+                  expires_at: datetime | None = None) -> TeamInvite:
+    """A new join link; the old one (if any) stops working at once. Settings carry over unless given."""
+    old = live_invite(team.id)
+    if old is not None:
+        old.revoked_at = now
+        db.session.flush()  # the one-live-link index must see the old link revoked first
+    if expires_at is None and old is not None and old.expires_at is not None and old.expires_at > now:
+        expires_at = old.expires_at  # a date already passed is not carried over: the new link must work
+    if auto_approve is None:
+        auto_approve = bool(old and old.auto_approve)
+    invite = TeamInvite(team_id=team.id, token=new_token(), created_by_id=actor.id, created_at=now,
+                        auto_approve=auto_approve, expires_at=expires_at)
+    invite.team = team
+    db.session.add(invite)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise RuleError(_("Mã QR vừa được tạo ở một máy khác. Hãy tải lại trang.")) from None
+    audit.record(actor, "invite_rotate" if old else "invite_create", invite, area_path=_team_path(team),
+                 before={"invite_id": old.id} if old else None,
+                 after=audit.snapshot(invite, ("team_id", "auto_approve", "expires_at")))
+    return invite
+
+
+def update_invite(actor: User, invite: TeamInvite, *, auto_approve: bool, expires_on: date | None,
+                  now: datetime) -> TeamInvite:
+    if invite.revoked_at is not None:
+        raise RuleError(_("Mã QR này đã được thay. Hãy tải lại trang."))
+    expires_at = end_of_local_day(expires_on) if expires_on else None
+    if expires_at is not None and expires_at <= now:
+        raise RuleError({"expires_on": _("Ngày hết hạn phải từ hôm nay trở đi.")})
+    fields = ("auto_approve", "expires_at")
+    before = audit.snapshot(invite, fields)
+    invite.auto_approve, invite.expires_at = auto_approve, expires_at
+    after = audit.snapshot(invite, fields)
+    if after != before:
+        audit.record(actor, "invite_update", invite, area_path=_team_path(invite.team),
+                     before=before, after=after)
+    return invite
+
+
+def _check_new_member(name: str, phone: str, password: str) -> tuple[str, str]:
+    errors = {}
+    name = " ".join((name or "").split())
+    phone = normalize_phone(phone)
+    if len(name) < 2:
+        errors["name"] = _("Vui lòng nhập họ và tên.")
+    elif len(name) > 120:
+        errors["name"] = _("Tên dài tối đa 120 ký tự.")
+    if not PHONE_RE.match(phone):
+        errors["phone"] = _("Số điện thoại gồm 10 chữ số và bắt đầu bằng 0, ví dụ 0912345678.")
+    elif phone_taken(phone):
+        errors["phone"] = _("Số điện thoại này đã có tài khoản. Hãy đăng nhập, hoặc nhờ tổ trưởng hỗ trợ nếu quên mật khẩu.")
+    elif pending_request_for_phone(phone) is not None:
+        errors["phone"] = _("Số điện thoại này đã gửi yêu cầu tham gia và đang chờ tổ trưởng duyệt.")
+    if len(password or "") < MIN_PASSWORD:
+        errors["password"] = _("Mật khẩu cần ít nhất %(n)d ký tự.", n=MIN_PASSWORD)
+    if errors:
+        raise RuleError(errors)
+    return name, phone
+
+
+def submit_join_request(invite: TeamInvite, *, name: str, phone: str, password: str,
+                        now: datetime) -> JoinRequest:
+    """A sign-up from the poster: pending, or approved at once when the link says so."""
+    problem = invite.problem(now)
+    if problem is not None:
+        raise RuleError(invite_problem_message(invite, problem))
+    name, phone = _check_new_member(name, phone, password)
+    join = JoinRequest(invite_id=invite.id, team_id=invite.team_id, name=name, phone=phone,
+                       password_hash=hash_password(password), created_at=now)
+    join.team = invite.team
+    db.session.add(join)
+    db.session.flush()
+    audit.record(None, "join_request", join, area_path=_team_path(invite.team),
+                 after={"team_id": invite.team_id, "name": name, "phone": phone})
+    if invite.auto_approve:
+        _approve(None, join, now)
+    return join
+
+
+def approve_join_request(actor: User, join: JoinRequest, now: datetime) -> User:
+    if join.status != JoinStatus.PENDING:
+        raise RuleError(_("Yêu cầu này đã được xử lý."))
+    return _approve(actor, join, now)
+
+
+def _approve(actor: User | None, join: JoinRequest, now: datetime) -> User:
+    member = User(phone=join.phone, name=join.name, password_hash=join.password_hash,
+                  role=Role.MEMBER, team_id=join.team_id, active=True, created_at=now)
+    db.session.add(member)
+    try:  # the unique phone, not the earlier read, stops a duplicate; the caller rolls back
+        db.session.flush()
+    except IntegrityError:
+        raise RuleError(_("Số điện thoại %(phone)s đã có tài khoản.", phone=join.phone)) from None
+    join.status, join.decided_at = JoinStatus.APPROVED, now
+    join.decided_by_id = actor.id if actor else None
+    join.user_id = member.id
+    join.password_hash = ""  # now kept on the user only
+    audit.record(actor, "join_approve" if actor else "join_auto_approve", join,
+                 area_path=_team_path(join.team), after={"user_id": member.id})
+    issue_badge(actor, member, now)
+    return member
+
+
+def refuse_join_request(actor: User, join: JoinRequest, now: datetime) -> JoinRequest:
+    if join.status != JoinStatus.PENDING:
+        raise RuleError(_("Yêu cầu này đã được xử lý."))
+    join.status, join.decided_at, join.decided_by_id = JoinStatus.REFUSED, now, actor.id
+    join.password_hash = ""  # nothing of a refused person's secret is kept
+    audit.record(actor, "join_refuse", join, area_path=_team_path(join.team),
+                 after={"status": join.status})
+    return join
+
+
+def invite_problem_message(invite: TeamInvite, problem: str) -> str:
+    if problem == "revoked":
+        return _("Mã QR này đã được tổ trưởng thay bằng mã mới và không còn dùng được. Hãy xin tổ trưởng mã QR mới.")
+    if problem == "expired":
+        return _("Mã QR này đã hết hạn từ ngày %(day)s. Hãy xin tổ trưởng mã QR mới.",
+                 day=expiry_day(invite).strftime("%d/%m/%Y"))
+    return _("Tổ này hiện không nhận thành viên mới.")
+
+
+# --- One-time sign-in ------------------------------------------------------------------------
+
+def create_one_time_login(actor: User, member: User, now: datetime) -> tuple[OneTimeLogin, str]:
+    """Returns the record and the raw token, which is shown once as a QR and never stored."""
+    if member.id == actor.id:
+        raise RuleError(_("Không thể tạo mã đăng nhập cho chính mình."))
+    if not member.active:
+        raise RuleError(_("%(name)s đã ngừng hoạt động.", name=member.name))
+    # One live code per member: showing a new one retires the earlier ones.
+    db.session.execute(update(OneTimeLogin).where(
+        OneTimeLogin.user_id == member.id, OneTimeLogin.used_at.is_(None),
+        OneTimeLogin.expires_at > now).values(expires_at=now))
+    token = secrets.token_urlsafe(32)
+    otl = OneTimeLogin(user_id=member.id, token_hash=hash_token(token), created_by_id=actor.id,
+                       created_at=now, expires_at=now + timedelta(minutes=SIGN_IN_MINUTES))
+    db.session.add(otl)
+    db.session.flush()
+    audit.record(actor, "signin_qr_create", otl, area_path=_team_path(member.team),
+                 after={"user_id": member.id, "expires_at": otl.expires_at.isoformat()})
+    return otl, token
+
+
+def use_one_time_login(otl: OneTimeLogin, now: datetime) -> User:
+    """Marks the code used; a conditional UPDATE, so two scans at once cannot both win."""
+    result = db.session.execute(update(OneTimeLogin).where(
+        OneTimeLogin.id == otl.id, OneTimeLogin.used_at.is_(None), OneTimeLogin.expires_at > now,
+    ).values(used_at=now).execution_options(synchronize_session=False))
+    member = otl.user
+    if result.rowcount != 1 or not member.active:
+        raise RuleError(_("Mã đăng nhập này đã được dùng hoặc đã hết hạn. Hãy nhờ tổ trưởng tạo mã mới."))
+    db.session.refresh(otl)
+    audit.record(member, "signin_qr_use", otl, area_path=_team_path(member.team) if member.team else "",
+                 after={"user_id": member.id})
+    return member
+
+
+def set_password(member: User, password: str, confirm: str) -> User:
+    if len(password or "") < MIN_PASSWORD:
+        raise RuleError({"password": _("Mật khẩu cần ít nhất %(n)d ký tự.", n=MIN_PASSWORD)})
+    if password != confirm:
+        raise RuleError({"confirm": _("Hai lần nhập mật khẩu không giống nhau.")})
+    member.password_hash = hash_password(password)
+    member.session_version += 1  # other phones signed in as this member are signed out
+    audit.record(member, "password_set", member, area_path=_team_path(member.team) if member.team else "")
+    return member
+
+
+# --- Badges and members ----------------------------------------------------------------------
+
+def issue_badge(actor: User | None, member: User, now: datetime) -> Badge:
+    """A new badge; the QR of the previous one stops verifying at once."""
+    if not member.active or member.team is None:
+        raise RuleError(_("Chỉ cấp thẻ cho thành viên đang hoạt động của một tổ."))
+    old = live_badge(member.id)
+    if old is not None:
+        old.revoked_at = now
+        db.session.flush()
+    badge = Badge(user_id=member.id, team_id=member.team_id, token=new_token(), issued_at=now,
+                  issued_by_id=actor.id if actor else None)
+    db.session.add(badge)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise RuleError(_("Thẻ vừa được cấp ở một máy khác. Hãy tải lại trang.")) from None
+    audit.record(actor, "badge_reissue" if old else "badge_issue", badge, area_path=_team_path(member.team),
+                 before={"badge_id": old.id} if old else None, after={"user_id": member.id})
+    return badge
+
+
+def issue_missing_badges(actor: User, team: Team, now: datetime) -> int:
+    """A badge for every active member of the team who has none (members from before badges)."""
+    missing = members_without_badge(team.id)
+    for member in missing:
+        issue_badge(actor, member, now)
+    return len(missing)
+
+
+def count_badge_view(badge: Badge, now: datetime) -> None:
+    """One atomic increment; the page needs no read-modify-write."""
+    db.session.execute(update(Badge).where(Badge.id == badge.id)
+                       .values(views=Badge.views + 1, last_viewed_at=now)
+                       .execution_options(synchronize_session=False))
+
+
+def retire_sign_in_codes(member: User, now: datetime) -> None:
+    """A member who stops being active cannot use a one-time sign-in code made earlier."""
+    db.session.execute(update(OneTimeLogin).where(
+        OneTimeLogin.user_id == member.id, OneTimeLogin.used_at.is_(None)).values(expires_at=now))
+
+
+# --- Household stickers ----------------------------------------------------------------------
+
+def prepare_stickers(actor: User, village, now: datetime) -> int:
+    """Gives a sticker token to every household of the village that has none yet."""
+    households: list[Household] = untagged_households(village.id)
+    for household in households:
+        db.session.add(HouseholdTag(household_id=household.id, token=new_token(), created_at=now))
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise RuleError(_("Tem đang được chuẩn bị ở một máy khác. Hãy tải lại trang.")) from None
+    if households:
+        audit.record(actor, "stickers_prepare", village, area_path=village.path,
+                     entity_type="area", after={"households": len(households)})
+    return len(households)

@@ -1,0 +1,392 @@
+from flask import abort, flash, make_response, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import db
+from ..forms import EmptyForm
+from ..models import JoinRequest, JoinStatus, Role, User
+from ..passwords import check_password
+from ..rules import RuleError
+from ..timeutil import utcnow
+from . import bp, queries
+from .access import can_lead_team, can_open_sticker, team_member_or_404, team_or_404, village_or_404
+from .forms import InviteSettingsForm, JoinForm, NewPasswordForm
+from .operations import (approve_join_request, count_badge_view, create_one_time_login,
+                         expiry_day, invite_problem_message, issue_badge, issue_missing_badges,
+                         prepare_stickers, refuse_join_request, rotate_invite, set_password,
+                         submit_join_request, update_invite, use_one_time_login)
+
+RESET_KEY = "set_password_for"
+
+
+def _private(response):
+    """Pages whose URL is a secret or whose answer must flip at once: not cached, not indexed."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _page(template: str, status: int = 200, **context):
+    return _private(make_response(render_template(template, **context), status))
+
+
+def _refused(status: int, title: str, message: str):
+    return _page("qr/refused.html", status, title=title, message=message)
+
+
+def _back_to_members(team_id: int):
+    return redirect(url_for("qr.members", team_id=team_id))
+
+
+def _expired_form():
+    flash(_("Biểu mẫu đã hết hạn, vui lòng thử lại."), "error")
+
+
+# --- Join link (public) ----------------------------------------------------------------------
+
+@bp.route("/join/<token>", methods=["GET", "POST"])
+def join(token: str):
+    now = utcnow()
+    invite = queries.invite_by_token(token)
+    if invite is None:
+        return _refused(404, _("Mã QR không hợp lệ"),
+                        _("Đây không phải mã tham gia tổ hợp lệ. Hãy quét lại, hoặc xin tổ trưởng mã QR mới."))
+    problem = invite.problem(now)
+    if problem is not None:
+        return _refused(410, _("Mã QR không còn dùng được"), invite_problem_message(invite, problem))
+    form = JoinForm()
+    if form.validate_on_submit():
+        try:
+            join_request = submit_join_request(invite, name=form.name.data, phone=form.phone.data,
+                                               password=form.password.data, now=now)
+            db.session.commit()
+        except RuleError as err:
+            db.session.rollback()
+            form.apply_errors(err.errors)
+        else:
+            if join_request.status == JoinStatus.APPROVED:
+                if current_user.is_authenticated:
+                    logout_user()
+                login_user(db.session.get(User, join_request.user_id), remember=True)
+                flash(_("Chào mừng %(name)s tham gia %(team)s.", name=join_request.name,
+                        team=invite.team.name), "success")
+                return redirect(url_for("core.index"))
+            return redirect(url_for("qr.join_sent", token=token))
+    status = 422 if form.is_submitted() else 200
+    return _page("qr/join.html", status, form=form, team=invite.team,
+                 commune=queries.commune_of(invite.team))
+
+
+@bp.get("/join/<token>/sent")
+def join_sent(token: str):
+    invite = queries.invite_by_token(token)
+    if invite is None:
+        abort(404)
+    return _page("qr/join_sent.html", team=invite.team)
+
+
+# --- Badge verification (public) -------------------------------------------------------------
+
+@bp.get("/v/<path:token>")  # anything under /v/ gets the friendly page
+def verify(token: str):
+    now = utcnow()
+    badge = queries.badge_by_token(token)
+    if badge is None:
+        return _page("qr/verify_invalid.html", 404, badge=None, commune=None)
+    count_badge_view(badge, now)
+    db.session.commit()
+    commune = queries.commune_of(badge.team)
+    if badge.revoked_at is not None:
+        return _page("qr/verify_invalid.html", 410, badge=badge, commune=commune)
+    member = badge.user
+    active = member.active and member.team_id == badge.team_id
+    return _page("qr/verify.html", badge=badge, member=member, team=badge.team, commune=commune,
+                 active=active)
+
+
+# --- One-time sign-in (public) ---------------------------------------------------------------
+
+@bp.route("/s/<token>", methods=["GET", "POST"])
+def sign_in_qr(token: str):
+    now = utcnow()
+    otl = queries.one_time_login_by_token(token)
+    if otl is None:
+        return _refused(404, _("Mã đăng nhập không hợp lệ"),
+                        _("Đây không phải mã đăng nhập hợp lệ. Hãy nhờ tổ trưởng tạo mã mới."))
+    problem = queries.sign_in_problem(otl, now)
+    if problem is not None:
+        messages = {
+            "used": _("Mã đăng nhập này đã được dùng. Mỗi mã chỉ dùng được một lần; hãy nhờ tổ trưởng tạo mã mới."),
+            "expired": _("Mã đăng nhập này đã hết hạn (mã chỉ dùng được trong 15 phút). Hãy nhờ tổ trưởng tạo mã mới."),
+            "inactive": _("Tài khoản này đã ngừng hoạt động."),
+        }
+        return _refused(410, _("Mã đăng nhập không còn dùng được"), messages[problem])
+    form = EmptyForm()
+    if form.validate_on_submit():
+        try:
+            member = use_one_time_login(otl, now)
+            db.session.commit()
+        except RuleError as err:
+            db.session.rollback()
+            return _refused(410, _("Mã đăng nhập không còn dùng được"), err.message)
+        if current_user.is_authenticated:
+            logout_user()
+        login_user(member, remember=True)
+        session[RESET_KEY] = member.id
+        flash(_("Đã đăng nhập. Hãy đặt mật khẩu mới để lần sau tự đăng nhập."), "success")
+        return redirect(url_for("qr.new_password"))
+    return _page("qr/sign_in.html", member=otl.user, form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def new_password():
+    user = current_user._get_current_object()
+    reset = session.get(RESET_KEY) == user.id  # signed in by a one-time QR: no old password asked
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        if not reset and not check_password(user.password_hash, form.current.data or ""):
+            form.current.errors = list(form.current.errors) + [_("Mật khẩu hiện tại không đúng.")]
+        else:
+            try:
+                set_password(user, form.password.data, form.confirm.data)
+                db.session.commit()
+            except RuleError as err:
+                db.session.rollback()
+                form.apply_errors(err.errors)
+            else:
+                session.pop(RESET_KEY, None)
+                login_user(user, remember=True)  # the session version changed: keep this phone signed in
+                flash(_("Đã lưu mật khẩu mới."), "success")
+                return redirect(url_for("core.index"))
+    status = 422 if form.is_submitted() else 200
+    return _page("qr/password.html", status, form=form, reset=reset)
+
+
+# --- Leader: members, join requests, join link -----------------------------------------------
+
+@bp.get("/teams/<int:team_id>/members")
+@login_required
+def members(team_id: int):
+    team = team_or_404(current_user, team_id)
+    manage = can_lead_team(current_user, team)
+    return render_template("qr/members.html", team=team, rows=queries.team_members(team.id),
+                           pending=queries.pending_requests(team.id) if manage else [],
+                           manage=manage, form=EmptyForm())
+
+
+@bp.post("/teams/<int:team_id>/requests/<int:request_id>/<any(approve, refuse):decision>")
+@login_required
+def decide(team_id: int, request_id: int, decision: str):
+    team = team_or_404(current_user, team_id, manage=True)
+    join_request = db.session.get(JoinRequest, request_id)
+    if join_request is None or join_request.team_id != team.id:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        _expired_form()
+        return _back_to_members(team.id)
+    try:
+        if decision == "approve":
+            approve_join_request(current_user, join_request, utcnow())
+        else:
+            refuse_join_request(current_user, join_request, utcnow())
+        db.session.commit()
+    except RuleError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    else:
+        if decision == "approve":
+            flash(_("Đã duyệt %(name)s vào tổ.", name=join_request.name), "success")
+        else:
+            flash(_("Đã từ chối yêu cầu của %(name)s.", name=join_request.name), "info")
+    return _back_to_members(team.id)
+
+
+@bp.route("/teams/<int:team_id>/invite", methods=["GET", "POST"])
+@login_required
+def invite(team_id: int):
+    team = team_or_404(current_user, team_id, manage=True)
+    live = queries.live_invite(team.id)
+    data = None
+    if live is not None and request.method == "GET":
+        data = {"auto_approve": live.auto_approve, "expires_on": expiry_day(live)}
+    form = InviteSettingsForm(data=data)
+    if form.validate_on_submit():
+        if live is None:
+            abort(404)
+        try:
+            update_invite(current_user, live, auto_approve=form.auto_approve.data,
+                          expires_on=form.expires_on.data, now=utcnow())
+            db.session.commit()
+        except RuleError as err:
+            db.session.rollback()
+            form.apply_errors(err.errors)
+        else:
+            flash(_("Đã lưu cài đặt mã QR tham gia."), "success")
+            return redirect(url_for("qr.invite", team_id=team.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("qr/invite.html", team=team, invite=live, form=form,
+                           rotate_form=EmptyForm(), now=utcnow()), status
+
+
+@bp.post("/teams/<int:team_id>/invite/rotate")
+@login_required
+def rotate(team_id: int):
+    team = team_or_404(current_user, team_id, manage=True)
+    if not EmptyForm().validate_on_submit():
+        _expired_form()
+        return redirect(url_for("qr.invite", team_id=team.id))
+    try:
+        had_one = queries.live_invite(team.id) is not None
+        rotate_invite(current_user, team, utcnow())
+        db.session.commit()
+    except RuleError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    else:
+        flash(_("Đã tạo mã QR mới. Mã cũ không còn dùng được; hãy in lại áp phích.") if had_one
+              else _("Đã tạo mã QR tham gia cho tổ."), "success")
+    return redirect(url_for("qr.invite", team_id=team.id))
+
+
+@bp.get("/teams/<int:team_id>/poster")
+@login_required
+def poster(team_id: int):
+    team = team_or_404(current_user, team_id)
+    size = "a5" if request.args.get("size") == "a5" else "a4"
+    live = queries.live_invite(team.id)
+    return _page("qr/poster.html", team=team, invite=live, expiry=expiry_day(live) if live else None,
+                 commune=queries.commune_of(team), size=size, now=utcnow())
+
+
+# --- Leader: one-time sign-in QR, badges, deactivation ---------------------------------------
+
+@bp.post("/teams/<int:team_id>/members/<int:user_id>/sign-in-qr")
+@login_required
+def make_sign_in_qr(team_id: int, user_id: int):
+    team = team_or_404(current_user, team_id, manage=True)
+    member = team_member_or_404(team, user_id)
+    if not EmptyForm().validate_on_submit():
+        _expired_form()
+        return _back_to_members(team.id)
+    try:
+        otl, token = create_one_time_login(current_user, member, utcnow())
+        db.session.commit()
+    except RuleError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return _back_to_members(team.id)
+    # The raw token exists only in this response: it is never stored.
+    return _page("qr/sign_in_qr.html", team=team, member=member, otl=otl,
+                 url=url_for("qr.sign_in_qr", token=token, _external=True))
+
+
+def _badge_member(team_id: int, user_id: int):
+    """A member sees their own badge; the leader and the commune officer see the team's."""
+    if (current_user.id == user_id and current_user.team_id == team_id
+            and current_user.role in Role.TEAM_ROLES):
+        return current_user.team, current_user._get_current_object()
+    team = team_or_404(current_user, team_id)
+    return team, team_member_or_404(team, user_id)
+
+
+@bp.get("/teams/<int:team_id>/members/<int:user_id>/badge")
+@login_required
+def badge(team_id: int, user_id: int):
+    team, member = _badge_member(team_id, user_id)
+    return _page("qr/badge.html", team=team, member=member, commune=queries.commune_of(team),
+                 badge=queries.live_badge(member.id) if member.active else None,
+                 manage=can_lead_team(current_user, team), form=EmptyForm())
+
+
+@bp.post("/teams/<int:team_id>/members/<int:user_id>/badge")
+@login_required
+def reissue_badge(team_id: int, user_id: int):
+    team = team_or_404(current_user, team_id, manage=True)
+    member = team_member_or_404(team, user_id)
+    if not EmptyForm().validate_on_submit():
+        _expired_form()
+        return _back_to_members(team.id)
+    try:
+        issue_badge(current_user, member, utcnow())
+        db.session.commit()
+    except RuleError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return _back_to_members(team.id)
+    flash(_("Đã cấp thẻ mới cho %(name)s. Mã QR trên thẻ cũ không còn hợp lệ.", name=member.name), "success")
+    return redirect(url_for("qr.badge", team_id=team.id, user_id=member.id))
+
+
+@bp.get("/teams/<int:team_id>/badges")
+@login_required
+def badges(team_id: int):
+    team = team_or_404(current_user, team_id)
+    manage = can_lead_team(current_user, team)
+    return _page("qr/badges.html", team=team, commune=queries.commune_of(team),
+                 badges=queries.active_badges(team.id), manage=manage, form=EmptyForm(),
+                 missing=queries.members_without_badge(team.id) if manage else [])
+
+
+@bp.post("/teams/<int:team_id>/badges")
+@login_required
+def issue_missing(team_id: int):
+    team = team_or_404(current_user, team_id, manage=True)
+    if not EmptyForm().validate_on_submit():
+        _expired_form()
+        return redirect(url_for("qr.badges", team_id=team.id))
+    try:
+        n = issue_missing_badges(current_user, team, utcnow())
+        db.session.commit()
+    except RuleError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    else:
+        flash(_("Đã cấp thẻ cho %(n)d thành viên.", n=n), "success")
+    return redirect(url_for("qr.badges", team_id=team.id))
+
+
+@bp.get("/me/badge")
+@login_required
+def my_badge():
+    if current_user.role not in Role.TEAM_ROLES or current_user.team_id is None:
+        abort(404)
+    return redirect(url_for("qr.badge", team_id=current_user.team_id, user_id=current_user.id))
+
+
+# --- Household stickers ----------------------------------------------------------------------
+
+@bp.get("/villages/<int:village_id>/stickers")
+@login_required
+def stickers(village_id: int):
+    village = village_or_404(current_user, village_id)
+    page = queries.sticker_page(village.id, page=request.args.get("page", 1, type=int))
+    return _page("qr/stickers.html", village=village, result=page, form=EmptyForm())
+
+
+@bp.post("/villages/<int:village_id>/stickers/prepare")
+@login_required
+def prepare(village_id: int):
+    village = village_or_404(current_user, village_id)
+    if not EmptyForm().validate_on_submit():
+        _expired_form()
+    else:
+        try:
+            n = prepare_stickers(current_user, village, utcnow())
+            db.session.commit()
+        except RuleError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+        else:
+            flash(_("Đã chuẩn bị tem cho %(n)d hộ.", n=n), "success")
+    return redirect(url_for("qr.stickers", village_id=village.id))
+
+
+@bp.get("/h/<token>")
+@login_required
+def sticker(token: str):
+    household = queries.household_by_tag(token)
+    if household is None or not can_open_sticker(current_user, household):
+        abort(404)
+    return redirect(url_for("households.show", household_id=household.id))

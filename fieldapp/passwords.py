@@ -45,10 +45,10 @@ def password_problem(password: str, phone: str | None = None) -> str | None:
         return _("Mật khẩu cần ít nhất %(n)d ký tự.", n=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
         return _("Mật khẩu dài tối đa %(n)d ký tự.", n=MAX_LENGTH)
-    folded = password.strip().lower()
-    if folded in common_passwords() or len(set(folded)) < 3:
-        return _("Mật khẩu này quá phổ biến, dễ bị đoán. Hãy chọn mật khẩu khác, ví dụ một câu ngắn dễ nhớ.")
     digits = "".join(c for c in password if c.isdigit())
     if phone and len(phone) >= 9 and (phone in digits or phone[1:] in digits):
         return _("Mật khẩu không được chứa số điện thoại của bạn.")
+    folded = password.strip().lower()
+    if folded in common_passwords() or len(set(folded)) < 3:
+        return _("Mật khẩu này quá phổ biến, dễ bị đoán. Hãy chọn mật khẩu khác, ví dụ một câu ngắn dễ nhớ.")
     return None

@@ -29,6 +29,14 @@ def check_password(password_hash: str, password: str) -> bool:
         return False
 
 
+def needs_rehash(password_hash: str) -> bool:
+    """True when the hash was made at another cost than the configured one (rehash at sign-in)."""
+    try:
+        return _hasher().check_needs_rehash(password_hash)
+    except InvalidHashError:
+        return True
+
+
 @lru_cache(maxsize=1)
 def common_passwords() -> frozenset[str]:
     lines = COMMON_FILE.read_text(encoding="utf-8").splitlines()

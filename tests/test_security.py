@@ -287,3 +287,17 @@ def test_templates_have_no_inline_script_or_style(repo_root):
         assert not inline_script.search(text), path
         assert " style=" not in text and "<style" not in text, path
         assert not handler.search(text), path
+
+
+def test_argon2id_at_the_owasp_cost_and_rehash_on_sign_in(make_app):
+    from fieldapp.config import Config
+    assert (Config.ARGON2_MEMORY_COST, Config.ARGON2_TIME_COST, Config.ARGON2_PARALLELISM) == (19456, 2, 1)
+    app = make_app(ARGON2_MEMORY_COST=Config.ARGON2_MEMORY_COST, ARGON2_TIME_COST=Config.ARGON2_TIME_COST)
+    with app.app_context():
+        from tests.factories import build_world
+        build_world()  # hashes made at the tests' cheap cost
+        r = app.test_client().post("/login", data={"phone": MEMBER, "password": PASSWORD})
+        assert r.status_code == 302
+        stored = db.session.scalar(select(User.password_hash).where(User.phone == MEMBER))
+        assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+        assert check_password(stored, PASSWORD)

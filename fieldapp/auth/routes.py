@@ -10,7 +10,7 @@ from .. import audit
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import User
-from ..passwords import check_password
+from ..passwords import check_password, hash_password, needs_rehash
 from ..timeutil import to_local, utcnow
 from . import bp, throttle
 from .forms import LoginForm
@@ -44,6 +44,8 @@ def login():
             form.phone.errors.append(_("Tài khoản này đã ngừng hoạt động. Hãy liên hệ tổ trưởng hoặc cán bộ xã."))
         else:
             throttle.record_success(user.phone)
+            if needs_rehash(user.password_hash):  # the configured cost went up since this hash was made
+                user.password_hash = hash_password(form.password.data)
             login_user(user, remember=form.remember.data)
             audit.record(user, "sign_in", user, area_path=_area_path(user))
             db.session.commit()

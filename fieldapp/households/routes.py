@@ -130,14 +130,19 @@ def restore(household_id: str):
 
 @bp.get("/villages/<int:village_id>/deleted")
 @login_required
-def deleted(village_id: int, error: str | None = None):
+def deleted(village_id: int):
     village = area_or_404(current_user, village_id)
     if village.level != AreaLevel.VILLAGE:
         abort(404)
     if not can_record_in_village(current_user, village):
         abort(403)
+    return render_deleted(village)
+
+
+def render_deleted(village, error: str | None = None, status: int = 200):
+    """The village's recently deleted households and visits, with undo buttons."""
     households, visits = queries.deleted_in_village(village.id)
     window = current_app.config["VISIT_EDIT_WINDOW_HOURS"]
     return render_template("households/deleted.html", village=village, households=households, visits=visits,
                            form=EmptyForm(), error=error,
-                           can_restore_visit=lambda v: can_edit_visit(current_user, v, utcnow(), window))
+                           can_restore_visit=lambda v: can_edit_visit(current_user, v, utcnow(), window)), status

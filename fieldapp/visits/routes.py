@@ -9,6 +9,7 @@ from ..access import can_edit_visit, can_record_in_village, household_or_404, vi
 from ..extensions import db
 from ..forms import EmptyForm
 from ..households.queries import achieved_by_service, active_services
+from ..households.routes import render_deleted
 from ..models import Role, Visit
 from ..rules import RuleError
 from ..timeutil import from_local, to_local, utcnow
@@ -137,7 +138,6 @@ def delete(visit_id: str):
 @bp.post("/visits/<visit_id>/restore")
 @login_required
 def restore(visit_id: str):
-    from ..households.routes import deleted as deleted_page
     visit = visit_or_404(current_user, visit_id, deleted=True)
     if not can_edit_visit(current_user, visit, utcnow(), _window()):
         abort(403)
@@ -148,6 +148,6 @@ def restore(visit_id: str):
         db.session.commit()
     except RuleError as err:
         db.session.rollback()
-        return deleted_page(visit.household.village_id, error=err.message), 422
+        return render_deleted(visit.household.village, error=err.message, status=422)
     flash(_("Đã khôi phục lượt thăm."), "success")
     return redirect(url_for("households.show", household_id=visit.household_id))

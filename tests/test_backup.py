@@ -74,3 +74,25 @@ def test_default_backup_location(app, world, tmp_path, monkeypatch):
     assert r.exit_code == 0, r.output
     files = list((tmp_path / "backups").iterdir())
     assert len(files) == 1 and files[0].name.startswith("fieldapp-")
+
+
+def test_sqlite_backup_is_online_and_consistent(app, world, tmp_path):
+    """A writer in the middle of a transaction neither blocks the backup nor leaks into it."""
+    import sqlite3
+    if db.engine.dialect.name != "sqlite":
+        return
+    writer = sqlite3.connect(db.engine.url.database)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO login_attempts (key, at) VALUES ('phone:0911000000', '2026-11-22 06:00:00')")
+    try:
+        target = tmp_path / "online.sqlite"
+        r = app.test_cli_runner().invoke(args=["backup", "--output", str(target)])
+        assert r.exit_code == 0, r.output
+    finally:
+        writer.commit()
+        writer.close()
+    copy = sqlite3.connect(target)
+    assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert copy.execute("SELECT count(*) FROM login_attempts").fetchone()[0] == 0
+    assert copy.execute("SELECT count(*) FROM households").fetchone()[0] == 4
+    copy.close()

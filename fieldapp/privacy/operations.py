@@ -16,13 +16,12 @@ REDACTED = "[đã xóa]"
 
 
 def export_household(household: Household) -> dict:
-    """This household's record and visits, and nothing about any other household."""
+    """This household's record and visits (deleted ones too: they are still stored), nothing of any other household."""
     village = household.village
     commune = village.parent
     codes = {s.id: s.code for s in db.session.scalars(select(Service))}
     visits = db.session.scalars(
-        select(Visit).where(Visit.household_id == household.id, Visit.deleted_at.is_(None))
-        .order_by(Visit.visited_at)).all()
+        select(Visit).where(Visit.household_id == household.id).order_by(Visit.visited_at)).all()
     consent_by = db.session.get(User, household.consent_by_id) if household.consent_by_id else None
     return {
         "household": {
@@ -38,6 +37,7 @@ def export_household(household: Household) -> dict:
         "visits": [{
             "visited_at": v.visited_at.isoformat(), "outcome": v.outcome, "note": v.note,
             "team": v.team.name, "assistance": {codes[a.service_id]: a.count for a in v.assists},
+            "deleted": v.deleted_at is not None,
         } for v in visits],
         "controller": {"name": commune.name if commune else None,
                        "phone": commune.office_phone if commune else None},

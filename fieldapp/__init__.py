@@ -41,6 +41,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(teams.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(qr.bp)
+    from . import account, audit_log, privacy
+    for blueprint in (account.bp, audit_log.bp, privacy.bp):
+        app.register_blueprint(blueprint)
     cli.init_app(app)
     return app
 

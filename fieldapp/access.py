@@ -64,15 +64,28 @@ def area_or_404(user: User, area_id: int) -> Area:
     return area
 
 
-def household_or_404(user: User, household_id: str) -> Household:
+def household_or_404(user: User, household_id: str, *, deleted: bool = False) -> Household:
+    """deleted=True loads a soft-deleted household (for undo) and only such."""
     household = db.session.get(Household, household_id)
-    if household is None or not can_view_household(user, household):
+    if (household is None or not can_view_household(user, household)
+            or (household.deleted_at is not None) != deleted):
         abort(404)
     return household
 
 
-def visit_or_404(user: User, visit_id: str) -> Visit:
+def visit_or_404(user: User, visit_id: str, *, deleted: bool = False) -> Visit:
+    """deleted=True loads a soft-deleted visit (for undo) and only such; a deleted household hides its visits."""
     visit = db.session.get(Visit, visit_id)
-    if visit is None or not can_view_household(user, visit.household):
+    if (visit is None or not can_view_household(user, visit.household)
+            or visit.household.deleted_at is not None or (visit.deleted_at is not None) != deleted):
         abort(404)
     return visit
+
+
+def can_manage_personal_data(user: User, household: Household) -> bool:
+    """Export or erase a resident's data on request: the village's team leader or the commune officer."""
+    if user.role == Role.LEADER:
+        return user.team is not None and user.team.village_id == household.village_id
+    if user.role == Role.COMMUNE_OFFICER:
+        return user.area is not None and household.village.path.startswith(user.area.path)
+    return False

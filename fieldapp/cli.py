@@ -1,4 +1,4 @@
-"""flask --app fieldapp <command>: import-areas, seed-demo, create-admin."""
+"""flask --app fieldapp <command>: import-areas, seed-demo, create-admin, backup, restore, purge-personal-data."""
 import click
 from flask import Flask
 from sqlalchemy import func, select
@@ -11,6 +11,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(import_areas_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+    app.cli.add_command(purge_personal_data_command)
 
 
 @click.command("import-areas")
@@ -58,10 +61,66 @@ def create_admin_command(phone: str, name: str, password: str) -> None:
     phone = normalize_phone(phone)
     if not PHONE_RE.match(phone):
         raise click.ClickException("Số điện thoại gồm 10 chữ số và bắt đầu bằng 0.")
-    if len(password) < 8:
-        raise click.ClickException("Mật khẩu cần ít nhất 8 ký tự.")
+    from .passwords import password_problem
+    if problem := password_problem(password, phone=phone):
+        raise click.ClickException(problem)
     if db.session.scalar(select(User.id).where(User.phone == phone)):
         raise click.ClickException("Số điện thoại này đã có tài khoản.")
     db.session.add(User(phone=phone, name=name.strip(), password_hash=hash_password(password), role=Role.ADMIN))
     db.session.commit()
     click.echo(f"Đã tạo tài khoản quản trị {phone}.")
+
+
+@click.command("backup")
+@click.option("--output", type=click.Path(dir_okay=False), help="Backup file; default instance/backups/fieldapp-<time>.")
+def backup_command(output: str | None) -> None:
+    """Back up the database while the app runs (SQLite backup API, or pg_dump for PostgreSQL)."""
+    from datetime import datetime
+    from pathlib import Path
+
+    from flask import current_app
+    from sqlalchemy.engine import make_url
+
+    from .backup import BackupError, backup, default_name
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    if output is None:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        output = str(Path(current_app.instance_path) / "backups" / default_name(make_url(url), stamp))
+    try:
+        path = backup(url, Path(output))
+    except BackupError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"Đã sao lưu vào {path}")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Replace the current database without asking.")
+def restore_command(path: str, yes: bool) -> None:
+    """Replace the whole database by a backup made with `backup`."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from .backup import BackupError, restore
+    if not yes:
+        click.confirm("Toàn bộ dữ liệu hiện tại sẽ bị thay bằng bản sao lưu. Tiếp tục?", abort=True)
+    try:
+        restore(current_app.config["SQLALCHEMY_DATABASE_URI"], Path(path))
+    except BackupError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"Đã khôi phục từ {path}")
+
+
+@click.command("purge-personal-data")
+@click.option("--months", type=click.IntRange(1, 1200), default=None,
+              help="Households not visited for this many months (default PERSONAL_DATA_RETENTION_MONTHS).")
+def purge_personal_data_command(months: int | None) -> None:
+    """Erase names, phones and notes of households not visited for a long time (counts stay)."""
+    from flask import current_app
+
+    from .privacy.operations import purge_personal_data
+    months = months or current_app.config["PERSONAL_DATA_RETENTION_MONTHS"]
+    count = purge_personal_data(months)
+    db.session.commit()
+    click.echo(f"Đã xóa thông tin cá nhân của {count} hộ không được thăm trong {months} tháng.")

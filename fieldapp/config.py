@@ -18,6 +18,17 @@ class Config:
     ARGON2_MEMORY_COST = 19456
     ARGON2_TIME_COST = 2
     ARGON2_PARALLELISM = 1
+    # Served over HTTPS (directly or behind a proxy): Secure cookies and HSTS.
+    HTTPS = False
+    # Number of trusted reverse proxies in front (X-Forwarded-For/-Proto); 0 = none.
+    PROXY_FIX = 0
+    # Sign-in throttling, counted in the database so every worker shares it.
+    LOGIN_WINDOW_MINUTES = 15
+    LOGIN_MAX_FAILURES_ACCOUNT = 10
+    LOGIN_MAX_FAILURES_CLIENT = 30
+    # Personal fields of households not visited for this long are erased by purge-personal-data.
+    PERSONAL_DATA_RETENTION_MONTHS = 24
+    AUDIT_PER_PAGE = 50
     # A member corrects their own visits this long after sending them.
     VISIT_EDIT_WINDOW_HOURS = 24
     HOUSEHOLDS_PER_PAGE = 50

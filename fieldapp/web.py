@@ -53,7 +53,20 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def _configure_https(app: Flask) -> None:
+    """FIELDAPP_HTTPS=1: cookies only over HTTPS, and HSTS. FIELDAPP_PROXY_FIX=1: trust one proxy's X-Forwarded-*."""
+    hops = int(app.config.get("PROXY_FIX") or 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    if app.config.get("HTTPS"):
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+        app.config["PREFERRED_URL_SCHEME"] = "https"
+
+
 def init_web(app: Flask) -> None:
+    _configure_https(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
     login_manager.login_message_category = "info"
@@ -119,6 +132,6 @@ def init_web(app: Flask) -> None:
             "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if request.is_secure:
+        if request.is_secure or app.config.get("HTTPS"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response

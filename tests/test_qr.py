@@ -273,7 +273,7 @@ def test_one_time_sign_in_works_once_and_asks_for_a_new_password(client, leader,
     assert r.status_code == 302 and r.location == "/account/password"
     r = phone.get("/account/password")
     assert r.status_code == 200 and "Mật khẩu hiện tại" not in r.text
-    r = phone.post("/account/password", data={"password": "mat-khau-moi", "confirm": "mat-khau-moi"})
+    r = phone.post("/account/password", data={"new": "mat-khau-moi-2026", "confirm": "mat-khau-moi-2026"})
     assert r.status_code == 302
     assert phone.get("/").status_code == 302 and phone.get("/").location.endswith(
         f"/villages/{world.village1.id}")  # still signed in after the password change
@@ -284,7 +284,7 @@ def test_one_time_sign_in_works_once_and_asks_for_a_new_password(client, leader,
     assert r.status_code == 410 and "đã được dùng" in r.text
     assert other.get("/").status_code == 302 and "/login" in other.get("/").location
     assert Auth(app.test_client()).login("0900000003", "secret-pass-1").status_code == 422
-    assert Auth(app.test_client()).login("0900000003", "mat-khau-moi").status_code == 302
+    assert Auth(app.test_client()).login("0900000003", "mat-khau-moi-2026").status_code == 302
     assert [a.actor_id for a in actions("signin_qr_create")] == [world.users["leader"].id]
     assert [a.actor_id for a in actions("signin_qr_use")] == [world.users["member"].id]
     assert actions("password_set")
@@ -308,11 +308,11 @@ def test_one_time_sign_in_expires_and_a_new_code_retires_the_old(client, leader,
 
 def test_password_change_without_the_qr_needs_the_current_password(client, auth, world):
     auth.login(world.users["member"].phone)
-    r = client.post("/account/password", data={"current": "wrong-pass", "password": "mat-khau-moi",
-                                               "confirm": "mat-khau-moi"})
+    r = client.post("/account/password", data={"current": "wrong-pass", "new": "mat-khau-moi-2026",
+                                               "confirm": "mat-khau-moi-2026"})
     assert r.status_code == 422 and "không đúng" in r.text
-    r = client.post("/account/password", data={"current": "secret-pass-1", "password": "mat-khau-moi",
-                                               "confirm": "mat-khau-moi"})
+    r = client.post("/account/password", data={"current": "secret-pass-1", "new": "mat-khau-moi-2026",
+                                               "confirm": "mat-khau-moi-2026"})
     assert r.status_code == 302
 
 

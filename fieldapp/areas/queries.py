@@ -19,7 +19,8 @@ def child_counts(area: Area, q: str | None = None) -> list[dict]:
     rows = {c.id: {"area": c, "households": 0, "teams": 0, "members": 0} for c in children}
     if area.level == AreaLevel.COMMUNE:
         for vid, n in db.session.execute(select(Household.village_id, func.count())
-                                         .where(Household.village_id.in_(ids)).group_by(Household.village_id)):
+                                         .where(Household.village_id.in_(ids), Household.deleted_at.is_(None))
+                                         .group_by(Household.village_id)):
             rows[vid]["households"] = n
         for vid, n in db.session.execute(select(Team.village_id, func.count())
                                          .where(Team.village_id.in_(ids), Team.active.is_(True))

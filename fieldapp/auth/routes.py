@@ -1,6 +1,7 @@
+import math
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -9,8 +10,9 @@ from .. import audit
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import User
-from ..passwords import check_password
-from . import bp
+from ..passwords import check_password, hash_password, needs_rehash
+from ..timeutil import to_local, utcnow
+from . import bp, throttle
 from .forms import LoginForm
 
 
@@ -29,20 +31,41 @@ def login():
         return redirect(url_for("core.index"))
     form = LoginForm()
     if form.validate_on_submit():
+        client = request.remote_addr
+        until = throttle.blocked_until(form.phone.data, client)
+        if until is not None:
+            return _throttled(form, until)
         user = db.session.scalar(select(User).where(User.phone == form.phone.data))
         if user is None and _join_pending(form.phone.data, form.password.data):
             form.phone.errors.append(_("Yêu cầu tham gia tổ của bạn đang chờ tổ trưởng duyệt."))
         elif user is None or not check_password(user.password_hash, form.password.data):
+            throttle.record_failure(form.phone.data, client)
+            db.session.commit()
             form.password.errors.append(_("Số điện thoại hoặc mật khẩu không đúng."))
         elif not user.active:
             form.phone.errors.append(_("Tài khoản này đã ngừng hoạt động. Hãy liên hệ tổ trưởng hoặc cán bộ xã."))
         else:
+            throttle.record_success(user.phone)
+            if needs_rehash(user.password_hash):  # the configured cost went up since this hash was made
+                user.password_hash = hash_password(form.password.data)
             login_user(user, remember=form.remember.data)
             audit.record(user, "sign_in", user, area_path=_area_path(user))
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
         return render_template("auth/login.html", form=form), 422
     return render_template("auth/login.html", form=form)
+
+
+def _throttled(form: LoginForm, until):
+    """429 with the time to come back, in Vietnam time; the password is not even checked."""
+    now = utcnow()
+    wait = max(1, math.ceil((until - now).total_seconds()))
+    form.form_errors.append(_(
+        "Đã nhập sai quá nhiều lần. Vui lòng thử lại sau %(time)s (khoảng %(minutes)d phút nữa).",
+        time=to_local(until).strftime("%H:%M"), minutes=max(1, math.ceil(wait / 60))))
+    response = make_response(render_template("auth/login.html", form=form), 429)
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 @bp.post("/logout")

@@ -137,3 +137,25 @@ def household_data_from(household: Household) -> dict:
                          smartphones=household.smartphones, head_name=household.head_name,
                          head_phone=household.head_phone, consent=household.consent_at is not None)
     return asdict(data)
+
+
+# --- Soft delete and undo (issue 7). A deleted household leaves every list and count until restored. ---
+
+def delete_household(actor: User, household: Household) -> Household:
+    if household.deleted_at is not None:
+        raise RuleError(_("Hộ này đã bị xóa."))
+    household.deleted_at, household.deleted_by_id = utcnow(), actor.id
+    db.session.flush()
+    audit.record(actor, "delete", household, area_path=household.village.path,
+                 before=audit.snapshot(household, AUDIT_FIELDS))
+    return household
+
+
+def restore_household(actor: User, household: Household) -> Household:
+    if household.deleted_at is None:
+        raise RuleError(_("Hộ này chưa bị xóa."))
+    household.deleted_at = household.deleted_by_id = None
+    db.session.flush()
+    audit.record(actor, "restore", household, area_path=household.village.path,
+                 after=audit.snapshot(household, AUDIT_FIELDS))
+    return household

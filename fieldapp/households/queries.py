@@ -20,7 +20,7 @@ class HouseholdPage:
 
 def village_households(village_id: int, *, q: str | None = None, filter_: str | None = None,
                        page: int = 1, per_page: int = 50) -> HouseholdPage:
-    stmt = select(Household).where(Household.village_id == village_id)
+    stmt = select(Household).where(Household.village_id == village_id, Household.deleted_at.is_(None))
     for term in search_terms(q):
         stmt = stmt.where(Household.search_text.contains(term, autoescape=True))
     if filter_ == "unvisited":
@@ -42,7 +42,7 @@ def village_counts(village_id: int) -> dict[str, int]:
             func.count(),
             func.count(Household.last_visited_at),
             func.count().filter(Household.last_outcome.in_(("not_home", "revisit"))),
-        ).where(Household.village_id == village_id)
+        ).where(Household.village_id == village_id, Household.deleted_at.is_(None))
     ).one()
     return {"total": row[0], "visited": row[1], "revisit": row[2]}
 
@@ -51,7 +51,7 @@ def achieved_by_service(household_id: str, exclude_visit_id: str | None = None) 
     """People (or dossiers) counted so far in this household, per service id."""
     stmt = (select(Assistance.service_id, func.sum(Assistance.count))
             .join(Visit, Visit.id == Assistance.visit_id)
-            .where(Visit.household_id == household_id)
+            .where(Visit.household_id == household_id, Visit.deleted_at.is_(None))
             .group_by(Assistance.service_id))
     if exclude_visit_id is not None:
         stmt = stmt.where(Visit.id != exclude_visit_id)
@@ -60,7 +60,7 @@ def achieved_by_service(household_id: str, exclude_visit_id: str | None = None) 
 
 def household_visits(household_id: str, limit: int = 50) -> list[Visit]:
     return list(db.session.scalars(
-        select(Visit).where(Visit.household_id == household_id)
+        select(Visit).where(Visit.household_id == household_id, Visit.deleted_at.is_(None))
         .order_by(Visit.visited_at.desc()).limit(limit)))
 
 
@@ -93,5 +93,17 @@ def code_taken(village_id: int, code: str, exclude_id: str | None = None) -> boo
     return db.session.scalar(stmt) is not None
 
 
+def deleted_in_village(village_id: int, limit: int = 100) -> tuple[list[Household], list[Visit]]:
+    """Soft-deleted households, and deleted visits of the remaining ones, newest first (for undo)."""
+    households = db.session.scalars(
+        select(Household).where(Household.village_id == village_id, Household.deleted_at.is_not(None))
+        .order_by(Household.deleted_at.desc()).limit(limit)).all()
+    visits = db.session.scalars(
+        select(Visit).join(Household, Household.id == Visit.household_id)
+        .where(Household.village_id == village_id, Household.deleted_at.is_(None), Visit.deleted_at.is_not(None))
+        .order_by(Visit.deleted_at.desc()).limit(limit)).all()
+    return list(households), list(visits)
+
+
 __all__ = ["FILTERS", "village_households", "village_counts", "achieved_by_service",
-           "household_visits", "active_services", "progress_rows", "code_taken"]
+           "household_visits", "active_services", "progress_rows", "code_taken", "deleted_in_village"]

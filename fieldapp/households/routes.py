@@ -2,13 +2,16 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..access import area_or_404, can_edit_household, can_record_in_village, household_or_404
+from ..access import area_or_404, can_edit_household, can_edit_visit, can_record_in_village, household_or_404
 from ..extensions import db
+from ..forms import EmptyForm
+from ..timeutil import utcnow
 from ..models import AreaLevel
 from ..rules import RuleError
 from . import bp, queries
 from .forms import HouseholdForm
-from .operations import HouseholdData, create_household, household_data_from, update_household
+from .operations import (HouseholdData, create_household, delete_household, household_data_from,
+                         restore_household, update_household)
 
 
 def _data(form: HouseholdForm) -> HouseholdData:
@@ -68,7 +71,9 @@ def show(household_id: str):
     return render_template(
         "households/detail.html", household=household,
         progress=queries.progress_rows(household), visits=queries.household_visits(household.id),
-        can_record=can_record_in_village(current_user, household.village))
+        can_record=can_record_in_village(current_user, household.village),
+        can_edit_visit=lambda v: can_edit_visit(current_user, v, utcnow(), current_app.config["VISIT_EDIT_WINDOW_HOURS"]),
+        delete_form=EmptyForm())
 
 
 @bp.route("/households/<household_id>/edit", methods=["GET", "POST"])
@@ -91,3 +96,53 @@ def edit(household_id: str):
     status = 422 if form.is_submitted() else 200
     return render_template("households/form.html", form=form, village=household.village,
                            household=household), status
+
+
+# --- Soft delete and undo (issue 7) ---
+
+@bp.post("/households/<household_id>/delete")
+@login_required
+def delete(household_id: str):
+    household = household_or_404(current_user, household_id)
+    if not can_edit_household(current_user, household):
+        abort(403)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    delete_household(current_user, household)
+    db.session.commit()
+    flash(_("Đã xóa hộ %(code)s. Có thể hoàn tác bên dưới.", code=household.code), "success")
+    return redirect(url_for("households.deleted", village_id=household.village_id))
+
+
+@bp.post("/households/<household_id>/restore")
+@login_required
+def restore(household_id: str):
+    household = household_or_404(current_user, household_id, deleted=True)
+    if not can_edit_household(current_user, household):
+        abort(403)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    restore_household(current_user, household)
+    db.session.commit()
+    flash(_("Đã khôi phục hộ %(code)s.", code=household.code), "success")
+    return redirect(url_for("households.show", household_id=household.id))
+
+
+@bp.get("/villages/<int:village_id>/deleted")
+@login_required
+def deleted(village_id: int):
+    village = area_or_404(current_user, village_id)
+    if village.level != AreaLevel.VILLAGE:
+        abort(404)
+    if not can_record_in_village(current_user, village):
+        abort(403)
+    return render_deleted(village)
+
+
+def render_deleted(village, error: str | None = None, status: int = 200):
+    """The village's recently deleted households and visits, with undo buttons."""
+    households, visits = queries.deleted_in_village(village.id)
+    window = current_app.config["VISIT_EDIT_WINDOW_HOURS"]
+    return render_template("households/deleted.html", village=village, households=households, visits=visits,
+                           form=EmptyForm(), error=error,
+                           can_restore_visit=lambda v: can_edit_visit(current_user, v, utcnow(), window)), status

@@ -3,12 +3,13 @@ from .areas import Area, AreaLevel
 from .audit import AuditLog
 from .households import Household
 from .people import Role, Team, User
+from .security import LoginAttempt
 from .services import Eligibility, Service
 from .tokens import Badge, HouseholdTag, JoinRequest, JoinStatus, OneTimeLogin, TeamInvite
 from .visits import Assistance, Outcome, Visit
 
 __all__ = [
-    "Area", "AreaLevel", "AuditLog", "Household", "Role", "Team", "User",
+    "Area", "AreaLevel", "AuditLog", "Household", "LoginAttempt", "Role", "Team", "User",
     "Eligibility", "Service", "Assistance", "Outcome", "Visit",
     "Badge", "HouseholdTag", "JoinRequest", "JoinStatus", "OneTimeLogin", "TeamInvite",
 ]

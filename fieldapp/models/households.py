@@ -48,6 +48,9 @@ class Household(db.Model):
     last_visited_at: Mapped[datetime | None]
     last_outcome: Mapped[str | None] = mapped_column(String(20))
     visit_count: Mapped[int] = mapped_column(default=0)
+    # Soft delete: hidden everywhere, undone by clearing these.
+    deleted_at: Mapped[datetime | None]
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     village: Mapped[Area] = relationship(lazy="joined")
 

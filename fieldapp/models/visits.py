@@ -36,9 +36,12 @@ class Visit(db.Model):
     updated_at: Mapped[datetime | None]
     outcome: Mapped[str] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(String(500))
+    # Soft delete: a deleted visit counts nowhere (caps, lists, tallies) until it is restored.
+    deleted_at: Mapped[datetime | None]
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     household: Mapped[Household] = relationship(lazy="joined")
-    member: Mapped[User] = relationship(lazy="joined")
+    member: Mapped[User] = relationship(lazy="joined", foreign_keys=[member_id])
     team: Mapped[Team] = relationship()
     assists: Mapped[list["Assistance"]] = relationship(
         back_populates="visit", cascade="all, delete-orphan", lazy="selectin")

@@ -39,12 +39,3 @@ class InviteSettingsForm(_ApplyErrors, FlaskForm):
     expires_on = DateField(_l("Hết hạn sau ngày (để trống: không hết hạn)"), validators=[Optional()])
 
 
-class NewPasswordForm(_ApplyErrors, FlaskForm):
-    current = PasswordField(_l("Mật khẩu hiện tại"), validators=[Optional(), Length(max=200)],
-                            render_kw={"autocomplete": "current-password"})
-    password = PasswordField(_l("Mật khẩu mới (ít nhất 8 ký tự)"), validators=[
-        DataRequired(_l("Vui lòng nhập mật khẩu mới.")), PASSWORD_RULE],
-        render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("Nhập lại mật khẩu mới"), validators=[
-        DataRequired(_l("Vui lòng nhập lại mật khẩu mới."))],
-        render_kw={"autocomplete": "new-password"})

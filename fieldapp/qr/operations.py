@@ -11,13 +11,12 @@ from ..extensions import db
 from ..forms import PHONE_RE, normalize_phone
 from ..models import (Badge, Household, HouseholdTag, JoinRequest, JoinStatus, OneTimeLogin, Role,
                       Team, TeamInvite, User)
-from ..passwords import hash_password
+from ..passwords import hash_password, password_problem
 from ..rules import RuleError
 from ..timeutil import from_local, to_local
 from .queries import (hash_token, live_badge, live_invite, members_without_badge, pending_request_for_phone,
                       phone_taken, untagged_households)
 
-MIN_PASSWORD = 8
 SIGN_IN_MINUTES = 15
 
 
@@ -100,8 +99,9 @@ def _check_new_member(name: str, phone: str, password: str) -> tuple[str, str]:
         errors["phone"] = _("Số điện thoại này đã có tài khoản. Hãy đăng nhập, hoặc nhờ tổ trưởng hỗ trợ nếu quên mật khẩu.")
     elif pending_request_for_phone(phone) is not None:
         errors["phone"] = _("Số điện thoại này đã gửi yêu cầu tham gia và đang chờ tổ trưởng duyệt.")
-    if len(password or "") < MIN_PASSWORD:
-        errors["password"] = _("Mật khẩu cần ít nhất %(n)d ký tự.", n=MIN_PASSWORD)
+    problem = password_problem(password or "", phone=phone)
+    if problem:
+        errors["password"] = problem
     if errors:
         raise RuleError(errors)
     return name, phone
@@ -202,17 +202,6 @@ def use_one_time_login(otl: OneTimeLogin, now: datetime) -> User:
     db.session.refresh(otl)
     audit.record(member, "signin_qr_use", otl, area_path=_team_path(member.team) if member.team else "",
                  after={"user_id": member.id})
-    return member
-
-
-def set_password(member: User, password: str, confirm: str) -> User:
-    if len(password or "") < MIN_PASSWORD:
-        raise RuleError({"password": _("Mật khẩu cần ít nhất %(n)d ký tự.", n=MIN_PASSWORD)})
-    if password != confirm:
-        raise RuleError({"confirm": _("Hai lần nhập mật khẩu không giống nhau.")})
-    member.password_hash = hash_password(password)
-    member.session_version += 1  # other phones signed in as this member are signed out
-    audit.record(member, "password_set", member, area_path=_team_path(member.team) if member.team else "")
     return member
 
 

@@ -2,21 +2,20 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..account.routes import RESET_KEY
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import JoinRequest, JoinStatus, Role, User
-from ..passwords import check_password
 from ..rules import RuleError
 from ..timeutil import utcnow
 from . import bp, queries
 from .access import can_lead_team, can_open_sticker, team_member_or_404, team_or_404, village_or_404
-from .forms import InviteSettingsForm, JoinForm, NewPasswordForm
+from .forms import InviteSettingsForm, JoinForm
 from .operations import (approve_join_request, count_badge_view, create_one_time_login,
                          expiry_day, invite_problem_message, issue_badge, issue_missing_badges,
-                         prepare_stickers, refuse_join_request, rotate_invite, set_password,
+                         prepare_stickers, refuse_join_request, rotate_invite,
                          submit_join_request, update_invite, use_one_time_login)
 
-RESET_KEY = "set_password_for"
 
 
 def _private(response):
@@ -135,33 +134,8 @@ def sign_in_qr(token: str):
         login_user(member, remember=True)
         session[RESET_KEY] = member.id
         flash(_("Đã đăng nhập. Hãy đặt mật khẩu mới để lần sau tự đăng nhập."), "success")
-        return redirect(url_for("qr.new_password"))
+        return redirect(url_for("account.password"))
     return _page("qr/sign_in.html", member=otl.user, form=form)
-
-
-@bp.route("/account/password", methods=["GET", "POST"])
-@login_required
-def new_password():
-    user = current_user._get_current_object()
-    reset = session.get(RESET_KEY) == user.id  # signed in by a one-time QR: no old password asked
-    form = NewPasswordForm()
-    if form.validate_on_submit():
-        if not reset and not check_password(user.password_hash, form.current.data or ""):
-            form.current.errors = list(form.current.errors) + [_("Mật khẩu hiện tại không đúng.")]
-        else:
-            try:
-                set_password(user, form.password.data, form.confirm.data)
-                db.session.commit()
-            except RuleError as err:
-                db.session.rollback()
-                form.apply_errors(err.errors)
-            else:
-                session.pop(RESET_KEY, None)
-                login_user(user, remember=True)  # the session version changed: keep this phone signed in
-                flash(_("Đã lưu mật khẩu mới."), "success")
-                return redirect(url_for("core.index"))
-    status = 422 if form.is_submitted() else 200
-    return _page("qr/password.html", status, form=form, reset=reset)
 
 
 # --- Leader: members, join requests, join link -----------------------------------------------

@@ -11,13 +11,12 @@ from .. import audit
 from ..extensions import db
 from ..forms import PHONE_RE, normalize_phone
 from ..models import Area, AreaLevel, Role, Team, User
-from ..passwords import hash_password
+from ..passwords import hash_password, password_problem
 from ..qr.operations import retire_sign_in_codes
 from ..rules import RuleError
 from ..timeutil import utcnow
 
 REASONS = ("left", "moved", "other")
-MIN_PASSWORD = 8
 
 
 def _path(user: User) -> str:
@@ -190,8 +189,9 @@ def create_account(actor: User, *, phone: str, name: str, password: str, role: s
         errors["name"] = _("Vui lòng nhập họ tên.")
     elif len(name) > 120:
         errors["name"] = _("Họ tên dài tối đa 120 ký tự.")
-    if len(password or "") < MIN_PASSWORD:
-        errors["password"] = _("Mật khẩu cần ít nhất %(n)d ký tự.", n=MIN_PASSWORD)
+    problem = password_problem(password or "", phone=phone)
+    if problem:
+        errors["password"] = problem
     if role in Role.TEAM_ROLES:
         if team is None:
             errors["team_id"] = _("Vui lòng chọn tổ.")

@@ -106,12 +106,13 @@ def _snapshot(visit: Visit, services_by_id: dict[int, Service]) -> dict:
 def _refresh_household(household: Household) -> None:
     """Keep the list filters' columns equal to the latest visit."""
     latest = db.session.execute(
-        select(Visit.visited_at, Visit.outcome).where(Visit.household_id == household.id)
+        select(Visit.visited_at, Visit.outcome).where(Visit.household_id == household.id, Visit.deleted_at.is_(None))
         .order_by(Visit.visited_at.desc(), Visit.received_at.desc()).limit(1)).first()
     household.last_visited_at = latest.visited_at if latest else None
     household.last_outcome = latest.outcome if latest else None
     household.visit_count = db.session.scalar(
-        select(func.count()).select_from(Visit).where(Visit.household_id == household.id))
+        select(func.count()).select_from(Visit).where(Visit.household_id == household.id,
+                                                      Visit.deleted_at.is_(None)))
 
 
 def log_visit(actor: User, household: Household, data: VisitData, visit_id: str | None = None,
@@ -160,5 +161,41 @@ def update_visit(actor: User, visit: Visit, data: VisitData) -> Visit:
     if after != before:
         visit.updated_at = utcnow()
         audit.record(actor, "update", visit, area_path=household.village.path, before=before, after=after)
+    _refresh_household(household)
+    return visit
+
+
+# --- Soft delete and undo (issue 7). Deleted visits count nowhere: caps, lists, household filters. ---
+
+def delete_visit(actor: User, visit: Visit) -> Visit:
+    if visit.deleted_at is not None:
+        raise RuleError(_("Lượt thăm này đã bị xóa."))
+    household = visit.household
+    _lock(household)
+    by_id = {s.id: s for s in db.session.scalars(select(Service))}
+    visit.deleted_at, visit.deleted_by_id = utcnow(), actor.id
+    db.session.flush()
+    audit.record(actor, "delete", visit, area_path=household.village.path, before=_snapshot(visit, by_id))
+    _refresh_household(household)
+    return visit
+
+
+def restore_visit(actor: User, visit: Visit) -> Visit:
+    """Undo a delete, unless later visits have since used up what this one counted."""
+    if visit.deleted_at is None:
+        raise RuleError(_("Lượt thăm này chưa bị xóa."))
+    household = visit.household
+    services = services_by_code()
+    _lock(household)
+    data = VisitData(outcome=visit.outcome, visited_at=visit.visited_at, note=visit.note,
+                     counts={a.service.code: a.count for a in visit.assists})
+    try:
+        _check(household, data, services, exclude_visit=visit)
+    except RuleError as err:
+        raise RuleError(_("Không thể khôi phục lượt thăm: %(why)s", why=err.message)) from None
+    visit.deleted_at = visit.deleted_by_id = None
+    db.session.flush()
+    by_id = {s.id: s for s in services.values()}
+    audit.record(actor, "restore", visit, area_path=household.village.path, after=_snapshot(visit, by_id))
     _refresh_household(household)
     return visit

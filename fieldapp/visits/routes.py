@@ -9,13 +9,15 @@ from sqlalchemy.exc import IntegrityError
 
 from ..access import can_edit_visit, can_record_in_village, household_or_404, visit_or_404
 from ..extensions import db
+from ..forms import EmptyForm
 from ..households.queries import achieved_by_service, active_services
+from ..households.routes import render_deleted
 from ..models import Role, Visit
 from ..rules import RuleError
 from ..timeutil import from_local, to_local, utcnow
 from . import bp
 from .forms import visit_form_class
-from .operations import VisitData, log_visit, update_visit
+from .operations import VisitData, delete_visit, log_visit, restore_visit, update_visit
 
 
 def _remaining(household, exclude_visit_id=None) -> dict[str, int | None]:
@@ -123,7 +125,8 @@ def edit(visit_id: str):
 def mine():
     since = utcnow() - timedelta(days=7)
     visits = db.session.scalars(
-        select(Visit).where(Visit.member_id == current_user.id, Visit.received_at >= since)
+        select(Visit).where(Visit.member_id == current_user.id, Visit.received_at >= since,
+                            Visit.deleted_at.is_(None))
         .order_by(Visit.received_at.desc()).limit(200)).all()
     return render_template("visits/list.html", visits=visits, title=_("Lượt thăm của tôi"),
                            editable=lambda v: can_edit_visit(current_user, v, utcnow(), _window()))
@@ -136,7 +139,42 @@ def team():
         abort(403)
     since = utcnow() - timedelta(days=14)
     visits = db.session.scalars(
-        select(Visit).where(Visit.team_id == current_user.team_id, Visit.visited_at >= since)
+        select(Visit).where(Visit.team_id == current_user.team_id, Visit.visited_at >= since,
+                            Visit.deleted_at.is_(None))
         .order_by(Visit.visited_at.desc()).limit(300)).all()
     return render_template("visits/list.html", visits=visits, title=_("Lượt thăm của tổ (14 ngày)"),
                            editable=lambda v: True)
+
+
+# --- Soft delete and undo (issue 7) ---
+
+@bp.post("/visits/<visit_id>/delete")
+@login_required
+def delete(visit_id: str):
+    visit = visit_or_404(current_user, visit_id)
+    if not can_edit_visit(current_user, visit, utcnow(), _window()):
+        abort(403)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    delete_visit(current_user, visit)
+    db.session.commit()
+    flash(_("Đã xóa lượt thăm hộ %(code)s. Có thể hoàn tác bên dưới.", code=visit.household.code), "success")
+    return redirect(url_for("households.deleted", village_id=visit.household.village_id))
+
+
+@bp.post("/visits/<visit_id>/restore")
+@login_required
+def restore(visit_id: str):
+    visit = visit_or_404(current_user, visit_id, deleted=True)
+    if not can_edit_visit(current_user, visit, utcnow(), _window()):
+        abort(403)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        restore_visit(current_user, visit)
+        db.session.commit()
+    except RuleError as err:
+        db.session.rollback()
+        return render_deleted(visit.household.village, error=err.message, status=422)
+    flash(_("Đã khôi phục lượt thăm."), "success")
+    return redirect(url_for("households.show", household_id=visit.household_id))

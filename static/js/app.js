@@ -25,4 +25,10 @@
       }
     });
   }
+  // Destructive buttons ask first (undo exists, but a slip of the thumb is common).
+  document.querySelectorAll("form[data-confirm]").forEach(function (f) {
+    f.addEventListener("submit", function (e) {
+      if (!window.confirm(f.getAttribute("data-confirm"))) e.preventDefault();
+    });
+  });
 })();

@@ -1,0 +1,35 @@
+"""Every route, every role, inside and outside its scope (see tests/route_matrix.py)."""
+from tests.route_matrix import REGISTRY, extend_world, missing_entries, run_matrix
+
+
+def test_every_route_has_an_entry_in_the_matrix(app):
+    missing, stale = missing_entries(app)
+    assert not missing, f"Routes without an access entry in tests/route_matrix.py REGISTRY: {sorted(missing)}"
+    assert not stale, f"REGISTRY entries for routes that no longer exist: {sorted(stale)}"
+
+
+def test_a_new_route_without_an_entry_is_caught(make_app):
+    app = make_app()
+
+    @app.get("/brand-new")
+    def brand_new():
+        return "hi"
+
+    assert missing_entries(app)[0] == {"brand_new"}
+
+
+def test_route_matrix(app, world):
+    problems = run_matrix(app, extend_world(world))
+    assert not problems, "\n" + "\n".join(problems)
+
+
+def test_the_matrix_notices_a_route_that_lets_too_much_through(app, world):
+    """A test that cannot fail is not a test: loosen one expectation and the matrix must object."""
+    from dataclasses import replace
+    loose = dict(REGISTRY)
+    loose["households.edit"] = replace(REGISTRY["households.edit"], expect={**REGISTRY["households.edit"].expect,
+                                                                           "officer": "ok"})
+    loose["visits.team"] = replace(REGISTRY["visits.team"], public=True)
+    problems = run_matrix(app, extend_world(world), registry=loose, roles=("anonymous", "officer"))
+    assert any("officer   GET  /households/" in p and "/edit (inside): expected ok, got 403" in p for p in problems)
+    assert any("anonymous GET  /visits/team" in p for p in problems)

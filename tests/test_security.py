@@ -1,0 +1,303 @@
+"""Access hardening: password policy and change, sign-in throttling, sessions, CSRF, headers."""
+import re
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select, update
+
+from fieldapp.extensions import csrf, db
+from fieldapp.models import AuditLog, LoginAttempt, User
+from fieldapp.passwords import check_password, common_passwords, password_problem
+from tests.conftest import csrf_from
+
+MEMBER = "0900000003"
+PASSWORD = "secret-pass-1"
+
+
+# --- Password policy ---------------------------------------------------------------------------
+
+def test_password_policy(app):
+    assert len(common_passwords()) >= 1000
+    assert "ít nhất 8 ký tự" in password_problem("abc-123")
+    for common in ("12345678", "123456789", "password", "matkhau123", "abc12345", "demo1234", "Password1",
+                   "iloveyou", "anhyeuem", "11111111", "qwerty123"):
+        assert "quá phổ biến" in password_problem(common), common
+    assert "số điện thoại" in password_problem("0912345678", phone="0912345678")
+    assert "số điện thoại" in password_problem("x912345678y", phone="0912345678")
+    assert "tối đa" in password_problem("a" * 150 + "b" * 51)
+    assert password_problem("ruộng lúa xanh 2026", phone="0912345678") is None
+    assert password_problem("con-trau-vang") is None
+
+
+def test_create_admin_refuses_a_common_password(app):
+    r = app.test_cli_runner().invoke(args=["create-admin", "--phone", "0911222444", "--name", "A"],
+                                     input="12345678\n12345678\n")
+    assert r.exit_code != 0 and "quá phổ biến" in r.output
+    assert db.session.scalar(select(User).where(User.phone == "0911222444")) is None
+
+
+def test_demo_seed_does_not_go_through_the_policy():
+    """demo1234 is refused for new passwords, so seeding must write hashes directly."""
+    source = (Path(__file__).resolve().parent.parent / "fieldapp" / "demo.py").read_text()
+    assert "password_problem" not in source and "hash_password(DEMO_PASSWORD)" in source
+
+
+# --- Changing one's password ---------------------------------------------------------------------
+
+def _change(client, current=PASSWORD, new="ruộng lúa xanh", confirm=None):
+    return client.post("/account/password", data={"current": current, "new": new,
+                                                  "confirm": new if confirm is None else confirm})
+
+
+def test_change_password_refusals_keep_the_password(client, world, auth):
+    auth.login(MEMBER)
+    assert client.get("/account/password").status_code == 200
+    r = _change(client, current="wrong-one-1")
+    assert r.status_code == 422 and "Mật khẩu hiện tại không đúng." in r.text
+    r = _change(client, new="12345678")
+    assert r.status_code == 422 and "quá phổ biến" in r.text
+    r = _change(client, new="short")
+    assert r.status_code == 422 and "ít nhất 8 ký tự" in r.text
+    r = _change(client, new="ruộng lúa xanh", confirm="ruộng lúa vàng")
+    assert r.status_code == 422 and "không giống nhau" in r.text
+    r = _change(client, new=PASSWORD)
+    assert r.status_code == 422 and "phải khác" in r.text
+    db.session.refresh(world.users["member"])
+    assert check_password(world.users["member"].password_hash, PASSWORD)
+    assert world.users["member"].session_version == 1
+
+
+def test_change_password_signs_out_other_phones_and_keeps_this_one(app, client, world, auth):
+    other_phone = app.test_client()
+    other_phone.post("/login", data={"phone": MEMBER, "password": PASSWORD, "remember": "y"})
+    assert other_phone.get("/visits/mine").status_code == 200
+    auth.login(MEMBER)
+    r = _change(client)
+    assert r.status_code == 302
+    assert client.get("/visits/mine").status_code == 200  # this session carries on
+    assert other_phone.get("/visits/mine").status_code == 302  # the other one is signed out
+    other_phone.delete_cookie("session")
+    assert other_phone.get("/visits/mine").status_code == 302  # and its remember-me cookie is dead
+    member = db.session.get(User, world.users["member"].id)
+    db.session.refresh(member)
+    assert check_password(member.password_hash, "ruộng lúa xanh") and member.session_version == 2
+    entry = db.session.scalars(select(AuditLog).where(AuditLog.action == "password_change")).one()
+    assert entry.actor_id == member.id and entry.before is None and entry.after is None
+    auth.logout()
+    assert auth.login(MEMBER).status_code == 422
+    assert auth.login(MEMBER, "ruộng lúa xanh").status_code == 302
+
+
+def test_change_password_requires_sign_in(client):
+    r = client.get("/account/password")
+    assert r.status_code == 302 and "/login" in r.headers["Location"]
+
+
+# --- Sign-in throttling ----------------------------------------------------------------------------
+
+def _fail(client, phone=MEMBER, **kw):
+    return client.post("/login", data={"phone": phone, "password": "wrong-password"}, **kw)
+
+
+def test_ten_failures_lock_the_account_for_fifteen_minutes(client, world, auth):
+    for _ in range(10):
+        assert _fail(client).status_code == 422
+    r = auth.login(MEMBER)  # even the right password is refused now
+    assert r.status_code == 429
+    assert "Đã nhập sai quá nhiều lần. Vui lòng thử lại sau" in r.text
+    assert 800 <= int(r.headers["Retry-After"]) <= 900
+    assert client.get("/visits/mine").status_code == 302
+    assert auth.login("0900000002").status_code == 302  # another account from the same client is fine
+    auth.logout()
+    # Fifteen minutes later the account may try again.
+    db.session.execute(update(LoginAttempt).values(at=LoginAttempt.at - timedelta(minutes=16)))
+    db.session.commit()
+    assert auth.login(MEMBER).status_code == 302
+
+
+def test_success_clears_the_account_counter(client, world, auth):
+    for _ in range(9):
+        _fail(client)
+    assert auth.login(MEMBER).status_code == 302
+    auth.logout()
+    for _ in range(9):
+        assert _fail(client).status_code == 422
+    assert auth.login(MEMBER).status_code == 302
+
+
+def test_thirty_failures_lock_the_client(client, world, auth):
+    for n in range(30):
+        assert _fail(client, phone=f"09110000{n // 10:02d}").status_code == 422
+    assert auth.login(MEMBER).status_code == 429
+    other_client = client.application.test_client()
+    r = other_client.post("/login", data={"phone": MEMBER, "password": PASSWORD},
+                          environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    assert r.status_code == 302
+
+
+def test_throttle_is_shared_by_workers_and_old_rows_are_purged(make_app, world, app):
+    """Two app instances on one database stand for two gunicorn workers."""
+    other = make_app(SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
+    a, b = app.test_client(), other.test_client()
+    for n in range(10):
+        assert _fail(a if n % 2 else b).status_code == 422
+    assert a.post("/login", data={"phone": MEMBER, "password": PASSWORD}).status_code == 429
+    assert b.post("/login", data={"phone": MEMBER, "password": PASSWORD}).status_code == 429
+    db.session.execute(update(LoginAttempt).values(at=LoginAttempt.at - timedelta(hours=1)))
+    db.session.commit()
+    _fail(a, phone="0911999999")
+    keys = db.session.scalars(select(LoginAttempt.key)).all()
+    assert sorted(keys) == ["ip:127.0.0.1", "phone:0911999999"]  # the hour-old rows are gone
+
+
+def test_wrong_current_password_counts_towards_the_lock(client, world, auth):
+    auth.login(MEMBER)
+    for _ in range(10):
+        assert _change(client, current="wrong-one-1").status_code == 422
+    assert _change(client).status_code == 429
+    db.session.refresh(world.users["member"])
+    assert check_password(world.users["member"].password_hash, PASSWORD)
+
+
+# --- Sessions and remember-me cookies ----------------------------------------------------------------
+
+def _remembered(app):
+    """A phone that signed in with "remember me" and then lost its session cookie (browser restart)."""
+    c = app.test_client()
+    r = c.post("/login", data={"phone": MEMBER, "password": PASSWORD, "remember": "y"})
+    assert r.status_code == 302 and c.get_cookie("remember_token") is not None
+    c.delete_cookie("session")
+    return c
+
+
+def test_remember_me_cookie_works_until_sign_out_elsewhere(app, client, world, auth):
+    phone = _remembered(app)
+    assert phone.get("/visits/mine").status_code == 200
+    phone.delete_cookie("session")
+    auth.login(MEMBER)
+    auth.logout()  # signing out anywhere ends every session of the account
+    assert phone.get("/visits/mine").status_code == 302
+
+
+def test_remember_me_cookie_dies_on_password_change(app, client, world, auth):
+    phone = _remembered(app)
+    auth.login(MEMBER)
+    assert _change(client).status_code == 302
+    assert phone.get("/visits/mine").status_code == 302
+
+
+def test_remember_me_cookie_dies_on_deactivation(app, world):
+    phone = _remembered(app)
+    member = world.users["member"]
+    member.active = False
+    member.session_version += 1
+    db.session.commit()
+    assert phone.get("/visits/mine").status_code == 302
+    member.active = True  # reactivated later: the old cookie stays dead
+    db.session.commit()
+    phone.delete_cookie("session")
+    assert phone.get("/visits/mine").status_code == 302
+
+
+def _set_cookies(response) -> dict[str, str]:
+    return {h.split("=", 1)[0]: h for h in response.headers.getlist("Set-Cookie")}
+
+
+def test_cookie_flags_over_http(client, world):
+    r = client.post("/login", data={"phone": MEMBER, "password": PASSWORD, "remember": "y"})
+    cookies = _set_cookies(r)
+    for name in ("session", "remember_token"):
+        assert "HttpOnly" in cookies[name] and "SameSite=Lax" in cookies[name]
+        assert "Secure" not in cookies[name]
+    assert "Strict-Transport-Security" not in r.headers
+
+
+def test_cookie_flags_and_hsts_over_https(make_app):
+    app = make_app(HTTPS=True)
+    with app.app_context():
+        from tests.factories import build_world
+        build_world()
+    c = app.test_client()
+    r = c.post("/login", data={"phone": MEMBER, "password": PASSWORD, "remember": "y"},
+               base_url="https://localhost")
+    cookies = _set_cookies(r)
+    for name in ("session", "remember_token"):
+        assert "Secure" in cookies[name] and "HttpOnly" in cookies[name] and "SameSite=Lax" in cookies[name]
+    assert r.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_behind_a_proxy_the_forwarded_client_and_scheme_are_used(make_app):
+    app = make_app(PROXY_FIX=1)
+    c = app.test_client()
+    r = c.get("/login", headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"})
+    assert "Strict-Transport-Security" in r.headers
+    with app.app_context():
+        c.post("/login", data={"phone": "0911000000", "password": "wrong-password"},
+               headers={"X-Forwarded-For": "203.0.113.7"})
+        assert "ip:203.0.113.7" in db.session.scalars(select(LoginAttempt.key)).all()
+    assert "Strict-Transport-Security" not in app.test_client().get("/login").headers
+
+
+# --- CSRF ----------------------------------------------------------------------------------------------
+
+def test_no_view_is_exempt_from_csrf(app):
+    assert not csrf._exempt_views and not csrf._exempt_blueprints
+
+
+def test_csrf_is_enforced_on_sign_in_sign_out_and_writes(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        from tests.factories import build_world
+        world = build_world()
+        h1 = world.households["h1"].id
+    c = app.test_client()
+    assert c.post("/login", data={"phone": MEMBER, "password": PASSWORD}).status_code == 400
+    token = csrf_from(c.get("/login").text)
+    assert c.post("/login", data={"phone": MEMBER, "password": PASSWORD, "csrf_token": token}).status_code == 302
+    for path in ("/logout", f"/households/{h1}/delete", "/account/password"):
+        r = c.post(path, data={"current": PASSWORD, "new": "ruộng lúa xanh", "confirm": "ruộng lúa xanh"})
+        assert r.status_code == 400 and "mã bảo vệ" in r.text, path
+    assert c.get("/visits/mine").status_code == 200  # still signed in, nothing deleted
+    assert c.get(f"/households/{h1}").status_code == 200
+    page = c.get(f"/households/{h1}").text
+    r = c.post(f"/households/{h1}/delete", data={"csrf_token": csrf_from(page)})
+    assert r.status_code == 302 and c.get(f"/households/{h1}").status_code == 404
+
+
+# --- Headers and templates ------------------------------------------------------------------------------
+
+def test_security_headers_everywhere(client, world, auth):
+    auth.login(MEMBER)
+    for path in ("/login", "/privacy", "/visits/mine", "/no-such-page", "/healthz", "/static/css/app.css"):
+        r = client.get(path)
+        csp = r.headers["Content-Security-Policy"]
+        for directive in ("script-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"):
+            assert directive in csp, (path, directive)
+        assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+        assert r.headers["X-Content-Type-Options"] == "nosniff"
+        assert r.headers["Referrer-Policy"] == "same-origin"
+        assert "Strict-Transport-Security" not in r.headers  # plain HTTP
+
+
+def test_templates_have_no_inline_script_or_style(repo_root):
+    inline_script = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
+    handler = re.compile(r"\son[a-z]+\s*=", re.I)
+    for path in (repo_root / "templates").rglob("*.html"):
+        text = path.read_text()
+        assert not inline_script.search(text), path
+        assert " style=" not in text and "<style" not in text, path
+        assert not handler.search(text), path
+
+
+def test_argon2id_at_the_owasp_cost_and_rehash_on_sign_in(make_app):
+    from fieldapp.config import Config
+    assert (Config.ARGON2_MEMORY_COST, Config.ARGON2_TIME_COST, Config.ARGON2_PARALLELISM) == (19456, 2, 1)
+    app = make_app(ARGON2_MEMORY_COST=Config.ARGON2_MEMORY_COST, ARGON2_TIME_COST=Config.ARGON2_TIME_COST)
+    with app.app_context():
+        from tests.factories import build_world
+        build_world()  # hashes made at the tests' cheap cost
+        r = app.test_client().post("/login", data={"phone": MEMBER, "password": PASSWORD})
+        assert r.status_code == 302
+        stored = db.session.scalar(select(User.password_hash).where(User.phone == MEMBER))
+        assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+        assert check_password(stored, PASSWORD)

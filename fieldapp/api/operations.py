@@ -237,6 +237,10 @@ def _compare_visit(actor: User, v: Visit, household_id: str, data: VisitData) ->
                   {"id": _("Trùng mã với một lượt thăm đã gửi.")})
 
 
+def find_visit(visit_id: str) -> Visit | None:
+    return db.session.get(Visit, visit_id)
+
+
 def _apply_visit(actor: User, rec, services: dict[str, Service]) -> Result:
     vid, bad = _record_id(rec, "visit")
     if bad:
@@ -245,7 +249,7 @@ def _apply_visit(actor: User, rec, services: dict[str, Service]) -> Result:
         household_id, data = _visit_data(rec, services)
     except RuleError as err:
         return Result(vid, "visit", REJECTED, err.message, err.errors)
-    existing = db.session.get(Visit, vid)
+    existing = find_visit(vid)
     if existing is not None:
         return _compare_visit(actor, existing, household_id, data)
     household = db.session.get(Household, household_id)
@@ -255,13 +259,15 @@ def _apply_visit(actor: User, rec, services: dict[str, Service]) -> Result:
     try:
         with db.session.begin_nested():
             log_visit(actor, household, data, visit_id=vid, services=services)
-    except RuleError as err:
-        return Result(vid, "visit", REJECTED, err.message, err.errors)
-    except IntegrityError:  # the same id inserted by a concurrent request: compare with it
+    except (RuleError, IntegrityError) as err:
+        # A concurrent resend of this very visit may have landed after the lookup (its counts
+        # then fill the cap, or its id hits the key): compare with it rather than refuse.
         existing = db.session.get(Visit, vid, populate_existing=True)
-        if existing is None:
+        if existing is not None:
+            return _compare_visit(actor, existing, household_id, data)
+        if isinstance(err, IntegrityError):
             raise
-        return _compare_visit(actor, existing, household_id, data)
+        return Result(vid, "visit", REJECTED, err.message, err.errors)
     return Result(vid, "visit", CREATED)
 
 

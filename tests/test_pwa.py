@@ -46,7 +46,8 @@ def test_shell_holds_no_user_data_or_token(client, world, auth):
     assert r.status_code == 200 and r.headers["Cache-Control"] == "no-cache"
     assert "csrf" not in r.text.lower()
     assert "Nguyễn Văn Ba" not in r.text and "VT1-001" not in r.text
-    assert "lượt thăm chờ gửi" in r.text  # the badge words, translated on the server
+    strings = json.loads(r.text.split('id="pwa-strings">')[1].split("</script>")[0])
+    assert strings["pending"] == "%(n)s lượt thăm chờ gửi"  # translated on the server
     assert client.get("/offline").status_code == 200
 
 

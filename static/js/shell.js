@@ -6,7 +6,7 @@
   if (!window.indexedDB || !window.Outbox || !window.FieldApp) return;
   var t = FieldApp.t;
   var view = document.getElementById("view");
-  var user = null, services = [], homes = [], recs = [], flash = "";
+  var user = null, services = [], homes = [], recs = [], flash = null;  // flash: {text, hash}
   var OUTCOMES = ["helped", "not_home", "declined", "revisit"];
 
   function h(tag, attrs, kids) {
@@ -22,7 +22,10 @@
 
   function show(nodes) {
     view.textContent = "";
-    if (flash) { view.appendChild(h("p", { "class": "flash flash-success", role: "status", text: flash })); flash = ""; }
+    // A notice stays while the member is on the screen it was meant for, even through redraws.
+    if (flash && flash.hash === location.hash.replace(/^#$/, "")) {
+      view.appendChild(h("p", { "class": "flash flash-success", role: "status", text: flash.text }));
+    }
     nodes.forEach(function (n) { if (n) view.appendChild(n); });
   }
 
@@ -151,7 +154,7 @@
       var label = home.code + " · " + t(outcome);
       var drop = old ? Outbox.discard(user.id, old.id) : Promise.resolve();
       drop.then(function () { return Outbox.add(user.id, "visit", body, label); }).then(function () {
-        flash = t("savedLocal");
+        flash = { text: t("savedLocal"), hash: "" };
         location.hash = "#";
         FieldApp.queued();
       });
@@ -185,7 +188,7 @@
             body.residents_18plus <= body.residents_14plus) ? t("badCounts") : "";
       if (problem) { err.textContent = problem; err.hidden = false; return; }
       Outbox.add(user.id, "household", body, body.code).then(function () {
-        flash = t("savedLocal");
+        flash = { text: t("savedLocal"), hash: "#h/" + body.id };
         FieldApp.queued();
         return load();
       }).then(function () { location.hash = "#h/" + body.id; });
@@ -225,7 +228,10 @@
     return listView();
   }
 
-  window.addEventListener("hashchange", function () { load().then(route); });
+  window.addEventListener("hashchange", function () {
+    if (flash && flash.hash !== location.hash.replace(/^#$/, "")) flash = null;
+    load().then(route);
+  });
   // New data from the server: redraw lists, never a form someone is typing in.
   document.addEventListener("outbox:synced", function () {
     var busy = /^#(h|fix|new|fixh)\b/.test(location.hash);

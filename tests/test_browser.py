@@ -189,3 +189,52 @@ def test_offline_visits_reach_the_server_exactly_once(live, browser):
     assert len(visits) == 4 and visits[-1][:3] == ("VT1-001", "declined", users["member"])
     assert page.locator("li.outbox-item.rejected").count() == 1
     context.close()
+
+
+def test_the_server_visit_form_goes_through_the_outbox(live, browser):
+    base, app, users, village = live
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.on("pageerror", lambda e: print("page error:", e))
+    posts = []
+    page.on("request", lambda r: posts.append(r.url.replace(base, "")) if r.method == "POST" else None)
+    sign_in(page, base, "0900000003")
+    page.click("text=VT1-001")
+    household_url = page.url
+    page.click("text=Ghi lượt thăm")
+    page.wait_for_selector("form.visit-form")
+    wait_badge(page, "Gửi thành công")
+
+    # Refused by the server: the record leaves the outbox and the form shows the server's message.
+    page.check("input[name=outcome][value=helped]")
+    page.click("form.visit-form button[type=submit]")
+    page.wait_for_selector("text=Hãy ghi ít nhất một dịch vụ đã hỗ trợ")
+    assert server_visits(app) == []
+    form_url = household_url.replace(base, "") + "/visits/new"
+    assert posts[-2:] == ["/api/v1/visits/batch", form_url]  # outbox first, then the plain form
+
+    page.fill("#svc_vneid", "1")
+    page.click("form.visit-form button[type=submit]")
+    page.wait_for_url(household_url)
+    assert server_visits(app) == [("VT1-001", "helped", users["member"], {"vneid": 1})]
+    assert posts[-1] == "/api/v1/visits/batch" and posts.count(form_url) == 1
+    wait_badge(page, "Đã gửi hết")
+    assert page.evaluate("() => FieldApp.run().then(r => r.state)") == "ok"
+    assert len(server_visits(app)) == 1
+    context.close()
+
+
+def test_without_javascript_the_forms_still_work(live, browser):
+    base, app, users, village = live
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    sign_in(page, base, "0900000003")
+    page.click("text=VT1-002")
+    page.click("text=Ghi lượt thăm")
+    page.check("input[name=outcome][value=not_home]")
+    page.click("form.visit-form button[type=submit]")
+    page.wait_for_selector("text=Đã lưu lượt thăm")
+    assert server_visits(app) == [("VT1-002", "not_home", users["member"], {})]
+    context.close()

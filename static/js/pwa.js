@@ -117,6 +117,42 @@
     });
   });
 
+  // The server's visit form, with JavaScript: the visit goes to the outbox first, then is sent.
+  // Refused: it leaves the outbox and the form posts as usual, so the server shows its errors.
+  var match = location.pathname.match(/^\/households\/([0-9a-f-]{36})\/visits\/new$/);
+  var visitForm = match && document.querySelector("form.visit-form");
+  if (visitForm) {
+    visitForm.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var button = visitForm.querySelector("button[type=submit]");
+      button.disabled = true;
+      var post = function () { visitForm.submit(); };
+      Outbox.currentUser().then(function (user) {
+        if (!user) return post();
+        var assists = [];
+        visitForm.querySelectorAll("input.count").forEach(function (input) {
+          var n = parseInt(input.value, 10) || 0;
+          if (n > 0) assists.push({ service: input.name.replace(/^svc_/, ""), count: n });
+        });
+        var checked = visitForm.querySelector("input[name=outcome]:checked");
+        var when = visitForm.querySelector("[name=visited_at]").value;
+        var body = { id: Outbox.uuid(), household_id: match[1], outcome: checked ? checked.value : "",
+                     note: visitForm.querySelector("[name=note]").value.trim(), assists: assists,
+                     // As typed: Vietnam time, like the form itself (no offset = Vietnam time).
+                     visited_at: when ? when + ":00" : new Date().toISOString() };
+        var label = (document.querySelector("h1") || {}).textContent || "";
+        return Outbox.add(user.id, "visit", body, label).then(run).then(function () {
+          return Outbox.list(user.id);
+        }).then(function (recs) {
+          var rec = recs.find(function (r) { return r.id === body.id; });
+          if (!rec) { location.href = "/households/" + match[1]; return; }
+          if (rec.status === "rejected") return Outbox.discard(user.id, rec.id).then(post);
+          location.href = "/app#outbox";  // kept on the phone until the network is back
+        });
+      }).catch(post);
+    });
+  }
+
   window.addEventListener("online", function () { delay = BASE; run(); });
   window.FieldApp = { t: t, run: run, queued: queued, render: render, state: function () { return state; } };
   render();

@@ -238,3 +238,27 @@ def test_without_javascript_the_forms_still_work(live, browser):
     page.wait_for_selector("text=Đã lưu lượt thăm")
     assert server_visits(app) == [("VT1-002", "not_home", users["member"], {})]
     context.close()
+
+
+def test_an_expired_session_keeps_the_outbox(live, browser):
+    base, app, users, village = live
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.on("pageerror", lambda e: print("page error:", e))
+    sign_in(page, base, "0900000003")
+    page.goto(f"{base}/app")
+    wait_badge(page, "Gửi thành công")
+    context.clear_cookies()  # the session expired while the member was in the village
+    log_visit(page, "VT1-002", "revisit")
+    wait_badge(page, "Đăng nhập lại")
+    assert "1 lượt thăm chờ gửi" in badge(page)
+    assert server_visits(app) == []
+    page.click("#sync-badge a:has-text('Đăng nhập')")
+    page.fill("#phone", "0900000003")
+    page.fill("#password", "secret-pass-1")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/app")
+    wait_badge(page, "Đã gửi hết")
+    assert server_visits(app) == [("VT1-002", "revisit", users["member"], {})]
+    context.close()

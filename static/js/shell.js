@@ -111,6 +111,7 @@
     var given = {};
     prev.assists.forEach(function (a) { given[a.service] = a.count; });
     var err = errorBox();
+    if (old && old.error) { err.textContent = old.error; err.hidden = false; }
     var outcomes = h("fieldset", { "class": "outcomes" }, [h("legend", { text: t("outcome") })].concat(
       OUTCOMES.map(function (o) {
         return h("label", { "class": "pill" }, [h("input", { type: "radio", name: "outcome", value: o,

@@ -27,7 +27,7 @@ def js_strings() -> dict[str, str]:
         "helped": _("Đã hỗ trợ"), "not_home": _("Không có nhà"),
         "declined": _("Từ chối"), "revisit": _("Hẹn quay lại"),
         "served": _("Số người được hỗ trợ"),
-        "left": _("còn %(n)s"), "full": _("đã đủ"),
+        "left": _("còn %(n)s"), "full": _("đã đủ"), "less": _("Bớt"), "more": _("Thêm"),
         "note": _("Ghi chú (không bắt buộc)"),
         "visitedAt": _("Ngày giờ thăm"),
         "code": _("Mã hộ / số nhà"),

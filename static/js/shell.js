@@ -125,9 +125,16 @@
       input.addEventListener("change", function () {
         if (parseInt(input.value, 10) > 0) outcomes.querySelector('[value="helped"]').checked = true;
       });
+      var step = function (by, sign, label) {
+        return h("button", { type: "button", "class": "step", "aria-label": label, text: sign, on: { click: function () {
+          var max = parseInt(input.max, 10);
+          input.value = Math.max(0, Math.min(max, (parseInt(input.value, 10) || 0) + by));
+          input.dispatchEvent(new Event("change"));
+        } } });
+      };
       return h("div", { "class": "stepper-row" }, [h("label", { "for": input.id }, [s.short_name + " ",
         left === null ? null : h("small", { "class": "left", text: left ? t("left", { n: left }) : t("full") })]),
-        h("div", { "class": "stepper" }, [input])]);
+        h("div", { "class": "stepper" }, [step(-1, "−", t("less")), input, step(1, "+", t("more"))])]);
     });
     var note = h("textarea", { id: "note", name: "note", rows: 2, maxlength: 500 });
     note.value = prev.note || "";

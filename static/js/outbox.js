@@ -4,7 +4,7 @@
   "use strict";
   var META = "fieldapp-meta";
   var API = "/api/v1";
-  var running = null;
+  var running = null, following = null;
 
   function req(r) {
     return new Promise(function (ok, fail) {
@@ -136,9 +136,13 @@
     });
   }
 
-  // One drain at a time per page; the server's idempotency covers the page and worker racing.
+  // One drain at a time per page; a call during a drain gets one more drain after it, so a
+  // record added meanwhile is sent. The server's idempotency covers the page and worker racing.
   function sync() {
-    if (running) return running;
+    if (running) {
+      if (!following) following = running.then(function () { following = null; return sync(); });
+      return following;
+    }
     running = fetchJson(API + "/session").then(function (res) {
       if (res.status !== 200) { var e = new Error("session"); e.state = "error"; throw e; }
       var user = res.body.user;

@@ -85,7 +85,7 @@ def sign_in(page, base, phone):
 
 def sign_out(page, base):
     page.goto(f"{base}/")
-    page.click("form.inline button[type=submit]")
+    page.click("form[action$='/logout'] button[type=submit]")
     page.wait_for_url("**/login**")
 
 

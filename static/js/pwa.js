@@ -136,7 +136,8 @@
         });
         var checked = visitForm.querySelector("input[name=outcome]:checked");
         var when = visitForm.querySelector("[name=visited_at]").value;
-        var body = { id: Outbox.uuid(), household_id: match[1], outcome: checked ? checked.value : "",
+        var given = visitForm.querySelector("[name=client_id]");  // the form's own id, if it has one
+        var body = { id: (given && given.value) || Outbox.uuid(), household_id: match[1], outcome: checked ? checked.value : "",
                      note: visitForm.querySelector("[name=note]").value.trim(), assists: assists,
                      // As typed: Vietnam time, like the form itself (no offset = Vietnam time).
                      visited_at: when ? when + ":00" : new Date().toISOString() };

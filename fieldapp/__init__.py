@@ -30,20 +30,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     compress.init_app(app)
     login_manager.init_app(app)
 
-    from . import admin, areas, auth, cli, core, households, qr, teams, visits
+    from . import account, admin, api, areas, audit_log, auth, cli, core, households, privacy, pwa, qr, teams, visits
     from .web import init_web
     init_web(app)
-    app.register_blueprint(core.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(areas.bp)
-    app.register_blueprint(households.bp)
-    app.register_blueprint(visits.bp)
-    app.register_blueprint(teams.bp)
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(qr.bp)
-    from . import account, audit_log, privacy
-    for blueprint in (account.bp, audit_log.bp, privacy.bp):
-        app.register_blueprint(blueprint)
+    for feature in (core, auth, areas, households, visits, teams, admin, qr, account, audit_log, privacy,
+                    api, pwa):
+        app.register_blueprint(feature.bp)
     cli.init_app(app)
     return app
 

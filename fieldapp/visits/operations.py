@@ -121,6 +121,8 @@ def log_visit(actor: User, household: Household, data: VisitData, visit_id: str 
         raise RuleError(_("Bạn chỉ ghi được lượt thăm cho các hộ thuộc thôn của tổ mình."))
     if household.village.archived_at is not None:
         raise RuleError(_("%(village)s đã lưu trữ, không ghi thêm lượt thăm.", village=household.village.name))
+    if household.deleted_at is not None:
+        raise RuleError(_("Hộ %(code)s đã bị xóa khỏi danh sách; không ghi thêm lượt thăm.", code=household.code))
     services = services or services_by_code()
     _lock(household)
     counts = _check(household, data, services)

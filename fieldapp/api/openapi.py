@@ -1,0 +1,127 @@
+"""OpenAPI 3 description of /api/v1. A test checks every /api/v1 route appears here."""
+
+_ERROR = {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
+_ERR = {"description": "Lỗi, có thông báo tiếng Việt",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+_JSON = "application/json"
+
+
+def _ok(schema: dict, description: str = "OK") -> dict:
+    return {"description": description, "content": {_JSON: {"schema": schema}}}
+
+
+OPENAPI = {
+    "openapi": "3.0.3",
+    "info": {
+        "title": "fieldapp sync API",
+        "version": "1",
+        "description": "Sync contract for offline clients. Sign in with the web form (session cookie); "
+                       "every POST carries the CSRF token from GET /session in the X-CSRFToken header. "
+                       "Records are identified by client-made UUIDs and applied exactly once.",
+    },
+    "servers": [{"url": "/api/v1"}],
+    "components": {
+        "securitySchemes": {
+            "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+            "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRFToken"},
+        },
+        "schemas": {
+            "Error": _ERROR,
+            "User": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "name": {"type": "string"}, "role": {"type": "string"},
+                "team_id": {"type": "integer", "nullable": True}, "team_name": {"type": "string", "nullable": True},
+                "village_id": {"type": "integer", "nullable": True},
+                "village_name": {"type": "string", "nullable": True}}},
+            "Service": {"type": "object", "properties": {
+                "code": {"type": "string"}, "name": {"type": "string"}, "short_name": {"type": "string"},
+                "unit": {"type": "string"}, "eligibility": {"type": "string"}}},
+            "Household": {"type": "object", "properties": {
+                "id": {"type": "string", "format": "uuid"}, "village_id": {"type": "integer"},
+                "code": {"type": "string"}, "head_name": {"type": "string", "nullable": True},
+                "residents_total": {"type": "integer"}, "residents_14plus": {"type": "integer"},
+                "residents_18plus": {"type": "integer"}, "smartphones": {"type": "integer"},
+                "created_at": {"type": "string", "format": "date-time"},
+                "updated_at": {"type": "string", "format": "date-time"},
+                "last_visited_at": {"type": "string", "format": "date-time", "nullable": True},
+                "last_outcome": {"type": "string", "nullable": True}, "visit_count": {"type": "integer"},
+                "achieved": {"type": "object", "additionalProperties": {"type": "integer"},
+                             "description": "service code -> people (or dossiers) counted so far"}}},
+            "NewHousehold": {"type": "object", "required": [
+                "id", "village_id", "code", "residents_total", "residents_14plus", "residents_18plus"],
+                "properties": {
+                    "id": {"type": "string", "format": "uuid"}, "village_id": {"type": "integer"},
+                    "code": {"type": "string", "maxLength": 40},
+                    "residents_total": {"type": "integer", "minimum": 1, "maximum": 60},
+                    "residents_14plus": {"type": "integer", "minimum": 0, "maximum": 60},
+                    "residents_18plus": {"type": "integer", "minimum": 0, "maximum": 60},
+                    "smartphones": {"type": "integer", "minimum": 0, "maximum": 60},
+                    "head_name": {"type": "string", "nullable": True},
+                    "head_phone": {"type": "string", "nullable": True},
+                    "consent": {"type": "boolean", "description": "required to keep head_name/head_phone"},
+                    "created_at": {"type": "string", "format": "date-time",
+                                   "description": "when the phone recorded it; not in the future"}}},
+            "NewVisit": {"type": "object", "required": ["id", "household_id", "visited_at", "outcome"],
+                         "properties": {
+                             "id": {"type": "string", "format": "uuid"},
+                             "household_id": {"type": "string", "format": "uuid"},
+                             "visited_at": {"type": "string", "format": "date-time",
+                                            "description": "ISO 8601; without offset = Vietnam time"},
+                             "outcome": {"type": "string", "enum": ["helped", "not_home", "declined", "revisit"]},
+                             "note": {"type": "string", "maxLength": 500, "nullable": True},
+                             "assists": {"type": "array", "items": {
+                                 "type": "object", "required": ["service", "count"],
+                                 "properties": {"service": {"type": "string"},
+                                                "count": {"type": "integer", "minimum": 0}}}}}},
+            "Result": {"type": "object", "required": ["id", "status"], "properties": {
+                "id": {"type": "string"}, "kind": {"type": "string", "enum": ["household", "visit"]},
+                "status": {"type": "string", "enum": ["created", "duplicate", "rejected"]},
+                "error": {"type": "string", "description": "Vietnamese reason (rejected only)"},
+                "errors": {"type": "object", "additionalProperties": {"type": "string"},
+                           "description": "reasons per field"}}},
+        },
+    },
+    "security": [{"session": []}],
+    "paths": {
+        "/session": {"get": {
+            "summary": "The signed-in user and a fresh CSRF token (fetch one before each sync)",
+            "responses": {"200": _ok({"type": "object", "properties": {
+                "user": {"$ref": "#/components/schemas/User"}, "csrf_token": {"type": "string"},
+                "server_time": {"type": "string", "format": "date-time"}}}), "401": _ERR}}},
+        "/services": {"get": {
+            "summary": "The active service catalogue, for building the visit form offline",
+            "responses": {"200": _ok({"type": "object", "properties": {"services": {
+                "type": "array", "items": {"$ref": "#/components/schemas/Service"}}}}), "401": _ERR}}},
+        "/households": {"get": {
+            "summary": "Households of a village in the caller's scope (offline cache)",
+            "parameters": [
+                {"name": "village", "in": "query", "required": True, "schema": {"type": "integer"}},
+                {"name": "since", "in": "query", "required": False,
+                 "schema": {"type": "string", "format": "date-time"},
+                 "description": "only households changed at or after this time (use the last server_time)"}],
+            "responses": {"200": _ok({"type": "object", "properties": {
+                "village": {"type": "object"},
+                "households": {"type": "array", "items": {"$ref": "#/components/schemas/Household"}},
+                "server_time": {"type": "string", "format": "date-time"}}}),
+                "400": _ERR, "401": _ERR, "404": _ERR}}},
+        "/visits/batch": {"post": {
+            "summary": "Send households and visits recorded on a phone; idempotent on each record's id",
+            "description": "Households are applied first. Each record is answered on its own: created, "
+                           "duplicate (same id, same content: nothing changes) or rejected (with the reason; "
+                           "same id with other content is rejected and the first is kept). "
+                           "Accepted records are on disk when the answer is sent.",
+            "security": [{"session": [], "csrf": []}],
+            "requestBody": {"required": True, "content": {_JSON: {"schema": {
+                "type": "object", "properties": {
+                    "user_id": {"type": "integer", "description": "who recorded them; refused (409) if not the caller"},
+                    "households": {"type": "array", "maxItems": 200,
+                                   "items": {"$ref": "#/components/schemas/NewHousehold"}},
+                    "visits": {"type": "array", "maxItems": 200,
+                               "items": {"$ref": "#/components/schemas/NewVisit"}}}}}}},
+            "responses": {"200": _ok({"type": "object", "properties": {"results": {
+                "type": "array", "items": {"$ref": "#/components/schemas/Result"}}}}),
+                "400": _ERR, "401": _ERR, "409": _ERR, "413": _ERR}}},
+        "/openapi.json": {"get": {
+            "summary": "This description", "security": [],
+            "responses": {"200": {"description": "OpenAPI 3 document"}}}},
+    },
+}

@@ -1,0 +1,274 @@
+"""Applying a batch from a phone: exactly once per client UUID, one record at a time.
+
+Each record runs in a SAVEPOINT so a refused one leaves the others in the batch; the caller
+commits once. The client UUID is the primary key, so a resend (or a concurrent resend that
+hits the key) is recognised and compared: same content -> "duplicate", else "rejected".
+"""
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from ..access import can_record_in_village, can_view_area, can_view_household
+from ..extensions import db
+from ..households.operations import HouseholdData, create_household
+from ..models import Area, AreaLevel, Household, Outcome, Service, User, Visit
+from ..rules import RuleError
+from ..timeutil import parse_iso, utcnow
+from ..visits.operations import CLOCK_SKEW, VisitData, log_visit, services_by_code
+
+MAX_VISITS = 200
+MAX_HOUSEHOLDS = 200
+CREATED, DUPLICATE, REJECTED = "created", "duplicate", "rejected"
+
+
+class BatchError(Exception):
+    """The whole request is unusable (not one record of it): answered with a 4xx."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.message, self.status = message, status
+
+
+@dataclass
+class Result:
+    id: str
+    kind: str
+    status: str
+    error: str | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        out = {"id": self.id, "kind": self.kind, "status": self.status}
+        if self.error:
+            out["error"] = self.error
+            out["errors"] = self.errors or {"": self.error}
+        return out
+
+
+def apply_batch(actor: User, body) -> list[Result]:
+    if not isinstance(body, dict):
+        raise BatchError(_("Dữ liệu gửi lên không phải JSON hợp lệ."))
+    owner = body.get("user_id")
+    if owner is not None and owner != actor.id:
+        # Records written on this phone by another member are never sent under this session.
+        raise BatchError(_("Các bản ghi này thuộc tài khoản khác; hãy đăng nhập đúng tài khoản để gửi."), 409)
+    households = body.get("households", [])
+    visits = body.get("visits", [])
+    if not isinstance(households, list) or not isinstance(visits, list):
+        raise BatchError(_("“households” và “visits” phải là danh sách."))
+    if len(visits) > MAX_VISITS or len(households) > MAX_HOUSEHOLDS:
+        raise BatchError(_("Mỗi lần gửi tối đa %(n)d lượt thăm và %(n)d hộ.", n=MAX_VISITS), 413)
+    _begin_write()
+    services = services_by_code()
+    results = [_apply_household(actor, rec) for rec in households]
+    results += [_apply_visit(actor, rec, services) for rec in visits]
+    return results
+
+
+def _begin_write() -> None:
+    """SQLite: open the transaction now, so savepoints nest inside it and the batch commits once.
+
+    (pysqlite opens transactions lazily; the first SAVEPOINT would otherwise start one that its
+    RELEASE commits.) IMMEDIATE takes the write lock up front, waiting on busy_timeout.
+    """
+    conn = db.session.connection()
+    if conn.dialect.name == "sqlite" and not conn.connection.dbapi_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _record_id(rec, kind: str) -> tuple[str, Result | None]:
+    raw = rec.get("id") if isinstance(rec, dict) else None
+    shown = raw if isinstance(raw, str) else ""
+    if not isinstance(rec, dict):
+        return shown, Result(shown, kind, REJECTED, _("Bản ghi phải là một đối tượng JSON."))
+    try:
+        return str(uuid.UUID(raw)), None
+    except (TypeError, ValueError, AttributeError):
+        return shown, Result(shown, kind, REJECTED, _("Mã bản ghi (id) phải là một UUID."), {"id": _("Mã bản ghi (id) phải là một UUID.")})
+
+
+def _int(rec: dict, name: str, default=None):
+    value = rec.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RuleError({name: _("“%(field)s” phải là số nguyên.", field=name)})
+    return value
+
+
+def _str(rec: dict, name: str, required: bool = False) -> str | None:
+    value = rec.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise RuleError({name: _("“%(field)s” phải là chuỗi ký tự.", field=name)})
+    return value
+
+
+def _when(rec: dict, name: str, required: bool) -> datetime | None:
+    value = rec.get(name)
+    if value is None and not required:
+        return None
+    try:
+        return parse_iso(value)
+    except (TypeError, ValueError, AttributeError):
+        raise RuleError({name: _("“%(field)s” phải là ngày giờ ISO 8601, ví dụ 2025-07-01T09:30:00+07:00.",
+                                 field=name)}) from None
+
+
+# Households -----------------------------------------------------------------------------------
+
+def _household_data(rec: dict) -> HouseholdData:
+    consent = rec.get("consent", False)
+    if not isinstance(consent, bool):
+        raise RuleError({"consent": _("“consent” phải là true hoặc false.")})
+    return HouseholdData(
+        code=_str(rec, "code", required=True), residents_total=_int(rec, "residents_total"),
+        residents_14plus=_int(rec, "residents_14plus"), residents_18plus=_int(rec, "residents_18plus"),
+        smartphones=_int(rec, "smartphones", 0), head_name=_str(rec, "head_name"),
+        head_phone=_str(rec, "head_phone"), consent=consent)
+
+
+def _same_household(h: Household, rec: dict, data: HouseholdData) -> bool:
+    return (h.village_id == rec.get("village_id") and h.code.lower() == data.code.strip().lower()
+            and (h.residents_total, h.residents_14plus, h.residents_18plus)
+            == (data.residents_total, data.residents_14plus, data.residents_18plus))
+
+
+def _apply_household(actor: User, rec) -> Result:
+    hid, bad = _record_id(rec, "household")
+    if bad:
+        return bad
+    try:
+        data = _household_data(rec)
+        created_at = _when(rec, "created_at", required=False)
+        village_id = _int(rec, "village_id")
+    except RuleError as err:
+        return Result(hid, "household", REJECTED, err.message, err.errors)
+    existing = db.session.get(Household, hid)
+    if existing is not None:
+        return _compare_household(actor, existing, rec, data)
+    village = db.session.get(Area, village_id)
+    if village is None or village.level != AreaLevel.VILLAGE or not can_view_area(actor, village):
+        msg = _("Không tìm thấy thôn này hoặc thôn nằm ngoài địa bàn của bạn.")
+        return Result(hid, "household", REJECTED, msg, {"village_id": msg})
+    if not can_record_in_village(actor, village):
+        return Result(hid, "household", REJECTED, _("Bạn chỉ thêm được hộ ở thôn của tổ mình."))
+    now = utcnow()
+    if created_at is not None and created_at > now + CLOCK_SKEW:
+        msg = _("Ngày thêm hộ không thể ở tương lai.")
+        return Result(hid, "household", REJECTED, msg, {"created_at": msg})
+    try:
+        with db.session.begin_nested():
+            household = create_household(actor, village, data, household_id=hid)
+            if created_at is not None and created_at < household.created_at:
+                # Added offline: visits logged the same day on the phone must be accepted.
+                household.created_at = created_at
+    except RuleError as err:
+        # The unique key refused it: maybe this very record, sent concurrently by a retry.
+        existing = db.session.get(Household, hid, populate_existing=True)
+        if existing is not None:
+            return _compare_household(actor, existing, rec, data)
+        return Result(hid, "household", REJECTED, err.message, err.errors)
+    except IntegrityError:  # the same id inserted by a concurrent request
+        existing = db.session.get(Household, hid, populate_existing=True)
+        if existing is None:
+            raise
+        return _compare_household(actor, existing, rec, data)
+    return Result(hid, "household", CREATED)
+
+
+def _compare_household(actor: User, h: Household, rec: dict, data: HouseholdData) -> Result:
+    if can_view_household(actor, h) and _same_household(h, rec, data):
+        return Result(h.id, "household", DUPLICATE)
+    return Result(h.id, "household", REJECTED,
+                  _("Mã bản ghi này đã được dùng cho một hộ khác; hệ thống giữ bản ghi đầu tiên."))
+
+
+# Visits ---------------------------------------------------------------------------------------
+
+def _visit_data(rec: dict, services: dict[str, Service]) -> tuple[str, VisitData]:
+    try:
+        household_id = str(uuid.UUID(rec.get("household_id")))
+    except (TypeError, ValueError, AttributeError):
+        raise RuleError({"household_id": _("“household_id” phải là một UUID.")}) from None
+    outcome = rec.get("outcome")
+    if outcome not in Outcome.ALL:
+        raise RuleError({"outcome": _("Kết quả phải là một trong: %(values)s.", values=", ".join(Outcome.ALL))})
+    note = _str(rec, "note")
+    if note is not None and len(note.strip()) > 500:
+        raise RuleError({"note": _("Ghi chú dài tối đa %(n)d ký tự.", n=500)})
+    assists = rec.get("assists", [])
+    if not isinstance(assists, list):
+        raise RuleError({"assists": _("“assists” phải là danh sách.")})
+    counts: dict[str, int] = {}
+    for item in assists:
+        if not isinstance(item, dict) or not isinstance(item.get("service"), str):
+            raise RuleError({"assists": _("Mỗi mục “assists” cần “service” và “count”.")})
+        code, count = item["service"], item.get("count")
+        if code not in services:
+            raise RuleError({f"svc_{code}": _("Dịch vụ không có trong danh mục: %(code)s.", code=code)})
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise RuleError({f"svc_{code}": _("%(service)s: số lượng phải là số nguyên không âm.",
+                                              service=services[code].short_name)})
+        if code in counts:
+            raise RuleError({f"svc_{code}": _("%(service)s xuất hiện hai lần trong một lượt thăm.",
+                                              service=services[code].short_name)})
+        counts[code] = count
+    visited_at = _when(rec, "visited_at", required=True)
+    return household_id, VisitData(outcome=outcome, visited_at=visited_at, note=note, counts=counts)
+
+
+def _same_visit(actor: User, v: Visit, household_id: str, data: VisitData) -> bool:
+    mine = {a.service.code: a.count for a in v.assists}
+    theirs = {code: n for code, n in data.counts.items() if n}
+    return (v.member_id == actor.id and v.household_id == household_id
+            and v.visited_at.replace(microsecond=0) == data.visited_at.replace(microsecond=0)
+            and v.outcome == data.outcome and (v.note or "") == (data.note or "").strip()
+            and mine == theirs)
+
+
+def _compare_visit(actor: User, v: Visit, household_id: str, data: VisitData) -> Result:
+    if _same_visit(actor, v, household_id, data):
+        return Result(v.id, "visit", DUPLICATE)
+    return Result(v.id, "visit", REJECTED,
+                  _("Lượt thăm này đã được gửi trước đó với nội dung khác; hệ thống giữ bản đầu tiên."),
+                  {"id": _("Trùng mã với một lượt thăm đã gửi.")})
+
+
+def find_visit(visit_id: str) -> Visit | None:
+    return db.session.get(Visit, visit_id)
+
+
+def _apply_visit(actor: User, rec, services: dict[str, Service]) -> Result:
+    vid, bad = _record_id(rec, "visit")
+    if bad:
+        return bad
+    try:
+        household_id, data = _visit_data(rec, services)
+    except RuleError as err:
+        return Result(vid, "visit", REJECTED, err.message, err.errors)
+    existing = find_visit(vid)
+    if existing is not None:
+        return _compare_visit(actor, existing, household_id, data)
+    household = db.session.get(Household, household_id)
+    if household is None or not can_view_household(actor, household):
+        msg = _("Không tìm thấy hộ này, hoặc hộ nằm ngoài địa bàn của bạn.")
+        return Result(vid, "visit", REJECTED, msg, {"household_id": msg})
+    try:
+        with db.session.begin_nested():
+            log_visit(actor, household, data, visit_id=vid, services=services)
+    except (RuleError, IntegrityError) as err:
+        # A concurrent resend of this very visit may have landed after the lookup (its counts
+        # then fill the cap, or its id hits the key): compare with it rather than refuse.
+        existing = db.session.get(Visit, vid, populate_existing=True)
+        if existing is not None:
+            return _compare_visit(actor, existing, household_id, data)
+        if isinstance(err, IntegrityError):
+            raise
+        return Result(vid, "visit", REJECTED, err.message, err.errors)
+    return Result(vid, "visit", CREATED)
+
+
+__all__ = ["apply_batch", "BatchError", "Result", "MAX_VISITS"]

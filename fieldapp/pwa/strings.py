@@ -1,0 +1,62 @@
+"""Words the offline scripts show, translated on the server and handed to them as JSON."""
+from flask_babel import gettext as _
+
+
+def js_strings() -> dict[str, str]:
+    return {
+        "pending": _("%(n)s lượt thăm chờ gửi"),
+        "pendingHouseholds": _("%(n)s hộ mới chờ gửi"),
+        "rejected": _("%(n)s bản ghi bị từ chối, cần sửa"),
+        "allSent": _("Đã gửi hết"),
+        "lastSync": _("Gửi thành công lúc %(t)s"),
+        "neverSynced": _("Chưa gửi lần nào"),
+        "offline": _("Đang không có mạng: bản ghi được giữ trên máy"),
+        "signIn": _("Phiên đăng nhập đã hết hạn. Đăng nhập lại để gửi."),
+        "signInLink": _("Đăng nhập"),
+        "otherUser": _("Các bản ghi trên máy thuộc tài khoản khác."),
+        "noUser": _("Hãy đăng nhập một lần khi có mạng để dùng ứng dụng ngoại tuyến."),
+        "households": _("Hộ dân"),
+        "search": _("Tìm theo mã hộ hoặc tên chủ hộ"),
+        "addHousehold": _("Thêm hộ"),
+        "outbox": _("Bản ghi chờ gửi"),
+        "logVisit": _("Ghi lượt thăm"),
+        "save": _("Lưu lượt thăm"),
+        "saveHousehold": _("Lưu hộ"),
+        "savedLocal": _("Đã lưu trên máy, sẽ gửi khi có mạng."),
+        "outcome": _("Kết quả"),
+        "helped": _("Đã hỗ trợ"), "not_home": _("Không có nhà"),
+        "declined": _("Từ chối"), "revisit": _("Hẹn quay lại"),
+        "served": _("Số người được hỗ trợ"),
+        "left": _("còn %(n)s"), "full": _("đã đủ"), "less": _("Bớt"), "more": _("Thêm"),
+        "note": _("Ghi chú (không bắt buộc)"),
+        "visitedAt": _("Ngày giờ thăm"),
+        "code": _("Mã hộ / số nhà"),
+        "total": _("Tổng số nhân khẩu"),
+        "a14": _("Từ 14 tuổi trở lên"),
+        "a18": _("Từ 18 tuổi trở lên"),
+        "phones": _("Số điện thoại thông minh trong hộ"),
+        "needService": _("Hãy ghi ít nhất một dịch vụ đã hỗ trợ, hoặc chọn kết quả khác."),
+        "onlyHelped": _("Chỉ ghi số người được hỗ trợ khi kết quả là “Đã hỗ trợ”."),
+        "overCap": _("%(service)s: tối đa %(n)s."),
+        "badCounts": _("Kiểm tra lại số nhân khẩu: 18+ ≤ 14+ ≤ tổng, tổng từ 1 đến 60."),
+        "needCode": _("Vui lòng nhập mã hoặc số nhà."),
+        "fix": _("Sửa"), "discard": _("Bỏ bản ghi này"),
+        "confirmDiscard": _("Bỏ hẳn bản ghi này? Nó sẽ không được gửi."),
+        "waiting": _("Chờ gửi"), "refused": _("Bị từ chối"),
+        "newHousehold": _("Hộ mới (chờ gửi)"),
+        "visits": _("%(n)s lượt thăm"), "notVisited": _("Chưa thăm"),
+        "back": _("‹ Danh sách hộ"),
+        "empty": _("Chưa có hộ nào trên máy. Hãy mở ứng dụng khi có mạng để tải danh sách."),
+        "nothingWaiting": _("Không có bản ghi nào chờ gửi."),
+        "syncNow": _("Gửi ngay"),
+    }
+
+
+BADGE_KEYS = ("pending", "pendingHouseholds", "rejected", "allSent", "lastSync", "neverSynced",
+              "offline", "signIn", "signInLink", "outbox")
+
+
+def badge_strings() -> dict[str, str]:
+    """The few words the sync badge shows on ordinary pages."""
+    strings = js_strings()
+    return {key: strings[key] for key in BADGE_KEYS}

@@ -1,0 +1,165 @@
+// The outbox: records written on the phone wait in IndexedDB until the server confirms them.
+// No DOM here: the page and the service worker (Background Sync) both load this file.
+(function (root) {
+  "use strict";
+  var META = "fieldapp-meta";
+  var API = "/api/v1";
+  var running = null, following = null;
+
+  function req(r) {
+    return new Promise(function (ok, fail) {
+      r.onsuccess = function () { ok(r.result); };
+      r.onerror = function () { fail(r.error); };
+    });
+  }
+
+  function open(name, stores) {
+    var r = root.indexedDB.open(name, 1);
+    r.onupgradeneeded = function () {
+      stores.forEach(function (s) { r.result.createObjectStore(s, { keyPath: s === "kv" ? undefined : "id" }); });
+    };
+    return req(r);
+  }
+
+  // Each member has their own database: another member on the same phone never sees it.
+  function userDb(uid) { return open("fieldapp-u" + uid, ["outbox", "households", "kv"]); }
+  function metaDb() { return open(META, ["kv"]); }
+
+  function tx(db, store, mode, fn) {
+    return new Promise(function (ok, fail) {
+      var t = db.transaction(store, mode);
+      var out = fn(t.objectStore(store));
+      t.oncomplete = function () { ok(out && "result" in out ? out.result : out); };
+      t.onerror = t.onabort = function () { fail(t.error); };
+    });
+  }
+
+  function kvGet(db, key) { return tx(db, "kv", "readonly", function (s) { return s.get(key); }); }
+  function kvSet(db, key, value) { return tx(db, "kv", "readwrite", function (s) { s.put(value, key); }); }
+  function all(db, store) { return tx(db, store, "readonly", function (s) { return s.getAll(); }); }
+
+  function uuid() {
+    if (root.crypto && root.crypto.randomUUID) return root.crypto.randomUUID();
+    var b = root.crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  function currentUser() { return metaDb().then(function (db) { return kvGet(db, "user"); }); }
+  function setUser(user) { return metaDb().then(function (db) { return kvSet(db, "user", user || null); }); }
+
+  // Written before any network call; the id is the record's identity on the server too.
+  function add(uid, kind, body, label) {
+    var rec = { id: body.id, kind: kind, body: body, label: label || "", status: "pending",
+                created: Date.now(), error: null, errors: null };
+    return userDb(uid).then(function (db) {
+      return tx(db, "outbox", "readwrite", function (s) { s.put(rec); }).then(function () {
+        if (kind !== "household") return rec;
+        var h = Object.assign({ achieved: {}, visit_count: 0, pending: true }, body);
+        return tx(db, "households", "readwrite", function (s) { s.put(h); }).then(function () { return rec; });
+      });
+    });
+  }
+
+  function list(uid) { return userDb(uid).then(function (db) { return all(db, "outbox"); }); }
+
+  function discard(uid, id) {
+    return userDb(uid).then(function (db) {
+      return tx(db, "outbox", "readwrite", function (s) { s.delete(id); }).then(function () {
+        return tx(db, "households", "readwrite", function (s) {
+          var g = s.get(id);
+          g.onsuccess = function () { if (g.result && g.result.pending) s.delete(id); };
+        });
+      });
+    });
+  }
+
+  function households(uid) { return userDb(uid).then(function (db) { return all(db, "households"); }); }
+  function getKv(uid, key) { return userDb(uid).then(function (db) { return kvGet(db, key); }); }
+
+  function fetchJson(url, opts) {
+    opts = Object.assign({ credentials: "same-origin", cache: "no-store", redirect: "manual" }, opts || {});
+    opts.headers = Object.assign({ Accept: "application/json" }, opts.headers || {});
+    return root.fetch(url, opts).then(function (r) {
+      if (r.type === "opaqueredirect" || r.status === 401) { var e = new Error("signin"); e.state = "signin"; throw e; }
+      return r.json().catch(function () { return {}; }).then(function (body) { return { status: r.status, body: body }; });
+    }, function () { var e = new Error("offline"); e.state = "offline"; throw e; });
+  }
+
+  function send(db, user, csrf) {
+    return all(db, "outbox").then(function (recs) {
+      var pending = recs.filter(function (r) { return r.status === "pending"; })
+        .sort(function (a, b) { return a.created - b.created; });
+      var hh = pending.filter(function (r) { return r.kind === "household"; }).slice(0, 200);
+      var vv = pending.filter(function (r) { return r.kind === "visit"; }).slice(0, 200);
+      if (!hh.length && !vv.length) return { sent: 0 };
+      var body = { user_id: user.id, households: hh.map(function (r) { return r.body; }),
+                   visits: vv.map(function (r) { return r.body; }) };
+      return fetchJson(API + "/visits/batch", {
+        method: "POST", body: JSON.stringify(body),
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf }
+      }).then(function (res) {
+        if (res.status !== 200) { var e = new Error(res.body.error || "HTTP " + res.status); e.state = "error"; throw e; }
+        var results = res.body.results || [];
+        return tx(db, "outbox", "readwrite", function (s) {
+          results.forEach(function (r) {
+            var rec = recs.find(function (x) { return x.id === r.id; });
+            if (!rec) return;
+            if (r.status === "created" || r.status === "duplicate") {
+              s.delete(r.id);  // only now is it safe to forget
+            } else {
+              rec.status = "rejected"; rec.error = r.error || ""; rec.errors = r.errors || null;
+              s.put(rec);
+            }
+          });
+        }).then(function () { return { sent: results.length, more: pending.length > hh.length + vv.length }; });
+      });
+    });
+  }
+
+  function refresh(db, user) {
+    if (!user.village_id) return Promise.resolve();
+    return kvGet(db, "since").then(function (since) {
+      var url = API + "/households?village=" + user.village_id + (since ? "&since=" + encodeURIComponent(since) : "");
+      return Promise.all([fetchJson(url), fetchJson(API + "/services")]);
+    }).then(function (res) {
+      if (res[0].status !== 200) return;
+      var list = res[0].body.households || [];
+      return tx(db, "households", "readwrite", function (s) {
+        list.forEach(function (h) { if (h.deleted) { s.delete(h.id); } else { s.put(h); } });
+      }).then(function () {
+        return kvSet(db, "since", res[0].body.server_time);
+      }).then(function () {
+        if (res[1].status === 200) return kvSet(db, "services", res[1].body.services);
+      });
+    });
+  }
+
+  // One drain at a time per page; a call during a drain gets one more drain after it, so a
+  // record added meanwhile is sent. The server's idempotency covers the page and worker racing.
+  function sync() {
+    if (running) {
+      if (!following) following = running.then(function () { following = null; return sync(); });
+      return following;
+    }
+    running = fetchJson(API + "/session").then(function (res) {
+      if (res.status !== 200) { var e = new Error("session"); e.state = "error"; throw e; }
+      var user = res.body.user;
+      return setUser(user).then(function () { return userDb(user.id); }).then(function (db) {
+        var loop = function () {
+          return send(db, user, res.body.csrf_token).then(function (r) { return r.more ? loop() : r; });
+        };
+        return loop().then(function () { return refresh(db, user); })
+          .then(function () { return kvSet(db, "lastSync", Date.now()); })
+          .then(function () { return { state: "ok", user: user }; });
+      });
+    }).catch(function (e) {
+      return { state: e.state || "error", error: e.message };
+    }).then(function (r) { running = null; return r; });
+    return running;
+  }
+
+  root.Outbox = { uuid: uuid, add: add, list: list, discard: discard, households: households,
+                  getKv: getKv, currentUser: currentUser, setUser: setUser, sync: sync };
+})(self);

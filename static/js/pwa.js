@@ -1,0 +1,161 @@
+// Installs the service worker and keeps the outbox draining: on load, on "online", on a timer
+// with backoff, and through Background Sync where the browser has it. Shows the sync badge.
+/* global Outbox */
+(function () {
+  "use strict";
+  var node = document.getElementById("pwa-strings");
+  var T = node ? JSON.parse(node.textContent) : {};
+  var BASE = 30000, MAX = 15 * 60000;
+  var delay = BASE, timer = null, state = "idle";
+
+  function t(key, vars) {
+    var s = T[key] || key;
+    Object.keys(vars || {}).forEach(function (k) { s = s.replace("%(" + k + ")s", vars[k]); });
+    return s;
+  }
+
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () {});
+  }
+  if (navigator.storage && navigator.storage.persist) {
+    navigator.storage.persisted().then(function (yes) { return yes || navigator.storage.persist(); })
+      .catch(function () {});
+  }
+  if (!window.indexedDB || !window.Outbox) return;
+
+  var badge = document.getElementById("sync-badge");
+  var floating = !badge;  // on ordinary pages it only shows when something waits
+  if (floating) {
+    badge = document.createElement("p");
+    badge.id = "sync-badge";
+    badge.className = "sync-badge";
+    badge.setAttribute("role", "status");
+    badge.hidden = true;
+    var main = document.querySelector("main");
+    if (main) main.insertBefore(badge, main.firstChild);
+  }
+
+  function when(ms) {
+    var d = new Date(ms);
+    return d.toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit" }) + " " +
+      d.toLocaleDateString("vi-VN", { day: "2-digit", month: "2-digit" });
+  }
+
+  function link(text, href) {
+    var a = document.createElement("a");
+    a.href = href; a.textContent = text;
+    return a;
+  }
+
+  function render() {
+    return Outbox.currentUser().then(function (user) {
+      if (!user) return [[], null];
+      return Promise.all([Outbox.list(user.id), Outbox.getKv(user.id, "lastSync")]);
+    }).then(function (res) {
+      var recs = res[0], last = res[1];
+      var visits = 0, homes = 0, refused = 0;
+      recs.forEach(function (r) {
+        if (r.status === "rejected") refused++;
+        else if (r.kind === "visit") visits++;
+        else homes++;
+      });
+      var parts = [];
+      if (visits) parts.push(t("pending", { n: visits }));
+      if (homes) parts.push(t("pendingHouseholds", { n: homes }));
+      if (!visits && !homes) parts.push(t("allSent"));
+      parts.push(last ? t("lastSync", { t: when(last) }) : t("neverSynced"));
+      if (state === "offline" && (visits || homes)) parts.push(t("offline"));
+      badge.textContent = parts.join(" · ");
+      badge.dataset.pending = String(visits + homes);
+      badge.dataset.rejected = String(refused);
+      if (refused) {
+        badge.appendChild(document.createTextNode(" · "));
+        badge.appendChild(link(t("rejected", { n: refused }), "/app#outbox"));
+      }
+      if (state === "signin") {
+        badge.appendChild(document.createTextNode(" · " + t("signIn") + " "));
+        badge.appendChild(link(t("signInLink"), "/login?next=/app"));
+      }
+      badge.classList.toggle("warn", refused > 0 || state === "signin");
+      if (floating) badge.hidden = !(visits || homes || refused || (state === "signin" && recs.length));
+    }).catch(function () {});
+  }
+
+  function schedule() {
+    clearTimeout(timer);
+    timer = setTimeout(run, delay);
+  }
+
+  function run() {
+    clearTimeout(timer);
+    return Outbox.sync().then(function (r) {
+      state = r.state;
+      delay = r.state === "ok" ? BASE : Math.min(delay * 2, MAX);
+      return render().then(function () {
+        document.dispatchEvent(new CustomEvent("outbox:synced", { detail: r }));
+        schedule();
+        return r;
+      });
+    });
+  }
+
+  // After a record is queued: count it at once, ask for Background Sync, try to send.
+  function queued() {
+    render();
+    if (navigator.serviceWorker && window.SyncManager) {
+      navigator.serviceWorker.ready.then(function (reg) { return reg.sync.register("outbox"); })
+        .catch(function () {});
+    }
+    return run();
+  }
+
+  // Signing out forgets who the phone belongs to; that member's records stay for their next sign-in.
+  document.querySelectorAll('form[action$="/logout"]').forEach(function (form) {
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      Outbox.setUser(null).then(function () { form.submit(); }, function () { form.submit(); });
+    });
+  });
+
+  // The server's visit form, with JavaScript: the visit goes to the outbox first, then is sent.
+  // Refused: it leaves the outbox and the form posts as usual, so the server shows its errors.
+  var match = location.pathname.match(/^\/households\/([0-9a-f-]{36})\/visits\/new$/);
+  var visitForm = match && document.querySelector("form.visit-form");
+  if (visitForm) {
+    visitForm.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var button = visitForm.querySelector("button[type=submit]");
+      button.disabled = true;
+      var post = function () { visitForm.submit(); };
+      Outbox.currentUser().then(function (user) {
+        if (!user) return post();
+        var assists = [];
+        visitForm.querySelectorAll("input.count").forEach(function (input) {
+          var n = parseInt(input.value, 10) || 0;
+          if (n > 0) assists.push({ service: input.name.replace(/^svc_/, ""), count: n });
+        });
+        var checked = visitForm.querySelector("input[name=outcome]:checked");
+        var when = visitForm.querySelector("[name=visited_at]").value;
+        var given = visitForm.querySelector("[name=client_id]");  // the form's own id, if it has one
+        var body = { id: (given && given.value) || Outbox.uuid(), household_id: match[1], outcome: checked ? checked.value : "",
+                     note: visitForm.querySelector("[name=note]").value.trim(), assists: assists,
+                     // As typed: Vietnam time, like the form itself (no offset = Vietnam time).
+                     visited_at: when ? when + ":00" : new Date().toISOString() };
+        var label = (document.querySelector("h1") || {}).textContent || "";
+        return Outbox.add(user.id, "visit", body, label).then(run).then(function () {
+          return Outbox.list(user.id);
+        }).then(function (recs) {
+          var rec = recs.find(function (r) { return r.id === body.id; });
+          if (!rec) { location.href = "/households/" + match[1]; return; }
+          if (rec.status === "rejected") return Outbox.discard(user.id, rec.id).then(post);
+          location.href = "/app#outbox";  // kept on the phone until the network is back
+        });
+      }).catch(post);
+    });
+  }
+
+  window.addEventListener("online", function () { delay = BASE; run(); });
+  window.FieldApp = { t: t, run: run, queued: queued, render: render, state: function () { return state; } };
+  render();
+  run();
+})();

@@ -1,0 +1,249 @@
+// The offline app (/app): the village's households from IndexedDB, a visit form built from the
+// cached service catalogue, new households, and the records waiting to be sent.
+/* global Outbox, FieldApp */
+(function () {
+  "use strict";
+  if (!window.indexedDB || !window.Outbox || !window.FieldApp) return;
+  var t = FieldApp.t;
+  var view = document.getElementById("view");
+  var user = null, services = [], homes = [], recs = [], flash = null;  // flash: {text, hash}
+  var OUTCOMES = ["helped", "not_home", "declined", "revisit"];
+
+  function h(tag, attrs, kids) {
+    var el = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") el.textContent = attrs[k];
+      else if (k === "on") Object.keys(attrs.on).forEach(function (ev) { el.addEventListener(ev, attrs.on[ev]); });
+      else if (attrs[k] !== null && attrs[k] !== false) el.setAttribute(k, attrs[k] === true ? "" : attrs[k]);
+    });
+    (kids || []).forEach(function (c) { if (c) el.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
+    return el;
+  }
+
+  function show(nodes) {
+    view.textContent = "";
+    // A notice stays while the member is on the screen it was meant for, even through redraws.
+    if (flash && flash.hash === location.hash.replace(/^#$/, "")) {
+      view.appendChild(h("p", { "class": "flash flash-success", role: "status", text: flash.text }));
+    }
+    nodes.forEach(function (n) { if (n) view.appendChild(n); });
+  }
+
+  function load() {
+    return Outbox.currentUser().then(function (u) {
+      user = u;
+      document.getElementById("who").textContent = u ? u.name : "";
+      if (!u) return;
+      return Promise.all([Outbox.households(u.id), Outbox.list(u.id), Outbox.getKv(u.id, "services")])
+        .then(function (r) {
+          homes = r[0].filter(function (x) { return x.village_id === u.village_id; })
+            .sort(function (a, b) { return a.code.localeCompare(b.code, "vi", { numeric: true }); });
+          recs = r[1].sort(function (a, b) { return a.created - b.created; });
+          services = r[2] || [];
+        });
+    });
+  }
+
+  function pendingCounts(householdId) {
+    var out = {};
+    recs.forEach(function (r) {
+      if (r.kind !== "visit" || r.status !== "pending" || r.body.household_id !== householdId) return;
+      r.body.assists.forEach(function (a) { out[a.service] = (out[a.service] || 0) + a.count; });
+    });
+    return out;
+  }
+
+  function cap(service, home) {
+    return { age14: home.residents_14plus, age18: home.residents_18plus, all: home.residents_total,
+             household: 1 }[service.eligibility];
+  }
+
+  function remaining(service, home) {
+    var c = cap(service, home);
+    if (c === undefined) return null;
+    var done = (home.achieved[service.code] || 0) + (pendingCounts(home.id)[service.code] || 0);
+    return Math.max(c - done, 0);
+  }
+
+  function listView() {
+    if (!user) return show([h("p", { "class": "flash flash-info", text: t("noUser") }),
+                            h("a", { "class": "button primary wide", href: "/login?next=/app", text: t("signInLink") })]);
+    var q = h("input", { type: "search", placeholder: t("search"), "aria-label": t("search") });
+    var ul = h("ul", { "class": "households" });
+    function fill() {
+      var term = q.value.trim().toLowerCase();
+      ul.textContent = "";
+      homes.filter(function (x) {
+        return !term || (x.code + " " + (x.head_name || "")).toLowerCase().indexOf(term) >= 0;
+      }).forEach(function (x) {
+        var status = x.pending ? t("newHousehold") : x.visit_count ? t("visits", { n: x.visit_count }) : t("notVisited");
+        ul.appendChild(h("li", {}, [h("a", { href: "#h/" + x.id, "class": "household-link" }, [
+          h("strong", { text: x.code }), " ", x.head_name || "", " ", h("small", { text: status })])]));
+      });
+    }
+    q.addEventListener("input", fill);
+    fill();
+    show([h("h1", { text: (user.village_name || "") }), q,
+          homes.length ? ul : h("p", { text: t("empty") }),
+          h("a", { "class": "button wide", href: "#new", text: t("addHousehold") })]);
+  }
+
+  function field(label, input) {
+    return h("div", { "class": "field" }, [h("label", { "for": input.id, text: label }), input]);
+  }
+
+  function num(id, value, max) {
+    return h("input", { id: id, name: id, type: "number", inputmode: "numeric", min: 0, max: max, value: value });
+  }
+
+  function localNow(date) {
+    var d = date || new Date();
+    var p = function (n) { return String(n).padStart(2, "0"); };
+    return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate()) + "T" + p(d.getHours()) + ":" + p(d.getMinutes());
+  }
+
+  function errorBox() { return h("p", { "class": "flash flash-error", role: "alert", hidden: true }); }
+
+  function visitView(id, old) {
+    var home = homes.find(function (x) { return x.id === id; });
+    if (!home) return listView();
+    var prev = old ? old.body : { outcome: "helped", note: "", assists: [] };
+    var given = {};
+    prev.assists.forEach(function (a) { given[a.service] = a.count; });
+    var err = errorBox();
+    if (old && old.error) { err.textContent = old.error; err.hidden = false; }
+    var outcomes = h("fieldset", { "class": "outcomes" }, [h("legend", { text: t("outcome") })].concat(
+      OUTCOMES.map(function (o) {
+        return h("label", { "class": "pill" }, [h("input", { type: "radio", name: "outcome", value: o,
+          checked: prev.outcome === o }), " ", h("span", { text: t(o) })]);
+      })));
+    var steppers = services.map(function (s) {
+      var left = remaining(s, home);
+      var input = num("svc_" + s.code, given[s.code] || 0, left === null ? home.residents_total : left);
+      input.className = "count";
+      input.dataset.service = s.code;
+      input.addEventListener("change", function () {
+        if (parseInt(input.value, 10) > 0) outcomes.querySelector('[value="helped"]').checked = true;
+      });
+      var step = function (by, sign, label) {
+        return h("button", { type: "button", "class": "step", "aria-label": label, text: sign, on: { click: function () {
+          var max = parseInt(input.max, 10);
+          input.value = Math.max(0, Math.min(max, (parseInt(input.value, 10) || 0) + by));
+          input.dispatchEvent(new Event("change"));
+        } } });
+      };
+      return h("div", { "class": "stepper-row" }, [h("label", { "for": input.id }, [s.short_name + " ",
+        left === null ? null : h("small", { "class": "left", text: left ? t("left", { n: left }) : t("full") })]),
+        h("div", { "class": "stepper" }, [step(-1, "−", t("less")), input, step(1, "+", t("more"))])]);
+    });
+    var note = h("textarea", { id: "note", name: "note", rows: 2, maxlength: 500 });
+    note.value = prev.note || "";
+    var when = h("input", { id: "visited_at", type: "datetime-local",
+      value: localNow(prev.visited_at ? new Date(prev.visited_at) : null) });
+    var form = h("form", { "class": "visit-form", novalidate: true }, [err, outcomes,
+      h("fieldset", { "class": "services" }, [h("legend", { text: t("served") })].concat(steppers)),
+      field(t("note"), note), field(t("visitedAt"), when),
+      h("button", { type: "submit", "class": "button primary wide sticky", text: t("save") })]);
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var outcome = (form.querySelector('input[name="outcome"]:checked') || {}).value;
+      var assists = [], problems = [];
+      steppers.forEach(function (row) {
+        var input = row.querySelector("input");
+        var n = parseInt(input.value, 10) || 0;
+        if (n > parseInt(input.max, 10)) problems.push(t("overCap", { service: row.querySelector("label").firstChild.textContent.trim(), n: input.max }));
+        if (n > 0) assists.push({ service: input.dataset.service, count: n });
+      });
+      if (outcome === "helped" && !assists.length) problems.push(t("needService"));
+      if (outcome !== "helped" && assists.length) problems.push(t("onlyHelped"));
+      if (problems.length) { err.textContent = problems.join(" "); err.hidden = false; err.scrollIntoView(); return; }
+      var body = { id: Outbox.uuid(), household_id: home.id, outcome: outcome, note: note.value.trim(),
+                   visited_at: new Date(when.value || Date.now()).toISOString(), assists: assists };
+      var label = home.code + " · " + t(outcome);
+      var drop = old ? Outbox.discard(user.id, old.id) : Promise.resolve();
+      drop.then(function () { return Outbox.add(user.id, "visit", body, label); }).then(function () {
+        flash = { text: t("savedLocal"), hash: "" };
+        location.hash = "#";
+        FieldApp.queued();
+      });
+    });
+    show([h("p", { "class": "crumbs" }, [h("a", { href: "#", text: t("back") })]),
+          h("h1", { text: t("logVisit") + " · " + home.code }), form]);
+  }
+
+  function householdView(old) {
+    if (!user) return listView();
+    var prev = old ? old.body : {};
+    var err = errorBox();
+    if (old && old.error) { err.textContent = old.error; err.hidden = false; }
+    var code = h("input", { id: "code", name: "code", maxlength: 40, value: prev.code || "" });
+    var total = num("residents_total", prev.residents_total || "", 60);
+    var a14 = num("residents_14plus", prev.residents_14plus === undefined ? "" : prev.residents_14plus, 60);
+    var a18 = num("residents_18plus", prev.residents_18plus === undefined ? "" : prev.residents_18plus, 60);
+    var phones = num("smartphones", prev.smartphones || 0, 60);
+    var form = h("form", { novalidate: true }, [err, field(t("code"), code), field(t("total"), total),
+      field(t("a14"), a14), field(t("a18"), a18), field(t("phones"), phones),
+      h("button", { type: "submit", "class": "button primary wide", text: t("saveHousehold") })]);
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var n = function (i) { return parseInt(i.value, 10); };
+      var body = { id: old ? old.id : Outbox.uuid(), village_id: user.village_id, code: code.value.trim(),
+                   residents_total: n(total), residents_14plus: n(a14), residents_18plus: n(a18),
+                   smartphones: n(phones) || 0, created_at: prev.created_at || new Date().toISOString() };
+      var problem = !body.code ? t("needCode")
+        : !(body.residents_total >= 1 && body.residents_total <= 60 && body.residents_14plus >= 0 &&
+            body.residents_14plus <= body.residents_total && body.residents_18plus >= 0 &&
+            body.residents_18plus <= body.residents_14plus) ? t("badCounts") : "";
+      if (problem) { err.textContent = problem; err.hidden = false; return; }
+      Outbox.add(user.id, "household", body, body.code).then(function () {
+        flash = { text: t("savedLocal"), hash: "#h/" + body.id };
+        FieldApp.queued();
+        return load();
+      }).then(function () { location.hash = "#h/" + body.id; });
+    });
+    show([h("p", { "class": "crumbs" }, [h("a", { href: "#", text: t("back") })]),
+          h("h1", { text: t("addHousehold") }), form]);
+  }
+
+  function outboxView() {
+    if (!user) return listView();
+    var items = recs.map(function (r) {
+      var kids = [h("strong", { text: r.label }), " ",
+                  h("small", { text: r.status === "rejected" ? t("refused") : t("waiting") })];
+      if (r.status === "rejected") {
+        kids.push(h("p", { "class": "error", text: r.error || "" }));
+        kids.push(h("a", { "class": "button", href: (r.kind === "visit" ? "#fix/" : "#fixh/") + r.id, text: t("fix") }));
+        kids.push(h("button", { type: "button", "class": "button link", text: t("discard"), on: { click: function () {
+          if (window.confirm(t("confirmDiscard"))) Outbox.discard(user.id, r.id).then(load).then(route).then(FieldApp.render);
+        } } }));
+      }
+      return h("li", { "class": "outbox-item " + r.status, "data-id": r.id }, kids);
+    });
+    show([h("h1", { text: t("outbox") }),
+          items.length ? h("ul", { "class": "outbox" }, items) : h("p", { text: t("nothingWaiting") }),
+          h("button", { type: "button", "class": "button wide", text: t("syncNow"), on: { click: function () { FieldApp.run(); } } })]);
+  }
+
+  function route() {
+    var hash = location.hash.replace(/^#/, "");
+    var parts = hash.split("/");
+    var rec = function () { return recs.find(function (r) { return r.id === parts[1]; }); };
+    if (parts[0] === "h") return visitView(parts[1]);
+    if (parts[0] === "fix" && rec()) return visitView(rec().body.household_id, rec());
+    if (parts[0] === "new") return householdView();
+    if (parts[0] === "fixh" && rec()) return householdView(rec());
+    if (parts[0] === "outbox") return outboxView();
+    return listView();
+  }
+
+  window.addEventListener("hashchange", function () {
+    if (flash && flash.hash !== location.hash.replace(/^#$/, "")) flash = null;
+    load().then(route);
+  });
+  // New data from the server: redraw lists, never a form someone is typing in.
+  document.addEventListener("outbox:synced", function () {
+    var busy = /^#(h|fix|new|fixh)\b/.test(location.hash);
+    load().then(function () { if (!busy) route(); });
+  });
+  load().then(route);
+})();

@@ -30,7 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     compress.init_app(app)
     login_manager.init_app(app)
 
-    from . import auth, cli, core, households, visits, areas
+    from . import auth, cli, core, households, visits, areas, tallies, campaigns
     from .web import init_web
     init_web(app)
     app.register_blueprint(core.bp)
@@ -38,6 +38,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(areas.bp)
     app.register_blueprint(households.bp)
     app.register_blueprint(visits.bp)
+    app.register_blueprint(tallies.bp)
+    app.register_blueprint(campaigns.bp)
     cli.init_app(app)
     return app
 

@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(import_areas_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(rebuild_tallies_command)
 
 
 @click.command("import-areas")
@@ -65,3 +66,12 @@ def create_admin_command(phone: str, name: str, password: str) -> None:
     db.session.add(User(phone=phone, name=name.strip(), password_hash=hash_password(password), role=Role.ADMIN))
     db.session.commit()
     click.echo(f"Đã tạo tài khoản quản trị {phone}.")
+
+
+@click.command("rebuild-tallies")
+def rebuild_tallies_command() -> None:
+    """Recompute every tally counter from the households and visits."""
+    from .tallies.operations import rebuild_counters
+    stats = rebuild_counters()
+    db.session.commit()
+    click.echo(f"Đã tính lại số liệu: {stats['day_rows']} dòng theo ngày, {stats['total_rows']} dòng tổng.")

@@ -8,6 +8,7 @@ from .. import audit
 from ..extensions import db
 from ..models import Area, Household, User
 from ..rules import RuleError
+from ..tallies import operations as tallies
 from ..timeutil import utcnow
 from .queries import achieved_by_service, all_services, code_taken
 
@@ -79,6 +80,7 @@ def create_household(actor: User, village: Area, data: HouseholdData,
     household.refresh_search_text()
     db.session.add(household)
     _flush_or_refuse(data, village)
+    tallies.apply_household_delta(None, household)
     audit.record(actor, "create", household, area_path=village.path,
                  after=audit.snapshot(household, AUDIT_FIELDS))
     return household
@@ -98,6 +100,7 @@ def update_household(actor: User, household: Household, data: HouseholdData) -> 
                 "%(service)s đã ghi nhận %(done)d người ở hộ này; số nhân khẩu đủ điều kiện không thể ít hơn %(done)d.",
                 service=service.short_name, done=done)})
     before = audit.snapshot(household, AUDIT_FIELDS)
+    counted_before = tallies.household_stats(household)
     household.code = data.code
     household.residents_total = data.residents_total
     household.residents_14plus = data.residents_14plus
@@ -112,6 +115,7 @@ def update_household(actor: User, household: Household, data: HouseholdData) -> 
         household.consent_at = household.consent_by_id = None
     household.refresh_search_text()
     _flush_or_refuse(data, village)
+    tallies.apply_household_delta(counted_before, household)
     after = audit.snapshot(household, AUDIT_FIELDS)
     if after != before:
         audit.record(actor, "update", household, area_path=village.path, before=before, after=after)

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ..timeutil import utcnow
 from .areas import Area
+from .services import Service
 
 
 class Campaign(db.Model):
@@ -35,6 +36,8 @@ class CampaignService(db.Model):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), primary_key=True)
     points: Mapped[int] = mapped_column(default=1)
+
+    service: Mapped[Service] = relationship(lazy="joined")
 
 
 class CampaignTarget(db.Model):

@@ -34,6 +34,7 @@ class TallyDay(_Counters, db.Model):
     A tally over any range reads (owners x days x services) rows, never the visits.
     """
     __tablename__ = "tally_day"
+    __table_args__ = {"sqlite_with_rowid": False}
 
     kind: Mapped[str] = mapped_column(String(8), primary_key=True)
     ref_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
@@ -44,6 +45,7 @@ class TallyDay(_Counters, db.Model):
 class TallyTotal(_Counters, db.Model):
     """All-time counters per owner and service: "people helped ever", households reached."""
     __tablename__ = "tally_total"
+    __table_args__ = {"sqlite_with_rowid": False}
 
     kind: Mapped[str] = mapped_column(String(8), primary_key=True)
     ref_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
@@ -53,6 +55,7 @@ class TallyTotal(_Counters, db.Model):
 class HouseholdReach(db.Model):
     """The local day of each household's first visit, so "reached" moves when visits are edited."""
     __tablename__ = "household_reach"
+    __table_args__ = {"sqlite_with_rowid": False}
 
     household_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     first_day: Mapped[date] = mapped_column(Date)
@@ -63,6 +66,7 @@ class HouseholdReach(db.Model):
 class AreaStats(db.Model):
     """Denominators per area (every level): households and residents by age group."""
     __tablename__ = "area_stats"
+    __table_args__ = {"sqlite_with_rowid": False}
 
     area_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     households: Mapped[int] = mapped_column(default=0)

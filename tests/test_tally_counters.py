@@ -80,6 +80,19 @@ def _run(world, ops):
     db.session.commit()
     db.session.expire_all()
     assert stored() == recount()
+    _coverage_never_above_100(world)
+
+
+def _coverage_never_above_100(world):
+    from fieldapp.tallies.queries import area_tallies, services_for_tallies, today
+    services = services_for_tallies()
+    areas = [world.province, world.commune, world.village1, world.village2]
+    for tally in area_tallies(areas, today() - timedelta(days=30), today(), services).values():
+        assert tally.visited <= tally.households
+        for st in tally.services.values():
+            if st.eligible is not None:
+                assert st.people_ever <= st.eligible
+                assert st.coverage is None or st.coverage <= 1.0
 
 
 def test_rebuild_gives_the_same_counters(world):

@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(rebuild_tallies_command)
+    app.cli.add_command(freeze_campaigns_command)
 
 
 @click.command("import-areas")
@@ -75,3 +76,12 @@ def rebuild_tallies_command() -> None:
     stats = rebuild_counters()
     db.session.commit()
     click.echo(f"Đã tính lại số liệu: {stats['day_rows']} dòng theo ngày, {stats['total_rows']} dòng tổng.")
+
+
+@click.command("freeze-campaigns")
+def freeze_campaigns_command() -> None:
+    """Freeze the results of every ended campaign (for a daily cron job)."""
+    from .campaigns.operations import freeze_ended
+    n = freeze_ended()
+    db.session.commit()
+    click.echo(f"Đã chốt kết quả {n} đợt thi đua.")

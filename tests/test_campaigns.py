@@ -191,3 +191,13 @@ def test_leaderboard_scope_and_periods(client, world, auth):
     auth.login(world.users["province"].phone)
     r = client.get(f"/leaderboard/{world.province.id}?period=quarter")
     assert r.status_code == 200 and "Xã Tuy Phước Đông" in r.text
+
+
+def test_freeze_campaigns_cli_freezes_only_ended_ones(app, world):
+    ended = _campaign(world)
+    running = _campaign(world, days_back=2, ends_days_back=-3)
+    result = app.test_cli_runner().invoke(args=["freeze-campaigns"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert db.session.get(Campaign, ended.id).frozen_at is not None
+    assert db.session.get(Campaign, running.id).frozen_at is None

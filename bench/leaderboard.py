@@ -64,6 +64,25 @@ def main() -> None:
         for name, fn in cases:
             median, low, high = timed(fn, args.runs)
             print(f"{name:60s} median {median:7.1f} ms  (min {low:.1f}, max {high:.1f}, {args.runs} runs)")
+        write_cost(args.runs)
+
+
+def write_cost(runs: int) -> None:
+    """What the counters add to one visit: the delta upserts and the first-visit check, rolled back."""
+    from fieldapp.tallies.operations import VisitFacts, apply_visit_delta, area_ids
+    from fieldapp.tallies.queries import today
+    row = db.session.execute(text(
+        "SELECT h.id, a.path, v.team_id, v.member_id FROM visits v JOIN households h ON h.id = v.household_id "
+        "JOIN areas a ON a.id = h.village_id LIMIT 1")).first()
+    facts = VisitFacts(household_id=row[0], area_ids=area_ids(row[1]), team_id=row[2], member_id=row[3],
+                       day=today(), outcome="helped", counts=((1, 1), (5, 1)))
+
+    def one():
+        apply_visit_delta(None, facts)
+        db.session.rollback()
+    median, low, high = timed(one, runs)
+    print(f"{'counter upkeep for one visit (2 services), rolled back':60s} median {median:7.1f} ms  "
+          f"(min {low:.1f}, max {high:.1f}, {runs} runs)")
 
 
 if __name__ == "__main__":

@@ -3,13 +3,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event
 
 from fieldapp.extensions import db
-from fieldapp.models import Team, User, Role
+from fieldapp.models import Role, Team, User
 from fieldapp.passwords import hash_password
 from fieldapp.timeutil import utcnow
-from fieldapp.visits.operations import VisitData, log_visit, update_visit
+from fieldapp.visits.operations import VisitData, log_visit
 from tests.factories import household
 
 

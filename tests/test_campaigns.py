@@ -1,4 +1,5 @@
 """Campaigns, targets, fair leaderboards, snapshots and the commendation print page."""
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -201,3 +202,15 @@ def test_freeze_campaigns_cli_freezes_only_ended_ones(app, world):
     db.session.expire_all()
     assert db.session.get(Campaign, ended.id).frozen_at is not None
     assert db.session.get(Campaign, running.id).frozen_at is None
+
+
+def test_leaderboard_figures_link_to_the_visits_behind_them(app, client, world, auth):
+    _age(world)
+    _visit(app, world.users["member"], world.households["h1"], vneid=1, days_ago=0)
+    auth.login(world.users["officer"].phone)
+    r = client.get(f"/leaderboard/{world.commune.id}?period=week")
+    links = re.findall(r'href="(/dashboard/\d+/visits\?[^"]+)"', r.text)
+    team_link = [link for link in links if f"team={world.team1.id}" in link]
+    assert team_link
+    page = client.get(team_link[0].replace("&amp;", "&"))
+    assert page.status_code == 200 and "VT1-001" in page.text

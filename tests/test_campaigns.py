@@ -214,3 +214,25 @@ def test_leaderboard_figures_link_to_the_visits_behind_them(app, client, world, 
     assert team_link
     page = client.get(team_link[0].replace("&amp;", "&"))
     assert page.status_code == 200 and "VT1-001" in page.text
+
+
+def test_targets_form(client, world, auth):
+    from fieldapp.models import CampaignTarget
+    c = _campaign(world, days_back=2, ends_days_back=-10, vneid=3)
+    vneid = _services()["vneid"].id
+    name = f"t_{world.village1.id}_{vneid}"
+    auth.login(world.users["leader"].phone)
+    assert client.get(f"/campaigns/{c.id}/targets/{world.commune.id}").status_code == 404
+    auth.logout()
+    auth.login(world.users["other_officer"].phone)
+    assert client.get(f"/campaigns/{c.id}/targets/{world.commune.id}").status_code == 404
+    auth.logout()
+    auth.login(world.users["officer"].phone)
+    page = client.get(f"/campaigns/{c.id}/targets/{world.commune.id}")
+    assert page.status_code == 200 and 'placeholder="5"' in page.text  # eligible 14+ of village 1
+    bad = client.post(f"/campaigns/{c.id}/targets/{world.commune.id}", data={name: "mười"})
+    assert bad.status_code == 422 and 'value="mười"' in bad.text
+    assert client.post(f"/campaigns/{c.id}/targets/{world.commune.id}", data={name: "4"}).status_code == 302
+    assert db.session.scalar(select(CampaignTarget.target).where(CampaignTarget.campaign_id == c.id)) == 4
+    assert client.post(f"/campaigns/{c.id}/targets/{world.commune.id}", data={name: ""}).status_code == 302
+    assert db.session.scalar(select(CampaignTarget.target).where(CampaignTarget.campaign_id == c.id)) is None

@@ -8,7 +8,7 @@ from ..extensions import db
 from ..forms import EmptyForm
 from ..models import Area, AreaLevel, Campaign, CampaignTarget, Role, Service, Team
 from ..rules import RuleError
-from ..tallies.queries import area_stats, children, eligible_for, services_for_tallies, today
+from ..tallies.queries import ancestor_paths, area_stats, children, eligible_for, services_for_tallies, today
 from . import bp
 from .forms import campaign_form_class
 from .operations import (CampaignData, can_run_campaign, can_set_targets, create_campaign, freeze_campaign,
@@ -80,9 +80,7 @@ def leaderboard(area_id: int):
 def _visible_campaigns():
     prefix = _scope()
     area = current_user.scope_area
-    ancestors = []
-    if area is not None:
-        ancestors = ["/".join(area.path.split("/")[:i]) + "/" for i in range(2, area.path.count("/") + 1)]
+    ancestors = ancestor_paths(area.path) if area is not None else []
     return (select(Campaign).join(Area, Area.id == Campaign.area_id)
             .where(or_(Area.path.startswith(prefix), Area.path.in_(ancestors))))
 

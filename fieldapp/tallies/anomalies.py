@@ -8,6 +8,7 @@ from ..extensions import db
 from ..models import Area, Assistance, Campaign, Household, Service, Team, User, Visit
 from ..timeutil import to_local
 from .drill import day_bounds
+from .queries import ancestor_paths
 
 MAX_PER_HOUR = 12          # more visits than this in any 60 minutes by one member is implausible
 CAP_BURST_HOUSEHOLDS = 10  # this many households counted at their full cap by one member in one day
@@ -74,10 +75,9 @@ def shared_households(area: Area) -> list[dict]:
 
 def late_edits(area: Area) -> list[dict]:
     """Visits inside an ended campaign's dates, edited after it ended."""
-    ancestors = ["/".join(area.path.split("/")[:i]) + "/" for i in range(2, area.path.count("/") + 1)]
     campaigns = db.session.scalars(
         select(Campaign).join(Area, Area.id == Campaign.area_id).where(
-            (Area.path.in_(ancestors)) | (Area.path.startswith(area.path)))).all()
+            (Area.path.in_(ancestor_paths(area.path))) | (Area.path.startswith(area.path)))).all()
     out = []
     for c in campaigns:
         lo, hi = day_bounds(c.starts_on, c.ends_on)

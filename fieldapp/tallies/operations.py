@@ -8,8 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Date, Integer, MetaData, String, Table, cast, case, delete, func, literal, select
-from sqlalchemy import Column
+from sqlalchemy import Column, Date, Integer, MetaData, String, Table, case, cast, delete, func, literal, select
 
 from ..extensions import db
 from ..models import (Area, AreaStats, Assistance, Household, HouseholdReach, TallyDay, TallyKind, TallyTotal,

@@ -188,13 +188,18 @@ def village_teams(village_id: int) -> list[Team]:
                                    .order_by(Team.name, Team.id)))
 
 
+def ancestor_paths(path: str) -> list[str]:
+    """"/1/5/9/" -> ["/1/", "/1/5/", "/1/5/9/"]: the area and every area above it."""
+    parts = [p for p in path.split("/") if p]
+    return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
+
+
 def running_campaign(area: Area) -> Campaign | None:
     """The latest campaign running today that covers the area (its area is the area or above it)."""
-    ancestors = ["/".join(area.path.split("/")[:i]) + "/" for i in range(2, area.path.count("/") + 1)]
     d = today()
     return db.session.scalar(
         select(Campaign).join(Area, Area.id == Campaign.area_id)
-        .where(Area.path.in_(ancestors), Campaign.starts_on <= d, Campaign.ends_on >= d)
+        .where(Area.path.in_(ancestor_paths(area.path)), Campaign.starts_on <= d, Campaign.ends_on >= d)
         .order_by(Campaign.starts_on.desc(), Campaign.id.desc()).limit(1))
 
 

@@ -14,6 +14,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(purge_personal_data_command)
+    app.cli.add_command(rebuild_tallies_command)
+    app.cli.add_command(freeze_campaigns_command)
 
 
 @click.command("import-areas")
@@ -124,3 +126,19 @@ def purge_personal_data_command(months: int | None) -> None:
     count = purge_personal_data(months)
     db.session.commit()
     click.echo(f"Đã xóa thông tin cá nhân của {count} hộ không được thăm trong {months} tháng.")
+@click.command("rebuild-tallies")
+def rebuild_tallies_command() -> None:
+    """Recompute every tally counter from the households and visits."""
+    from .tallies.operations import rebuild_counters
+    stats = rebuild_counters()
+    db.session.commit()
+    click.echo(f"Đã tính lại số liệu: {stats['day_rows']} dòng theo ngày, {stats['total_rows']} dòng tổng.")
+
+
+@click.command("freeze-campaigns")
+def freeze_campaigns_command() -> None:
+    """Freeze the results of every ended campaign (for a daily cron job)."""
+    from .campaigns.operations import freeze_ended
+    n = freeze_ended()
+    db.session.commit()
+    click.echo(f"Đã chốt kết quả {n} đợt thi đua.")

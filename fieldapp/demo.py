@@ -12,6 +12,7 @@ from .areas.operations import create_village, import_areas
 from .extensions import db
 from .models import Area, AreaLevel, Assistance, Household, Role, Service, Team, User, Visit
 from .passwords import hash_password
+from .tallies.operations import rebuild_counters
 from .text import fold
 from .timeutil import VN, from_local, utcnow
 
@@ -100,6 +101,7 @@ def seed_demo(households_per_village: int = 240, seed: int = 2025) -> dict:
     db.session.execute(insert(Household), household_rows)
     db.session.execute(insert(Visit), visit_rows)
     db.session.execute(insert(Assistance), assist_rows)
+    rebuild_counters()  # bulk rows skip the visit operations; the counters are recomputed once
     db.session.commit()
     return {"households": len(household_rows), "visits": len(visit_rows), "users": len(users)}
 

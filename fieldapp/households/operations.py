@@ -2,12 +2,14 @@
 from dataclasses import asdict, dataclass
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..extensions import db
 from ..models import Area, Household, User
 from ..rules import RuleError
+from ..tallies import operations as tallies
 from ..timeutil import utcnow
 from .queries import achieved_by_service, all_services, code_taken
 
@@ -79,6 +81,7 @@ def create_household(actor: User, village: Area, data: HouseholdData,
     household.refresh_search_text()
     db.session.add(household)
     _flush_or_refuse(data, village)
+    tallies.apply_household_delta(None, household)
     audit.record(actor, "create", household, area_path=village.path,
                  after=audit.snapshot(household, AUDIT_FIELDS))
     return household
@@ -98,6 +101,7 @@ def update_household(actor: User, household: Household, data: HouseholdData) -> 
                 "%(service)s đã ghi nhận %(done)d người ở hộ này; số nhân khẩu đủ điều kiện không thể ít hơn %(done)d.",
                 service=service.short_name, done=done)})
     before = audit.snapshot(household, AUDIT_FIELDS)
+    counted_before = tallies.household_stats(household)
     household.code = data.code
     household.residents_total = data.residents_total
     household.residents_14plus = data.residents_14plus
@@ -112,6 +116,7 @@ def update_household(actor: User, household: Household, data: HouseholdData) -> 
         household.consent_at = household.consent_by_id = None
     household.refresh_search_text()
     _flush_or_refuse(data, village)
+    tallies.apply_household_delta(counted_before, household)
     after = audit.snapshot(household, AUDIT_FIELDS)
     if after != before:
         audit.record(actor, "update", household, area_path=village.path, before=before, after=after)
@@ -144,8 +149,11 @@ def household_data_from(household: Household) -> dict:
 def delete_household(actor: User, household: Household) -> Household:
     if household.deleted_at is not None:
         raise RuleError(_("Hộ này đã bị xóa."))
+    counted = tallies.household_stats(household)
     household.deleted_at, household.deleted_by_id = utcnow(), actor.id
     db.session.flush()
+    _move_visit_tallies(household, removing=True)
+    tallies.apply_household_delta(counted, household)
     audit.record(actor, "delete", household, area_path=household.village.path,
                  before=audit.snapshot(household, AUDIT_FIELDS))
     return household
@@ -154,8 +162,21 @@ def delete_household(actor: User, household: Household) -> Household:
 def restore_household(actor: User, household: Household) -> Household:
     if household.deleted_at is None:
         raise RuleError(_("Hộ này chưa bị xóa."))
+    counted = tallies.household_stats(household)
     household.deleted_at = household.deleted_by_id = None
     db.session.flush()
+    _move_visit_tallies(household, removing=False)
+    tallies.apply_household_delta(counted, household)
     audit.record(actor, "restore", household, area_path=household.village.path,
                  after=audit.snapshot(household, AUDIT_FIELDS))
     return household
+
+
+def _move_visit_tallies(household: Household, *, removing: bool) -> None:
+    """A deleted household's visits leave the counters with it, and come back on undo."""
+    from ..models import Visit
+    visits = db.session.scalars(select(Visit).where(Visit.household_id == household.id,
+                                                    Visit.deleted_at.is_(None)))
+    for visit in visits:
+        f = tallies.facts(visit, household)
+        tallies.apply_visit_delta(f, None) if removing else tallies.apply_visit_delta(None, f)

@@ -7,9 +7,13 @@ from .security import LoginAttempt
 from .services import Eligibility, Service
 from .tokens import Badge, HouseholdTag, JoinRequest, JoinStatus, OneTimeLogin, TeamInvite
 from .visits import Assistance, Outcome, Visit
+from .tallies import AreaStats, HouseholdReach, TallyDay, TallyKind, TallyTotal
+from .campaigns import Campaign, CampaignService, CampaignTarget
 
 __all__ = [
     "Area", "AreaLevel", "AuditLog", "Household", "LoginAttempt", "Role", "Team", "User",
     "Eligibility", "Service", "Assistance", "Outcome", "Visit",
     "Badge", "HouseholdTag", "JoinRequest", "JoinStatus", "OneTimeLogin", "TeamInvite",
+    "AreaStats", "HouseholdReach", "TallyDay", "TallyKind", "TallyTotal",
+    "Campaign", "CampaignService", "CampaignTarget",
 ]

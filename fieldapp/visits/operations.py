@@ -11,6 +11,7 @@ from ..households.queries import achieved_by_service
 from ..models import Household, Outcome, Service, User, Visit
 from ..models.visits import Assistance
 from ..rules import RuleError
+from ..tallies import operations as tallies
 from ..timeutil import to_local, utcnow
 
 CLOCK_SKEW = timedelta(minutes=10)
@@ -136,6 +137,7 @@ def log_visit(actor: User, household: Household, data: VisitData, visit_id: str 
     if household.last_visited_at is None or data.visited_at >= household.last_visited_at:
         household.last_visited_at, household.last_outcome = data.visited_at, data.outcome
     household.visit_count = (household.visit_count or 0) + 1
+    tallies.apply_visit_delta(None, tallies.facts(visit, household))
     by_id = {s.id: s for s in services.values()}
     audit.record(actor, "create", visit, area_path=household.village.path, after=_snapshot(visit, by_id))
     return visit
@@ -148,6 +150,7 @@ def update_visit(actor: User, visit: Visit, data: VisitData) -> Visit:
     counts = _check(household, data, services, exclude_visit=visit)
     by_id = {s.id: s for s in services.values()}
     before = _snapshot(visit, by_id)
+    counted_before = tallies.facts(visit, household)
     visit.outcome, visit.visited_at, visit.note = data.outcome, data.visited_at, data.note
     existing = {a.service_id: a for a in visit.assists}
     for sid, assist in existing.items():
@@ -164,6 +167,7 @@ def update_visit(actor: User, visit: Visit, data: VisitData) -> Visit:
         visit.updated_at = utcnow()
         audit.record(actor, "update", visit, area_path=household.village.path, before=before, after=after)
     _refresh_household(household)
+    tallies.apply_visit_delta(counted_before, tallies.facts(visit, household))
     return visit
 
 
@@ -175,8 +179,11 @@ def delete_visit(actor: User, visit: Visit) -> Visit:
     household = visit.household
     _lock(household)
     by_id = {s.id: s for s in db.session.scalars(select(Service))}
+    counted = tallies.facts(visit, household)
     visit.deleted_at, visit.deleted_by_id = utcnow(), actor.id
     db.session.flush()
+    if household.deleted_at is None:
+        tallies.apply_visit_delta(counted, None)
     audit.record(actor, "delete", visit, area_path=household.village.path, before=_snapshot(visit, by_id))
     _refresh_household(household)
     return visit
@@ -197,6 +204,8 @@ def restore_visit(actor: User, visit: Visit) -> Visit:
         raise RuleError(_("Không thể khôi phục lượt thăm: %(why)s", why=err.message)) from None
     visit.deleted_at = visit.deleted_by_id = None
     db.session.flush()
+    if household.deleted_at is None:
+        tallies.apply_visit_delta(None, tallies.facts(visit, household))
     by_id = {s.id: s for s in services.values()}
     audit.record(actor, "restore", visit, area_path=household.village.path, after=_snapshot(visit, by_id))
     _refresh_household(household)

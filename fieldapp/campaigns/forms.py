@@ -1,0 +1,37 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from ..models import Service
+
+
+class CampaignFormBase(FlaskForm):
+    name = StringField(_l("Tên đợt thi đua"), validators=[
+        InputRequired(_l("Vui lòng nhập tên đợt thi đua.")), Length(max=160, message=_l("Tên dài tối đa 160 ký tự."))])
+    starts_on = DateField(_l("Ngày bắt đầu"), validators=[InputRequired(_l("Vui lòng nhập ngày bắt đầu hợp lệ."))])
+    ends_on = DateField(_l("Ngày kết thúc"), validators=[InputRequired(_l("Vui lòng nhập ngày kết thúc hợp lệ."))])
+
+    service_fields: list[tuple[Service, str]] = []
+
+    def points(self) -> dict[int, int]:
+        return {s.id: getattr(self, name).data or 0 for s, name in self.service_fields}
+
+    def apply_errors(self, errors: dict[str, str]) -> None:
+        for name, message in errors.items():
+            f = getattr(self, name, None)
+            if f is not None and hasattr(f, "errors"):
+                f.errors = list(f.errors) + [message]
+            else:
+                self.form_errors.append(message)
+
+
+def campaign_form_class(services: list[Service]) -> type[CampaignFormBase]:
+    """One points box per service, named pts_<code>; 0 means the service is not counted."""
+    attrs = {"service_fields": [(s, f"pts_{s.code}") for s in services]}
+    for s in services:
+        attrs[f"pts_{s.code}"] = IntegerField(
+            s.short_name, default=s.points,
+            validators=[Optional(), NumberRange(0, 100, _l("Điểm là số từ 0 đến 100."))],
+            render_kw={"inputmode": "numeric", "min": 0, "max": 100})
+    return type("CampaignForm", (CampaignFormBase,), attrs)

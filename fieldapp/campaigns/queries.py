@@ -1,0 +1,288 @@
+"""Leaderboards (members, teams, communes) for a period or a campaign, read from the counters.
+
+Fair by default: teams and communes rank by the share of their target achieved (weighted by the
+points of each service), not by raw totals that favour big villages. Ties are broken by points,
+then visits, then name, then id, so the order is always the same.
+"""
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Area, AreaStats, Campaign, CampaignTarget, Service, TallyDay, TallyKind, Team, User
+from ..models.tallies import VISIT_ROW
+from ..tallies.queries import area_stats, eligible_for, today
+from ..text import fold
+
+PERIODS = ("week", "month", "quarter")
+STREAK_WEEKS = 26
+
+
+@dataclass
+class Period:
+    key: str
+    start: date
+    end: date
+    previous: "Period | None" = None
+
+
+def period_for(key: str, on: date | None = None) -> Period:
+    d = on or today()
+    if key == "week":
+        start = d - timedelta(days=d.weekday())
+        prev_start = start - timedelta(days=7)
+        return Period(key, start, d, Period(key, prev_start, start - timedelta(days=1)))
+    if key == "quarter":
+        start = date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
+    else:
+        key, start = "month", date(d.year, d.month, 1)
+    prev_end = start - timedelta(days=1)
+    months = 3 if key == "quarter" else 1
+    m = prev_end.month - months + 1
+    prev_start = date(prev_end.year + (m - 1) // 12, (m - 1) % 12 + 1, 1)
+    return Period(key, start, d, Period(key, prev_start, prev_end))
+
+
+def campaign_period(campaign: Campaign) -> Period:
+    return Period("campaign", campaign.starts_on, min(campaign.ends_on, max(today(), campaign.starts_on)))
+
+
+@dataclass
+class BoardRow:
+    key: int
+    name: str
+    place: str = ""              # village or commune name, for context
+    path: str = ""               # the area path, to keep a frozen board within a viewer's scope
+    members: int = 0
+    visits: int = 0
+    points: int = 0
+    per_member: float | None = None
+    score: float | None = None   # share of the target achieved, 0..1
+    people: dict[str, int] = field(default_factory=dict)
+    goals: dict[str, int] = field(default_factory=dict)
+    rank: int = 0
+    prev_rank: int | None = None
+    streak: int | None = None
+
+    @property
+    def move(self) -> str:
+        if self.prev_rank is None:
+            return "new"
+        return "up" if self.prev_rank > self.rank else "down" if self.prev_rank < self.rank else "same"
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def services_points(campaign: Campaign | None) -> dict[int, tuple[Service, int]]:
+    """The services counted and their points: the campaign's, or every active service at catalogue points."""
+    services = {s.id: s for s in db.session.scalars(select(Service).order_by(Service.sort_order, Service.id))}
+    if campaign is not None:
+        return {cs.service_id: (services[cs.service_id], cs.points) for cs in campaign.services if cs.points > 0}
+    return {s.id: (s, s.points) for s in services.values() if s.active and s.points > 0}
+
+
+def sort_key(row: BoardRow):
+    return (row.score is None, -(row.score or 0), -row.points, -row.visits, fold(row.name), row.key)
+
+
+def rank(rows: list[BoardRow]) -> list[BoardRow]:
+    rows.sort(key=sort_key)
+    for i, row in enumerate(rows, 1):
+        row.rank = i
+    return rows
+
+
+def _achieved(kind: str, ref_ids, start: date, end: date) -> dict[int, dict[int, int]]:
+    """{ref_id: {service_id (0 = visits): total}} in one grouped query."""
+    value = func.sum(TallyDay.people + TallyDay.visits)  # service rows hold people, row 0 holds visits
+    out: dict[int, dict[int, int]] = {}
+    for ref_id, sid, total in db.session.execute(
+            select(TallyDay.ref_id, TallyDay.service_id, value)
+            .where(TallyDay.kind == kind, TallyDay.ref_id.in_(ref_ids), TallyDay.day >= start, TallyDay.day <= end)
+            .group_by(TallyDay.ref_id, TallyDay.service_id)):
+        out.setdefault(ref_id, {})[sid] = int(total or 0)
+    return out
+
+
+def _fill(row: BoardRow, achieved: dict[int, int], goals: dict[int, int | None],
+          counted: dict[int, tuple[Service, int]], with_score: bool) -> None:
+    row.visits = achieved.get(VISIT_ROW, 0)
+    weight = share = 0.0
+    for sid, (service, points) in counted.items():
+        done = achieved.get(sid, 0)
+        row.people[service.code] = done
+        row.points += done * points
+        goal = goals.get(sid)
+        if goal:
+            row.goals[service.code] = goal
+            weight += points
+            share += points * min(done / goal, 1.0)
+    if with_score and weight:
+        row.score = share / weight
+    if row.members:
+        row.per_member = row.points / row.members
+
+
+def _village_goals(campaign: Campaign | None, village_ids, counted) -> dict[int, dict[int, int | None]]:
+    """Per village: the explicit target of the campaign, else the eligible residents."""
+    stats = {s.area_id: {"households": s.households, "residents_total": s.residents_total,
+                         "residents_14plus": s.residents_14plus, "residents_18plus": s.residents_18plus}
+             for s in db.session.scalars(select(AreaStats).where(AreaStats.area_id.in_(village_ids)))}
+    explicit: dict[int, dict[int, int]] = {}
+    if campaign is not None:
+        for t in db.session.scalars(select(CampaignTarget).where(CampaignTarget.campaign_id == campaign.id,
+                                                                 CampaignTarget.village_id.in_(village_ids))):
+            explicit.setdefault(t.village_id, {})[t.service_id] = t.target
+    out = {}
+    for vid, st in stats.items():
+        out[vid] = {sid: explicit.get(vid, {}).get(sid, eligible_for(svc, st)) for sid, (svc, _p) in counted.items()}
+    for vid, targets in explicit.items():
+        out.setdefault(vid, {}).update(targets)
+    return out
+
+
+def villages_under(area: Area):
+    """A condition on Area selecting the villages under an area (the index on parent_id for a commune)."""
+    if area.level == "commune":
+        return Area.parent_id == area.id
+    if area.level == "village":
+        return Area.id == area.id
+    return (Area.path.startswith(area.path)) & (Area.level == "village")
+
+
+def team_board(area: Area, start: date, end: date, campaign: Campaign | None = None,
+               previous: tuple[date, date] | None = None) -> list[BoardRow]:
+    """Teams of the villages under an area (a commune, or a province for a campaign)."""
+    counted = services_points(campaign)
+    teams = db.session.execute(
+        select(Team.id, Team.name, Team.village_id, Area.name, Area.path).join(Area, Area.id == Team.village_id)
+        .where(villages_under(area), Team.active.is_(True))).all()
+    team_ids = [t[0] for t in teams]
+    village_ids = sorted({t[2] for t in teams})
+    members = dict(db.session.execute(
+        select(User.team_id, func.count()).where(User.team_id.in_(team_ids), User.active.is_(True))
+        .group_by(User.team_id)).all())
+    goals = _village_goals(campaign, village_ids, counted)
+
+    def build(s: date, e: date) -> list[BoardRow]:
+        achieved = _achieved(TallyKind.TEAM, team_ids, s, e)
+        rows = []
+        for tid, name, vid, vname, path in teams:
+            row = BoardRow(key=tid, name=name, place=vname, path=path, members=members.get(tid, 0))
+            _fill(row, achieved.get(tid, {}), goals.get(vid, {}), counted, with_score=True)
+            rows.append(row)
+        return rank(rows)
+
+    rows = build(start, end)
+    if previous:
+        before = {r.key: r.rank for r in build(*previous)}
+        for r in rows:
+            r.prev_rank = before.get(r.key)
+    return rows
+
+
+def commune_board(province: Area, start: date, end: date, campaign: Campaign | None = None,
+                  previous: tuple[date, date] | None = None) -> list[BoardRow]:
+    """Communes of a province, with targets summed over their villages."""
+    counted = services_points(campaign)
+    communes = db.session.execute(select(Area.id, Area.name, Area.path).where(
+        Area.parent_id == province.id, Area.archived_at.is_(None))).all()
+    ids = [c.id for c in communes]
+    stats = area_stats(ids)
+    goals = {cid: {sid: eligible_for(svc, stats.get(cid, {})) for sid, (svc, _p) in counted.items()} for cid in ids}
+    if campaign is not None:
+        # Explicit village targets replace those villages' eligible residents in their commune's sum.
+        village = Area.__table__.alias("v")
+        rows = db.session.execute(
+            select(village.c.parent_id, CampaignTarget.village_id, CampaignTarget.service_id, CampaignTarget.target,
+                   AreaStats.households, AreaStats.residents_total, AreaStats.residents_14plus,
+                   AreaStats.residents_18plus)
+            .join(village, village.c.id == CampaignTarget.village_id)
+            .outerjoin(AreaStats, AreaStats.area_id == CampaignTarget.village_id)
+            .where(CampaignTarget.campaign_id == campaign.id, village.c.parent_id.in_(ids))).all()
+        for cid, _vid, sid, target, hh, rt, r14, r18 in rows:
+            if sid not in counted:
+                continue
+            st = {"households": hh or 0, "residents_total": rt or 0, "residents_14plus": r14 or 0,
+                  "residents_18plus": r18 or 0}
+            goals[cid][sid] = (goals[cid].get(sid) or 0) - (eligible_for(counted[sid][0], st) or 0) + target
+    village = Area.__table__.alias("v")
+    members = dict(db.session.execute(
+        select(village.c.parent_id, func.count(User.id)).select_from(User)
+        .join(Team, Team.id == User.team_id).join(village, village.c.id == Team.village_id)
+        .where(village.c.parent_id.in_(ids), User.active.is_(True)).group_by(village.c.parent_id)).all())
+
+    def build(s: date, e: date) -> list[BoardRow]:
+        achieved = _achieved(TallyKind.AREA, ids, s, e)
+        out = []
+        for cid, name, path in communes:
+            row = BoardRow(key=cid, name=name, place=province.name, path=path, members=members.get(cid, 0))
+            _fill(row, achieved.get(cid, {}), goals.get(cid, {}), counted, with_score=True)
+            out.append(row)
+        return rank(out)
+
+    rows = build(start, end)
+    if previous:
+        before = {r.key: r.rank for r in build(*previous)}
+        for r in rows:
+            r.prev_rank = before.get(r.key)
+    return rows
+
+
+def member_board(area: Area, start: date, end: date, campaign: Campaign | None = None,
+                 previous: tuple[date, date] | None = None, team_id: int | None = None,
+                 limit: int | None = None) -> list[BoardRow]:
+    """Members of one team (or of every team under an area), by points; with their weekly streak."""
+    counted = services_points(campaign)
+    stmt = (select(User.id, User.name, Team.name, Area.path).join(Team, Team.id == User.team_id)
+            .join(Area, Area.id == Team.village_id).where(User.active.is_(True), villages_under(area)))
+    if team_id is not None:
+        stmt = stmt.where(User.team_id == team_id)
+    people = db.session.execute(stmt).all()
+    ids = [p[0] for p in people]
+
+    def build(s: date, e: date) -> list[BoardRow]:
+        achieved = _achieved(TallyKind.MEMBER, ids, s, e)
+        out = []
+        for uid, name, tname, path in people:
+            row = BoardRow(key=uid, name=name, place=tname, path=path)
+            _fill(row, achieved.get(uid, {}), {}, counted, with_score=False)
+            out.append(row)
+        return rank(out)
+
+    rows = build(start, end)
+    if previous:
+        before = {r.key: r.rank for r in build(*previous)}
+        for r in rows:
+            r.prev_rank = before.get(r.key)
+    if limit:
+        rows = rows[:limit]
+    streaks = weekly_streaks([r.key for r in rows])
+    for r in rows:
+        r.streak = streaks.get(r.key, 0)
+    return rows
+
+
+def weekly_streaks(member_ids: list[int], on: date | None = None) -> dict[int, int]:
+    """Consecutive weeks with at least one visit, counting back from this week (or last week,
+    when this week has none yet: a streak is not broken before the week is over)."""
+    d = on or today()
+    this_monday = d - timedelta(days=d.weekday())
+    since = this_monday - timedelta(weeks=STREAK_WEEKS)
+    weeks: dict[int, set[int]] = {}
+    for ref_id, day in db.session.execute(
+            select(TallyDay.ref_id, TallyDay.day).where(
+                TallyDay.kind == TallyKind.MEMBER, TallyDay.ref_id.in_(member_ids),
+                TallyDay.service_id == VISIT_ROW, TallyDay.visits > 0, TallyDay.day >= since)):
+        weeks.setdefault(ref_id, set()).add((this_monday - (day - timedelta(days=day.weekday()))).days // 7)
+    out = {}
+    for mid, ago in weeks.items():
+        n = 0 if 0 in ago else 1
+        streak = 0
+        while n in ago:
+            streak += 1
+            n += 1
+        out[mid] = streak
+    return out

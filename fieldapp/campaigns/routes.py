@@ -1,0 +1,262 @@
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import or_, select
+
+from ..access import scope_path
+from ..extensions import db
+from ..forms import EmptyForm
+from ..models import Area, AreaLevel, Campaign, CampaignTarget, Role, Service, Team
+from ..rules import RuleError
+from ..tallies.queries import ancestor_paths, area_stats, children, eligible_for, services_for_tallies, today
+from . import bp
+from .forms import campaign_form_class
+from .operations import (CampaignData, can_run_campaign, can_set_targets, create_campaign, freeze_campaign,
+                         set_targets)
+from .queries import PERIODS, BoardRow, campaign_period, commune_board, member_board, period_for, team_board
+
+TOP_MEMBERS = 20
+
+
+def _scope() -> str:
+    prefix = scope_path(current_user)
+    if prefix is None:
+        abort(404)
+    return prefix
+
+
+def board_area_or_404(area_id: int) -> Area:
+    """A leaderboard inside the user's own area (members and leaders: their village only)."""
+    area = db.session.get(Area, area_id)
+    if area is None or not area.path.startswith(_scope()):
+        abort(404)
+    return area
+
+
+def _teams_of(village: Area) -> list[Team]:
+    teams = list(db.session.scalars(select(Team).where(Team.village_id == village.id, Team.active.is_(True))
+                                    .order_by(Team.name, Team.id)))
+    if current_user.role in Role.TEAM_ROLES:
+        teams = [t for t in teams if t.id == current_user.team_id]
+    return teams
+
+
+@bp.get("/leaderboard")
+@login_required
+def my_leaderboard():
+    area = current_user.scope_area
+    if area is None:
+        if current_user.role == Role.ADMIN:
+            return redirect(url_for("areas.top"))
+        abort(404)
+    return redirect(url_for("campaigns.leaderboard", area_id=area.id))
+
+
+@bp.get("/leaderboard/<int:area_id>")
+@login_required
+def leaderboard(area_id: int):
+    area = board_area_or_404(area_id)
+    key = request.args.get("period", "week")
+    if key not in PERIODS:
+        abort(400, description=_("Kỳ xếp hạng không hợp lệ."))
+    period = period_for(key)
+    prev = (period.previous.start, period.previous.end)
+    boards = []
+    if area.level == AreaLevel.VILLAGE:
+        for team in _teams_of(area):
+            boards.append(("members", team.name,
+                           member_board(area, period.start, period.end, previous=prev, team_id=team.id)))
+    elif area.level == AreaLevel.COMMUNE:
+        boards.append(("teams", _("Các tổ trong xã"), team_board(area, period.start, period.end, previous=prev)))
+    else:
+        boards.append(("communes", _("Các xã, phường trong tỉnh"),
+                       commune_board(area, period.start, period.end, previous=prev)))
+    return render_template("campaigns/leaderboard.html", area=area, period=period, boards=boards,
+                           PERIODS=PERIODS, scope=_scope())
+
+
+# --- Campaigns -----------------------------------------------------------------------------------
+
+def _visible_campaigns():
+    prefix = _scope()
+    area = current_user.scope_area
+    ancestors = ancestor_paths(area.path) if area is not None else []
+    return (select(Campaign).join(Area, Area.id == Campaign.area_id)
+            .where(or_(Area.path.startswith(prefix), Area.path.in_(ancestors))))
+
+
+def campaign_or_404(campaign_id: int) -> Campaign:
+    campaign = db.session.scalar(_visible_campaigns().where(Campaign.id == campaign_id))
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+def view_area(campaign: Campaign) -> Area:
+    """Where the viewer looks at a campaign from: their own area when it lies inside the campaign."""
+    mine = current_user.scope_area
+    if mine is not None and mine.path.startswith(campaign.area.path):
+        return mine
+    return campaign.area
+
+
+@bp.get("/campaigns")
+@login_required
+def index():
+    campaigns = db.session.scalars(_visible_campaigns().order_by(Campaign.starts_on.desc(), Campaign.id.desc())).all()
+    area = current_user.scope_area
+    return render_template("campaigns/index.html", campaigns=campaigns, today=today(),
+                           can_create=area is not None and can_run_campaign(current_user, area))
+
+
+@bp.route("/campaigns/new", methods=["GET", "POST"])
+@login_required
+def new():
+    area = current_user.scope_area
+    if area is None or not can_run_campaign(current_user, area):
+        abort(403)
+    services = services_for_tallies()
+    form = campaign_form_class(services)()
+    if form.validate_on_submit():
+        data = CampaignData(name=form.name.data, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
+                            points=form.points())
+        try:
+            campaign = create_campaign(current_user, area, data)
+            db.session.commit()
+        except RuleError as err:
+            db.session.rollback()
+            form.apply_errors(err.errors)
+        else:
+            flash(_("Đã tạo đợt thi đua “%(name)s”.", name=campaign.name), "success")
+            return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("campaigns/form.html", form=form, area=area), status
+
+
+def _rows(campaign: Campaign, where: Area) -> dict[str, list[BoardRow]]:
+    """The campaign's boards seen from an area: frozen from the snapshot, else live from the counters."""
+    if campaign.frozen_at is not None:
+        snap = campaign.snapshot or {}
+
+        def rows(key):
+            return [BoardRow(**r) for r in snap.get(key, []) if r["path"].startswith(where.path)]
+        out = {"teams": rows("teams"), "members": rows("members")[:TOP_MEMBERS],
+               "communes": rows("communes") if where.level == AreaLevel.PROVINCE else []}
+    else:
+        period = campaign_period(campaign)
+        out = {"teams": team_board(where, period.start, period.end, campaign) if where.level != AreaLevel.VILLAGE else [],
+               "members": member_board(where, period.start, period.end, campaign, limit=TOP_MEMBERS,
+                                       team_id=current_user.team_id if current_user.role in Role.TEAM_ROLES else None),
+               "communes": commune_board(where, period.start, period.end, campaign)
+               if where.level == AreaLevel.PROVINCE else []}
+    # Ranks within the viewer's area (a commune officer's view of a province campaign).
+    for key in out:
+        for i, row in enumerate(out[key], 1):
+            row.rank = i
+    return out
+
+
+@bp.get("/campaigns/<int:campaign_id>")
+@login_required
+def show(campaign_id: int):
+    campaign = campaign_or_404(campaign_id)
+    where = view_area(campaign)
+    communes = [where] if where.level == AreaLevel.COMMUNE else []
+    target_communes = [c for c in communes if can_set_targets(current_user, campaign, c)]
+    return render_template("campaigns/show.html", campaign=campaign, where=where, boards=_rows(campaign, where),
+                           today=today(), form=EmptyForm(), target_communes=target_communes,
+                           can_freeze=can_run_campaign(current_user, campaign.area) and campaign.frozen_at is None
+                           and campaign.ends_on < today(),
+                           can_print=campaign.frozen_at is not None and where.level != AreaLevel.VILLAGE
+                           and current_user.role in (Role.COMMUNE_OFFICER, Role.PROVINCE_VIEWER, Role.ADMIN))
+
+
+@bp.post("/campaigns/<int:campaign_id>/freeze")
+@login_required
+def freeze(campaign_id: int):
+    campaign = campaign_or_404(campaign_id)
+    if not can_run_campaign(current_user, campaign.area):
+        abort(403)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        freeze_campaign(current_user, campaign)
+        db.session.commit()
+    except RuleError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    else:
+        flash(_("Đã chốt kết quả đợt thi đua."), "success")
+    return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+
+
+@bp.route("/campaigns/<int:campaign_id>/targets/<int:commune_id>", methods=["GET", "POST"])
+@login_required
+def targets(campaign_id: int, commune_id: int):
+    campaign = campaign_or_404(campaign_id)
+    commune = board_area_or_404(commune_id)
+    if commune.level != AreaLevel.COMMUNE or not commune.path.startswith(campaign.area.path):
+        abort(404)
+    if not can_set_targets(current_user, campaign, commune):
+        abort(403)
+    villages = children(commune)
+    counted = {cs.service_id for cs in campaign.services}
+    services = [s for s in db.session.scalars(select(Service).order_by(Service.sort_order, Service.id))
+                if s.id in counted]
+    stats = area_stats([v.id for v in villages])
+    current = {(t.village_id, t.service_id): t.target for t in db.session.scalars(
+        select(CampaignTarget).where(CampaignTarget.campaign_id == campaign.id,
+                                     CampaignTarget.village_id.in_([v.id for v in villages])))}
+    form = EmptyForm()
+    errors: dict[str, str] = {}
+    values = {f"t_{k[0]}_{k[1]}": str(v) for k, v in current.items()}
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        parsed: dict[tuple[int, int], int | None] = {}
+        for v in villages:
+            for s in services:
+                name = f"t_{v.id}_{s.id}"
+                raw = (request.form.get(name) or "").strip().replace(".", "")
+                values[name] = raw
+                if not raw:
+                    parsed[(v.id, s.id)] = None
+                elif raw.isdigit():
+                    parsed[(v.id, s.id)] = int(raw)
+                else:
+                    errors[name] = _("Chỉ tiêu là số nguyên dương (hoặc để trống).")
+        if not errors:
+            try:
+                set_targets(current_user, campaign, commune, parsed)
+                db.session.commit()
+            except RuleError as err:
+                db.session.rollback()
+                errors = err.errors
+            else:
+                flash(_("Đã lưu chỉ tiêu."), "success")
+                return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+    rows = [{"village": v, "cells": [{"service": s, "name": f"t_{v.id}_{s.id}",
+                                      "eligible": eligible_for(s, stats.get(v.id, {}))} for s in services]}
+            for v in villages]
+    return render_template("campaigns/targets.html", campaign=campaign, commune=commune, rows=rows,
+                           services=services, values=values, errors=errors, form=form), 422 if errors else 200
+
+
+@bp.get("/campaigns/<int:campaign_id>/commendation")
+@login_required
+def commendation(campaign_id: int):
+    campaign = campaign_or_404(campaign_id)
+    where = view_area(campaign)
+    if current_user.role not in (Role.COMMUNE_OFFICER, Role.PROVINCE_VIEWER, Role.ADMIN) \
+            or where.level == AreaLevel.VILLAGE:
+        abort(403)
+    if campaign.frozen_at is None:
+        flash(_("Hãy chốt kết quả đợt thi đua trước khi in danh sách đề nghị khen thưởng."), "error")
+        return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+    teams_n = min(max(request.args.get("teams", 3, type=int), 1), 50)
+    members_n = min(max(request.args.get("members", 5, type=int), 1), 50)
+    boards = _rows(campaign, where)
+    return render_template("campaigns/commendation.html", campaign=campaign, where=where,
+                           teams=boards["teams"][:teams_n], members=boards["members"][:members_n],
+                           communes=boards["communes"][:teams_n], services=(campaign.snapshot or {}).get("services", {}))

@@ -1,0 +1,75 @@
+from datetime import date
+
+from sqlalchemy import Date, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+
+
+class TallyKind:
+    """Who a counter row belongs to: an area (village, commune or province), a team, a member."""
+    AREA = "area"
+    TEAM = "team"
+    MEMBER = "member"
+
+
+VISIT_ROW = 0  # service_id of the row that counts the visits themselves
+
+
+class _Counters:
+    visits: Mapped[int] = mapped_column(Integer, default=0)
+    helped: Mapped[int] = mapped_column(Integer, default=0)
+    not_home: Mapped[int] = mapped_column(Integer, default=0)
+    declined: Mapped[int] = mapped_column(Integer, default=0)
+    revisit: Mapped[int] = mapped_column(Integer, default=0)
+    # Households visited for the first time (service row 0 only).
+    reached: Mapped[int] = mapped_column(Integer, default=0)
+    # People (or dossiers) helped (service rows only).
+    people: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TallyDay(_Counters, db.Model):
+    """Counters per owner, service and local day; updated in the same transaction as each visit.
+
+    A tally over any range reads (owners x days x services) rows, never the visits.
+    """
+    __tablename__ = "tally_day"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    ref_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    service_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+
+
+class TallyTotal(_Counters, db.Model):
+    """All-time counters per owner and service: "people helped ever", households reached."""
+    __tablename__ = "tally_total"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    ref_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    service_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+
+
+class HouseholdReach(db.Model):
+    """The local day of each household's first visit, so "reached" moves when visits are edited."""
+    __tablename__ = "household_reach"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    household_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    first_day: Mapped[date] = mapped_column(Date)
+    team_id: Mapped[int]
+    member_id: Mapped[int]
+
+
+class AreaStats(db.Model):
+    """Denominators per area (every level): households and residents by age group."""
+    __tablename__ = "area_stats"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    area_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    households: Mapped[int] = mapped_column(default=0)
+    residents_total: Mapped[int] = mapped_column(default=0)
+    residents_14plus: Mapped[int] = mapped_column(default=0)
+    residents_18plus: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,104 @@
+"""Patterns a commune officer should look at before trusting or rewarding the numbers."""
+from collections import defaultdict
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Area, Assistance, Campaign, Household, Service, Team, User, Visit
+from ..timeutil import to_local
+from .drill import day_bounds
+from .queries import ancestor_paths
+
+MAX_PER_HOUR = 12          # more visits than this in any 60 minutes by one member is implausible
+CAP_BURST_HOUSEHOLDS = 10  # this many households counted at their full cap by one member in one day
+MAX_ROWS = 50
+
+
+def _in_area(stmt, area: Area):
+    return (stmt.join(Household, Household.id == Visit.household_id)
+            .join(Area, Area.id == Household.village_id).where(Area.path.startswith(area.path)))
+
+
+def fast_visits(area: Area, start: date, end: date) -> list[dict]:
+    lo, hi = day_bounds(start, end)
+    rows = db.session.execute(_in_area(select(Visit.member_id, Visit.visited_at), area)
+                              .where(Visit.visited_at >= lo, Visit.visited_at < hi)
+                              .order_by(Visit.member_id, Visit.visited_at)).all()
+    found: dict[int, dict] = {}
+    by_member: dict[int, list] = defaultdict(list)
+    for member_id, at in rows:
+        by_member[member_id].append(at)
+    for member_id, times in by_member.items():
+        i = 0
+        for j, at in enumerate(times):
+            while at - times[i] >= timedelta(hours=1):
+                i += 1
+            n = j - i + 1
+            if n > MAX_PER_HOUR and n > found.get(member_id, {}).get("count", 0):
+                found[member_id] = {"member_id": member_id, "count": n, "from": times[i], "to": at}
+    return _with_members(sorted(found.values(), key=lambda r: (-r["count"], r["member_id"]))[:MAX_ROWS])
+
+
+def cap_bursts(area: Area, start: date, end: date) -> list[dict]:
+    lo, hi = day_bounds(start, end)
+    services = {s.id: s for s in db.session.scalars(select(Service))}
+    rows = db.session.execute(
+        _in_area(select(Visit.member_id, Visit.visited_at, Visit.household_id, Assistance.service_id,
+                        Assistance.count, Household.residents_total, Household.residents_14plus,
+                        Household.residents_18plus), area)
+        .join(Assistance, Assistance.visit_id == Visit.id)
+        .where(Visit.visited_at >= lo, Visit.visited_at < hi)).all()
+    groups: dict[tuple, set] = defaultdict(set)
+    for member_id, at, hh_id, sid, count, total, a14, a18 in rows:
+        cap = services[sid].cap_for(_Counts(total, a14, a18))
+        if cap is not None and cap >= 2 and count == cap:
+            groups[(member_id, to_local(at).date())].add(hh_id)
+    found = [{"member_id": m, "day": d, "households": len(h)} for (m, d), h in groups.items()
+             if len(h) >= CAP_BURST_HOUSEHOLDS]
+    return _with_members(sorted(found, key=lambda r: (-r["households"], r["member_id"], r["day"]))[:MAX_ROWS])
+
+
+class _Counts:
+    def __init__(self, total, a14, a18):
+        self.residents_total, self.residents_14plus, self.residents_18plus = total, a14, a18
+
+
+def shared_households(area: Area) -> list[dict]:
+    teams = func.count(func.distinct(Visit.team_id))
+    rows = db.session.execute(
+        _in_area(select(Household.id, Household.code, Area.name, teams), area)
+        .group_by(Household.id, Household.code, Area.name).having(teams > 1)
+        .order_by(Area.name, Household.code).limit(MAX_ROWS)).all()
+    return [{"household_id": r[0], "code": r[1], "village": r[2], "teams": r[3]} for r in rows]
+
+
+def late_edits(area: Area) -> list[dict]:
+    """Visits inside an ended campaign's dates, edited after it ended."""
+    campaigns = db.session.scalars(
+        select(Campaign).join(Area, Area.id == Campaign.area_id).where(
+            (Area.path.in_(ancestor_paths(area.path))) | (Area.path.startswith(area.path)))).all()
+    out = []
+    for c in campaigns:
+        lo, hi = day_bounds(c.starts_on, c.ends_on)
+        for v in db.session.scalars(_in_area(select(Visit), area).where(
+                Visit.visited_at >= lo, Visit.visited_at < hi, Visit.updated_at.is_not(None),
+                Visit.updated_at >= hi).order_by(Visit.updated_at.desc()).limit(MAX_ROWS)):
+            out.append({"campaign": c, "visit": v})
+    return out[:MAX_ROWS]
+
+
+def _with_members(rows: list[dict]) -> list[dict]:
+    ids = [r["member_id"] for r in rows]
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    teams = {t.id: t for t in db.session.scalars(select(Team).where(
+        Team.id.in_([u.team_id for u in users.values() if u.team_id])))} if users else {}
+    for r in rows:
+        r["member"] = users.get(r["member_id"])
+        r["team"] = teams.get(r["member"].team_id) if r["member"] else None
+    return rows
+
+
+def anomalies(area: Area, start: date, end: date) -> dict[str, list]:
+    return {"fast": fast_visits(area, start, end), "cap": cap_bursts(area, start, end),
+            "shared": shared_households(area), "late": late_edits(area)}

@@ -1,0 +1,237 @@
+"""Aggregate counters, written in the same transaction as every visit and household write.
+
+A visit adds +1/-1 deltas to the rows of its owners (its village, commune and province, its team,
+its member) for its local day and for all time. Tallies then read counters, never visits, so their
+cost follows the number of areas shown, not the number of visits.
+"""
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import Column, Date, Integer, MetaData, String, Table, case, cast, delete, func, literal, select
+
+from ..extensions import db
+from ..models import (Area, AreaStats, Assistance, Household, HouseholdReach, TallyDay, TallyKind, TallyTotal,
+                      Visit)
+from ..models.tallies import VISIT_ROW
+from ..timeutil import to_local
+
+COUNTERS = ("visits", "helped", "not_home", "declined", "revisit", "reached", "people")
+OUTCOME_COLUMNS = ("helped", "not_home", "declined", "revisit")
+STATS = ("households", "residents_total", "residents_14plus", "residents_18plus")
+
+
+@dataclass(frozen=True)
+class VisitFacts:
+    """What the counters need to know about one visit, taken before and after a change."""
+    household_id: str
+    area_ids: tuple[int, ...]
+    team_id: int
+    member_id: int
+    day: date
+    outcome: str
+    counts: tuple[tuple[int, int], ...]
+
+
+def area_ids(path: str) -> tuple[int, ...]:
+    """"/1/5/9/" -> (1, 5, 9): the area and every area above it."""
+    return tuple(int(part) for part in path.strip("/").split("/") if part)
+
+
+def local_day(dt) -> date:
+    return to_local(dt).date()
+
+
+def facts(visit: Visit, household: Household | None = None) -> VisitFacts:
+    household = household or visit.household
+    return VisitFacts(
+        household_id=household.id, area_ids=area_ids(household.village.path),
+        team_id=visit.team_id, member_id=visit.member_id, day=local_day(visit.visited_at),
+        outcome=visit.outcome, counts=tuple(sorted((a.service_id, a.count) for a in visit.assists)))
+
+
+def _owners(area_list, team_id, member_id):
+    return [(TallyKind.AREA, a) for a in area_list] + [(TallyKind.TEAM, team_id), (TallyKind.MEMBER, member_id)]
+
+
+def _add(day_rows, total_rows, owners, day, service_id, **values) -> None:
+    for kind, ref in owners:
+        for rows, key in ((day_rows, (kind, ref, day, service_id)), (total_rows, (kind, ref, service_id))):
+            row = rows[key]
+            for name, value in values.items():
+                row[name] += value
+
+
+def apply_visit_delta(before: VisitFacts | None, after: VisitFacts | None) -> None:
+    """Move the counters from what a visit was (None: new) to what it is (None: deleted)."""
+    day_rows = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
+    total_rows = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
+    for f, sign in ((before, -1), (after, 1)):
+        if f is None:
+            continue
+        owners = _owners(f.area_ids, f.team_id, f.member_id)
+        _add(day_rows, total_rows, owners, f.day, VISIT_ROW, visits=sign, **{f.outcome: sign})
+        for service_id, count in f.counts:
+            _add(day_rows, total_rows, owners, f.day, service_id, people=sign * count)
+    ref = after or before
+    _refresh_reach(ref.household_id, ref.area_ids, day_rows, total_rows)
+    _upsert(TallyDay, ("kind", "ref_id", "day", "service_id"), day_rows)
+    _upsert(TallyTotal, ("kind", "ref_id", "service_id"), total_rows)
+
+
+def _refresh_reach(household_id, areas, day_rows, total_rows) -> None:
+    """A household counts as reached on the day of its first visit, for that visit's team and member."""
+    first = db.session.execute(
+        select(Visit.visited_at, Visit.team_id, Visit.member_id)
+        .join(Household, Household.id == Visit.household_id)
+        .where(Visit.household_id == household_id, Visit.deleted_at.is_(None), Household.deleted_at.is_(None))
+        .order_by(Visit.visited_at, Visit.received_at, Visit.id).limit(1)).first()
+    row = db.session.get(HouseholdReach, household_id)
+    new = (local_day(first.visited_at), first.team_id, first.member_id) if first else None
+    old = (row.first_day, row.team_id, row.member_id) if row else None
+    if new == old:
+        return
+    if old:
+        _add(day_rows, total_rows, _owners(areas, old[1], old[2]), old[0], VISIT_ROW, reached=-1)
+    if new:
+        _add(day_rows, total_rows, _owners(areas, new[1], new[2]), new[0], VISIT_ROW, reached=1)
+    if row is None:
+        db.session.add(HouseholdReach(household_id=household_id, first_day=new[0], team_id=new[1], member_id=new[2]))
+    elif new is None:
+        db.session.delete(row)
+    else:
+        row.first_day, row.team_id, row.member_id = new
+
+
+def _insert_for_dialect():
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def _upsert(model, keys, rows: dict, columns=COUNTERS) -> None:
+    """INSERT ... ON CONFLICT DO UPDATE SET c = c + excluded.c, in key order (no deadlocks)."""
+    params = []
+    for key in sorted(rows):
+        values = rows[key]
+        if any(values.values()):
+            params.append({**dict(zip(keys, key)), **values})
+    if not params:
+        return
+    table = model.__table__
+    stmt = _insert_for_dialect()(table)
+    stmt = stmt.on_conflict_do_update(index_elements=list(keys),
+                                      set_={c: table.c[c] + stmt.excluded[c] for c in columns})
+    db.session.execute(stmt, params)
+
+
+def household_stats(household: Household | None) -> dict[str, int]:
+    if household is None or household.deleted_at is not None:
+        return dict.fromkeys(STATS, 0)
+    return {"households": 1, "residents_total": household.residents_total,
+            "residents_14plus": household.residents_14plus, "residents_18plus": household.residents_18plus}
+
+
+def apply_household_delta(before: dict[str, int] | None, household: Household) -> None:
+    """Keep the denominators of the household's village, commune and province in step."""
+    before = before or household_stats(None)
+    after = household_stats(household)
+    delta = {k: after[k] - before[k] for k in STATS}
+    rows = {(a,): dict(delta) for a in area_ids(household.village.path)}
+    _upsert(AreaStats, ("area_id",), rows, columns=STATS)
+
+
+# --- Rebuild from raw rows (demo seed, bulk imports, repairs) -------------------------------------
+
+def _local_day_sql(column):
+    if db.session.get_bind().dialect.name == "sqlite":
+        return func.date(column, "+7 hours", type_=Date)
+    return cast(column + timedelta(hours=7), Date)
+
+
+def _stage_table() -> Table:
+    cols = [Column("village_id", Integer), Column("team_id", Integer), Column("member_id", Integer),
+            Column("day", Date), Column("service_id", Integer)]
+    cols += [Column(name, Integer) for name in COUNTERS]
+    return Table("tally_stage", MetaData(), *cols, prefixes=["TEMPORARY"])
+
+
+def rebuild_counters() -> dict[str, int]:
+    """Recompute every counter from households, visits and assistance, in SQL (GROUP BY), not per row."""
+    session = db.session
+    for model in (TallyDay, TallyTotal, HouseholdReach, AreaStats):
+        session.execute(delete(model))
+    village, commune = Area.__table__.alias("v"), Area.__table__.alias("c")
+
+    # Denominators: villages from households, then one level up twice.
+    hh = Household.__table__
+    sums = [func.count(), func.sum(hh.c.residents_total), func.sum(hh.c.residents_14plus),
+            func.sum(hh.c.residents_18plus)]
+    for owner in (hh.c.village_id, village.c.parent_id, commune.c.parent_id):
+        src = hh.join(village, village.c.id == hh.c.village_id).join(commune, commune.c.id == village.c.parent_id)
+        session.execute(AreaStats.__table__.insert().from_select(
+            ["area_id", *STATS], select(owner, *sums).select_from(src)
+            .where(hh.c.deleted_at.is_(None)).group_by(owner)))
+
+    # First visit per household (ties broken like the live path).
+    v = Visit.__table__
+    ranked = (select(v.c.household_id, v.c.visited_at, v.c.team_id, v.c.member_id,
+                     func.row_number().over(partition_by=v.c.household_id,
+                                            order_by=(v.c.visited_at, v.c.received_at, v.c.id)).label("rn"))
+              .select_from(v.join(hh, hh.c.id == v.c.household_id))
+              .where(v.c.deleted_at.is_(None), hh.c.deleted_at.is_(None))).subquery()
+    session.execute(HouseholdReach.__table__.insert().from_select(
+        ["household_id", "first_day", "team_id", "member_id"],
+        select(ranked.c.household_id, _local_day_sql(ranked.c.visited_at), ranked.c.team_id, ranked.c.member_id)
+        .where(ranked.c.rn == 1)))
+
+    stage = _stage_table()
+    conn = session.connection()
+    stage.drop(conn, checkfirst=True)
+    stage.create(conn)
+    try:
+        zero = literal(0)
+        day = _local_day_sql(v.c.visited_at)
+        visit_src = v.join(hh, hh.c.id == v.c.household_id)
+        live = (v.c.deleted_at.is_(None), hh.c.deleted_at.is_(None))  # soft-deleted rows count nowhere
+        outcome_sums = [func.sum(case((v.c.outcome == o, 1), else_=0)) for o in OUTCOME_COLUMNS]
+        session.execute(stage.insert().from_select(
+            ["village_id", "team_id", "member_id", "day", "service_id", *COUNTERS],
+            select(hh.c.village_id, v.c.team_id, v.c.member_id, day, zero, func.count(), *outcome_sums, zero, zero)
+            .select_from(visit_src).where(*live).group_by(hh.c.village_id, v.c.team_id, v.c.member_id, day)))
+        a = Assistance.__table__
+        session.execute(stage.insert().from_select(
+            ["village_id", "team_id", "member_id", "day", "service_id", *COUNTERS],
+            select(hh.c.village_id, v.c.team_id, v.c.member_id, day, a.c.service_id,
+                   zero, zero, zero, zero, zero, zero, func.sum(a.c.count))
+            .select_from(visit_src.join(a, a.c.visit_id == v.c.id)).where(*live)
+            .group_by(hh.c.village_id, v.c.team_id, v.c.member_id, day, a.c.service_id)))
+        r = HouseholdReach.__table__
+        session.execute(stage.insert().from_select(
+            ["village_id", "team_id", "member_id", "day", "service_id", *COUNTERS],
+            select(hh.c.village_id, r.c.team_id, r.c.member_id, r.c.first_day, zero,
+                   zero, zero, zero, zero, zero, func.count(), zero)
+            .select_from(r.join(hh, hh.c.id == r.c.household_id))
+            .group_by(hh.c.village_id, r.c.team_id, r.c.member_id, r.c.first_day)))
+
+        s = stage
+        staged = s.join(village, village.c.id == s.c.village_id).join(commune, commune.c.id == village.c.parent_id)
+        totals = [func.sum(s.c[name]) for name in COUNTERS]
+        owners = [(TallyKind.AREA, s.c.village_id), (TallyKind.AREA, village.c.parent_id),
+                  (TallyKind.AREA, commune.c.parent_id), (TallyKind.TEAM, s.c.team_id),
+                  (TallyKind.MEMBER, s.c.member_id)]
+        for kind, owner in owners:
+            session.execute(TallyDay.__table__.insert().from_select(
+                ["kind", "ref_id", "day", "service_id", *COUNTERS],
+                select(literal(kind, String), owner, s.c.day, s.c.service_id, *totals).select_from(staged)
+                .group_by(owner, s.c.day, s.c.service_id)))
+            session.execute(TallyTotal.__table__.insert().from_select(
+                ["kind", "ref_id", "service_id", *COUNTERS],
+                select(literal(kind, String), owner, s.c.service_id, *totals).select_from(staged)
+                .group_by(owner, s.c.service_id)))
+    finally:
+        stage.drop(conn)
+    return {"day_rows": session.scalar(select(func.count()).select_from(TallyDay)),
+            "total_rows": session.scalar(select(func.count()).select_from(TallyTotal))}

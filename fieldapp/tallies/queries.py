@@ -1,0 +1,207 @@
+"""Reads of the counters: tallies per area, team and member, with denominators and targets.
+
+Each function issues a fixed number of queries over counter rows (owners x days x services),
+so the cost follows the number of areas shown, never the number of visits.
+"""
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import (Area, AreaStats, Campaign, Eligibility, Household, Role, Service, TallyDay, TallyKind,
+                      TallyTotal, Team, User)
+from ..models.tallies import VISIT_ROW
+from ..timeutil import to_local, utcnow
+
+OUTCOMES = ("helped", "not_home", "declined", "revisit")
+
+
+def today() -> date:
+    return to_local(utcnow()).date()
+
+
+@dataclass
+class ServiceTally:
+    service: Service
+    people: int = 0          # helped in the range
+    people_ever: int = 0     # helped since the start
+    eligible: int | None = None
+    target: int | None = None
+
+    @property
+    def goal(self) -> int | None:
+        """What coverage is measured against: the target if set, else the eligible residents."""
+        return self.target if self.target else self.eligible
+
+    @property
+    def coverage(self) -> float | None:
+        """Share of the eligible residents helped ever; never above 1 (the cap guarantees it)."""
+        if not self.eligible:
+            return None
+        return min(self.people_ever / self.eligible, 1.0)
+
+
+@dataclass
+class Tally:
+    ref_id: int
+    households: int = 0
+    visited: int = 0            # households visited at least once (ever)
+    reached: int = 0            # households visited for the first time in the range
+    visits: int = 0
+    outcomes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
+    stats: dict[str, int] = field(default_factory=dict)
+    services: dict[int, ServiceTally] = field(default_factory=dict)
+
+
+def services_for_tallies() -> list[Service]:
+    return list(db.session.scalars(select(Service).where(Service.active.is_(True))
+                                   .order_by(Service.sort_order, Service.id)))
+
+
+def eligible_for(service: Service, stats: dict[str, int]) -> int | None:
+    if not stats:
+        return 0 if service.eligibility != Eligibility.DOSSIER else None
+    return {
+        Eligibility.AGE14: stats.get("residents_14plus", 0),
+        Eligibility.AGE18: stats.get("residents_18plus", 0),
+        Eligibility.ALL: stats.get("residents_total", 0),
+        Eligibility.HOUSEHOLD: stats.get("households", 0),
+        Eligibility.DOSSIER: None,
+    }[service.eligibility]
+
+
+def area_stats(area_ids: list[int]) -> dict[int, dict[str, int]]:
+    out = {}
+    for s in db.session.scalars(select(AreaStats).where(AreaStats.area_id.in_(area_ids))):
+        out[s.area_id] = {"households": s.households, "residents_total": s.residents_total,
+                          "residents_14plus": s.residents_14plus, "residents_18plus": s.residents_18plus}
+    return out
+
+
+def sums_in_range(kind: str, ref_ids, start: date, end: date) -> dict[int, dict[int, dict[str, int]]]:
+    """{ref_id: {service_id: {counter: total}}} over the local days start..end (inclusive)."""
+    cols = [func.sum(getattr(TallyDay, c)) for c in ("visits", *OUTCOMES, "reached", "people")]
+    stmt = (select(TallyDay.ref_id, TallyDay.service_id, *cols)
+            .where(TallyDay.kind == kind, TallyDay.ref_id.in_(ref_ids), TallyDay.day >= start, TallyDay.day <= end)
+            .group_by(TallyDay.ref_id, TallyDay.service_id))
+    out: dict[int, dict[int, dict[str, int]]] = defaultdict(dict)
+    for ref_id, sid, visits, helped, not_home, declined, revisit, reached, people in db.session.execute(stmt):
+        out[ref_id][sid] = {"visits": int(visits or 0), "helped": int(helped or 0), "not_home": int(not_home or 0),
+                            "declined": int(declined or 0), "revisit": int(revisit or 0),
+                            "reached": int(reached or 0), "people": int(people or 0)}
+    return out
+
+
+def totals(kind: str, ref_ids) -> dict[int, dict[int, TallyTotal]]:
+    out: dict[int, dict[int, TallyTotal]] = defaultdict(dict)
+    for row in db.session.scalars(select(TallyTotal).where(TallyTotal.kind == kind, TallyTotal.ref_id.in_(ref_ids))):
+        out[row.ref_id][row.service_id] = row
+    return out
+
+
+def tallies(kind: str, ref_ids: list[int], stats_by_ref: dict[int, dict], start: date, end: date,
+            services: list[Service], targets: dict[int, dict[int, int]] | None = None) -> dict[int, Tally]:
+    """Tallies of many owners at once: two counter queries, whatever the number of visits."""
+    in_range = sums_in_range(kind, ref_ids, start, end)
+    ever = totals(kind, ref_ids)
+    targets = targets or {}
+    out = {}
+    for ref in ref_ids:
+        stats = stats_by_ref.get(ref, {})
+        t = Tally(ref_id=ref, households=stats.get("households", 0), stats=stats)
+        visit_row = in_range.get(ref, {}).get(VISIT_ROW, {})
+        t.visits = visit_row.get("visits", 0)
+        t.reached = visit_row.get("reached", 0)
+        for o in OUTCOMES:
+            t.outcomes[o] = visit_row.get(o, 0)
+        total_row = ever.get(ref, {}).get(VISIT_ROW)
+        t.visited = total_row.reached if total_row else 0
+        for s in services:
+            row = ever.get(ref, {}).get(s.id)
+            t.services[s.id] = ServiceTally(
+                service=s, people=in_range.get(ref, {}).get(s.id, {}).get("people", 0),
+                people_ever=row.people if row else 0, eligible=eligible_for(s, stats),
+                target=targets.get(ref, {}).get(s.id))
+        out[ref] = t
+    return out
+
+
+def area_tallies(areas: list[Area], start: date, end: date, services: list[Service],
+                 targets: dict[int, dict[int, int]] | None = None) -> dict[int, Tally]:
+    ids = [a.id for a in areas]
+    return tallies(TallyKind.AREA, ids, area_stats(ids), start, end, services, targets)
+
+
+def children(area: Area) -> list[Area]:
+    return list(db.session.scalars(select(Area).where(Area.parent_id == area.id, Area.archived_at.is_(None))
+                                   .order_by(Area.name, Area.id)))
+
+
+def visits_per_day(kind: str, ref_id: int, start: date, end: date) -> list[tuple[date, int]]:
+    rows = dict(db.session.execute(
+        select(TallyDay.day, TallyDay.visits).where(TallyDay.kind == kind, TallyDay.ref_id == ref_id,
+                                                    TallyDay.service_id == VISIT_ROW,
+                                                    TallyDay.day >= start, TallyDay.day <= end)).all())
+    days = (end - start).days + 1
+    return [(start + timedelta(days=i), int(rows.get(start + timedelta(days=i), 0))) for i in range(days)]
+
+
+def chart(points: list[tuple[date, int]], width: int = 320, height: int = 120) -> dict:
+    """Bars for an inline SVG (attributes only; the CSP forbids inline styles)."""
+    top = max((n for _d, n in points), default=0) or 1
+    step = width / max(len(points), 1)
+    bars = []
+    for i, (day, n) in enumerate(points):
+        h = round((height - 16) * n / top, 1)
+        bars.append({"x": round(i * step + 1, 1), "y": round(height - 14 - h, 1), "w": max(round(step - 2, 1), 1),
+                     "h": h, "day": day, "n": n})
+    return {"bars": bars, "width": width, "height": height, "top": top,
+            "first": points[0][0] if points else None, "last": points[-1][0] if points else None}
+
+
+def member_activity(team_ids: list[int], week_start: date) -> list[dict]:
+    """Members of the teams with their visits this week and their last visit day."""
+    members = list(db.session.scalars(select(User).where(User.team_id.in_(team_ids), User.active.is_(True))
+                                      .order_by(User.name, User.id)))
+    ids = [m.id for m in members]
+    week = dict(db.session.execute(
+        select(TallyDay.ref_id, func.sum(TallyDay.visits))
+        .where(TallyDay.kind == TallyKind.MEMBER, TallyDay.ref_id.in_(ids), TallyDay.service_id == VISIT_ROW,
+               TallyDay.day >= week_start).group_by(TallyDay.ref_id)).all())
+    last = dict(db.session.execute(
+        select(TallyDay.ref_id, func.max(TallyDay.day))
+        .where(TallyDay.kind == TallyKind.MEMBER, TallyDay.ref_id.in_(ids), TallyDay.service_id == VISIT_ROW,
+               TallyDay.visits > 0).group_by(TallyDay.ref_id)).all())
+    return [{"member": m, "week": int(week.get(m.id) or 0), "last": last.get(m.id)} for m in members]
+
+
+def unvisited_households(village_id: int, limit: int = 30) -> list[Household]:
+    return list(db.session.scalars(
+        select(Household).where(Household.village_id == village_id, Household.last_visited_at.is_(None))
+        .order_by(Household.code, Household.id).limit(limit)))
+
+
+def village_teams(village_id: int) -> list[Team]:
+    return list(db.session.scalars(select(Team).where(Team.village_id == village_id, Team.active.is_(True))
+                                   .order_by(Team.name, Team.id)))
+
+
+def ancestor_paths(path: str) -> list[str]:
+    """"/1/5/9/" -> ["/1/", "/1/5/", "/1/5/9/"]: the area and every area above it."""
+    parts = [p for p in path.split("/") if p]
+    return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
+
+
+def running_campaign(area: Area) -> Campaign | None:
+    """The latest campaign running today that covers the area (its area is the area or above it)."""
+    d = today()
+    return db.session.scalar(
+        select(Campaign).join(Area, Area.id == Campaign.area_id)
+        .where(Area.path.in_(ancestor_paths(area.path)), Campaign.starts_on <= d, Campaign.ends_on >= d)
+        .order_by(Campaign.starts_on.desc(), Campaign.id.desc()).limit(1))
+
+
+def can_see_dashboards(user: User) -> bool:
+    return user.role in (Role.LEADER, Role.COMMUNE_OFFICER, Role.PROVINCE_VIEWER, Role.ADMIN)

@@ -1,0 +1,141 @@
+from datetime import date, timedelta
+
+from flask import abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..access import scope_path
+from ..extensions import db
+from ..models import Area, AreaLevel, Role, Service
+from ..models.tallies import TallyKind
+from . import bp
+from .anomalies import anomalies
+from .drill import households_behind, visits_behind
+from .queries import (OUTCOMES, area_tallies, can_see_dashboards, chart, children, member_activity,
+                      running_campaign, services_for_tallies, today, unvisited_households, village_teams,
+                      visits_per_day)
+
+MAX_DAYS = 366
+
+
+def dashboard_area_or_404(area_id: int) -> Area:
+    """Dashboards show only the user's own area and what is below it (a leader: their village)."""
+    if not can_see_dashboards(current_user):
+        abort(403)
+    area = db.session.get(Area, area_id)
+    prefix = scope_path(current_user)
+    if area is None or prefix is None or not area.path.startswith(prefix):
+        abort(404)
+    return area
+
+
+def date_range(default_days: int = 30, allow_open: bool = False) -> tuple[date | None, date | None]:
+    """?from=YYYY-MM-DD&to=YYYY-MM-DD in Vietnam time; bad input is a 400 with a clear message."""
+    def parse(name):
+        raw = (request.args.get(name) or "").strip()
+        if not raw:
+            return None
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            abort(400, description=_("Ngày không hợp lệ: “%(v)s”. Dùng dạng năm-tháng-ngày, ví dụ 2025-10-10.", v=raw[:20]))
+    start, end = parse("from"), parse("to")
+    if allow_open and start is None and end is None:
+        return None, None
+    end = end or today()
+    start = start or end - timedelta(days=default_days - 1)
+    if start > end:
+        abort(400, description=_("Ngày bắt đầu phải trước ngày kết thúc."))
+    if (end - start).days >= MAX_DAYS:
+        abort(400, description=_("Chỉ xem tối đa %(n)d ngày một lần.", n=MAX_DAYS))
+    return start, end
+
+
+def _service_arg() -> Service | None:
+    code = request.args.get("service")
+    if not code:
+        return None
+    service = db.session.scalar(select(Service).where(Service.code == code))
+    if service is None:
+        abort(404)
+    return service
+
+
+@bp.get("/dashboard")
+@login_required
+def home():
+    if not can_see_dashboards(current_user):
+        abort(403)
+    area = current_user.scope_area
+    if area is None:
+        if current_user.role == Role.ADMIN:
+            return redirect(url_for("areas.top"))
+        abort(404)
+    return redirect(url_for("tallies.dashboard", area_id=area.id))
+
+
+@bp.get("/dashboard/<int:area_id>")
+@login_required
+def dashboard(area_id: int):
+    area = dashboard_area_or_404(area_id)
+    start, end = date_range()
+    services = services_for_tallies()
+    chosen = _service_arg() or (services[0] if services else None)
+    campaign = running_campaign(area)
+    kids = children(area) if area.level != AreaLevel.VILLAGE else []
+    targets = None
+    if campaign is not None:
+        from ..campaigns.targets import targets_for_areas
+        targets = targets_for_areas(campaign, [area, *kids], services)
+    tallies = area_tallies([area, *kids], start, end, services, targets)
+    week_start = today() - timedelta(days=today().weekday())
+    teams = village_teams(area.id) if area.level == AreaLevel.VILLAGE else []
+    return render_template(
+        "tallies/dashboard.html", area=area, scope=scope_path(current_user), start=start, end=end, services=services, chosen=chosen,
+        tally=tallies[area.id], kids=[(k, tallies[k.id]) for k in kids], campaign=campaign,
+        chart=chart(visits_per_day(TallyKind.AREA, area.id, start, end)), OUTCOMES=OUTCOMES,
+        unvisited=unvisited_households(area.id) if area.level == AreaLevel.VILLAGE else [],
+        members=member_activity([t.id for t in teams], week_start) if teams else [],
+        can_anomalies=area.level == AreaLevel.COMMUNE and current_user.role in (Role.COMMUNE_OFFICER, Role.ADMIN))
+
+
+@bp.get("/dashboard/<int:area_id>/visits")
+@login_required
+def visits(area_id: int):
+    area = dashboard_area_or_404(area_id)
+    start, end = date_range(allow_open=True)
+    outcome = request.args.get("outcome") or None
+    if outcome and outcome not in OUTCOMES:
+        abort(400, description=_("Kết quả lượt thăm không hợp lệ."))
+    service = _service_arg()
+    team_id = request.args.get("team", type=int)
+    member_id = request.args.get("member", type=int)
+    page = visits_behind(area, start=start, end=end, service=service, outcome=outcome, team_id=team_id,
+                         member_id=member_id, page=request.args.get("page", 1, type=int))
+    return render_template("tallies/visits.html", area=area, page=page, start=start, end=end, service=service,
+                           outcome=outcome, args={k: v for k, v in request.args.items() if k != "page"})
+
+
+@bp.get("/dashboard/<int:area_id>/households")
+@login_required
+def households(area_id: int):
+    area = dashboard_area_or_404(area_id)
+    status = request.args.get("status", "unvisited")
+    if status not in ("unvisited", "visited"):
+        abort(400, description=_("Bộ lọc không hợp lệ."))
+    page = households_behind(area, status=status, page=request.args.get("page", 1, type=int))
+    return render_template("tallies/households.html", area=area, page=page, status=status)
+
+
+@bp.get("/dashboard/<int:area_id>/anomalies")
+@login_required
+def anomaly_list(area_id: int):
+    area = dashboard_area_or_404(area_id)
+    if current_user.role not in (Role.COMMUNE_OFFICER, Role.ADMIN):
+        abort(403)
+    if area.level != AreaLevel.COMMUNE:
+        abort(404)
+    start, end = date_range(default_days=31)
+    return render_template("tallies/anomalies.html", area=area, start=start, end=end,
+                           found=anomalies(area, start, end))

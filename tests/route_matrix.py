@@ -14,6 +14,7 @@ To cover a new feature: add its endpoints to REGISTRY; a new URL parameter kind 
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import count
+from uuid import uuid4
 
 from sqlalchemy import select
 
@@ -281,7 +282,7 @@ def _service(mw: MatrixWorld) -> int:
     from fieldapp.admin.operations import ServiceData, create_service
     n = next(mw.serial)
     service = create_service(mw.world.users["admin"], ServiceData(
-        code=f"rm{n}", name=f"Dịch vụ {n}", short_name=f"DV{n}", eligibility="all", points=1))
+        code=f"rm{n}_{uuid4().hex[:8]}", name=f"Dịch vụ {n}", short_name=f"DV{n}", eligibility="all", points=1))
     db.session.commit()
     return service.id
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from flask import g, has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from hypothesis import settings as _hypothesis_settings
+from sqlalchemy import delete as delete_, select as select_, text
 
 from fieldapp import create_app
 from fieldapp.extensions import db
@@ -137,8 +138,6 @@ def repo_root() -> Path:
 
 
 # Hypothesis: modest example counts by default so the suite stays fast ("dev" for a longer hunt).
-from hypothesis import settings as _hypothesis_settings  # noqa: E402
-
 _hypothesis_settings.register_profile("ci", max_examples=30, deadline=None, derandomize=True)
 _hypothesis_settings.register_profile("dev", max_examples=300, deadline=None)
 _hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
@@ -158,5 +157,3 @@ def restore_services(app):
         db.session.execute(delete_(Service).where(Service.id.in_(added)))
         db.session.commit()
 
-
-from sqlalchemy import delete as delete_, select as select_  # noqa: E402

@@ -3,7 +3,7 @@ import re
 
 from flask_babel import lazy_gettext as _
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, IntegerField, RadioField
+from wtforms import DateTimeLocalField, IntegerField, RadioField, SelectField
 from wtforms.validators import ValidationError
 
 PHONE_RE = re.compile(r"^0\d{9}$")
@@ -41,6 +41,28 @@ class CountField(IntegerField):
         except ValueError:
             self.data = None
             raise ValueError(_("Vui lòng nhập một số nguyên, ví dụ 3.")) from None
+
+
+class IdSelectField(SelectField):
+    """A choice of a database row by id (choices set in the view; the operation checks the id).
+
+    Not a number, or a number too large for the database: a Vietnamese error, never a query.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("coerce", int)
+        kwargs.setdefault("validate_choice", False)
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        from .input_guard import bounded_int
+        try:
+            self.data = bounded_int(str(valuelist[0]).strip())
+        except ValueError:
+            self.data = None
+            raise ValueError(_("Lựa chọn không hợp lệ; vui lòng chọn lại trong danh sách.")) from None
 
 
 class LocalDateTimeField(DateTimeLocalField):

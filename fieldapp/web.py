@@ -6,6 +6,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from .extensions import db, login_manager
+from .input_guard import init_input_guard
 from .models import Role, User
 from .text import number, percent
 from .timeutil import to_local
@@ -67,6 +68,7 @@ def _configure_https(app: Flask) -> None:
 
 def init_web(app: Flask) -> None:
     _configure_https(app)
+    init_input_guard(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
     login_manager.login_message_category = "info"

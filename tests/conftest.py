@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from flask import g, has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from hypothesis import settings as _hypothesis_settings
+from sqlalchemy import delete as delete_, select as select_, text
 
 from fieldapp import create_app
 from fieldapp.extensions import db
@@ -134,3 +135,25 @@ def csrf_from(html: str) -> str:
 @pytest.fixture
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+# Hypothesis: modest example counts by default so the suite stays fast ("dev" for a longer hunt).
+_hypothesis_settings.register_profile("ci", max_examples=30, deadline=None, derandomize=True)
+_hypothesis_settings.register_profile("dev", max_examples=300, deadline=None)
+_hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture
+def restore_services(app):
+    """The services table is kept between tests on PostgreSQL (seeded by a migration): remove the
+    services a test added, with whatever assistance rows point at them."""
+    from fieldapp.models import Assistance, Service
+    before = set(db.session.scalars(select_(Service.id)))
+    yield
+    db.session.rollback()
+    added = set(db.session.scalars(select_(Service.id))) - before
+    if added:
+        db.session.execute(delete_(Assistance).where(Assistance.service_id.in_(added)))
+        db.session.execute(delete_(Service).where(Service.id.in_(added)))
+        db.session.commit()
+

@@ -14,6 +14,9 @@ To cover a new feature: add its endpoints to REGISTRY; a new URL parameter kind 
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import count
+from uuid import uuid4
+
+from sqlalchemy import select
 
 from fieldapp.access import can_view_area
 from fieldapp.extensions import db
@@ -36,18 +39,25 @@ class Route:
     expect: dict[str, object]           # role -> OK | 403 | 404, for an object inside the role's scope
     public: bool = False                # anonymous may use it too
     ends_session: bool = False          # the request signs the user out (sign in again after it)
+    ok: tuple[int, ...] = (200, 422)    # what counts as OK besides a redirect (API: a refused empty body)
 
 
 def R(kind, member, leader, officer, province, admin, **kw) -> Route:
     return Route(kind, dict(member=member, leader=leader, officer=officer, province=province, admin=admin), **kw)
 
 
-def PUBLIC(kind=None) -> Route:
-    return Route(kind, {role: OK for role in ROLES if role != "anonymous"}, public=True)
+def PUBLIC(kind=None, **kw) -> Route:
+    return Route(kind, {role: OK for role in ROLES if role != "anonymous"}, public=True, **kw)
 
 
 ALL = (OK, OK, OK, OK, OK)
 TEAM_ONLY = (OK, OK, 403, 403, 403)
+ADMIN_ONLY = (403, 403, 403, 403, OK)
+LEADER_ONLY = (403, OK, 403, 403, 403)        # a leader manages only their own team (QR links, badges)
+TEAM_PRINTS = (403, OK, OK, 403, OK)          # the team's leader, the commune officer, an admin
+COMMUNE_RUN = (403, 403, OK, 403, OK)         # the commune officer runs the commune; the province only reads
+COMMUNE_PAGE = (404, 404, OK, 403, OK)        # a commune is outside a team's scope
+API_REFUSED_EMPTY = (200, 400)                # an API call without its body or parameters: 400, not a crash
 
 REGISTRY: dict[str, Route] = {
     "static": PUBLIC("static"),
@@ -80,6 +90,63 @@ REGISTRY: dict[str, Route] = {
     "privacy.household_print": R("household", 403, OK, OK, 403, 403),
     "privacy.household_json": R("household", 403, OK, OK, 403, 403),
     "privacy.household_erase": R("household", 403, OK, OK, 403, 403),
+    # Villages of a commune: officers manage, the province reads.
+    "areas.manage": R("village_area", *COMMUNE_RUN),
+    "areas.rename": R("village_area", *COMMUNE_RUN),
+    "areas.merge": R("village_area", *COMMUNE_RUN),
+    "areas.archive": R("fresh_village", *COMMUNE_PAGE),
+    "areas.settings": R("commune", *COMMUNE_PAGE),
+    # Teams and members
+    "teams.commune": R("commune_teams", 404, 404, OK, OK, OK),
+    "teams.create": R("commune_teams", *COMMUNE_PAGE),
+    "teams.show": R("team", *ALL),
+    "teams.leader": R("team", *COMMUNE_RUN),
+    "teams.add_member": R("team", 403, OK, OK, 403, OK),
+    "teams.close": R("fresh_team", *COMMUNE_RUN),
+    "teams.member": R("fresh_member", *ALL),
+    "teams.move": R("fresh_member", *COMMUNE_RUN),
+    "teams.deactivate": R("fresh_member", 403, OK, OK, 403, OK),
+    "teams.reactivate": R("fresh_member", 403, OK, OK, 403, OK),
+    # QR: join links, badges, one-time sign-in, stickers
+    "qr.join": PUBLIC("invite_token"),
+    "qr.join_sent": PUBLIC("invite_token"),
+    "qr.verify": PUBLIC("badge_token"),
+    "qr.sign_in_qr": PUBLIC("otl_token", ends_session=True),
+    "qr.members": R("team", *TEAM_PRINTS),
+    "qr.badges": R("team", *TEAM_PRINTS),
+    "qr.poster": R("team", *TEAM_PRINTS),
+    "qr.invite": R("team", *LEADER_ONLY),
+    "qr.rotate": R("team", *LEADER_ONLY),
+    "qr.issue_missing": R("team", *LEADER_ONLY),
+    "qr.decide": R("join_request", *LEADER_ONLY),
+    "qr.make_sign_in_qr": R("team_member", *LEADER_ONLY),
+    "qr.reissue_badge": R("team_member", *LEADER_ONLY),
+    "qr.badge": R("own_badge", OK, OK, OK, 403, OK),
+    "qr.my_badge": R(None, OK, OK, 404, 404, 404),
+    "qr.stickers": R("village", *TEAM_PRINTS),
+    "qr.prepare": R("village", *TEAM_PRINTS),
+    "qr.sticker": R("sticker_token", OK, OK, 404, 404, 404),
+    # Administration: admins only
+    "admin.index": R(None, *ADMIN_ONLY),
+    "admin.accounts": R(None, *ADMIN_ONLY),
+    "admin.create_account_view": R(None, *ADMIN_ONLY),
+    "admin.import_areas_view": R(None, *ADMIN_ONLY),
+    "admin.services": R(None, *ADMIN_ONLY),
+    "admin.create_service_view": R(None, *ADMIN_ONLY),
+    "admin.edit_service": R("service", *ADMIN_ONLY),
+    "admin.move_service_view": R("service_move", *ADMIN_ONLY),
+    "admin.remove_service_view": R("service", *ADMIN_ONLY),
+    "admin.restore_service_view": R("service", *ADMIN_ONLY),
+    # The sync API (anonymous: 401) and the offline app (public shells)
+    "api.openapi": PUBLIC(),
+    "api.session": R(None, *ALL),
+    "api.services": R(None, *ALL),
+    "api.households": R("api_village", *ALL, ok=API_REFUSED_EMPTY),
+    "api.visits_batch": R(None, *ALL, ok=API_REFUSED_EMPTY),
+    "pwa.service_worker": PUBLIC(),
+    "pwa.manifest": PUBLIC(),
+    "pwa.shell": PUBLIC(),
+    "pwa.offline": PUBLIC(),
 }
 
 
@@ -147,6 +214,79 @@ def _pick(candidates, viewer: User | None, inside: bool):
     return next((c for c in candidates if not can_view_area(viewer, c)), None)
 
 
+def _team(village: Area) -> Team:
+    return db.session.scalar(select(Team).where(Team.village_id == village.id).order_by(Team.id))
+
+
+def _fresh_member(mw: MatrixWorld, village: Area) -> User:
+    n = next(mw.serial)
+    member = user(f"08{n:08d}", Role.MEMBER, f"Thành viên {n}", team=_team(village))
+    db.session.commit()
+    return member
+
+
+def _fresh_village(mw: MatrixWorld, village: Area) -> Area:
+    from fieldapp.areas.operations import create_village
+    sibling = create_village(None, village.parent, f"Thôn Mới {next(mw.serial)}")
+    db.session.commit()
+    return sibling
+
+
+def _fresh_team(mw: MatrixWorld, village: Area) -> Team:
+    team = Team(village=village, name=f"Tổ Mới {next(mw.serial)}")
+    db.session.add(team)
+    db.session.commit()
+    return team
+
+
+def _invite(mw: MatrixWorld, village: Area):
+    from fieldapp.qr.operations import rotate_invite
+    invite = rotate_invite(mw.world.users["admin"], _team(village), utcnow())
+    db.session.commit()
+    return invite
+
+
+def _join_request(mw: MatrixWorld, village: Area) -> dict:
+    from fieldapp.qr.operations import submit_join_request
+    invite = _invite(mw, village)
+    join = submit_join_request(invite, name="Người Mới", phone=f"07{next(mw.serial):08d}",
+                               password=PASSWORD, now=utcnow())
+    db.session.commit()
+    return {"team_id": invite.team_id, "request_id": join.id, "decision": "approve"}
+
+
+def _badge_token(mw: MatrixWorld, village: Area) -> str:
+    from fieldapp.qr.operations import issue_badge
+    badge = issue_badge(None, _fresh_member(mw, village), utcnow())
+    db.session.commit()
+    return badge.token
+
+
+def _sign_in_token(mw: MatrixWorld, village: Area) -> str:
+    from fieldapp.qr.operations import create_one_time_login
+    _, token = create_one_time_login(mw.world.users["admin"], _fresh_member(mw, village), utcnow())
+    db.session.commit()
+    return token
+
+
+def _sticker_token(mw: MatrixWorld, village: Area) -> str:
+    from fieldapp.models import HouseholdTag
+    from fieldapp.qr.operations import new_token
+    tag = HouseholdTag(household_id=_fresh_household(mw, village).id, token=new_token())
+    db.session.add(tag)
+    db.session.commit()
+    return tag.token
+
+
+def _service(mw: MatrixWorld) -> int:
+    from fieldapp.admin.operations import ServiceData, create_service
+    n = next(mw.serial)
+    service = create_service(mw.world.users["admin"], ServiceData(
+        code=f"rm{n}_{uuid4().hex[:8]}", name=f"Dịch vụ {n}", short_name=f"DV{n}", eligibility="all", points=1))
+    db.session.commit()
+    return service.id
+
+
 # kind -> (mw, viewer or None for anonymous, inside) -> URL values, or None when no such object exists
 KINDS = {
     "static": lambda mw, viewer, inside: {"filename": "css/app.css"} if inside else None,
@@ -163,6 +303,36 @@ KINDS = {
         (v := _pick(mw.villages, viewer, inside)) and {"visit_id": _fresh_visit(mw, v).id}),
     "deleted_visit": lambda mw, viewer, inside: (
         (v := _pick(mw.villages, viewer, inside)) and {"visit_id": _fresh_visit(mw, v, True).id}),
+    "village_area": lambda mw, viewer, inside: (
+        (v := _pick(mw.villages, viewer, inside)) and {"area_id": v.id}),
+    "fresh_village": lambda mw, viewer, inside: (
+        (v := _pick(mw.villages, viewer, inside)) and {"area_id": _fresh_village(mw, v).id}),
+    "commune_teams": lambda mw, viewer, inside: (
+        (c := _pick(mw.communes, viewer, inside)) and {"commune_id": c.id}),
+    "team": lambda mw, viewer, inside: (
+        (v := _pick(mw.villages, viewer, inside)) and {"team_id": _team(v).id}),
+    "fresh_team": lambda mw, viewer, inside: (
+        (v := _pick(mw.villages, viewer, inside)) and {"team_id": _fresh_team(mw, v).id}),
+    "fresh_member": lambda mw, viewer, inside: (
+        (v := _pick(mw.villages, viewer, inside)) and {"user_id": _fresh_member(mw, v).id}),
+    "team_member": lambda mw, viewer, inside: (
+        (v := _pick(mw.villages, viewer, inside))
+        and {"team_id": _team(v).id, "user_id": _fresh_member(mw, v).id}),
+    "own_badge": lambda mw, viewer, inside: (  # the recorder of village1 is the "member" role itself
+        (v := _pick(mw.villages, viewer, inside))
+        and {"team_id": _team(v).id, "user_id": mw.recorders[v.id].id}),
+    "join_request": lambda mw, viewer, inside: (
+        (v := _pick(mw.villages, viewer, inside)) and _join_request(mw, v)),
+    "invite_token": lambda mw, viewer, inside: {"token": _invite(mw, mw.villages[0]).token},
+    "badge_token": lambda mw, viewer, inside: {"token": _badge_token(mw, mw.villages[0])},
+    "otl_token": lambda mw, viewer, inside: {"token": _sign_in_token(mw, mw.villages[0])},
+    "sticker_token": lambda mw, viewer, inside: (
+        (v := _pick(mw.villages, viewer, inside)) and {"token": _sticker_token(mw, v)}),
+    "service": lambda mw, viewer, inside: {"service_id": _service(mw)} if inside else None,
+    "service_move": lambda mw, viewer, inside: (
+        {"service_id": _service(mw), "direction": "up"} if inside else None),
+    "api_village": lambda mw, viewer, inside: (
+        (v := _pick(mw.villages, viewer, inside)) and {"village": v.id}),
 }
 
 
@@ -176,7 +346,7 @@ def _verdict(response, expected, path: str, entry: Route) -> bool:
     if expected == OK:
         if status == 302:
             return "/login" not in location or entry.ends_session
-        return status in (200, 422)
+        return status in entry.ok
     return status == expected
 
 
@@ -229,6 +399,8 @@ def run_matrix(app, mw: MatrixWorld, registry=REGISTRY, roles=ROLES) -> list[str
                         problems.append(f"{role:9} {method:4} {path} ({'inside' if inside else 'outside'}): "
                                         f"expected {expected}, got {response.status_code} "
                                         f"{response.headers.get('Location', '')}")
-                    if entry.ends_session and viewer is not None:
-                        sign_in()
+                    if entry.ends_session:  # signed out, or signed in as someone else: start afresh
+                        client = app.test_client()
+                        if viewer is not None:
+                            sign_in()
     return problems

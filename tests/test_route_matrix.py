@@ -18,12 +18,12 @@ def test_a_new_route_without_an_entry_is_caught(make_app):
     assert missing_entries(app)[0] == {"brand_new"}
 
 
-def test_route_matrix(app, world):
+def test_route_matrix(app, world, restore_services):
     problems = run_matrix(app, extend_world(world))
     assert not problems, "\n" + "\n".join(problems)
 
 
-def test_the_matrix_notices_a_route_that_lets_too_much_through(app, world):
+def test_the_matrix_notices_a_route_that_lets_too_much_through(app, world, restore_services):
     """A test that cannot fail is not a test: loosen one expectation and the matrix must object."""
     from dataclasses import replace
     loose = dict(REGISTRY)

@@ -1,16 +1,17 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, PasswordField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..forms import phone_number
+from ..forms import IdSelectField, phone_number
 
 ELIGIBILITY_CHOICES = [
-    ("age14", _l("Người từ 14 tuổi")),
-    ("age18", _l("Người từ 18 tuổi")),
-    ("all", _l("Mọi nhân khẩu")),
-    ("household", _l("Cả hộ (một lần)")),
-    ("dossier", _l("Hồ sơ (không giới hạn tổng)")),
+    SelectChoice("age14", _l("Người từ 14 tuổi")),
+    SelectChoice("age18", _l("Người từ 18 tuổi")),
+    SelectChoice("all", _l("Mọi nhân khẩu")),
+    SelectChoice("household", _l("Cả hộ (một lần)")),
+    SelectChoice("dossier", _l("Hồ sơ (không giới hạn tổng)")),
 ]
 
 
@@ -20,10 +21,10 @@ class ImportAreasForm(FlaskForm):
 
 
 class AccountForm(FlaskForm):
-    role = RadioField(_l("Vai trò"), choices=[("commune_officer", _l("Cán bộ xã")),
-                                              ("province_viewer", _l("Cán bộ tỉnh (chỉ xem)"))],
+    role = RadioField(_l("Vai trò"), choices=[SelectChoice("commune_officer", _l("Cán bộ xã")),
+                                              SelectChoice("province_viewer", _l("Cán bộ tỉnh (chỉ xem)"))],
                       default="commune_officer", validators=[InputRequired(_l("Vui lòng chọn vai trò."))])
-    area_id = SelectField(_l("Địa bàn"), coerce=int, validate_choice=False,
+    area_id = IdSelectField(_l("Địa bàn"),
                           validators=[InputRequired(_l("Vui lòng chọn địa bàn."))])
     name = StringField(_l("Họ tên"), validators=[
         InputRequired(_l("Vui lòng nhập họ tên.")), Length(max=120, message=_l("Tối đa 120 ký tự."))])

@@ -2,9 +2,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from ..areas.operations import import_areas
 from ..extensions import db
+from ..input_guard import bounded_int
 from ..forms import EmptyForm
 from ..models import Area, AreaLevel, Role, Service, User
 from ..rules import RuleError
@@ -54,8 +56,8 @@ def _render_accounts(province: Area | None, form: AccountForm | None = None, sta
     if province is not None:
         communes = db.session.scalars(select(Area).where(Area.parent_id == province.id,
                                                          Area.level == AreaLevel.COMMUNE).order_by(Area.name_folded))
-        form.area_id.choices = [(province.id, _("Toàn %(name)s (cán bộ tỉnh)", name=province.name))] + [
-            (c.id, c.name) for c in communes]
+        form.area_id.choices = [SelectChoice(province.id, _("Toàn %(name)s (cán bộ tỉnh)", name=province.name))] + [
+            SelectChoice(c.id, c.name) for c in communes]
     accounts = db.session.scalars(select(User).where(
         User.role.in_((Role.COMMUNE_OFFICER, Role.PROVINCE_VIEWER, Role.ADMIN))).order_by(User.role, User.name)).all()
     return render_template("admin/accounts.html", provinces=_provinces(), province=province, form=form,
@@ -63,7 +65,7 @@ def _render_accounts(province: Area | None, form: AccountForm | None = None, sta
 
 
 def _province_arg() -> Area | None:
-    province_id = request.args.get("province", type=int)
+    province_id = request.args.get("province", type=bounded_int)
     if province_id is None:
         return None
     province = db.session.get(Area, province_id)

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..access import can_record_in_village, can_view_area, can_view_household
 from ..extensions import db
+from ..input_guard import bad_text, control_character_message, in_int_range
 from ..households.operations import HouseholdData, create_household
 from ..models import Area, AreaLevel, Household, Outcome, Service, User, Visit
 from ..rules import RuleError
@@ -94,6 +95,8 @@ def _int(rec: dict, name: str, default=None):
     value = rec.get(name, default)
     if isinstance(value, bool) or not isinstance(value, int):
         raise RuleError({name: _("“%(field)s” phải là số nguyên.", field=name)})
+    if not in_int_range(value):
+        raise RuleError({name: _("“%(field)s” quá lớn.", field=name)})
     return value
 
 
@@ -103,6 +106,8 @@ def _str(rec: dict, name: str, required: bool = False) -> str | None:
         return None
     if not isinstance(value, str):
         raise RuleError({name: _("“%(field)s” phải là chuỗi ký tự.", field=name)})
+    if bad_text(value):
+        raise RuleError({name: control_character_message()})
     return value
 
 
@@ -209,7 +214,7 @@ def _visit_data(rec: dict, services: dict[str, Service]) -> tuple[str, VisitData
         code, count = item["service"], item.get("count")
         if code not in services:
             raise RuleError({f"svc_{code}": _("Dịch vụ không có trong danh mục: %(code)s.", code=code)})
-        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0 or not in_int_range(count):
             raise RuleError({f"svc_{code}": _("%(service)s: số lượng phải là số nguyên không âm.",
                                               service=services[code].short_name)})
         if code in counts:

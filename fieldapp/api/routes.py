@@ -5,6 +5,7 @@ from flask_wtf.csrf import generate_csrf
 
 from ..access import area_or_404
 from ..extensions import db
+from ..input_guard import bounded_int
 from ..households.queries import active_services
 from ..models import AreaLevel
 from ..timeutil import parse_iso, utcnow
@@ -39,7 +40,7 @@ def services():
 @bp.get("/households")
 @login_required
 def households():
-    village_id = request.args.get("village", type=int)
+    village_id = request.args.get("village", type=bounded_int)
     if village_id is None:
         return _error(_("Thiếu tham số “village” (mã thôn, số nguyên)."), 400)
     since = None

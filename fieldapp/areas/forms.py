@@ -1,8 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from ..forms import IdSelectField
 
 
 class VillageForm(FlaskForm):
@@ -20,7 +21,7 @@ class VillageRenameForm(FlaskForm):
 
 
 class VillageMergeForm(FlaskForm):
-    survivor_id = SelectField(_l("Gộp vào thôn"), coerce=int, validate_choice=False,
+    survivor_id = IdSelectField(_l("Gộp vào thôn"),
                               validators=[InputRequired(_l("Vui lòng chọn thôn được giữ lại."))])
     clash_prefix = StringField(_l("Tiền tố cho mã hộ bị trùng (chỉ khi cần)"), validators=[
         Optional(), Length(max=12, message=_l("Tối đa 12 ký tự."))])

@@ -2,6 +2,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from ..access import area_or_404, can_manage_villages
 from ..extensions import db
@@ -103,7 +104,7 @@ def _managed_village(area_id: int) -> Area:
 def _render_manage(village: Area, rename_form=None, merge_form=None, status: int = 200):
     rename_form = rename_form or VillageRenameForm(name=village.name)
     merge_form = merge_form or VillageMergeForm()
-    merge_form.survivor_id.choices = [(v.id, v.name) for v in sibling_villages(village)]
+    merge_form.survivor_id.choices = [SelectChoice(v.id, v.name) for v in sibling_villages(village)]
     return render_template("areas/manage.html", village=village, rename_form=rename_form,
                            merge_form=merge_form, archive_form=EmptyForm()), status
 

@@ -4,6 +4,7 @@ from flask import abort, current_app, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from ..input_guard import bounded_int
 from ..timeutil import from_local
 from . import bp
 from .queries import audit_page, audit_prefix, changes
@@ -46,7 +47,7 @@ def index():
     since = from_local(datetime.combine(start, time.min)) if start else None
     until = from_local(datetime.combine(end + timedelta(days=1), time.min)) if end else None
     result = audit_page(prefix, entity_type=entity_type, since=since, until=until,
-                        page=request.args.get("page", 1, type=int),
+                        page=request.args.get("page", 1, type=bounded_int),
                         per_page=current_app.config["AUDIT_PER_PAGE"])
     return render_template("audit_log/index.html", result=result, changes=changes, errors=errors,
                            entity_type=entity_type, start=start, end=end,

@@ -4,6 +4,7 @@ from flask_login import current_user, login_required
 
 from ..access import area_or_404, can_edit_household, can_edit_visit, can_record_in_village, household_or_404
 from ..extensions import db
+from ..input_guard import bounded_int
 from ..forms import EmptyForm
 from ..timeutil import utcnow
 from ..models import AreaLevel
@@ -32,7 +33,7 @@ def village(village_id: int):
     if filter_ not in queries.FILTERS:
         filter_ = None
     q = (request.args.get("q") or "")[:100]
-    page = request.args.get("page", 1, type=int)
+    page = request.args.get("page", 1, type=bounded_int)
     result = queries.village_households(village.id, q=q, filter_=filter_, page=page,
                                         per_page=current_app.config["HOUSEHOLDS_PER_PAGE"])
     return render_template(

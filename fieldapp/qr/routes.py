@@ -4,6 +4,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..account.routes import RESET_KEY
 from ..extensions import db
+from ..input_guard import bounded_int
 from ..forms import EmptyForm
 from ..models import JoinRequest, JoinStatus, Role, User
 from ..rules import RuleError
@@ -335,7 +336,7 @@ def my_badge():
 @login_required
 def stickers(village_id: int):
     village = village_or_404(current_user, village_id)
-    page = queries.sticker_page(village.id, page=request.args.get("page", 1, type=int))
+    page = queries.sticker_page(village.id, page=request.args.get("page", 1, type=bounded_int))
     return _page("qr/stickers.html", village=village, result=page, form=EmptyForm())
 
 

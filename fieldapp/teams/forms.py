@@ -1,19 +1,20 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, RadioField, SelectField, StringField
+from wtforms import PasswordField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ..forms import phone_number
+from ..forms import IdSelectField, phone_number
 
 REASON_CHOICES = [
-    ("left", _l("Đã nghỉ, không tham gia tổ nữa")),
-    ("moved", _l("Chuyển đi nơi khác")),
-    ("other", _l("Lý do khác")),
+    SelectChoice("left", _l("Đã nghỉ, không tham gia tổ nữa")),
+    SelectChoice("moved", _l("Chuyển đi nơi khác")),
+    SelectChoice("other", _l("Lý do khác")),
 ]
 
 
 class TeamForm(FlaskForm):
-    village_id = SelectField(_l("Thôn / tổ dân phố"), coerce=int, validate_choice=False,
+    village_id = IdSelectField(_l("Thôn / tổ dân phố"),
                              validators=[InputRequired(_l("Vui lòng chọn thôn."))])
     name = StringField(_l("Tên tổ"), validators=[
         InputRequired(_l("Vui lòng nhập tên tổ.")), Length(max=120, message=_l("Tối đa 120 ký tự."))],
@@ -21,12 +22,12 @@ class TeamForm(FlaskForm):
 
 
 class LeaderForm(FlaskForm):
-    user_id = SelectField(_l("Tổ trưởng mới"), coerce=int, validate_choice=False,
+    user_id = IdSelectField(_l("Tổ trưởng mới"),
                           validators=[InputRequired(_l("Vui lòng chọn người được bổ nhiệm."))])
 
 
 class MoveForm(FlaskForm):
-    team_id = SelectField(_l("Chuyển sang tổ"), coerce=int, validate_choice=False,
+    team_id = IdSelectField(_l("Chuyển sang tổ"),
                           validators=[InputRequired(_l("Vui lòng chọn tổ."))])
 
 

@@ -1,6 +1,7 @@
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from ..access import area_or_404, can_manage_villages, can_view_area
 from ..extensions import db
@@ -51,7 +52,7 @@ def _render_commune(commune: Area, form: TeamForm | None = None, status: int = 2
     can_manage = can_manage_villages(current_user, commune)
     if form is None:
         form = TeamForm()
-    form.village_id.choices = [(r.id, r.name) for r in queries.open_villages(commune)]
+    form.village_id.choices = [SelectChoice(r.id, r.name) for r in queries.open_villages(commune)]
     return render_template("teams/commune.html", commune=commune, teams=teams,
                            counts=queries.member_counts(ids), leaders=queries.leaders_of(ids),
                            can_manage=can_manage, form=form), status
@@ -94,7 +95,7 @@ def _render_team(team: Team, *, leader_form=None, member_form=None, status: int 
     leader_form = leader_form or LeaderForm()
     if manages:
         leader_form.user_id.choices = [
-            (u.id, f"{u.name} – {u.team.name}") for u in queries.commune_candidates(team.village.parent)]
+            SelectChoice(u.id, f"{u.name} – {u.team.name}") for u in queries.commune_candidates(team.village.parent)]
     return render_template(
         "teams/show.html", team=team, members=queries.team_members(team), manages=manages,
         manages_members=queries.manages_members(current_user, team), leader_form=leader_form,
@@ -175,12 +176,12 @@ def _render_member(member: User, *, move_form=None, deactivate_form=None, status
     move_form = move_form or MoveForm()
     if manages:
         move_form.team_id.choices = [
-            (t.id, f"{t.name} ({t.village.name})")
+            SelectChoice(t.id, f"{t.name} ({t.village.name})")
             for t in queries.commune_teams(member.team.village.parent, active_only=True) if t.id != member.team_id]
     return render_template(
         "teams/member.html", member=member, manages=manages,
         may_change=queries.may_change_member(current_user, member), visits=queries.visit_count(member),
-        reasons=dict(REASON_CHOICES), move_form=move_form, deactivate_form=deactivate_form or DeactivateForm(),
+        reasons={c.value: c.label for c in REASON_CHOICES}, move_form=move_form, deactivate_form=deactivate_form or DeactivateForm(),
         reactivate_form=EmptyForm()), status
 
 

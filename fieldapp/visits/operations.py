@@ -31,8 +31,13 @@ def services_by_code() -> dict[str, Service]:
 
 
 def _lock(household: Household) -> None:
-    """Serialise visits to one household (PostgreSQL row lock; SQLite already serialises writers)."""
-    db.session.execute(select(Household.id).where(Household.id == household.id).with_for_update())
+    """Serialise visits to one household (PostgreSQL row lock; SQLite already serialises writers).
+
+    The tallies kept on the row are read again under the lock: the copy loaded earlier in the request
+    may predate a visit another worker committed meanwhile (its increment would otherwise be lost).
+    """
+    db.session.refresh(household, attribute_names=["visit_count", "last_visited_at", "last_outcome"],
+                       with_for_update=True)
 
 
 def _check(household: Household, data: VisitData, services: dict[str, Service],

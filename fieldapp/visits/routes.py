@@ -59,10 +59,11 @@ def new(household_id: str):
         form.client_id.data = str(uuid.uuid4())
     if form.validate_on_submit():
         client_id = _client_id(form.client_id.data)
-        if client_id and _already_saved(client_id):
+        earlier = db.session.get(Visit, client_id) if client_id else None  # one lookup, not two
+        if earlier is not None and earlier.member_id == current_user.id:
             flash(_("Lượt thăm này đã được lưu trước đó."), "info")
             return redirect(url_for("households.show", household_id=household.id))
-        if client_id and db.session.get(Visit, client_id) is not None:
+        if earlier is not None:
             client_id = None  # someone else's id (a shared phone): this is a new visit
         data = VisitData(outcome=form.outcome.data, visited_at=from_local(form.visited_at.data),
                          note=form.note.data, counts=form.counts())

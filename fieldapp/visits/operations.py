@@ -31,11 +31,14 @@ def services_by_code() -> dict[str, Service]:
 
 
 def _lock(household: Household) -> None:
-    """Serialise visits to one household (PostgreSQL row lock; SQLite already serialises writers).
+    """Serialise visits to one household (PostgreSQL row lock; SQLite already serialises writers
+    and ignores FOR UPDATE, so nothing is sent there).
 
     The tallies kept on the row are read again under the lock: the copy loaded earlier in the request
     may predate a visit another worker committed meanwhile (its increment would otherwise be lost).
     """
+    if db.session.get_bind().dialect.name == "sqlite":
+        return
     db.session.refresh(household, attribute_names=["visit_count", "last_visited_at", "last_outcome"],
                        with_for_update=True)
 
@@ -77,7 +80,8 @@ def _check(household: Household, data: VisitData, services: dict[str, Service],
     if errors:
         raise RuleError(errors)
 
-    achieved = achieved_by_service(household.id, exclude_visit.id if exclude_visit else None)
+    # Only counts can pass a cap: a visit without any (not home, declined...) needs no tally query.
+    achieved = achieved_by_service(household.id, exclude_visit.id if exclude_visit else None) if counts else {}
     by_id = {s.id: s for s in services.values()}
     for service_id, count in counts.items():
         service = by_id[service_id]

@@ -50,6 +50,7 @@ def _window() -> int:
 @login_required
 def new(household_id: str):
     household = household_or_404(current_user, household_id)
+    shown = url_for("households.show", household_id=household.id)  # before the commit expires household
     if not can_record_in_village(current_user, household.village):
         abort(403)
     services = active_services()
@@ -59,13 +60,15 @@ def new(household_id: str):
         form.client_id.data = str(uuid.uuid4())
     if form.validate_on_submit():
         client_id = _client_id(form.client_id.data)
-        if client_id and _already_saved(client_id):
+        earlier = db.session.get(Visit, client_id) if client_id else None  # one lookup, not two
+        if earlier is not None and earlier.member_id == current_user.id:
             flash(_("Lượt thăm này đã được lưu trước đó."), "info")
-            return redirect(url_for("households.show", household_id=household.id))
-        if client_id and db.session.get(Visit, client_id) is not None:
+            return redirect(shown)
+        if earlier is not None:
             client_id = None  # someone else's id (a shared phone): this is a new visit
         data = VisitData(outcome=form.outcome.data, visited_at=from_local(form.visited_at.data),
                          note=form.note.data, counts=form.counts())
+        code = household.code
         try:
             log_visit(current_user, household, data, visit_id=client_id)
             db.session.commit()
@@ -77,10 +80,10 @@ def new(household_id: str):
             if not (client_id and _already_saved(client_id)):
                 raise
             flash(_("Lượt thăm này đã được lưu trước đó."), "info")
-            return redirect(url_for("households.show", household_id=household.id))
+            return redirect(shown)
         else:
-            flash(_("Đã lưu lượt thăm hộ %(code)s.", code=household.code), "success")
-            return redirect(url_for("households.show", household_id=household.id))
+            flash(_("Đã lưu lượt thăm hộ %(code)s.", code=code), "success")
+            return redirect(shown)
     status = 422 if form.is_submitted() else 200
     return render_template("visits/form.html", form=form, household=household, visit=None,
                            remaining=_remaining(household)), status

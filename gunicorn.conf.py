@@ -1,0 +1,30 @@
+"""gunicorn settings for fieldapp (`gunicorn -c gunicorn.conf.py wsgi:app`); every value can be
+overridden by a GUNICORN_* environment variable read here, or on the command line.
+
+Synchronous workers: each request is a short database transaction, and the slow part of a
+phone's connection (3G upload and download) is absorbed by nginx buffering in front, so a
+worker is never held by a slow client. See docs/deploy.md and docs/performance.md."""
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# One worker per core plus one, at most 8: the work is CPU (templates, argon2 at sign-in)
+# and database round trips; more workers than that only add memory (~60-70 MB each).
+workers = int(os.environ.get("GUNICORN_WORKERS", min(multiprocessing.cpu_count() + 1, 8)))
+worker_class = "sync"
+# A batch of 200 visits takes well under a second; 30 s only cuts off something stuck.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
+graceful_timeout = 30
+keepalive = 5  # behind nginx on the same machine
+# Recycle workers now and then so a slow leak can never grow without bound.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 5000))
+max_requests_jitter = 500
+# The app is loaded in each worker (not preloaded), so no database connection made in the
+# master can ever be shared by two forked workers.
+preload_app = False
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+# The real client address comes from nginx (FIELDAPP_PROXY_FIX=1 in the app).
+forwarded_allow_ips = "127.0.0.1"

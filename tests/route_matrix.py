@@ -147,6 +147,21 @@ REGISTRY: dict[str, Route] = {
     "pwa.manifest": PUBLIC(),
     "pwa.shell": PUBLIC(),
     "pwa.offline": PUBLIC(),
+    # Tallies and dashboards: leaders see their village, officers their commune, viewers their province
+    "tallies.home": R(None, 403, OK, OK, OK, OK),
+    "tallies.dashboard": R("village_area", 403, OK, OK, OK, OK),
+    "tallies.visits": R("village_area", 403, OK, OK, OK, OK),
+    "tallies.households": R("village_area", 403, OK, OK, OK, OK),
+    "tallies.anomaly_list": R("commune", 404, 404, OK, 403, OK),
+    # Campaigns and leaderboards (thi đua)
+    "campaigns.my_leaderboard": R(None, *ALL),
+    "campaigns.leaderboard": R("village_area", *ALL),
+    "campaigns.index": R(None, *ALL),
+    "campaigns.new": R(None, 403, 403, OK, OK, 403),  # an admin has no area to run a campaign over
+    "campaigns.show": R("campaign", *ALL),
+    "campaigns.commendation": R("campaign", 403, 403, OK, OK, OK),
+    "campaigns.freeze": R("campaign", 403, 403, OK, 403, OK),
+    "campaigns.targets": R("campaign_commune", 404, 404, OK, 403, OK),  # a commune is outside a team's scope
 }
 
 
@@ -288,6 +303,30 @@ def _service(mw: MatrixWorld) -> int:
 
 
 # kind -> (mw, viewer or None for anonymous, inside) -> URL values, or None when no such object exists
+def _campaign_village(mw: MatrixWorld, viewer: User | None, inside: bool):
+    """A commune campaign covers every village of the commune: outside means another commune."""
+    if inside or viewer is None:
+        return mw.villages[0]
+    own = (viewer.scope_area.path if viewer.scope_area is not None else "") if viewer.role != Role.ADMIN else ""
+    return next((v for v in mw.villages if not can_view_area(viewer, v) and own
+                 and not own.startswith(v.parent.path)), None)
+
+
+def _campaign(mw: MatrixWorld, commune: Area):
+    """A running commune campaign (made by an admin) for the matrix to look at."""
+    from datetime import date, timedelta as td
+    from fieldapp.campaigns.operations import CampaignData, create_campaign
+    from fieldapp.models import Service
+    admin = db.session.scalar(select(User).where(User.role == Role.ADMIN))
+    vneid = db.session.scalar(select(Service).where(Service.code == "vneid"))
+    today = date.today()
+    campaign = create_campaign(admin, commune, CampaignData(
+        name=f"Đợt {next(mw.serial)}", starts_on=today - td(days=7), ends_on=today + td(days=7),
+        points={vneid.id: 3}))
+    db.session.commit()
+    return campaign
+
+
 KINDS = {
     "static": lambda mw, viewer, inside: {"filename": "css/app.css"} if inside else None,
     "lang": lambda mw, viewer, inside: {"code": "vi"} if inside else None,
@@ -331,6 +370,12 @@ KINDS = {
     "service": lambda mw, viewer, inside: {"service_id": _service(mw)} if inside else None,
     "service_move": lambda mw, viewer, inside: (
         {"service_id": _service(mw), "direction": "up"} if inside else None),
+    # The campaign of the commune above a village the viewer sees (or does not see).
+    "campaign": lambda mw, viewer, inside: (
+        (v := _campaign_village(mw, viewer, inside)) and {"campaign_id": _campaign(mw, v.parent).id}),
+    "campaign_commune": lambda mw, viewer, inside: (
+        (v := _campaign_village(mw, viewer, inside))
+        and {"campaign_id": _campaign(mw, v.parent).id, "commune_id": v.parent_id}),
     "api_village": lambda mw, viewer, inside: (
         (v := _pick(mw.villages, viewer, inside)) and {"village": v.id}),
 }

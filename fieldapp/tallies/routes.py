@@ -20,13 +20,16 @@ MAX_DAYS = 366
 
 
 def dashboard_area_or_404(area_id: int) -> Area:
-    """Dashboards show only the user's own area and what is below it (a leader: their village)."""
-    if not can_see_dashboards(current_user):
-        abort(403)
+    """Dashboards show only the user's own area and what is below it (a leader: their village).
+
+    Out of scope is a 404 first; inside it, a role without dashboards (a member) gets a 403.
+    """
     area = db.session.get(Area, area_id)
     prefix = scope_path(current_user)
     if area is None or prefix is None or not area.path.startswith(prefix):
         abort(404)
+    if not can_see_dashboards(current_user):
+        abort(403)
     return area
 
 

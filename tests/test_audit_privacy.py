@@ -7,7 +7,7 @@ from sqlalchemy import select
 from fieldapp.extensions import db
 from fieldapp.models import AuditLog, Household, Visit
 from fieldapp.privacy.operations import months_before
-from fieldapp.timeutil import utcnow
+from fieldapp.timeutil import to_local, utcnow
 from fieldapp.visits.operations import VisitData, log_visit
 
 
@@ -49,7 +49,7 @@ def test_audit_filters_pages_and_rights(client, make_app, world, auth):
     r = client.get("/audit?type=visit")
     assert r.status_code == 200 and "Trang 1/2" in r.text
     assert "Trang 2/2" in client.get("/audit?type=visit&page=2").text
-    today = utcnow().date().isoformat()
+    today = to_local(utcnow()).date().isoformat()  # the filter reads Vietnamese dates
     assert "Trang 1/2" in client.get(f"/audit?type=visit&from=2020-01-01&to={today}").text
     assert "Không có mục nào." in client.get("/audit?to=2020-01-01").text
     r = client.get("/audit?from=21/11/2026")

@@ -1,0 +1,150 @@
+"""Spreadsheets in and out: CSV (UTF-8 with BOM, so Excel shows the diacritics) and XLSX (openpyxl).
+
+Writers take plain rows; numbers stay numbers in XLSX. The reader turns an uploaded CSV or XLSX into
+rows with their line numbers, for imports that check every row before writing anything.
+"""
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from urllib.parse import quote
+
+from flask import Response
+from flask_babel import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+BOM = "\ufeff"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_MIME = "text/csv; charset=utf-8"
+MAX_UPLOAD_ROWS = 20_000
+
+
+class SpreadsheetError(ValueError):
+    """An upload that cannot be read at all (the message is for the user, in Vietnamese)."""
+
+
+@dataclass
+class Sheet:
+    title: str
+    headers: list[str]
+    rows: list[list] = field(default_factory=list)
+
+
+# --- Writing -------------------------------------------------------------------------------------
+
+def csv_bytes(headers: list[str], rows) -> bytes:
+    out = io.StringIO()
+    out.write(BOM)
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    return out.getvalue().encode("utf-8")
+
+
+def _sheet_title(title: str, used: set[str]) -> str:
+    clean = re.sub(r"[\[\]\*\?/\\:]", " ", title).strip()[:31] or "Sheet"
+    name, n = clean, 2
+    while name.lower() in used:
+        suffix = f" ({n})"
+        name, n = clean[:31 - len(suffix)] + suffix, n + 1
+    used.add(name.lower())
+    return name
+
+
+def xlsx_bytes(sheets: list[Sheet]) -> bytes:
+    """One worksheet per Sheet: bold header row, frozen under it, numbers and dates as cell values."""
+    book = Workbook()
+    book.remove(book.active)
+    used: set[str] = set()
+    for sheet in sheets:
+        ws = book.create_sheet(_sheet_title(sheet.title, used))
+        ws.append(sheet.headers)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        widths = [len(str(h)) for h in sheet.headers]
+        for row in sheet.rows:
+            ws.append(list(row))
+            for i, value in enumerate(row[:len(widths)]):
+                widths[i] = max(widths[i], len(str(value)) if value is not None else 0)
+        for i, width in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 50)
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                if isinstance(cell.value, datetime):
+                    cell.number_format = "dd/mm/yyyy hh:mm"
+                elif isinstance(cell.value, date):
+                    cell.number_format = "dd/mm/yyyy"
+        ws.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def ascii_filename(name: str) -> str:
+    folded = unicodedata.normalize("NFD", name.replace("đ", "d").replace("Đ", "D"))
+    folded = "".join(c for c in folded if unicodedata.category(c) != "Mn")
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", folded).strip("-") or "file"
+
+
+def download(data: bytes, filename: str, mimetype: str) -> Response:
+    """An attachment with a Vietnamese file name (RFC 6266: ASCII fallback plus filename*)."""
+    disposition = f"attachment; filename=\"{ascii_filename(filename)}\"; filename*=UTF-8''{quote(filename)}"
+    return Response(data, mimetype=mimetype,
+                    headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})
+
+
+# --- Reading -------------------------------------------------------------------------------------
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime):
+        value = value.date() if value.time() == datetime.min.time() else value
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return unicodedata.normalize("NFC", str(value)).strip()
+
+
+def read_rows(filename: str, data: bytes) -> list[tuple[int, list[str]]]:
+    """(line number, cells as text) for every non-empty row, the header row included (line 1).
+
+    CSV: UTF-8 with or without BOM, comma or semicolon. XLSX: the first worksheet.
+    """
+    name = (filename or "").lower()
+    if name.endswith(".xlsx"):
+        try:
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception:  # openpyxl raises many kinds for a damaged or foreign file
+            raise SpreadsheetError(_("Không đọc được tệp Excel. Hãy lưu lại dưới dạng .xlsx rồi thử lại."))
+        rows = []
+        for n, values in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
+            cells = [_cell_text(v) for v in values]
+            if any(cells):
+                rows.append((n, cells))
+            if len(rows) > MAX_UPLOAD_ROWS:
+                break
+        book.close()
+    elif name.endswith(".csv"):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise SpreadsheetError(_("Tệp CSV phải dùng bảng mã UTF-8 (trong Excel: Lưu thành › CSV UTF-8)."))
+        sample = text[:4096]
+        delimiter = ";" if sample.count(";") > sample.count(",") else ","
+        rows = [(n, [unicodedata.normalize("NFC", c).strip() for c in cells])
+                for n, cells in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1)
+                if any(c.strip() for c in cells)]
+    else:
+        raise SpreadsheetError(_("Chỉ nhận tệp .csv hoặc .xlsx."))
+    if not rows:
+        raise SpreadsheetError(_("Tệp không có dòng nào."))
+    if len(rows) > MAX_UPLOAD_ROWS:
+        raise SpreadsheetError(_("Tệp có quá nhiều dòng (tối đa %(n)s).", n=MAX_UPLOAD_ROWS))
+    return rows

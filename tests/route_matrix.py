@@ -162,6 +162,15 @@ REGISTRY: dict[str, Route] = {
     "campaigns.commendation": R("campaign", 403, 403, OK, OK, OK),
     "campaigns.freeze": R("campaign", 403, 403, OK, 403, OK),
     "campaigns.targets": R("campaign_commune", 404, 404, OK, 403, OK),  # a commune is outside a team's scope
+    # Outreach sessions (tuyên truyền, tập huấn): the team records in its village, everyone above reads
+    "outreach.index": R("village_area", *ALL),
+    "outreach.new": R("village", *TEAM_ONLY),
+    "outreach.edit": R("outreach_session", *TEAM_ONLY),
+    "outreach.delete": R("outreach_session", *TEAM_ONLY),
+    # Periodic report of a commune or province (a commune is outside a team's scope)
+    "reports.show": R("commune", 404, 404, OK, OK, OK),
+    "reports.xlsx": R("commune", 404, 404, OK, OK, OK),
+    "reports.csv": R("commune", 404, 404, OK, OK, OK),
 }
 
 
@@ -327,6 +336,16 @@ def _campaign(mw: MatrixWorld, commune: Area):
     return campaign
 
 
+def _outreach_session(mw: MatrixWorld, village: Area) -> int:
+    """A session recorded by the village's recorder (a member of the village's first team)."""
+    from fieldapp.outreach.operations import SessionData, create_session
+    from fieldapp.tallies.queries import today
+    session = create_session(mw.recorders[village.id], village, SessionData(
+        held_on=today(), kind="meeting", topic=f"Buổi {next(mw.serial)}", attendees=10))
+    db.session.commit()
+    return session.id
+
+
 KINDS = {
     "static": lambda mw, viewer, inside: {"filename": "css/app.css"} if inside else None,
     "lang": lambda mw, viewer, inside: {"code": "vi"} if inside else None,
@@ -376,6 +395,8 @@ KINDS = {
     "campaign_commune": lambda mw, viewer, inside: (
         (v := _campaign_village(mw, viewer, inside))
         and {"campaign_id": _campaign(mw, v.parent).id, "commune_id": v.parent_id}),
+    "outreach_session": lambda mw, viewer, inside: (
+        (v := _pick(mw.villages, viewer, inside)) and {"session_id": _outreach_session(mw, v)}),
     "api_village": lambda mw, viewer, inside: (
         (v := _pick(mw.villages, viewer, inside)) and {"village": v.id}),
 }

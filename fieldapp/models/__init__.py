@@ -9,11 +9,12 @@ from .tokens import Badge, HouseholdTag, JoinRequest, JoinStatus, OneTimeLogin, 
 from .visits import Assistance, Outcome, Visit
 from .tallies import AreaStats, HouseholdReach, TallyDay, TallyKind, TallyTotal
 from .campaigns import Campaign, CampaignService, CampaignTarget
+from .outreach import OutreachSession, SessionKind
 
 __all__ = [
     "Area", "AreaLevel", "AuditLog", "Household", "LoginAttempt", "Role", "Team", "User",
     "Eligibility", "Service", "Assistance", "Outcome", "Visit",
     "Badge", "HouseholdTag", "JoinRequest", "JoinStatus", "OneTimeLogin", "TeamInvite",
     "AreaStats", "HouseholdReach", "TallyDay", "TallyKind", "TallyTotal",
-    "Campaign", "CampaignService", "CampaignTarget",
+    "Campaign", "CampaignService", "CampaignTarget", "OutreachSession", "SessionKind",
 ]

@@ -94,12 +94,16 @@ def dashboard(area_id: int):
     tallies = area_tallies([area, *kids], start, end, services, targets)
     week_start = today() - timedelta(days=today().weekday())
     teams = village_teams(area.id) if area.level == AreaLevel.VILLAGE else []
+    from ..outreach.queries import session_sums
     return render_template(
         "tallies/dashboard.html", area=area, scope=scope_path(current_user), start=start, end=end, services=services, chosen=chosen,
         tally=tallies[area.id], kids=[(k, tallies[k.id]) for k in kids], campaign=campaign,
         chart=chart(visits_per_day(TallyKind.AREA, area.id, start, end)), OUTCOMES=OUTCOMES,
         unvisited=unvisited_households(area.id) if area.level == AreaLevel.VILLAGE else [],
         members=member_activity([t.id for t in teams], week_start) if teams else [],
+        sessions=session_sums(area, start, end)[area.id],
+        can_report=area.level in (AreaLevel.COMMUNE, AreaLevel.PROVINCE)
+        and current_user.role in (Role.COMMUNE_OFFICER, Role.PROVINCE_VIEWER, Role.ADMIN),
         can_anomalies=area.level == AreaLevel.COMMUNE and current_user.role in (Role.COMMUNE_OFFICER, Role.ADMIN))
 
 

@@ -68,7 +68,7 @@ def form_targets(w) -> list[tuple[str | None, str, str]]:
         ("0900000001", f"/communes/{commune.id}/teams", f"/communes/{commune.id}/teams"),
         ("0900000000", "/admin/services", "/admin/services"),
         ("0900000000", "/admin/accounts", "/admin/accounts"),
-        ("0900000003", f"/villages/{v1.id}/outreach/new", f"/villages/{v1.id}/outreach/new"),
+        ("0900000002", f"/villages/{v1.id}/outreach/new", f"/villages/{v1.id}/outreach/new"),
     ]
     targets += [("0900000001", f"/teams/{team.id}", f"/teams/{team.id}/members"),
                     ("0900000001", f"/teams/{team.id}", f"/teams/{team.id}/leader"),

@@ -11,7 +11,7 @@ from ..spreadsheets import CSV_MIME, XLSX_MIME, csv_bytes, download, xlsx_bytes
 from ..tallies.queries import today
 from . import bp
 from .queries import MAX_DAYS, PERIODS, build_report, period_dates
-from .tables import csv_rows, level_headers, level_rows, service_lines, sheets, summary_lines
+from .tables import csv_rows, service_lines, sheets, summary_lines
 
 REPORT_ROLES = (Role.COMMUNE_OFFICER, Role.PROVINCE_VIEWER, Role.ADMIN)
 
@@ -73,7 +73,7 @@ def show(area_id: int):
     report = build_report(area, start, end)
     return render_template("reports/show.html", report=report, area=area, key=key, PERIODS=PERIODS,
                            summary=summary_lines(report), services=service_lines(report),
-                           headers=level_headers(report), rows=level_rows(report), today=today(),
+                           today=today(),
                            args={"period": key, "from": start.isoformat(), "to": end.isoformat()},
                            scope=scope_path(current_user))
 

@@ -150,6 +150,7 @@ def test_xlsx_holds_numbers(app, client, world, auth):
     visits = summary["Lượt thăm hộ"]
     assert visits[1].value == 3 and visits[1].data_type == "n"   # 2 in the commune + 1 in the other
     assert visits[3].value == 1 and visits[4].value == 2
+    assert summary["Từ ngày"][1].is_date and summary["Từ ngày"][1].value.date() == start
     communes = list(book["Các xã, phường"].iter_rows(min_row=2, values_only=False))
     assert sorted(row[0].value for row in communes[:-1]) == sorted([world.commune.name, world.other_commune.name])
     assert communes[-1][0].value == "Tổng cộng"
@@ -170,6 +171,8 @@ def test_csv_with_bom_round_trips_diacritics(app, client, world, auth):
     assert "Thôn Vinh Thạnh 1" in names and "Thành viên có lượt thăm" in names
     members = rows[names.index("Thành viên có lượt thăm")]
     assert members[1:3] == ["2", "3"]
+    assert rows[names.index("Đến ngày")][1] == end.isoformat()
+    assert rows[names.index("Địa bàn")][1] == "Xã Tuy Phước"
 
 
 @pytest.mark.parametrize("query,message", [

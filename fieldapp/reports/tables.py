@@ -65,6 +65,12 @@ def summary_rows(report: Report) -> list[list]:
             for line in summary_lines(report) + service_lines(report)]
 
 
+def period_rows(report: Report) -> list[list]:
+    """Which area and which dates the figures are about (dates stay dates in XLSX)."""
+    return [[_("Địa bàn"), report.area.name], [_("Từ ngày"), report.start], [_("Đến ngày"), report.end],
+            [_("Kỳ trước: từ ngày"), report.prev_start], [_("Kỳ trước: đến ngày"), report.prev_end]]
+
+
 def level_headers(report: Report) -> list[str]:
     province = report.area.level == AreaLevel.PROVINCE
     heads = [_("Xã, phường") if province else _("Thôn, tổ dân phố"),
@@ -101,11 +107,12 @@ def level_rows(report: Report) -> list[list]:
 
 def sheets(report: Report) -> list[Sheet]:
     level = _("Các xã, phường") if report.area.level == AreaLevel.PROVINCE else _("Các thôn")
-    return [Sheet(_("Tổng hợp"), summary_headers(), summary_rows(report)),
+    return [Sheet(_("Tổng hợp"), summary_headers(), summary_rows(report) + [[]] + period_rows(report)),
             Sheet(level, level_headers(report), level_rows(report))]
 
 
 def csv_rows(report: Report) -> tuple[list[str], list[list]]:
     """One CSV: the summary, an empty line, then the per-village (or per-commune) table with its header."""
-    rows = summary_rows(report) + [[]] + [level_headers(report)] + level_rows(report)
+    rows = (summary_rows(report) + [[]] + period_rows(report) + [[]] + [level_headers(report)]
+            + level_rows(report))
     return summary_headers(), rows

@@ -162,6 +162,17 @@ REGISTRY: dict[str, Route] = {
     "campaigns.commendation": R("campaign", 403, 403, OK, OK, OK),
     "campaigns.freeze": R("campaign", 403, 403, OK, 403, OK),
     "campaigns.targets": R("campaign_commune", 404, 404, OK, 403, OK),  # a commune is outside a team's scope
+    # Imports (CSV/XLSX, preview then confirm): households by the village's leader or the commune officer,
+    # villages by the commune officer, members by the team's leader or the commune officer.
+    "imports.households": R("village", *TEAM_PRINTS),
+    "imports.households_confirm": R("village", *TEAM_PRINTS),
+    "imports.households_template": R("village", *TEAM_PRINTS),
+    "imports.villages": R("commune", 404, 404, OK, 403, OK),
+    "imports.villages_confirm": R("commune", 404, 404, OK, 403, OK),
+    "imports.villages_template": R("commune", 404, 404, OK, 403, OK),
+    "imports.members": R("team", *TEAM_PRINTS),
+    "imports.members_confirm": R("team", *TEAM_PRINTS),
+    "imports.members_template": R("team", *TEAM_PRINTS),
 }
 
 

@@ -87,9 +87,19 @@ def create_household(actor: User, village: Area, data: HouseholdData,
     return household
 
 
-def update_household(actor: User, household: Household, data: HouseholdData) -> Household:
-    village = household.village
-    _validate(data, village, exclude_id=household.id)
+def check_household(data: HouseholdData, village: Area, household: Household | None = None) -> None:
+    """Every rule of a create (household None) or an update, without writing: for import previews."""
+    if household is None:
+        if village.archived_at is not None:
+            raise RuleError(_("%(village)s đã lưu trữ, không thể thêm hộ mới.", village=village.name))
+        _validate(data, village)
+    else:
+        _validate(data, village, exclude_id=household.id)
+        _check_achieved(household, data)
+
+
+def _check_achieved(household: Household, data: HouseholdData) -> None:
+    """Fewer eligible residents than people already counted for a service is refused."""
     achieved = achieved_by_service(household.id)
     probe = Household(residents_total=data.residents_total, residents_14plus=data.residents_14plus,
                       residents_18plus=data.residents_18plus)
@@ -100,6 +110,12 @@ def update_household(actor: User, household: Household, data: HouseholdData) -> 
             raise RuleError({"residents_total": _(
                 "%(service)s đã ghi nhận %(done)d người ở hộ này; số nhân khẩu đủ điều kiện không thể ít hơn %(done)d.",
                 service=service.short_name, done=done)})
+
+
+def update_household(actor: User, household: Household, data: HouseholdData) -> Household:
+    village = household.village
+    _validate(data, village, exclude_id=household.id)
+    _check_achieved(household, data)
     before = audit.snapshot(household, AUDIT_FIELDS)
     counted_before = tallies.household_stats(household)
     household.code = data.code

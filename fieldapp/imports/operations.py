@@ -134,7 +134,7 @@ def _table(plan: Plan, data: bytes, columns, max_rows: int) -> list[tuple[int, d
     except SpreadsheetError as err:
         plan.problem(None, None, str(err))
         return []
-    _, header = rows[0]
+    header = rows[0][1]
     positions: dict[str, int] = {}
     unknown = []
     for index, title in enumerate(header):

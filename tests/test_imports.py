@@ -352,3 +352,56 @@ def test_members_import_scope(client, world, auth):
     auth.login("0900000011")
     assert upload(client, f"/teams/{world.team1.id}/import", data, "t.csv").status_code == 404
     assert db.session.scalar(select(User).where(User.phone == "0987000001")) is None
+
+
+# --- Hostile input ----------------------------------------------------------------------------------
+
+def test_hostile_cells_are_row_problems(client, world, auth):
+    auth.login("0900000002")
+    v1 = world.village1
+    rows = [["VT1-301\x00", "Tên\x1b", "", 2, 2, 1, 0], ["x" * 5000, "", "", "1e309", "３", "-1", "NaN"],
+            ["<script>alert(1)</script>", "A" * 200, "", 2, 2, 1, 0]]
+    n = count(Household)
+    r = upload(client, f"/villages/{v1.id}/import", csv_bytes(HEAD, rows), "hộ.csv", consent="y")
+    assert r.status_code == 422
+    assert "Dòng 2, cột Mã hộ: có ký tự điều khiển không hợp lệ" in r.text
+    assert "Dòng 3, cột Số nhân khẩu: phải là số nguyên" in r.text and "Dòng 3, cột Từ 14 tuổi" in r.text
+    assert "<script>alert(1)</script>" not in r.text
+    assert count(Household) == n
+
+
+def test_import_forms_survive_hostile_form_fields(app, world):
+    from hypothesis import given, strategies as st
+    from tests.test_hostile_input import FIXTURES_OK, check_answer, form_fields, form_value
+    from tests.factories import PASSWORD
+    targets = [("0900000002", f"/villages/{world.village1.id}/import"),
+               ("0900000001", f"/areas/{world.commune.id}/import-villages"),
+               ("0900000002", f"/teams/{world.team1.id}/import")]
+    for phone, page in targets:
+        client = app.test_client()
+        assert client.post("/login", data={"phone": phone, "password": PASSWORD}).status_code == 302
+        names = form_fields(client.get(page).get_data(as_text=True)) + ["token"]
+
+        @FIXTURES_OK
+        @given(data=st.fixed_dictionaries({}, optional={n: form_value for n in names}))
+        def post(data):
+            for action in (page, page + "/confirm"):
+                check_answer(client.post(action, data=data), f"POST {action} {data!r:.300}")
+                db.session.rollback()
+
+        post()
+
+
+def test_residents_cannot_drop_below_people_already_helped(client, world, auth):
+    from datetime import timedelta
+    from fieldapp.timeutil import utcnow
+    from fieldapp.visits.operations import VisitData, log_visit
+    h1 = world.households["h1"]  # 4 residents, 3 from 14 years
+    log_visit(world.users["member"], h1, VisitData(outcome="helped", visited_at=utcnow() - timedelta(minutes=5),
+                                                    counts={"vneid": 3}))
+    db.session.commit()
+    auth.login("0900000002")
+    rows = [["VT1-001", "", "", 2, 2, 2, 0]]
+    r = upload(client, f"/villages/{world.village1.id}/import", csv_bytes(HEAD, rows), "hộ.csv")
+    assert r.status_code == 422
+    assert "Dòng 2, cột Số nhân khẩu: VNeID mức 2 đã ghi nhận 3 người ở hộ này" in r.text

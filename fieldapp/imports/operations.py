@@ -10,6 +10,7 @@ Headers are matched without diacritics, case or order ("so nhan khau" = "Số nh
 columns are ignored (and named in a note). A key repeated inside the file is a row problem.
 """
 import secrets
+from collections import Counter
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -24,7 +25,8 @@ from ..forms import PHONE_RE, normalize_phone
 from ..households.operations import (MAX_RESIDENTS, HouseholdData, check_household, create_household,
                                      update_household)
 from ..input_guard import bad_text
-from ..models import Area, AreaLevel, Household, Role, Team, User
+from ..households.queries import all_services
+from ..models import Area, AreaLevel, Assistance, Household, Role, Team, User, Visit
 from ..rules import RuleError
 from ..spreadsheets import Sheet, SpreadsheetError, read_rows
 from ..teams.operations import _open_team, appoint_leader, create_account
@@ -220,8 +222,11 @@ def plan_households(village: Area, filename: str, data: bytes, consent: bool) ->
         return plan
     columns = HOUSEHOLD_COLUMNS
     body = _table(plan, data, columns, MAX_HOUSEHOLD_ROWS)
-    existing = {h.code.lower(): h for h in db.session.scalars(
-        select(Household).where(Household.village_id == village.id))}
+    stored = list(db.session.scalars(select(Household).where(Household.village_id == village.id)))
+    existing = {h.code.lower(): h for h in stored}
+    code_uses = Counter(h.code.lower() for h in stored)
+    achieved = _achieved_in_village(village)
+    services = all_services()
     seen: dict[str, int] = {}
     ignored_personal = 0
     for line, cells in body:
@@ -271,8 +276,13 @@ def plan_households(village: Area, filename: str, data: bytes, consent: bool) ->
                             residents_14plus=counts["residents_14plus"],
                             residents_18plus=counts["residents_18plus"], smartphones=smartphones,
                             head_name=name, head_phone=phone, consent=bool(name or phone))
+        if household is not None and not _household_changes(household, row):
+            plan.rows.append(RowPlan(line, SAME, code, "", row, household))  # already stored, already valid
+            continue
         try:
-            check_household(row, village, household)
+            taken = code_uses[code.lower()] > (0 if household is None else 1)
+            check_household(row, village, household, taken=taken,
+                            achieved=achieved.get(household.id, {}) if household else None, services=services)
         except RuleError as err:
             for key, message in err.errors.items():
                 column = HOUSEHOLD_FIELD_COLUMN.get(key)
@@ -288,6 +298,19 @@ def plan_households(village: Area, filename: str, data: bytes, consent: bool) ->
             "%(n)d dòng có tên hoặc số điện thoại chủ hộ, nhưng bạn chưa xác nhận chủ hộ đã đồng ý: "
             "tên và số điện thoại sẽ không được nhập (chỉ nhập mã hộ và số nhân khẩu).", n=ignored_personal))
     return plan
+
+
+def _achieved_in_village(village: Area) -> dict[str, dict[int, int]]:
+    """People counted per household and service (as households.queries.achieved_by_service), in one read."""
+    out: dict[str, dict[int, int]] = {}
+    rows = db.session.execute(
+        select(Visit.household_id, Assistance.service_id, func.sum(Assistance.count))
+        .join(Visit, Visit.id == Assistance.visit_id).join(Household, Household.id == Visit.household_id)
+        .where(Household.village_id == village.id, Visit.deleted_at.is_(None))
+        .group_by(Visit.household_id, Assistance.service_id))
+    for household_id, service_id, total in rows:
+        out.setdefault(household_id, {})[service_id] = int(total)
+    return out
 
 
 def _household_summary(row: HouseholdData) -> str:

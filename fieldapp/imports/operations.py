@@ -34,7 +34,7 @@ from ..teams.queries import manages_team
 from ..text import fold
 
 CREATE, UPDATE, SAME = "create", "update", "same"
-MAX_HOUSEHOLD_ROWS = 3000
+MAX_HOUSEHOLD_ROWS = 2000
 MAX_MEMBER_ROWS = 200
 
 

@@ -79,6 +79,7 @@ def test_csv_import_with_csrf_previews_then_writes_everything(make_app, tmp_path
         assert preview.status_code == 200, preview.text
         assert "Thêm mới: 2" in preview.text and "Cập nhật: 1" in preview.text
         assert "thêm mới" in preview.text and "cập nhật" in preview.text
+        assert "Tên hoặc số điện thoại chủ hộ của 1 dòng sẽ được lưu" in preview.text
         assert count(Household) == before  # nothing written at preview
         assert list((tmp_path / "stash").glob("*.bin"))
         # The confirm form needs its CSRF token too.

@@ -35,7 +35,7 @@ from ..text import fold
 
 CREATE, UPDATE, SAME = "create", "update", "same"
 MAX_HOUSEHOLD_ROWS = 2000
-MAX_MEMBER_ROWS = 200
+MAX_MEMBER_ROWS = 100  # each new account hashes a (random, unknown) password: slow on purpose
 
 
 @dataclass(frozen=True)
@@ -228,7 +228,7 @@ def plan_households(village: Area, filename: str, data: bytes, consent: bool) ->
     achieved = _achieved_in_village(village)
     services = all_services()
     seen: dict[str, int] = {}
-    ignored_personal = 0
+    ignored_personal = kept_personal = 0
     for line, cells in body:
         before = len(plan.problems)
         code = " ".join(cells["code"].split())
@@ -266,6 +266,8 @@ def plan_households(village: Area, filename: str, data: bytes, consent: bool) ->
         if (name or phone) and not consent:
             ignored_personal += 1
             name = phone = None
+        elif name or phone:
+            kept_personal += 1
         if household is not None:
             name = name or household.head_name
             phone = phone or household.head_phone
@@ -293,6 +295,10 @@ def plan_households(village: Area, filename: str, data: bytes, consent: bool) ->
             continue
         changes = _household_changes(household, row)
         plan.rows.append(RowPlan(line, UPDATE if changes else SAME, code, "; ".join(changes), row, household))
+    if kept_personal:
+        plan.notes.append(_(
+            "Tên hoặc số điện thoại chủ hộ của %(n)d dòng sẽ được lưu, với sự đồng ý của chủ hộ mà bạn đã xác nhận "
+            "(thời điểm đồng ý và người nhập được ghi lại).", n=kept_personal))
     if ignored_personal:
         plan.notes.append(_(
             "%(n)d dòng có tên hoặc số điện thoại chủ hộ, nhưng bạn chưa xác nhận chủ hộ đã đồng ý: "

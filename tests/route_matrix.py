@@ -171,6 +171,17 @@ REGISTRY: dict[str, Route] = {
     "reports.show": R("commune", 404, 404, OK, OK, OK),
     "reports.xlsx": R("commune", 404, 404, OK, OK, OK),
     "reports.csv": R("commune", 404, 404, OK, OK, OK),
+    # Imports (CSV/XLSX, preview then confirm): households by the village's leader or the commune officer,
+    # villages by the commune officer, members by the team's leader or the commune officer.
+    "imports.households": R("village", *TEAM_PRINTS),
+    "imports.households_confirm": R("village", *TEAM_PRINTS),
+    "imports.households_template": R("village", *TEAM_PRINTS),
+    "imports.villages": R("commune", 404, 404, OK, 403, OK),
+    "imports.villages_confirm": R("commune", 404, 404, OK, 403, OK),
+    "imports.villages_template": R("commune", 404, 404, OK, 403, OK),
+    "imports.members": R("team", *TEAM_PRINTS),
+    "imports.members_confirm": R("team", *TEAM_PRINTS),
+    "imports.members_template": R("team", *TEAM_PRINTS),
 }
 
 

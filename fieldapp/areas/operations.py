@@ -85,14 +85,38 @@ def _check_village_name(commune: Area, name: str, seen: set[str] | None = None,
     return name
 
 
-def create_village(actor: User | None, commune: Area, name: str) -> Area:
+MAX_DIVISION_TYPE = 40
+
+
+def check_division_type(division_type: str | None) -> str | None:
+    """"Thôn", "Tổ dân phố", "Ấp", "Bản"…: free text (names differ by region), blank is none."""
+    division_type = " ".join((division_type or "").split()) or None
+    if division_type and len(division_type) > MAX_DIVISION_TYPE:
+        raise RuleError({"division_type": _("Loại đơn vị dài tối đa %(n)d ký tự.", n=MAX_DIVISION_TYPE)})
+    return division_type
+
+
+def create_village(actor: User | None, commune: Area, name: str, division_type: str | None = None) -> Area:
     if commune.level != AreaLevel.COMMUNE:
         raise RuleError(_("Chỉ thêm thôn vào một xã, phường hoặc đặc khu."))
-    village = Area(level=AreaLevel.VILLAGE)
+    village = Area(level=AreaLevel.VILLAGE, division_type=check_division_type(division_type))
     village.set_name(_check_village_name(commune, name))
     _place(village, commune)
-    audit.record(actor, "create", village, entity_type="village", area_path=village.path,
-                 after={"name": village.name, "commune_id": commune.id})
+    after = {"name": village.name, "commune_id": commune.id}
+    if village.division_type:
+        after["division_type"] = village.division_type
+    audit.record(actor, "create", village, entity_type="village", area_path=village.path, after=after)
+    return village
+
+
+def set_village_type(actor: User, village: Area, division_type: str | None) -> Area:
+    _require_village(village)
+    division_type = check_division_type(division_type)
+    if division_type != village.division_type:
+        before = {"division_type": village.division_type}
+        village.division_type = division_type
+        audit.record(actor, "update", village, entity_type="village", area_path=village.path,
+                     before=before, after={"division_type": division_type})
     return village
 
 

@@ -30,7 +30,9 @@ class HouseholdData:
     consent: bool = False
 
 
-def _validate(data: HouseholdData, village: Area, exclude_id: str | None = None) -> None:
+def _validate(data: HouseholdData, village: Area, exclude_id: str | None = None,
+              taken: bool | None = None) -> None:
+    """taken: whether another household of the village has the code, when the caller knows (a batch)."""
     errors = {}
     data.code = (data.code or "").strip()
     data.head_name = (data.head_name or "").strip() or None
@@ -39,7 +41,7 @@ def _validate(data: HouseholdData, village: Area, exclude_id: str | None = None)
         errors["code"] = _("Vui lòng nhập mã hoặc số nhà.")
     elif len(data.code) > 40:
         errors["code"] = _("Mã hộ dài tối đa 40 ký tự.")
-    elif code_taken(village.id, data.code, exclude_id):
+    elif taken if taken is not None else code_taken(village.id, data.code, exclude_id):
         errors["code"] = _("Mã hộ %(code)s đã có trong %(village)s.", code=data.code, village=village.name)
     for name in ("residents_total", "residents_14plus", "residents_18plus", "smartphones"):
         value = getattr(data, name)
@@ -87,19 +89,43 @@ def create_household(actor: User, village: Area, data: HouseholdData,
     return household
 
 
-def update_household(actor: User, household: Household, data: HouseholdData) -> Household:
-    village = household.village
-    _validate(data, village, exclude_id=household.id)
-    achieved = achieved_by_service(household.id)
+def check_household(data: HouseholdData, village: Area, household: Household | None = None, *,
+                    taken: bool | None = None, achieved: dict[int, int] | None = None,
+                    services: list | None = None) -> None:
+    """Every rule of a create (household None) or an update, without writing: for import previews.
+
+    A batch may pass what it already read for the whole village: whether the code is taken by another
+    household, the people achieved per service in this household, the service catalogue.
+    """
+    if household is None:
+        if village.archived_at is not None:
+            raise RuleError(_("%(village)s đã lưu trữ, không thể thêm hộ mới.", village=village.name))
+        _validate(data, village, taken=taken)
+    else:
+        _validate(data, village, exclude_id=household.id, taken=taken)
+        _check_achieved(household, data, achieved, services)
+
+
+def _check_achieved(household: Household, data: HouseholdData, achieved: dict[int, int] | None = None,
+                    services: list | None = None) -> None:
+    """Fewer eligible residents than people already counted for a service is refused."""
+    if achieved is None:
+        achieved = achieved_by_service(household.id)
     probe = Household(residents_total=data.residents_total, residents_14plus=data.residents_14plus,
                       residents_18plus=data.residents_18plus)
-    for service in all_services():
+    for service in services if services is not None else all_services():
         cap = service.cap_for(probe)
         done = achieved.get(service.id, 0)
         if cap is not None and done > cap:
             raise RuleError({"residents_total": _(
                 "%(service)s đã ghi nhận %(done)d người ở hộ này; số nhân khẩu đủ điều kiện không thể ít hơn %(done)d.",
                 service=service.short_name, done=done)})
+
+
+def update_household(actor: User, household: Household, data: HouseholdData) -> Household:
+    village = household.village
+    _validate(data, village, exclude_id=household.id)
+    _check_achieved(household, data)
     before = audit.snapshot(household, AUDIT_FIELDS)
     counted_before = tallies.household_stats(household)
     household.code = data.code

@@ -4,6 +4,7 @@ from flask_login import current_user, login_required
 
 from ..access import area_or_404, can_edit_household, can_edit_visit, can_record_in_village, household_or_404
 from ..extensions import db
+from ..imports.operations import may_import_households
 from ..input_guard import bounded_int
 from ..forms import EmptyForm
 from ..timeutil import utcnow
@@ -39,7 +40,8 @@ def village(village_id: int):
     return render_template(
         "households/list.html", village=village, result=result, q=q, filter_=filter_,
         counts=queries.village_counts(village.id),
-        can_record=can_record_in_village(current_user, village))
+        can_record=can_record_in_village(current_user, village),
+        can_import=may_import_households(current_user, village))
 
 
 @bp.route("/villages/<int:village_id>/households/new", methods=["GET", "POST"])

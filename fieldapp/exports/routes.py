@@ -1,0 +1,106 @@
+from datetime import date
+
+from flask import abort, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..access import scope_path
+from ..extensions import db
+from ..input_guard import bounded_int
+from ..models import Area
+from ..spreadsheets import CSV_MIME, XLSX_MIME, Sheet, csv_bytes, download as send_file, xlsx_bytes
+from . import bp
+from .forms import ExportForm
+from .operations import record_personal_export
+from .queries import (MAX_ROWS, area_choices, assistance_headers, assistance_rows, can_export, can_export_personal,
+                      count_visits, visit_headers, visit_rows)
+
+
+def _in_scope(area_id: int | None) -> Area | None:
+    """The area if the user may see it and everything below it (as on the dashboards), else None."""
+    if area_id is None:
+        return None
+    area = db.session.get(Area, area_id)
+    prefix = scope_path(current_user)
+    if area is None or prefix is None or not area.path.startswith(prefix):
+        return None
+    return area
+
+
+def _form_page(form: ExportForm, requested: Area | None, status: int = 200, error: str | None = None):
+    mine = current_user.scope_area
+    choices = area_choices(current_user, mine, requested)
+    form.area.choices = [(a.id, a.name) for a in choices]
+    if form.area.data is None and choices:
+        form.area.data = (requested or mine or choices[0]).id
+    return render_template("exports/index.html", form=form, error=error,
+                           may_personal=bool(choices) and any(can_export_personal(current_user, a) for a in choices),
+                           max_rows=MAX_ROWS), status
+
+
+def _dates_from_link() -> dict:
+    """A dashboard link carries its range (from, to); anything unreadable falls back to the defaults."""
+    out = {}
+    for arg, name in (("from", "start"), ("to", "end")):
+        try:
+            out[name] = date.fromisoformat(request.args.get(arg, ""))
+        except ValueError:
+            pass
+    return out
+
+
+@bp.get("/exports")
+@login_required
+def index():
+    if not can_export(current_user):
+        abort(403)
+    requested = _in_scope(request.args.get("area", type=bounded_int))
+    form = ExportForm(formdata=None, **_dates_from_link())
+    return _form_page(form, requested)
+
+
+@bp.get("/exports/download")
+@login_required
+def download():
+    form = ExportForm(formdata=request.args)
+    raw_area = request.args.get("area")
+    area_id = request.args.get("area", type=bounded_int)
+    if raw_area is not None and area_id is None:
+        abort(400, description=_("Địa bàn không hợp lệ; vui lòng chọn lại trong danh sách."))
+    area = _in_scope(area_id if area_id is not None else getattr(current_user.scope_area, "id", None))
+    if area is None:
+        abort(404)
+    if not can_export(current_user):
+        abort(403)
+    form.area.choices = [(area.id, area.name)]
+    form.area.data = area.id
+    if not form.validate():
+        return _form_page(form, area, 400)
+    start, end, fmt, personal = form.start.data, form.end.data, form.fmt.data, form.personal.data
+    if personal and not can_export_personal(current_user, area):
+        abort(403)
+    n = count_visits(area, start, end)
+    if n > MAX_ROWS:
+        return _form_page(form, area, 400, _(
+            "Có %(n)s lượt thăm trong khoảng này, quá %(max)s lượt một lần xuất. Hãy chọn khoảng ngày ngắn hơn "
+            "hoặc một địa bàn nhỏ hơn.", n=f"{n:,}".replace(",", "."), max=f"{MAX_ROWS:,}".replace(",", ".")))
+    label = f"{area.name} {start.isoformat()} - {end.isoformat()}"
+    if fmt == "csv":
+        if form.table.data == "assistance":
+            tables, headers, rows = ["assistance"], assistance_headers(), assistance_rows(area, start, end)
+            name = _("Hỗ trợ theo dịch vụ")
+        else:
+            tables, headers, rows = ["visits"], visit_headers(personal), visit_rows(area, start, end, personal)
+            name = _("Lượt thăm")
+        data, filename, mime, count = csv_bytes(headers, rows), f"{name} {label}.csv", CSV_MIME, len(rows)
+    else:
+        visits = visit_rows(area, start, end, personal)
+        lines = assistance_rows(area, start, end)
+        tables, count = ["visits", "assistance"], len(visits) + len(lines)
+        data = xlsx_bytes([Sheet(_("Lượt thăm"), visit_headers(personal), visits),
+                           Sheet(_("Hỗ trợ theo dịch vụ"), assistance_headers(), lines)])
+        filename, mime = f"{_('Xuất dữ liệu')} {label}.xlsx", XLSX_MIME
+    if personal and "visits" in tables:
+        record_personal_export(current_user, area, start, end, fmt, tables, count)
+        db.session.commit()
+    return send_file(data, filename, mime)

@@ -162,6 +162,11 @@ REGISTRY: dict[str, Route] = {
     "campaigns.commendation": R("campaign", 403, 403, OK, OK, OK),
     "campaigns.freeze": R("campaign", 403, 403, OK, 403, OK),
     "campaigns.targets": R("campaign_commune", 404, 404, OK, 403, OK),  # a commune is outside a team's scope
+    # Raw exports (those who see dashboards) and the read-only JSON API (tallies as the dashboard, boards as the board)
+    "exports.index": R(None, 403, OK, OK, OK, OK),
+    "exports.download": R("export_area", 403, OK, OK, OK, OK),
+    "api.area_tally": R("village_area", 403, OK, OK, OK, OK),
+    "api.leaderboard": R("village_area", *ALL),  # ?area_id=: the rule has no such parameter, it goes in the query
 }
 
 
@@ -376,6 +381,8 @@ KINDS = {
     "campaign_commune": lambda mw, viewer, inside: (
         (v := _campaign_village(mw, viewer, inside))
         and {"campaign_id": _campaign(mw, v.parent).id, "commune_id": v.parent_id}),
+    "export_area": lambda mw, viewer, inside: (
+        (v := _pick(mw.villages, viewer, inside)) and {"area": v.id}),
     "api_village": lambda mw, viewer, inside: (
         (v := _pick(mw.villages, viewer, inside)) and {"village": v.id}),
 }

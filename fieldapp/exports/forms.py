@@ -3,7 +3,7 @@ from datetime import timedelta
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField
-from wtforms.validators import DataRequired, ValidationError
+from wtforms.validators import DataRequired, StopValidation, ValidationError
 
 from ..forms import ChoiceRadioField, IdSelectField
 from ..tallies.queries import today
@@ -18,6 +18,19 @@ class VnDateField(DateField):
             raise ValueError(_("Ngày không hợp lệ. Dùng dạng năm-tháng-ngày, ví dụ 2026-11-21.")) from None
 
 
+class RequiredDate:
+    """Missing (after the default) is an error; an unreadable date keeps its own message."""
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.process_errors:
+            raise StopValidation()
+        if field.data is None:
+            raise StopValidation(self.message)
+
+
 class ExportForm(FlaskForm):
     """Read from the query string (a GET that downloads a file): no CSRF token, nothing is changed."""
 
@@ -26,9 +39,9 @@ class ExportForm(FlaskForm):
 
     area = IdSelectField(_l("Địa bàn"), validators=[DataRequired(_l("Vui lòng chọn địa bàn."))])
     start = VnDateField(_l("Từ ngày"), name="from", default=lambda: today() - timedelta(days=29),
-                        validators=[DataRequired(_l("Vui lòng chọn ngày bắt đầu."))])
+                        validators=[RequiredDate(_l("Vui lòng chọn ngày bắt đầu."))])
     end = VnDateField(_l("Đến ngày"), name="to", default=today,
-                      validators=[DataRequired(_l("Vui lòng chọn ngày kết thúc."))])
+                      validators=[RequiredDate(_l("Vui lòng chọn ngày kết thúc."))])
     fmt = ChoiceRadioField(_l("Định dạng"), name="format", default="xlsx",
                            choices=[("xlsx", _l("Excel (.xlsx), hai trang tính")), ("csv", _l("CSV (UTF-8)"))])
     table = ChoiceRadioField(_l("Bảng (với CSV)"), default="visits",

@@ -145,6 +145,7 @@ def test_xlsx_has_two_sheets_with_numbers_as_numbers(client, world, auth, visits
     assert book.sheetnames == ["Lượt thăm", "Hỗ trợ theo dịch vụ"]
     visits_ws, lines_ws = book.worksheets
     assert visits_ws.max_row == 4 and visits_ws["E2"].value.startswith("Thôn")
+    assert visits_ws.freeze_panes == "A2" and visits_ws["A1"].font.bold
     assert isinstance(visits_ws["B2"].value, datetime) and visits_ws["B2"].value.date() == today()
     counts = [row[5] for row in lines_ws.iter_rows(min_row=2, values_only=True)]
     assert sorted(counts) == [1, 2, 3] and all(isinstance(n, int) for n in counts)
@@ -204,6 +205,11 @@ def test_too_many_rows_asks_for_a_shorter_range(client, world, auth, visits, mon
     assert r.status_code == 400 and "khoảng ngày ngắn hơn" in r.get_data(as_text=True)
     assert audit_exports() == []
     assert csv_rows(get(client, world.village1))  # two visits: within the bound
+    monkeypatch.setattr(routes, "MAX_ROWS", 5)
+    monkeypatch.setattr(routes, "MAX_XLSX_ROWS", 2)
+    r = get(client, world.commune, format="xlsx")
+    assert r.status_code == 400 and "định dạng CSV" in r.get_data(as_text=True)
+    assert get(client, world.commune, format="csv").status_code == 200
 
 
 def test_the_form_page_is_limited_to_the_scope_and_linked_from_the_dashboard(client, world, auth):

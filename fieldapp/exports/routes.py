@@ -8,11 +8,13 @@ from ..access import scope_path
 from ..extensions import db
 from ..input_guard import bounded_int
 from ..models import Area
-from ..spreadsheets import CSV_MIME, XLSX_MIME, Sheet, csv_bytes, download as send_file, xlsx_bytes
+from ..spreadsheets import CSV_MIME, XLSX_MIME, Sheet, csv_bytes, download as send_file
+from ..text import number
 from . import bp
 from .forms import ExportForm
 from .operations import record_personal_export
-from .queries import (MAX_ROWS, area_choices, assistance_headers, assistance_rows, can_export, can_export_personal,
+from .workbook import xlsx_large
+from .queries import (MAX_ROWS, MAX_XLSX_ROWS, area_choices, assistance_headers, assistance_rows, can_export, can_export_personal,
                       count_visits, visit_headers, visit_rows)
 
 
@@ -35,7 +37,7 @@ def _form_page(form: ExportForm, requested: Area | None, status: int = 200, erro
         form.area.data = (requested or mine or choices[0]).id
     return render_template("exports/index.html", form=form, error=error,
                            may_personal=bool(choices) and any(can_export_personal(current_user, a) for a in choices),
-                           max_rows=MAX_ROWS), status
+                           max_rows=MAX_ROWS, max_xlsx=MAX_XLSX_ROWS), status
 
 
 def _dates_from_link() -> dict:
@@ -79,11 +81,13 @@ def download():
     start, end, fmt, personal = form.start.data, form.end.data, form.fmt.data, form.personal.data
     if personal and not can_export_personal(current_user, area):
         abort(403)
-    n = count_visits(area, start, end)
-    if n > MAX_ROWS:
-        return _form_page(form, area, 400, _(
-            "Có %(n)s lượt thăm trong khoảng này, quá %(max)s lượt một lần xuất. Hãy chọn khoảng ngày ngắn hơn "
-            "hoặc một địa bàn nhỏ hơn.", n=f"{n:,}".replace(",", "."), max=f"{MAX_ROWS:,}".replace(",", ".")))
+    n, limit = count_visits(area, start, end), MAX_ROWS if fmt == "csv" else MAX_XLSX_ROWS
+    if n > limit:
+        message = _("Có %(n)s lượt thăm trong khoảng này, quá %(max)s lượt một lần xuất. Hãy chọn khoảng ngày ngắn "
+                    "hơn hoặc một địa bàn nhỏ hơn.", n=number(n), max=number(limit))
+        if fmt != "csv" and n <= MAX_ROWS:
+            message += " " + _("Hoặc chọn định dạng CSV (tối đa %(max)s lượt).", max=number(MAX_ROWS))
+        return _form_page(form, area, 400, message)
     label = f"{area.name} {start.isoformat()} - {end.isoformat()}"
     if fmt == "csv":
         if form.table.data == "assistance":
@@ -97,7 +101,7 @@ def download():
         visits = visit_rows(area, start, end, personal)
         lines = assistance_rows(area, start, end)
         tables, count = ["visits", "assistance"], len(visits) + len(lines)
-        data = xlsx_bytes([Sheet(_("Lượt thăm"), visit_headers(personal), visits),
+        data = xlsx_large([Sheet(_("Lượt thăm"), visit_headers(personal), visits),
                            Sheet(_("Hỗ trợ theo dịch vụ"), assistance_headers(), lines)])
         filename, mime = f"{_('Xuất dữ liệu')} {label}.xlsx", XLSX_MIME
     if personal and "visits" in tables:

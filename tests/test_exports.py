@@ -172,6 +172,13 @@ def test_area_that_is_not_a_number_is_a_400(client, world, auth):
     auth.login(OFFICER)
     r = client.get(URL, query_string={"area": "abc"})
     assert r.status_code == 400 and "Địa bàn không hợp lệ" in r.get_data(as_text=True)
+    assert client.get(URL, query_string={"area": 99999999999}).status_code == 400
+    rows = csv_rows(client.get(URL, query_string={"format": "csv"}))  # no area: the officer's commune
+    assert rows[0][0] == "Mã lượt thăm"
+    auth.logout()
+    auth.login(ADMIN)
+    r = client.get(URL, query_string={"format": "csv"})
+    assert r.status_code == 400 and "Vui lòng chọn địa bàn" in r.get_data(as_text=True)
 
 
 def test_deleted_visits_and_households_are_left_out(client, world, auth, visits):

@@ -69,7 +69,11 @@ def download():
     area_id = request.args.get("area", type=bounded_int)
     if raw_area is not None and area_id is None:
         abort(400, description=_("Địa bàn không hợp lệ; vui lòng chọn lại trong danh sách."))
-    area = _in_scope(area_id if area_id is not None else getattr(current_user.scope_area, "id", None))
+    if area_id is None:
+        area_id = getattr(current_user.scope_area, "id", None)
+        if area_id is None:  # an admin has no area of their own
+            abort(400, description=_("Vui lòng chọn địa bàn."))
+    area = _in_scope(area_id)
     if area is None:
         abort(404)
     if not can_export(current_user):

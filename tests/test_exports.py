@@ -91,6 +91,8 @@ def test_personal_data_when_asked_by_the_officer_is_exported_and_audited(client,
     assert entry.after["rows"] == 3
     stored = str(entry.after)
     assert "Nguyễn Văn An" not in stored and NOTE not in stored  # who/where/when, never the data
+    audit_page = client.get("/audit")
+    assert audit_page.status_code == 200 and "Xuất dữ liệu" in audit_page.get_data(as_text=True)
 
 
 def test_leader_may_export_their_village_with_personal_data_but_no_other_village(client, world, auth, visits):

@@ -3,6 +3,7 @@ from datetime import timedelta
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, StopValidation, ValidationError
 
 from ..forms import ChoiceRadioField, IdSelectField
@@ -43,9 +44,11 @@ class ExportForm(FlaskForm):
     end = VnDateField(_l("Đến ngày"), name="to", default=today,
                       validators=[RequiredDate(_l("Vui lòng chọn ngày kết thúc."))])
     fmt = ChoiceRadioField(_l("Định dạng"), name="format", default="xlsx",
-                           choices=[("xlsx", _l("Excel (.xlsx), hai trang tính")), ("csv", _l("CSV (UTF-8)"))])
+                           choices=[SelectChoice("xlsx", _l("Excel (.xlsx), hai trang tính")),
+                                    SelectChoice("csv", _l("CSV (UTF-8)"))])
     table = ChoiceRadioField(_l("Bảng (với CSV)"), default="visits",
-                             choices=[("visits", _l("Lượt thăm")), ("assistance", _l("Hỗ trợ theo dịch vụ"))])
+                             choices=[SelectChoice("visits", _l("Lượt thăm")),
+                                      SelectChoice("assistance", _l("Hỗ trợ theo dịch vụ"))])
     personal = BooleanField(_l("Kèm dữ liệu cá nhân (tên, số điện thoại chủ hộ, ghi chú lượt thăm)"))
 
     def validate_end(self, field):

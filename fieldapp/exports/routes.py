@@ -3,6 +3,7 @@ from datetime import date
 from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from ..access import scope_path
 from ..extensions import db
@@ -32,7 +33,7 @@ def _in_scope(area_id: int | None) -> Area | None:
 def _form_page(form: ExportForm, requested: Area | None, status: int = 200, error: str | None = None):
     mine = current_user.scope_area
     choices = area_choices(current_user, mine, requested)
-    form.area.choices = [(a.id, a.name) for a in choices]
+    form.area.choices = [SelectChoice(a.id, a.name) for a in choices]
     if form.area.data is None and choices:
         form.area.data = (requested or mine or choices[0]).id
     return render_template("exports/index.html", form=form, error=error,
@@ -78,7 +79,7 @@ def download():
         abort(404)
     if not can_export(current_user):
         abort(403)
-    form.area.choices = [(area.id, area.name)]
+    form.area.choices = [SelectChoice(area.id, area.name)]
     form.area.data = area.id
     if not form.validate():
         return _form_page(form, area, 400)

@@ -9,14 +9,13 @@ from ..access import scope_path
 from ..extensions import db
 from ..input_guard import bounded_int
 from ..models import Area
-from ..spreadsheets import CSV_MIME, XLSX_MIME, Sheet, csv_bytes, download as send_file
+from ..spreadsheets import download as download_response
 from ..text import number
 from . import bp
+from .files import build_export
 from .forms import ExportForm
 from .operations import record_personal_export
-from .workbook import xlsx_large
-from .queries import (MAX_ROWS, MAX_XLSX_ROWS, area_choices, assistance_headers, assistance_rows, can_export, can_export_personal,
-                      count_visits, visit_headers, visit_rows)
+from .queries import MAX_ROWS, MAX_XLSX_ROWS, area_choices, can_export, can_export_personal, count_visits
 
 
 def _in_scope(area_id: int | None) -> Area | None:
@@ -93,23 +92,8 @@ def download():
         if fmt != "csv" and n <= MAX_ROWS:
             message += " " + _("Hoặc chọn định dạng CSV (tối đa %(max)s lượt).", max=number(MAX_ROWS))
         return _form_page(form, area, 400, message)
-    label = f"{area.name} {start.isoformat()} - {end.isoformat()}"
-    if fmt == "csv":
-        if form.table.data == "assistance":
-            tables, headers, rows = ["assistance"], assistance_headers(), assistance_rows(area, start, end)
-            name = _("Hỗ trợ theo dịch vụ")
-        else:
-            tables, headers, rows = ["visits"], visit_headers(personal), visit_rows(area, start, end, personal)
-            name = _("Lượt thăm")
-        data, filename, mime, count = csv_bytes(headers, rows), f"{name} {label}.csv", CSV_MIME, len(rows)
-    else:
-        visits = visit_rows(area, start, end, personal)
-        lines = assistance_rows(area, start, end)
-        tables, count = ["visits", "assistance"], len(visits) + len(lines)
-        data = xlsx_large([Sheet(_("Lượt thăm"), visit_headers(personal), visits),
-                           Sheet(_("Hỗ trợ theo dịch vụ"), assistance_headers(), lines)])
-        filename, mime = f"{_('Xuất dữ liệu')} {label}.xlsx", XLSX_MIME
-    if personal and "visits" in tables:
-        record_personal_export(current_user, area, start, end, fmt, tables, count)
+    export = build_export(area, start, end, fmt, form.table.data, personal)
+    if personal and export.visits:
+        record_personal_export(current_user, area, start, end, fmt, export.tables, export.visits)
         db.session.commit()
-    return send_file(data, filename, mime)
+    return download_response(export.data, export.filename, export.mimetype)

@@ -182,6 +182,11 @@ REGISTRY: dict[str, Route] = {
     "imports.members": R("team", *TEAM_PRINTS),
     "imports.members_confirm": R("team", *TEAM_PRINTS),
     "imports.members_template": R("team", *TEAM_PRINTS),
+    # Raw exports (those who see dashboards) and the read-only JSON API (tallies as the dashboard, boards as the board)
+    "exports.index": R(None, 403, OK, OK, OK, OK),
+    "exports.download": R("export_area", 403, OK, OK, OK, OK),
+    "api.area_tally": R("village_area", 403, OK, OK, OK, OK),
+    "api.leaderboard": R("village_area", *ALL),  # ?area_id=: the rule has no such parameter, it goes in the query
 }
 
 
@@ -408,6 +413,8 @@ KINDS = {
         and {"campaign_id": _campaign(mw, v.parent).id, "commune_id": v.parent_id}),
     "outreach_session": lambda mw, viewer, inside: (
         (v := _pick(mw.villages, viewer, inside)) and {"session_id": _outreach_session(mw, v)}),
+    "export_area": lambda mw, viewer, inside: (
+        (v := _pick(mw.villages, viewer, inside)) and {"area": v.id}),
     "api_village": lambda mw, viewer, inside: (
         (v := _pick(mw.villages, viewer, inside)) and {"village": v.id}),
 }

@@ -13,7 +13,7 @@ def _ok(schema: dict, description: str = "OK") -> dict:
 OPENAPI = {
     "openapi": "3.0.3",
     "info": {
-        "title": "fieldapp sync API",
+        "title": "fieldapp sync and read API",
         "version": "1",
         "description": "Sync contract for offline clients. Sign in with the web form (session cookie); "
                        "every POST carries the CSRF token from GET /session in the X-CSRFToken header. "
@@ -72,6 +72,66 @@ OPENAPI = {
                                  "type": "object", "required": ["service", "count"],
                                  "properties": {"service": {"type": "string"},
                                                 "count": {"type": "integer", "minimum": 0}}}}}},
+            "Area": {"type": "object", "required": ["id", "name", "level"], "properties": {
+                "id": {"type": "integer"}, "name": {"type": "string"},
+                "level": {"type": "string", "enum": ["province", "commune", "village"]},
+                "parent_id": {"type": "integer", "nullable": True}}},
+            "ServiceTally": {"type": "object", "required": ["code", "helped", "helped_ever"], "properties": {
+                "code": {"type": "string"}, "name": {"type": "string"}, "short_name": {"type": "string"},
+                "unit": {"type": "string"},
+                "helped": {"type": "integer", "description": "people (or dossiers) helped in the range"},
+                "helped_ever": {"type": "integer", "description": "helped since the start"},
+                "eligible": {"type": "integer", "nullable": True,
+                             "description": "eligible residents; null for a service without a denominator"},
+                "target": {"type": "integer", "nullable": True, "description": "the running campaign's target"},
+                "goal": {"type": "integer", "nullable": True, "description": "target if set, else eligible"},
+                "coverage": {"type": "number", "nullable": True, "minimum": 0, "maximum": 1,
+                             "description": "helped_ever / eligible, never above 1"}}},
+            "Tally": {"type": "object", "required": ["households", "visited", "visits", "outcomes", "services"],
+                      "properties": {
+                          "households": {"type": "integer"},
+                          "visited": {"type": "integer", "description": "households visited at least once, ever"},
+                          "reached": {"type": "integer", "description": "households visited first in the range"},
+                          "visits": {"type": "integer", "description": "visits in the range"},
+                          "outcomes": {"type": "object", "properties": {
+                              o: {"type": "integer"} for o in ("helped", "not_home", "declined", "revisit")}},
+                          "services": {"type": "array", "items": {"$ref": "#/components/schemas/ServiceTally"}}}},
+            "TallyAnswer": {"type": "object", "required": ["area", "from", "to", "tally", "children"], "properties": {
+                "area": {"$ref": "#/components/schemas/Area"},
+                "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+                "campaign": {"type": "object", "nullable": True, "properties": {
+                    "id": {"type": "integer"}, "name": {"type": "string"}}},
+                "tally": {"$ref": "#/components/schemas/Tally"},
+                "children": {"type": "array", "items": {"type": "object", "required": ["area", "tally"], "properties": {
+                    "area": {"$ref": "#/components/schemas/Area"}, "tally": {"$ref": "#/components/schemas/Tally"}}}}}},
+            "BoardRow": {"type": "object", "required": ["id", "name", "rank", "points", "visits"], "properties": {
+                "id": {"type": "integer", "description": "team, member or commune id"},
+                "name": {"type": "string"}, "place": {"type": "string", "description": "village, team or province"},
+                "rank": {"type": "integer", "minimum": 1},
+                "previous_rank": {"type": "integer", "nullable": True},
+                "rank_change": {"type": "integer", "nullable": True,
+                                "description": "places gained since the previous period (negative: lost)"},
+                "move": {"type": "string", "enum": ["up", "down", "same", "new"]},
+                "members": {"type": "integer"}, "visits": {"type": "integer"}, "points": {"type": "integer"},
+                "points_per_member": {"type": "number", "nullable": True},
+                "score": {"type": "number", "nullable": True, "description": "share of the target achieved, 0..1"},
+                "percent_of_target": {"type": "number", "nullable": True},
+                "people": {"type": "object", "additionalProperties": {"type": "integer"}},
+                "goals": {"type": "object", "additionalProperties": {"type": "integer"}},
+                "streak": {"type": "integer", "nullable": True, "description": "members: weeks in a row with visits"}}},
+            "LeaderboardAnswer": {"type": "object", "required": ["area", "period", "boards"], "properties": {
+                "area": {"$ref": "#/components/schemas/Area"},
+                "period": {"type": "object", "properties": {
+                    "key": {"type": "string", "enum": ["week", "month", "quarter", "campaign"]},
+                    "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+                    "previous_from": {"type": "string", "format": "date", "nullable": True},
+                    "previous_to": {"type": "string", "format": "date", "nullable": True}}},
+                "campaign": {"type": "object", "nullable": True, "properties": {
+                    "id": {"type": "integer"}, "name": {"type": "string"}, "frozen": {"type": "boolean"}}},
+                "boards": {"type": "array", "items": {"type": "object", "required": ["kind", "rows"], "properties": {
+                    "kind": {"type": "string", "enum": ["members", "teams", "communes"]},
+                    "title": {"type": "string"},
+                    "rows": {"type": "array", "items": {"$ref": "#/components/schemas/BoardRow"}}}}}}},
             "Result": {"type": "object", "required": ["id", "status"], "properties": {
                 "id": {"type": "string"}, "kind": {"type": "string", "enum": ["household", "visit"]},
                 "status": {"type": "string", "enum": ["created", "duplicate", "rejected"]},
@@ -120,6 +180,31 @@ OPENAPI = {
             "responses": {"200": _ok({"type": "object", "properties": {"results": {
                 "type": "array", "items": {"$ref": "#/components/schemas/Result"}}}}),
                 "400": _ERR, "401": _ERR, "409": _ERR, "413": _ERR}}},
+        "/areas/{area_id}/tally": {"get": {
+            "summary": "An area's tallies over local days, with the rows of the areas just below it",
+            "description": "The same figures as the dashboard (/dashboard/{area_id}): counters of the area "
+                         "and of its villages (a commune) or communes (a province). Leaders, commune officers, "
+                         "province viewers and admins, inside their own area; a member gets 403.",
+            "parameters": [
+                {"name": "area_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                {"name": "from", "in": "query", "required": False, "schema": {"type": "string", "format": "date"},
+                 "description": "first local day (Vietnam time), default 29 days before `to`"},
+                {"name": "to", "in": "query", "required": False, "schema": {"type": "string", "format": "date"},
+                 "description": "last local day, default today; at most 366 days from `from`"}],
+            "responses": {"200": _ok({"$ref": "#/components/schemas/TallyAnswer"}),
+                          "400": _ERR, "401": _ERR, "403": _ERR, "404": _ERR}}},
+        "/leaderboard": {"get": {
+            "summary": "Leaderboards of an area for a period, or of a campaign seen from an area",
+            "description": "As on /leaderboard/{area_id}: a village ranks its team members by points, a commune "
+                           "its teams and a province its communes by the share of their target achieved. "
+                           "With campaign_id, the campaign's boards (frozen results once frozen).",
+            "parameters": [
+                {"name": "area_id", "in": "query", "required": True, "schema": {"type": "integer"}},
+                {"name": "period", "in": "query", "required": False,
+                 "schema": {"type": "string", "enum": ["week", "month", "quarter"], "default": "week"}},
+                {"name": "campaign_id", "in": "query", "required": False, "schema": {"type": "integer"}}],
+            "responses": {"200": _ok({"$ref": "#/components/schemas/LeaderboardAnswer"}),
+                          "400": _ERR, "401": _ERR, "404": _ERR}}},
         "/openapi.json": {"get": {
             "summary": "This description", "security": [],
             "responses": {"200": {"description": "OpenAPI 3 document"}}}},

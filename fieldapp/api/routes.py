@@ -1,3 +1,5 @@
+from datetime import date, timedelta
+
 from flask import abort, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -9,7 +11,13 @@ from ..input_guard import bounded_int
 from ..households.queries import active_services
 from ..models import AreaLevel
 from ..timeutil import parse_iso, utcnow
-from . import bp, queries
+from ..campaigns.queries import (PERIODS, campaign_period, commune_board, member_board, period_for,
+                                 team_board)
+from ..campaigns.routes import _rows as campaign_rows, _teams_of as teams_of, board_area_or_404, campaign_or_404
+from ..campaigns.targets import targets_for_areas
+from ..tallies.queries import area_tallies, children, running_campaign, services_for_tallies, today
+from ..tallies.routes import MAX_DAYS, dashboard_area_or_404
+from . import bp, queries, reads
 from .openapi import OPENAPI
 from .operations import BatchError, apply_batch
 
@@ -78,3 +86,101 @@ def visits_batch():
 @bp.get("/openapi.json")
 def openapi():
     return jsonify(OPENAPI)
+
+
+# --- Read-only: tallies and leaderboards ------------------------------------------------------------
+
+TALLY_DEFAULT_DAYS = 30
+
+
+def _api_range() -> tuple[date, date]:
+    """?from=&to= as local dates (default: the last 30 days); bad input is a 400 in Vietnamese."""
+    def parse(name):
+        raw = (request.args.get(name) or "").strip()
+        if not raw:
+            return None
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            abort(400, description=_("Ngày không hợp lệ: “%(v)s”. Dùng dạng năm-tháng-ngày, ví dụ 2025-10-10.",
+                                     v=raw[:20]))
+    start, end = parse("from"), parse("to")
+    end = end or today()
+    try:
+        start = start or end - timedelta(days=TALLY_DEFAULT_DAYS - 1)
+    except OverflowError:
+        abort(400, description=_("Ngày không hợp lệ."))
+    if start > end:
+        abort(400, description=_("Ngày bắt đầu phải trước ngày kết thúc."))
+    if (end - start).days >= MAX_DAYS:
+        abort(400, description=_("Chỉ xem tối đa %(n)d ngày một lần.", n=MAX_DAYS))
+    return start, end
+
+
+@bp.get("/areas/<int:area_id>/tally")
+@login_required
+def area_tally(area_id: int):
+    area = dashboard_area_or_404(area_id)  # the dashboard's own rule: out of scope 404, a member 403
+    start, end = _api_range()
+    services = services_for_tallies()
+    campaign = running_campaign(area)
+    kids = children(area) if area.level != AreaLevel.VILLAGE else []
+    targets = targets_for_areas(campaign, [area, *kids], services) if campaign is not None else None
+    found = area_tallies([area, *kids], start, end, services, targets)
+    return jsonify(
+        area=reads.area_json(area), **{"from": start.isoformat(), "to": end.isoformat()},
+        campaign=None if campaign is None else {"id": campaign.id, "name": campaign.name},
+        tally=reads.tally_json(found[area.id], services),
+        children=[{"area": reads.area_json(k), "tally": reads.tally_json(found[k.id], services)} for k in kids])
+
+
+@bp.get("/leaderboard")
+@login_required
+def leaderboard():
+    raw = request.args.get("area_id")
+    area_id = request.args.get("area_id", type=bounded_int)
+    if area_id is None:
+        return _error(_("Thiếu hoặc sai tham số “area_id” (mã địa bàn, số nguyên).") if raw is None or raw == ""
+                      else _("Tham số “area_id” phải là số nguyên."), 400)
+    key = request.args.get("period", "week")
+    if key not in PERIODS:
+        return _error(_("Kỳ xếp hạng không hợp lệ; chọn một trong: week, month, quarter."), 400)
+    raw_campaign = request.args.get("campaign_id")
+    campaign_id = request.args.get("campaign_id", type=bounded_int)
+    if raw_campaign not in (None, "") and campaign_id is None:
+        return _error(_("Tham số “campaign_id” phải là số nguyên."), 400)
+    area = board_area_or_404(area_id)
+    if campaign_id is not None:
+        campaign = campaign_or_404(campaign_id)
+        if area.path.startswith(campaign.area.path):
+            where = area
+        elif campaign.area.path.startswith(area.path):
+            where = campaign.area
+        else:
+            abort(404)
+        period = campaign_period(campaign)
+        rows = campaign_rows(campaign, where)
+        titles = {"communes": _("Các xã, phường"), "teams": _("Các tổ"), "members": _("Thành viên")}
+        boards = [(kind, titles[kind], rows[kind]) for kind in ("communes", "teams", "members") if rows[kind]]
+        return jsonify(area=reads.area_json(where), period={
+            "key": "campaign", "from": reads.iso(period.start), "to": reads.iso(period.end),
+            "previous_from": None, "previous_to": None},
+            campaign={"id": campaign.id, "name": campaign.name, "frozen": campaign.frozen_at is not None},
+            boards=[{"kind": k, "title": t, "rows": [reads.board_row_json(r) for r in rs]} for k, t, rs in boards])
+    period = period_for(key)
+    prev = (period.previous.start, period.previous.end)
+    boards = []
+    if area.level == AreaLevel.VILLAGE:
+        for team in teams_of(area):
+            boards.append(("members", team.name,
+                           member_board(area, period.start, period.end, previous=prev, team_id=team.id)))
+    elif area.level == AreaLevel.COMMUNE:
+        boards.append(("teams", _("Các tổ trong xã"), team_board(area, period.start, period.end, previous=prev)))
+    else:
+        boards.append(("communes", _("Các xã, phường trong tỉnh"),
+                       commune_board(area, period.start, period.end, previous=prev)))
+    return jsonify(area=reads.area_json(area), period={
+        "key": period.key, "from": reads.iso(period.start), "to": reads.iso(period.end),
+        "previous_from": reads.iso(period.previous.start), "previous_to": reads.iso(period.previous.end)},
+        campaign=None,
+        boards=[{"kind": k, "title": t, "rows": [reads.board_row_json(r) for r in rs]} for k, t, rs in boards])

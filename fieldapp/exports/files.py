@@ -1,0 +1,34 @@
+"""An export file: the rows of queries.py written as CSV (one table) or XLSX (both tables)."""
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import gettext as _
+
+from ..models import Area
+from ..spreadsheets import CSV_MIME, XLSX_MIME, Sheet, csv_bytes
+from .queries import assistance_headers, assistance_rows, visit_headers, visit_rows
+from .workbook import xlsx_large
+
+
+@dataclass
+class ExportFile:
+    data: bytes
+    filename: str
+    mimetype: str
+    tables: list[str]
+    visits: int     # visit rows written (the rows that may carry personal data)
+
+
+def build_export(area: Area, start: date, end: date, fmt: str, table: str, personal: bool) -> ExportFile:
+    label = f"{area.name} {start.isoformat()} - {end.isoformat()}"
+    if fmt == "csv" and table == "assistance":
+        rows = assistance_rows(area, start, end)
+        return ExportFile(csv_bytes(assistance_headers(), rows), f"{_('Hỗ trợ theo dịch vụ')} {label}.csv",
+                          CSV_MIME, ["assistance"], 0)
+    visits = visit_rows(area, start, end, personal)
+    if fmt == "csv":
+        return ExportFile(csv_bytes(visit_headers(personal), visits), f"{_('Lượt thăm')} {label}.csv",
+                          CSV_MIME, ["visits"], len(visits))
+    data = xlsx_large([Sheet(_("Lượt thăm"), visit_headers(personal), visits),
+                       Sheet(_("Hỗ trợ theo dịch vụ"), assistance_headers(), assistance_rows(area, start, end))])
+    return ExportFile(data, f"{_('Xuất dữ liệu')} {label}.xlsx", XLSX_MIME, ["visits", "assistance"], len(visits))

@@ -1,5 +1,3 @@
-from datetime import date, timedelta
-
 from flask import abort, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -11,12 +9,11 @@ from ..input_guard import bounded_int
 from ..households.queries import active_services
 from ..models import AreaLevel
 from ..timeutil import parse_iso, utcnow
-from ..campaigns.queries import (PERIODS, campaign_period, commune_board, member_board, period_for,
-                                 team_board)
-from ..campaigns.routes import _rows as campaign_rows, _teams_of as teams_of, board_area_or_404, campaign_or_404
+from ..campaigns.queries import PERIODS, campaign_period, period_for
+from ..campaigns.routes import board_area_or_404, campaign_boards, campaign_or_404, period_boards
 from ..campaigns.targets import targets_for_areas
-from ..tallies.queries import area_tallies, children, running_campaign, services_for_tallies, today
-from ..tallies.routes import MAX_DAYS, dashboard_area_or_404
+from ..tallies.queries import area_tallies, children, running_campaign, services_for_tallies
+from ..tallies.routes import dashboard_area_or_404, date_range
 from . import bp, queries, reads
 from .openapi import OPENAPI
 from .operations import BatchError, apply_batch
@@ -90,38 +87,13 @@ def openapi():
 
 # --- Read-only: tallies and leaderboards ------------------------------------------------------------
 
-TALLY_DEFAULT_DAYS = 30
-
-
-def _api_range() -> tuple[date, date]:
-    """?from=&to= as local dates (default: the last 30 days); bad input is a 400 in Vietnamese."""
-    def parse(name):
-        raw = (request.args.get(name) or "").strip()
-        if not raw:
-            return None
-        try:
-            return date.fromisoformat(raw)
-        except ValueError:
-            abort(400, description=_("Ngày không hợp lệ: “%(v)s”. Dùng dạng năm-tháng-ngày, ví dụ 2025-10-10.",
-                                     v=raw[:20]))
-    start, end = parse("from"), parse("to")
-    end = end or today()
-    try:
-        start = start or end - timedelta(days=TALLY_DEFAULT_DAYS - 1)
-    except OverflowError:
-        abort(400, description=_("Ngày không hợp lệ."))
-    if start > end:
-        abort(400, description=_("Ngày bắt đầu phải trước ngày kết thúc."))
-    if (end - start).days >= MAX_DAYS:
-        abort(400, description=_("Chỉ xem tối đa %(n)d ngày một lần.", n=MAX_DAYS))
-    return start, end
 
 
 @bp.get("/areas/<int:area_id>/tally")
 @login_required
 def area_tally(area_id: int):
     area = dashboard_area_or_404(area_id)  # the dashboard's own rule: out of scope 404, a member 403
-    start, end = _api_range()
+    start, end = date_range()  # the dashboards' own parsing: last 30 days by default
     services = services_for_tallies()
     campaign = running_campaign(area)
     kids = children(area) if area.level != AreaLevel.VILLAGE else []
@@ -159,7 +131,7 @@ def leaderboard():
         else:
             abort(404)
         period = campaign_period(campaign)
-        rows = campaign_rows(campaign, where)
+        rows = campaign_boards(campaign, where)
         titles = {"communes": _("Các xã, phường"), "teams": _("Các tổ"), "members": _("Thành viên")}
         boards = [(kind, titles[kind], rows[kind]) for kind in ("communes", "teams", "members") if rows[kind]]
         return jsonify(area=reads.area_json(where), period={
@@ -168,17 +140,7 @@ def leaderboard():
             campaign={"id": campaign.id, "name": campaign.name, "frozen": campaign.frozen_at is not None},
             boards=[{"kind": k, "title": t, "rows": [reads.board_row_json(r) for r in rs]} for k, t, rs in boards])
     period = period_for(key)
-    prev = (period.previous.start, period.previous.end)
-    boards = []
-    if area.level == AreaLevel.VILLAGE:
-        for team in teams_of(area):
-            boards.append(("members", team.name,
-                           member_board(area, period.start, period.end, previous=prev, team_id=team.id)))
-    elif area.level == AreaLevel.COMMUNE:
-        boards.append(("teams", _("Các tổ trong xã"), team_board(area, period.start, period.end, previous=prev)))
-    else:
-        boards.append(("communes", _("Các xã, phường trong tỉnh"),
-                       commune_board(area, period.start, period.end, previous=prev)))
+    boards = period_boards(area, period)
     return jsonify(area=reads.area_json(area), period={
         "key": period.key, "from": reads.iso(period.start), "to": reads.iso(period.end),
         "previous_from": reads.iso(period.previous.start), "previous_to": reads.iso(period.previous.end)},

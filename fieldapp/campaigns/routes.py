@@ -33,7 +33,7 @@ def board_area_or_404(area_id: int) -> Area:
     return area
 
 
-def _teams_of(village: Area) -> list[Team]:
+def teams_of(village: Area) -> list[Team]:
     teams = list(db.session.scalars(select(Team).where(Team.village_id == village.id, Team.active.is_(True))
                                     .order_by(Team.name, Team.id)))
     if current_user.role in Role.TEAM_ROLES:
@@ -60,19 +60,20 @@ def leaderboard(area_id: int):
     if key not in PERIODS:
         abort(400, description=_("Kỳ xếp hạng không hợp lệ."))
     period = period_for(key)
+    return render_template("campaigns/leaderboard.html", area=area, period=period,
+                           boards=period_boards(area, period), PERIODS=PERIODS, scope=_scope())
+
+
+def period_boards(area: Area, period) -> list[tuple[str, str, list[BoardRow]]]:
+    """(kind, title, rows) for a week, month or quarter, with the previous period for the rank arrows:
+    members of each team in a village, teams in a commune, communes in a province. The page and the API."""
     prev = (period.previous.start, period.previous.end)
-    boards = []
     if area.level == AreaLevel.VILLAGE:
-        for team in _teams_of(area):
-            boards.append(("members", team.name,
-                           member_board(area, period.start, period.end, previous=prev, team_id=team.id)))
-    elif area.level == AreaLevel.COMMUNE:
-        boards.append(("teams", _("Các tổ trong xã"), team_board(area, period.start, period.end, previous=prev)))
-    else:
-        boards.append(("communes", _("Các xã, phường trong tỉnh"),
-                       commune_board(area, period.start, period.end, previous=prev)))
-    return render_template("campaigns/leaderboard.html", area=area, period=period, boards=boards,
-                           PERIODS=PERIODS, scope=_scope())
+        return [("members", team.name, member_board(area, period.start, period.end, previous=prev, team_id=team.id))
+                for team in teams_of(area)]
+    if area.level == AreaLevel.COMMUNE:
+        return [("teams", _("Các tổ trong xã"), team_board(area, period.start, period.end, previous=prev))]
+    return [("communes", _("Các xã, phường trong tỉnh"), commune_board(area, period.start, period.end, previous=prev))]
 
 
 # --- Campaigns -----------------------------------------------------------------------------------
@@ -133,7 +134,7 @@ def new():
     return render_template("campaigns/form.html", form=form, area=area), status
 
 
-def _rows(campaign: Campaign, where: Area) -> dict[str, list[BoardRow]]:
+def campaign_boards(campaign: Campaign, where: Area) -> dict[str, list[BoardRow]]:
     """The campaign's boards seen from an area: frozen from the snapshot, else live from the counters."""
     if campaign.frozen_at is not None:
         snap = campaign.snapshot or {}
@@ -163,7 +164,7 @@ def show(campaign_id: int):
     where = view_area(campaign)
     communes = [where] if where.level == AreaLevel.COMMUNE else []
     target_communes = [c for c in communes if can_set_targets(current_user, campaign, c)]
-    return render_template("campaigns/show.html", campaign=campaign, where=where, boards=_rows(campaign, where),
+    return render_template("campaigns/show.html", campaign=campaign, where=where, boards=campaign_boards(campaign, where),
                            today=today(), form=EmptyForm(), target_communes=target_communes,
                            can_freeze=can_run_campaign(current_user, campaign.area) and campaign.frozen_at is None
                            and campaign.ends_on < today(),
@@ -256,7 +257,7 @@ def commendation(campaign_id: int):
         return redirect(url_for("campaigns.show", campaign_id=campaign.id))
     teams_n = min(max(request.args.get("teams", 3, type=int), 1), 50)
     members_n = min(max(request.args.get("members", 5, type=int), 1), 50)
-    boards = _rows(campaign, where)
+    boards = campaign_boards(campaign, where)
     return render_template("campaigns/commendation.html", campaign=campaign, where=where,
                            teams=boards["teams"][:teams_n], members=boards["members"][:members_n],
                            communes=boards["communes"][:teams_n], services=(campaign.snapshot or {}).get("services", {}))

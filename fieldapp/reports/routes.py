@@ -9,6 +9,7 @@ from ..extensions import db
 from ..models import Area, AreaLevel, Role
 from ..spreadsheets import CSV_MIME, XLSX_MIME, csv_bytes, download, xlsx_bytes
 from ..tallies.queries import today
+from ..tallies.routes import date_arg
 from . import bp
 from .queries import MAX_DAYS, PERIODS, build_report, period_dates
 from .tables import csv_rows, service_lines, sheets, summary_lines
@@ -29,20 +30,10 @@ def report_area_or_404(area_id: int) -> Area:
     return area
 
 
-def _parse(name: str) -> date | None:
-    raw = (request.args.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        abort(400, description=_("Ngày không hợp lệ: “%(v)s”. Dùng dạng năm-tháng-ngày, ví dụ 2025-10-10.",
-                                 v=raw[:20]))
-
 
 def report_period() -> tuple[str, date, date]:
     """?period=quarter|year|review|custom (&from=&to= for custom); bad input is a 400 in Vietnamese."""
-    start, end = _parse("from"), _parse("to")
+    start, end = date_arg("from"), date_arg("to")
     key = request.args.get("period") or ("custom" if start or end else "quarter")
     if key not in PERIODS:
         abort(400, description=_("Kỳ báo cáo không hợp lệ."))

@@ -33,21 +33,27 @@ def dashboard_area_or_404(area_id: int) -> Area:
     return area
 
 
+def date_arg(name: str) -> date | None:
+    """One ?name=YYYY-MM-DD argument (a Vietnamese local date); bad input is a 400 with a clear message."""
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        abort(400, description=_("Ngày không hợp lệ: “%(v)s”. Dùng dạng năm-tháng-ngày, ví dụ 2025-10-10.", v=raw[:20]))
+
+
 def date_range(default_days: int = 30, allow_open: bool = False) -> tuple[date | None, date | None]:
     """?from=YYYY-MM-DD&to=YYYY-MM-DD in Vietnam time; bad input is a 400 with a clear message."""
-    def parse(name):
-        raw = (request.args.get(name) or "").strip()
-        if not raw:
-            return None
-        try:
-            return date.fromisoformat(raw)
-        except ValueError:
-            abort(400, description=_("Ngày không hợp lệ: “%(v)s”. Dùng dạng năm-tháng-ngày, ví dụ 2025-10-10.", v=raw[:20]))
-    start, end = parse("from"), parse("to")
+    start, end = date_arg("from"), date_arg("to")
     if allow_open and start is None and end is None:
         return None, None
     end = end or today()
-    start = start or end - timedelta(days=default_days - 1)
+    try:
+        start = start or end - timedelta(days=default_days - 1)
+    except OverflowError:
+        abort(400, description=_("Ngày không hợp lệ."))
     if start > end:
         abort(400, description=_("Ngày bắt đầu phải trước ngày kết thúc."))
     if (end - start).days >= MAX_DAYS:

@@ -43,9 +43,13 @@ def _lock(household: Household) -> None:
                        with_for_update=True)
 
 
-def _check(household: Household, data: VisitData, services: dict[str, Service],
-           exclude_visit: Visit | None = None) -> dict[int, int]:
-    """Validate a visit against the rules; returns {service_id: count} of the non-zero counts."""
+def check(household: Household, data: VisitData, services: dict[str, Service],
+          exclude_visit: Visit | None = None, achieved: dict[int, int] | None = None) -> dict[int, int]:
+    """Validate a visit against the rules; returns {service_id: count} of the non-zero counts.
+
+    `achieved` ({service_id: people counted so far}) spares the tally query when the caller
+    already has it (the sync batch reads it for all its households at once).
+    """
     errors: dict[str, str] = {}
     if data.outcome not in Outcome.ALL:
         errors["outcome"] = _("Vui lòng chọn kết quả lượt thăm.")
@@ -81,7 +85,8 @@ def _check(household: Household, data: VisitData, services: dict[str, Service],
         raise RuleError(errors)
 
     # Only counts can pass a cap: a visit without any (not home, declined...) needs no tally query.
-    achieved = achieved_by_service(household.id, exclude_visit.id if exclude_visit else None) if counts else {}
+    if achieved is None:
+        achieved = achieved_by_service(household.id, exclude_visit.id if exclude_visit else None) if counts else {}
     by_id = {s.id: s for s in services.values()}
     for service_id, count in counts.items():
         service = by_id[service_id]
@@ -102,7 +107,7 @@ def _check(household: Household, data: VisitData, services: dict[str, Service],
     return counts
 
 
-def _snapshot(visit: Visit, services_by_id: dict[int, Service]) -> dict:
+def snapshot(visit: Visit, services_by_id: dict[int, Service]) -> dict:
     return {
         "household_id": visit.household_id,
         "outcome": visit.outcome,
@@ -125,17 +130,22 @@ def _refresh_household(household: Household) -> None:
                                                       Visit.deleted_at.is_(None)))
 
 
-def log_visit(actor: User, household: Household, data: VisitData, visit_id: str | None = None,
-              services: dict[str, Service] | None = None) -> Visit:
+def check_can_log(actor: User, household: Household) -> None:
+    """Who may log a visit to this household, whatever the visit holds."""
     if actor.team is None or actor.team.village_id != household.village_id:
         raise RuleError(_("Bạn chỉ ghi được lượt thăm cho các hộ thuộc thôn của tổ mình."))
     if household.village.archived_at is not None:
         raise RuleError(_("%(village)s đã lưu trữ, không ghi thêm lượt thăm.", village=household.village.name))
     if household.deleted_at is not None:
         raise RuleError(_("Hộ %(code)s đã bị xóa khỏi danh sách; không ghi thêm lượt thăm.", code=household.code))
+
+
+def log_visit(actor: User, household: Household, data: VisitData, visit_id: str | None = None,
+              services: dict[str, Service] | None = None) -> Visit:
+    check_can_log(actor, household)
     services = services or services_by_code()
     _lock(household)
-    counts = _check(household, data, services)
+    counts = check(household, data, services)
     visit = Visit(household_id=household.id, member_id=actor.id, team_id=actor.team_id,
                   visited_at=data.visited_at, received_at=utcnow(), outcome=data.outcome, note=data.note)
     if visit_id:
@@ -148,7 +158,7 @@ def log_visit(actor: User, household: Household, data: VisitData, visit_id: str 
     household.visit_count = (household.visit_count or 0) + 1
     tallies.apply_visit_delta(None, tallies.facts(visit, household))
     by_id = {s.id: s for s in services.values()}
-    audit.record(actor, "create", visit, area_path=household.village.path, after=_snapshot(visit, by_id))
+    audit.record(actor, "create", visit, area_path=household.village.path, after=snapshot(visit, by_id))
     return visit
 
 
@@ -156,9 +166,9 @@ def update_visit(actor: User, visit: Visit, data: VisitData) -> Visit:
     household = visit.household
     services = services_by_code()
     _lock(household)
-    counts = _check(household, data, services, exclude_visit=visit)
+    counts = check(household, data, services, exclude_visit=visit)
     by_id = {s.id: s for s in services.values()}
-    before = _snapshot(visit, by_id)
+    before = snapshot(visit, by_id)
     counted_before = tallies.facts(visit, household)
     visit.outcome, visit.visited_at, visit.note = data.outcome, data.visited_at, data.note
     existing = {a.service_id: a for a in visit.assists}
@@ -171,7 +181,7 @@ def update_visit(actor: User, visit: Visit, data: VisitData) -> Visit:
         if sid not in existing:
             visit.assists.append(Assistance(service_id=sid, count=n))
     db.session.flush()
-    after = _snapshot(visit, by_id)
+    after = snapshot(visit, by_id)
     if after != before:
         visit.updated_at = utcnow()
         audit.record(actor, "update", visit, area_path=household.village.path, before=before, after=after)
@@ -193,7 +203,7 @@ def delete_visit(actor: User, visit: Visit) -> Visit:
     db.session.flush()
     if household.deleted_at is None:
         tallies.apply_visit_delta(counted, None)
-    audit.record(actor, "delete", visit, area_path=household.village.path, before=_snapshot(visit, by_id))
+    audit.record(actor, "delete", visit, area_path=household.village.path, before=snapshot(visit, by_id))
     _refresh_household(household)
     return visit
 
@@ -208,7 +218,7 @@ def restore_visit(actor: User, visit: Visit) -> Visit:
     data = VisitData(outcome=visit.outcome, visited_at=visit.visited_at, note=visit.note,
                      counts={a.service.code: a.count for a in visit.assists})
     try:
-        _check(household, data, services, exclude_visit=visit)
+        check(household, data, services, exclude_visit=visit)
     except RuleError as err:
         raise RuleError(_("Không thể khôi phục lượt thăm: %(why)s", why=err.message)) from None
     visit.deleted_at = visit.deleted_by_id = None
@@ -216,6 +226,6 @@ def restore_visit(actor: User, visit: Visit) -> Visit:
     if household.deleted_at is None:
         tallies.apply_visit_delta(None, tallies.facts(visit, household))
     by_id = {s.id: s for s in services.values()}
-    audit.record(actor, "restore", visit, area_path=household.village.path, after=_snapshot(visit, by_id))
+    audit.record(actor, "restore", visit, area_path=household.village.path, after=snapshot(visit, by_id))
     _refresh_household(household)
     return visit

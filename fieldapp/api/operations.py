@@ -95,7 +95,11 @@ def _apply_visits(actor: User, records: list, services: dict[str, Service]) -> l
 def apply_one_by_one(actor: User, records: list, services: dict[str, Service]) -> list[Result]:
     """The per-record path: one SAVEPOINT per visit (the fallback of the bulk path)."""
     known = _prefetch(records)
-    return [_apply_visit(actor, rec, services, known) for rec in records]
+    results = []
+    for rec in records:
+        results.append(_apply_visit(actor, rec, services, known))
+        known.add(results[-1].id)  # the same id again later in the batch is looked up
+    return results
 
 
 def _prefetch(visits: list) -> set[str]:

@@ -91,30 +91,37 @@ def apply_new_visits(new: list[VisitFacts]) -> None:
     day_rows = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
     total_rows = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
     areas: dict[str, tuple[int, ...]] = {}
+    earliest: dict[str, date] = {}
     for f in new:
+        earliest[f.household_id] = min(earliest.get(f.household_id, f.day), f.day)
         owners = _owners(f.area_ids, f.team_id, f.member_id)
         _add(day_rows, total_rows, owners, f.day, VISIT_ROW, visits=1, **{f.outcome: 1})
         for service_id, count in f.counts:
             _add(day_rows, total_rows, owners, f.day, service_id, people=count)
         areas[f.household_id] = f.area_ids
-    _refresh_reach_many(areas, day_rows, total_rows)
+    _refresh_reach_many(areas, earliest, day_rows, total_rows)
     _upsert(TallyDay, ("kind", "ref_id", "day", "service_id"), day_rows)
     _upsert(TallyTotal, ("kind", "ref_id", "service_id"), total_rows)
 
 
-def _refresh_reach_many(areas: dict[str, tuple[int, ...]], day_rows, total_rows) -> None:
-    """_refresh_reach for many households at once: two reads, then bulk inserts and updates."""
+def _refresh_reach_many(areas: dict[str, tuple[int, ...]], earliest: dict[str, date], day_rows, total_rows) -> None:
+    """_refresh_reach for households that only gained visits (earliest: the local day of the
+    first new one): two reads for all of them, then bulk inserts and updates."""
     ids = sorted(areas)
     v, hh, r = Visit.__table__, Household.__table__, HouseholdReach.__table__
-    # The first live visit of each household: one index walk per household (household_id, visited_at).
-    first_id = (select(v.c.id).where(v.c.household_id == hh.c.id, v.c.deleted_at.is_(None))
-                .order_by(v.c.visited_at, v.c.received_at, v.c.id).limit(1).correlate(hh).scalar_subquery())
-    firsts = select(first_id.label("visit_id")).where(hh.c.id.in_(ids), hh.c.deleted_at.is_(None)).subquery()
-    first = {row.household_id: (local_day(row.visited_at), row.team_id, row.member_id)
-             for row in db.session.execute(select(v.c.household_id, v.c.visited_at, v.c.team_id, v.c.member_id)
-                                           .join(firsts, firsts.c.visit_id == v.c.id))}
     stored = {row.household_id: (row.first_day, row.team_id, row.member_id)
               for row in db.session.execute(select(r).where(r.c.household_id.in_(ids)))}
+    # A new visit on a later day than the stored first one cannot be the first: only the others are read.
+    unsure = [hid for hid in ids if hid not in stored or earliest[hid] <= stored[hid][0]]
+    first = {hid: stored[hid] for hid in ids if hid in stored and hid not in unsure}
+    if unsure:
+        # The first live visit of each: one index walk per household (household_id, visited_at).
+        first_id = (select(v.c.id).where(v.c.household_id == hh.c.id, v.c.deleted_at.is_(None))
+                    .order_by(v.c.visited_at, v.c.received_at, v.c.id).limit(1).correlate(hh).scalar_subquery())
+        firsts = select(first_id.label("visit_id")).where(hh.c.id.in_(unsure), hh.c.deleted_at.is_(None)).subquery()
+        first.update({row.household_id: (local_day(row.visited_at), row.team_id, row.member_id)
+                      for row in db.session.execute(select(v.c.household_id, v.c.visited_at, v.c.team_id,
+                                                           v.c.member_id).join(firsts, firsts.c.visit_id == v.c.id))})
     inserts, updates, deletes = [], [], []
     for household_id in ids:
         new, old = first.get(household_id), stored.get(household_id)

@@ -65,6 +65,9 @@ def _add(day_rows, total_rows, owners, day, service_id, **values) -> None:
 
 def apply_visit_delta(before: VisitFacts | None, after: VisitFacts | None) -> None:
     """Move the counters from what a visit was (None: new) to what it is (None: deleted)."""
+    if before is None and after is not None:
+        apply_new_visits([after])  # a new visit: the cheaper "reached" check of the batch path
+        return
     day_rows = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
     total_rows = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
     for f, sign in ((before, -1), (after, 1)):

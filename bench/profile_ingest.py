@@ -9,7 +9,7 @@ import cProfile, pstats, uuid, sys, os
 from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 from datetime import datetime, UTC
-os.environ["DATABASE_URL"] = f"sqlite:///{ROOT / 'bench' / 'out' / 'ingest.sqlite'}"
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'bench' / 'out' / 'ingest.sqlite'}")  # or the PostgreSQL one
 sys.path.insert(0, str(ROOT))
 from fieldapp import create_app
 from sqlalchemy import text

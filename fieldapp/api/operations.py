@@ -76,7 +76,7 @@ def apply_batch(actor: User, body) -> list[Result]:
 
 def _apply_visits(actor: User, records: list, services: dict[str, Service]) -> list[Result]:
     """The bulk path: every record is checked in Python first (a few queries for the whole batch),
-    then the accepted visits are written with one multi-row statement per table, in a SAVEPOINT.
+    then the accepted visits are written with one executemany per table, in a SAVEPOINT.
 
     If that insert hits a conflict (a concurrent request stored one of these ids after the lookup),
     the SAVEPOINT is rolled back and the batch goes through the per-record path, which answers
@@ -88,6 +88,8 @@ def _apply_visits(actor: User, records: list, services: dict[str, Service]) -> l
             with db.session.begin_nested():
                 _write(actor, plan.accepted, services)
         except IntegrityError:
+            for p in plan.accepted:  # the values set on them were rolled back with the SAVEPOINT
+                db.session.expire(p.household)
             return apply_one_by_one(actor, records, services)
     return plan.results
 

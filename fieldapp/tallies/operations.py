@@ -112,6 +112,7 @@ def _refresh_reach_many(areas: dict[str, tuple[int, ...]], earliest: dict[str, d
     first new one): two reads for all of them, then bulk inserts and updates."""
     ids = sorted(areas)
     v, hh, r = Visit.__table__, Household.__table__, HouseholdReach.__table__
+    db.session.flush()  # the Core reads below do not autoflush: pending visits and reach rows first
     stored = {row.household_id: (row.first_day, row.team_id, row.member_id)
               for row in db.session.execute(select(r).where(r.c.household_id.in_(ids)))}
     # A new visit on a later day than the stored first one cannot be the first: only the others are read.

@@ -302,7 +302,11 @@ def stored_visits(ids: set[str]) -> dict[str, Visit]:
     """The visits of these ids already stored (a resent batch), in one query."""
     if not ids:
         return {}
-    return {v.id: v for v in db.session.scalars(select(Visit).where(Visit.id.in_(ids)))}
+    # The ids first (usually none: a new batch); the visits with their assists only for a resend.
+    found = list(db.session.scalars(select(Visit.id).where(Visit.id.in_(ids))))
+    if not found:
+        return {}
+    return {v.id: v for v in db.session.scalars(select(Visit).where(Visit.id.in_(found)))}
 
 
 @dataclass

@@ -107,7 +107,7 @@ def check(household: Household, data: VisitData, services: dict[str, Service],
     return counts
 
 
-def snapshot(visit: Visit, services_by_id: dict[int, Service]) -> dict:
+def _snapshot(visit: Visit, services_by_id: dict[int, Service]) -> dict:
     return {
         "household_id": visit.household_id,
         "outcome": visit.outcome,
@@ -158,7 +158,7 @@ def log_visit(actor: User, household: Household, data: VisitData, visit_id: str 
     household.visit_count = (household.visit_count or 0) + 1
     tallies.apply_visit_delta(None, tallies.facts(visit, household))
     by_id = {s.id: s for s in services.values()}
-    audit.record(actor, "create", visit, area_path=household.village.path, after=snapshot(visit, by_id))
+    audit.record(actor, "create", visit, area_path=household.village.path, after=_snapshot(visit, by_id))
     return visit
 
 
@@ -168,7 +168,7 @@ def update_visit(actor: User, visit: Visit, data: VisitData) -> Visit:
     _lock(household)
     counts = check(household, data, services, exclude_visit=visit)
     by_id = {s.id: s for s in services.values()}
-    before = snapshot(visit, by_id)
+    before = _snapshot(visit, by_id)
     counted_before = tallies.facts(visit, household)
     visit.outcome, visit.visited_at, visit.note = data.outcome, data.visited_at, data.note
     existing = {a.service_id: a for a in visit.assists}
@@ -181,7 +181,7 @@ def update_visit(actor: User, visit: Visit, data: VisitData) -> Visit:
         if sid not in existing:
             visit.assists.append(Assistance(service_id=sid, count=n))
     db.session.flush()
-    after = snapshot(visit, by_id)
+    after = _snapshot(visit, by_id)
     if after != before:
         visit.updated_at = utcnow()
         audit.record(actor, "update", visit, area_path=household.village.path, before=before, after=after)
@@ -203,7 +203,7 @@ def delete_visit(actor: User, visit: Visit) -> Visit:
     db.session.flush()
     if household.deleted_at is None:
         tallies.apply_visit_delta(counted, None)
-    audit.record(actor, "delete", visit, area_path=household.village.path, before=snapshot(visit, by_id))
+    audit.record(actor, "delete", visit, area_path=household.village.path, before=_snapshot(visit, by_id))
     _refresh_household(household)
     return visit
 
@@ -226,6 +226,6 @@ def restore_visit(actor: User, visit: Visit) -> Visit:
     if household.deleted_at is None:
         tallies.apply_visit_delta(None, tallies.facts(visit, household))
     by_id = {s.id: s for s in services.values()}
-    audit.record(actor, "restore", visit, area_path=household.village.path, after=snapshot(visit, by_id))
+    audit.record(actor, "restore", visit, area_path=household.village.path, after=_snapshot(visit, by_id))
     _refresh_household(household)
     return visit

@@ -9,7 +9,7 @@ import cProfile, pstats, uuid, sys, os
 from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 from datetime import datetime, UTC
-os.environ["DATABASE_URL"] = f"sqlite:///{ROOT / 'bench' / 'out' / 'ingest.sqlite'}"
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'bench' / 'out' / 'ingest.sqlite'}")  # or the PostgreSQL one
 sys.path.insert(0, str(ROOT))
 from fieldapp import create_app
 from sqlalchemy import text
@@ -32,4 +32,4 @@ pr = cProfile.Profile(); pr.enable()
 for _ in range(int(sys.argv[2])): r = fn()
 pr.disable()
 print(r.status_code)
-pstats.Stats(pr).sort_stats("cumulative").print_stats(70)
+pstats.Stats(pr).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(int(os.environ.get("LINES", "70")))

@@ -269,7 +269,10 @@ def test_a_concurrent_resend_is_a_duplicate(client, member, monkeypatch, assists
         looked.append(visit_id)
         return None if visit_id == raced["id"] and len(looked) == 1 else db.session.get(Visit, visit_id)
 
-    monkeypatch.setattr(operations, "find_visit", not_yet_there)
+    monkeypatch.setattr(operations, "find_visit", not_yet_there)  # the per-record path's lookup
+    real_lookup = operations.stored_visits  # the bulk path's lookup, for the whole batch
+    monkeypatch.setattr(operations, "stored_visits",
+                        lambda ids: {k: v for k, v in real_lookup(ids).items() if k != raced["id"]})
     r = post(client, {"visits": [raced, other]})
     assert [x["status"] for x in r.json["results"]] == ["duplicate", "created"], r.json
     db.session.expire_all()

@@ -72,7 +72,7 @@ def visits_batch():
     if body is None:
         return _error(_("Dữ liệu gửi lên không phải JSON hợp lệ."), 400)
     try:
-        results = apply_batch(current_user, body)
+        results = apply_batch(current_user._get_current_object(), body)  # not the proxy, per record
     except BatchError as err:
         db.session.rollback()
         return _error(err.message, err.status)

@@ -43,9 +43,13 @@ def _lock(household: Household) -> None:
                        with_for_update=True)
 
 
-def _check(household: Household, data: VisitData, services: dict[str, Service],
-           exclude_visit: Visit | None = None) -> dict[int, int]:
-    """Validate a visit against the rules; returns {service_id: count} of the non-zero counts."""
+def check(household: Household, data: VisitData, services: dict[str, Service],
+          exclude_visit: Visit | None = None, achieved: dict[int, int] | None = None) -> dict[int, int]:
+    """Validate a visit against the rules; returns {service_id: count} of the non-zero counts.
+
+    `achieved` ({service_id: people counted so far}) spares the tally query when the caller
+    already has it (the sync batch reads it for all its households at once).
+    """
     errors: dict[str, str] = {}
     if data.outcome not in Outcome.ALL:
         errors["outcome"] = _("Vui lòng chọn kết quả lượt thăm.")
@@ -81,7 +85,8 @@ def _check(household: Household, data: VisitData, services: dict[str, Service],
         raise RuleError(errors)
 
     # Only counts can pass a cap: a visit without any (not home, declined...) needs no tally query.
-    achieved = achieved_by_service(household.id, exclude_visit.id if exclude_visit else None) if counts else {}
+    if achieved is None:
+        achieved = achieved_by_service(household.id, exclude_visit.id if exclude_visit else None) if counts else {}
     by_id = {s.id: s for s in services.values()}
     for service_id, count in counts.items():
         service = by_id[service_id]
@@ -125,17 +130,22 @@ def _refresh_household(household: Household) -> None:
                                                       Visit.deleted_at.is_(None)))
 
 
-def log_visit(actor: User, household: Household, data: VisitData, visit_id: str | None = None,
-              services: dict[str, Service] | None = None) -> Visit:
+def check_can_log(actor: User, household: Household) -> None:
+    """Who may log a visit to this household, whatever the visit holds."""
     if actor.team is None or actor.team.village_id != household.village_id:
         raise RuleError(_("Bạn chỉ ghi được lượt thăm cho các hộ thuộc thôn của tổ mình."))
     if household.village.archived_at is not None:
         raise RuleError(_("%(village)s đã lưu trữ, không ghi thêm lượt thăm.", village=household.village.name))
     if household.deleted_at is not None:
         raise RuleError(_("Hộ %(code)s đã bị xóa khỏi danh sách; không ghi thêm lượt thăm.", code=household.code))
+
+
+def log_visit(actor: User, household: Household, data: VisitData, visit_id: str | None = None,
+              services: dict[str, Service] | None = None) -> Visit:
+    check_can_log(actor, household)
     services = services or services_by_code()
     _lock(household)
-    counts = _check(household, data, services)
+    counts = check(household, data, services)
     visit = Visit(household_id=household.id, member_id=actor.id, team_id=actor.team_id,
                   visited_at=data.visited_at, received_at=utcnow(), outcome=data.outcome, note=data.note)
     if visit_id:
@@ -156,7 +166,7 @@ def update_visit(actor: User, visit: Visit, data: VisitData) -> Visit:
     household = visit.household
     services = services_by_code()
     _lock(household)
-    counts = _check(household, data, services, exclude_visit=visit)
+    counts = check(household, data, services, exclude_visit=visit)
     by_id = {s.id: s for s in services.values()}
     before = _snapshot(visit, by_id)
     counted_before = tallies.facts(visit, household)
@@ -208,7 +218,7 @@ def restore_visit(actor: User, visit: Visit) -> Visit:
     data = VisitData(outcome=visit.outcome, visited_at=visit.visited_at, note=visit.note,
                      counts={a.service.code: a.count for a in visit.assists})
     try:
-        _check(household, data, services, exclude_visit=visit)
+        check(household, data, services, exclude_visit=visit)
     except RuleError as err:
         raise RuleError(_("Không thể khôi phục lượt thăm: %(why)s", why=err.message)) from None
     visit.deleted_at = visit.deleted_by_id = None

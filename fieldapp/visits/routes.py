@@ -60,8 +60,9 @@ def new(household_id: str):
         form.client_id.data = str(uuid.uuid4())
     if form.validate_on_submit():
         client_id = _client_id(form.client_id.data)
-        earlier = db.session.get(Visit, client_id) if client_id else None  # one lookup, not two
-        if earlier is not None and earlier.member_id == current_user.id:
+        # One narrow lookup (not the visit with its household, member and assists).
+        earlier = db.session.scalar(select(Visit.member_id).where(Visit.id == client_id)) if client_id else None
+        if earlier is not None and earlier == current_user.id:
             flash(_("Lượt thăm này đã được lưu trước đó."), "info")
             return redirect(shown)
         if earlier is not None:
@@ -70,7 +71,9 @@ def new(household_id: str):
                          note=form.note.data, counts=form.counts())
         code = household.code
         try:
-            log_visit(current_user, household, data, visit_id=client_id)
+            # The active catalogue the form was built from: log_visit need not read it again.
+            log_visit(current_user._get_current_object(), household, data, visit_id=client_id,
+                      services={s.code: s for s in services})
             db.session.commit()
         except RuleError as err:
             db.session.rollback()

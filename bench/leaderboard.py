@@ -1,6 +1,7 @@
 """Time the commune and province leaderboards (and the commune tally) on the generated database.
 
     python bench/leaderboard.py [--runs 15]          # bench/out/bench.sqlite, or DATABASE_URL
+    python bench/leaderboard.py --day-rows           # the boards summed from the day rows (no rollups)
 
 Prints the median and the spread of repeated runs, with the number of visits in the database.
 It measures; it asserts nothing.
@@ -37,7 +38,12 @@ def timed(fn, runs: int) -> tuple[float, float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--day-rows", action="store_true",
+                        help="read the boards from the day rows, not the week/month/quarter rollups (to compare)")
     args = parser.parse_args()
+    if args.day_rows:
+        import fieldapp.campaigns.queries as boards
+        boards.USE_ROLLUPS = False
     app = make_app()
     with app.app_context():
         visits = db.session.scalar(text("SELECT count(*) FROM visits"))
@@ -46,7 +52,7 @@ def main() -> None:
         commune = db.session.scalar(select(Area).where(Area.level == "commune").order_by(Area.id).limit(1))
         villages = db.session.scalar(text("SELECT count(*) FROM areas WHERE level = 'village'"))
         print(f"database: {db.engine.dialect.name}, {villages:,} villages, {households:,} households, "
-              f"{visits:,} visits")
+              f"{visits:,} visits; boards read {'day rows' if args.day_rows else 'period rollups'}")
         services = services_for_tallies()
         cases = []
         for key in ("week", "month", "quarter"):
@@ -64,25 +70,54 @@ def main() -> None:
         for name, fn in cases:
             median, low, high = timed(fn, args.runs)
             print(f"{name:60s} median {median:7.1f} ms  (min {low:.1f}, max {high:.1f}, {args.runs} runs)")
-        write_cost(args.runs)
+        write_cost(max(3, args.runs // 3))
 
 
-def write_cost(runs: int) -> None:
-    """What the counters add to one visit: the delta upserts and the first-visit check, rolled back."""
+def write_cost(rounds: int, per_round: int = 300) -> None:
+    """What the counters add to one visit: the delta upserts and the first-visit check.
+
+    Each round applies per_round visits (a household of a different village each, a random day of the
+    last 90, 2 services) in one transaction, then rolls back; rounds alternate between the full key
+    list and the day and all-time keys only (ROLLUPS = (), the write path before the rollups).
+    CPU time of this process is reported beside the wall time: the machine is shared.
+    """
+    import random
+    from datetime import timedelta
+    import fieldapp.tallies.operations as ops
     from fieldapp.tallies.operations import VisitFacts, apply_visit_delta, area_ids
     from fieldapp.tallies.queries import today
-    row = db.session.execute(text(
-        "SELECT h.id, a.path, v.team_id, v.member_id FROM visits v JOIN households h ON h.id = v.household_id "
-        "JOIN areas a ON a.id = h.village_id LIMIT 1")).first()
-    facts = VisitFacts(household_id=row[0], area_ids=area_ids(row[1]), team_id=row[2], member_id=row[3],
-                       day=today(), outcome="helped", counts=((1, 1), (5, 1)))
+    rows = db.session.execute(text(
+        "SELECT h.id, a.path, t.id, (SELECT min(u.id) FROM users u WHERE u.team_id = t.id) "
+        "FROM households h JOIN areas a ON a.id = h.village_id JOIN teams t ON t.village_id = a.id "
+        "WHERE h.code = 'H7'")).all()
+    rng = random.Random(1)
 
-    def one():
-        apply_visit_delta(None, facts)
+    def one_round():
+        facts = [VisitFacts(household_id=r[0], area_ids=area_ids(r[1]), team_id=r[2], member_id=r[3],
+                            day=today() - timedelta(days=rng.randrange(90)), outcome="helped",
+                            counts=((1, 1), (5, 1)))
+                 for r in rng.sample(rows, min(per_round, len(rows)))]
+        c0, w0 = time.process_time(), time.perf_counter()
+        for f in facts:
+            apply_visit_delta(None, f)
+        db.session.flush()
+        cpu, wall = (time.process_time() - c0) * 1000 / len(facts), (time.perf_counter() - w0) * 1000 / len(facts)
         db.session.rollback()
-    median, low, high = timed(one, runs)
-    print(f"{'counter upkeep for one visit (2 services), rolled back':60s} median {median:7.1f} ms  "
-          f"(min {low:.1f}, max {high:.1f}, {runs} runs)")
+        return cpu, wall
+
+    kept = ops.ROLLUPS
+    results = {"with rollups": [], "day rows only": []}
+    one_round()  # warm
+    for _ in range(rounds):
+        for label, rollups in (("with rollups", kept), ("day rows only", ())):
+            ops.ROLLUPS = rollups
+            results[label].append(one_round())
+    ops.ROLLUPS = kept
+    for label, values in results.items():
+        cpu = statistics.median(c for c, _w in values)
+        wall = statistics.median(w for _c, w in values)
+        print(f"{'counter upkeep added to one visit (2 services), ' + label:60s} median {wall:7.2f} ms  "
+              f"(CPU {cpu:.2f} ms; {rounds} rounds of {per_round} visits, rolled back)")
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
 """Brute-force recounts from raw rows, to check the counters against."""
 from collections import defaultdict
+from datetime import date
 
 from sqlalchemy import select
 
 from fieldapp.extensions import db
-from fieldapp.models import AreaStats, Household, TallyDay, TallyTotal, Visit
+from fieldapp.models import Area, AreaStats, Household, TallyDay, TallyTotal, Visit
 from fieldapp.tallies.operations import COUNTERS, area_ids, local_day
 
 
@@ -40,8 +41,28 @@ def recount():
             s[1] += h.residents_total
             s[2] += h.residents_14plus
             s[3] += h.residents_18plus
+    add_rollups(day_rows)
     clean = lambda rows: {k: v for k, v in rows.items() if any(v.values())}  # noqa: E731
     return clean(day_rows), clean(total_rows), dict(stats)
+
+
+def starts(day: date) -> dict[str, date]:
+    """Week (ISO, from the calendar), month and quarter starts, computed independently of the app."""
+    year, week, _ = day.isocalendar()
+    return {"w": date.fromisocalendar(year, week, 1), "m": date(day.year, day.month, 1),
+            "q": date(day.year, (day.month + 2) // 3 * 3 - 2, 1)}
+
+
+def add_rollups(day_rows) -> None:
+    """Add to day_rows the week/month/quarter rows of teams, members and communes, summed from the day rows."""
+    communes = set(db.session.scalars(select(Area.id).where(Area.level == "commune")))
+    for (kind, ref, day, sid), values in list(day_rows.items()):
+        if ":" in kind or (kind == "area" and ref not in communes):
+            continue
+        for period, start in starts(day).items():
+            row = day_rows[(f"{kind}:{period}", ref, start, sid)]
+            for name, value in values.items():
+                row[name] += value
 
 
 def stored():

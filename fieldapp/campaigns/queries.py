@@ -10,8 +10,8 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Area, AreaStats, Campaign, CampaignTarget, Service, TallyDay, TallyKind, Team, User
-from ..models.tallies import VISIT_ROW
+from ..models import Area, AreaLevel, AreaStats, Campaign, CampaignTarget, Service, TallyDay, TallyKind, Team, User
+from ..models.tallies import ROLLUPS, VISIT_ROW, period_end, period_start, rollup_kind
 from ..tallies.queries import area_stats, eligible_for, today
 from ..text import fold
 
@@ -94,15 +94,53 @@ def rank(rows: list[BoardRow]) -> list[BoardRow]:
     return rows
 
 
-def _achieved(kind: str, ref_ids, start: date, end: date) -> dict[int, dict[int, int]]:
-    """{ref_id: {service_id (0 = visits): total}} in one grouped query."""
+# Benchmarks set this to False to time the boards on the day rows alone.
+USE_ROLLUPS = True
+
+
+def _rollup_for(start: date, end: date) -> tuple[str, date] | None:
+    """The period rollup ("w", "m", "q") that begins on start and covers end, with its last day, when
+    reading it (one row, minus the day rows between end and the period's end, which are none after
+    today) costs fewer rows than reading the days themselves; None otherwise (read the days)."""
+    best, now = None, today()
+    days_cost = (min(end, now) - start).days + 1
+    for period in ROLLUPS:
+        if period_start(period, start) != start:
+            continue
+        last = period_end(period, start)
+        if last < end:
+            continue
+        cost = 1 + max(0, (min(last, now) - end).days)
+        if cost < days_cost and (best is None or cost < best[0]):
+            best = (cost, period, last)
+    return best and best[1:]
+
+
+def _sum_rows(out, kind, ref_ids, sign, *where) -> None:
     value = func.sum(TallyDay.people + TallyDay.visits)  # service rows hold people, row 0 holds visits
-    out: dict[int, dict[int, int]] = {}
     for ref_id, sid, total in db.session.execute(
             select(TallyDay.ref_id, TallyDay.service_id, value)
-            .where(TallyDay.kind == kind, TallyDay.ref_id.in_(ref_ids), TallyDay.day >= start, TallyDay.day <= end)
+            .where(TallyDay.kind == kind, TallyDay.ref_id.in_(ref_ids), *where)
             .group_by(TallyDay.ref_id, TallyDay.service_id)):
-        out.setdefault(ref_id, {})[sid] = int(total or 0)
+        per = out.setdefault(ref_id, {})
+        per[sid] = per.get(sid, 0) + sign * int(total or 0)
+
+
+def _achieved(kind: str, ref_ids, start: date, end: date, rollups: bool = True) -> dict[int, dict[int, int]]:
+    """{ref_id: {service_id (0 = visits): total}} in one grouped query (two with a period's tail).
+
+    For a whole week, month or quarter (or one up to today) the owners' period rollup rows are read:
+    one row per (owner, service), whatever the number of visits. Other ranges read the day rows.
+    """
+    out: dict[int, dict[int, int]] = {}
+    plan = _rollup_for(start, end) if rollups and USE_ROLLUPS else None
+    if plan is None:
+        _sum_rows(out, kind, ref_ids, 1, TallyDay.day >= start, TallyDay.day <= end)
+        return out
+    period, last = plan
+    _sum_rows(out, rollup_kind(kind, period), ref_ids, 1, TallyDay.day == start)
+    if end < last:  # the rollup holds the whole period: take off the days after end (none after today)
+        _sum_rows(out, kind, ref_ids, -1, TallyDay.day > end, TallyDay.day <= last)
     return out
 
 
@@ -187,9 +225,11 @@ def commune_board(province: Area, start: date, end: date, campaign: Campaign | N
                   previous: tuple[date, date] | None = None) -> list[BoardRow]:
     """Communes of a province, with targets summed over their villages."""
     counted = services_points(campaign)
-    communes = db.session.execute(select(Area.id, Area.name, Area.path).where(
+    communes = db.session.execute(select(Area.id, Area.name, Area.path, Area.level).where(
         Area.parent_id == province.id, Area.archived_at.is_(None))).all()
     ids = [c.id for c in communes]
+    # Only communes (the parents of villages) have area rollups.
+    rolled = all(c.level == AreaLevel.COMMUNE for c in communes)
     stats = area_stats(ids)
     goals = {cid: {sid: eligible_for(svc, stats.get(cid, {})) for sid, (svc, _p) in counted.items()} for cid in ids}
     if campaign is not None:
@@ -215,9 +255,9 @@ def commune_board(province: Area, start: date, end: date, campaign: Campaign | N
         .where(village.c.parent_id.in_(ids), User.active.is_(True)).group_by(village.c.parent_id)).all())
 
     def build(s: date, e: date) -> list[BoardRow]:
-        achieved = _achieved(TallyKind.AREA, ids, s, e)
+        achieved = _achieved(TallyKind.AREA, ids, s, e, rollups=rolled)
         out = []
-        for cid, name, path in communes:
+        for cid, name, path, _level in communes:
             row = BoardRow(key=cid, name=name, place=province.name, path=path, members=members.get(cid, 0))
             _fill(row, achieved.get(cid, {}), goals.get(cid, {}), counted, with_score=True)
             out.append(row)
@@ -273,8 +313,8 @@ def weekly_streaks(member_ids: list[int], on: date | None = None) -> dict[int, i
     since = this_monday - timedelta(weeks=STREAK_WEEKS)
     weeks: dict[int, set[int]] = {}
     for ref_id, day in db.session.execute(
-            select(TallyDay.ref_id, TallyDay.day).where(
-                TallyDay.kind == TallyKind.MEMBER, TallyDay.ref_id.in_(member_ids),
+            select(TallyDay.ref_id, TallyDay.day).where(  # one week rollup row per member and week
+                TallyDay.kind == rollup_kind(TallyKind.MEMBER, "w"), TallyDay.ref_id.in_(member_ids),
                 TallyDay.service_id == VISIT_ROW, TallyDay.visits > 0, TallyDay.day >= since)):
         weeks.setdefault(ref_id, set()).add((this_monday - (day - timedelta(days=day.weekday()))).days // 7)
     out = {}

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -14,6 +14,35 @@ class TallyKind:
 
 
 VISIT_ROW = 0  # service_id of the row that counts the visits themselves
+
+# Period rollups: besides its day rows, a team, a member and a commune (the parent of a visit's
+# village) has one tally_day row per ISO week, month and quarter, with kind "<kind>:<period>"
+# (e.g. "team:w") and day = the first day of the period. A leaderboard for a week, a month or a
+# quarter reads one row per (owner, service) instead of one per day, whatever the number of visits.
+ROLLUPS = ("w", "m", "q")
+ROLLED_KINDS = (TallyKind.AREA, TallyKind.TEAM, TallyKind.MEMBER)
+
+
+def rollup_kind(kind: str, period: str) -> str:
+    return f"{kind}:{period}"
+
+
+def period_start(period: str, day: date) -> date:
+    """The first day of the ISO week ("w", a Monday), the month ("m") or the quarter ("q") of a day."""
+    if period == "w":
+        return day - timedelta(days=day.weekday())
+    if period == "m":
+        return day.replace(day=1)
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def period_end(period: str, start: date) -> date:
+    """The last day of the period that begins on start."""
+    if period == "w":
+        return start + timedelta(days=6)
+    months = 1 if period == "m" else 3
+    m = start.month - 1 + months
+    return date(start.year + m // 12, m % 12 + 1, 1) - timedelta(days=1)
 
 
 class _Counters:
@@ -31,7 +60,8 @@ class _Counters:
 class TallyDay(_Counters, db.Model):
     """Counters per owner, service and local day; updated in the same transaction as each visit.
 
-    A tally over any range reads (owners x days x services) rows, never the visits.
+    A tally over any range reads (owners x days x services) rows, never the visits. Rows whose kind
+    is a rollup kind ("team:w", "member:m", "area:q" ...) hold the sums of a whole period (ROLLUPS).
     """
     __tablename__ = "tally_day"
     __table_args__ = {"sqlite_with_rowid": False}

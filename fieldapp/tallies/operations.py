@@ -8,13 +8,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import (Column, Date, Integer, MetaData, String, Table, bindparam, case, cast, delete, func, literal,
-                        select)
+from sqlalchemy import (Column, Date, DateTime, Integer, MetaData, String, Table, bindparam, case, cast, delete, func,
+                        literal, select)
 
 from ..extensions import db
 from ..models import (Area, AreaStats, Assistance, Household, HouseholdReach, TallyDay, TallyKind, TallyTotal,
                       Visit)
-from ..models.tallies import VISIT_ROW
+from ..models.tallies import ROLLUPS, VISIT_ROW, period_start, rollup_kind
 from ..timeutil import to_local
 
 COUNTERS = ("visits", "helped", "not_home", "declined", "revisit", "reached", "people")
@@ -52,15 +52,51 @@ def facts(visit: Visit, household: Household | None = None) -> VisitFacts:
 
 
 def _owners(area_list, team_id, member_id):
-    return [(TallyKind.AREA, a) for a in area_list] + [(TallyKind.TEAM, team_id), (TallyKind.MEMBER, member_id)]
+    """(kind, ref_id, rolled up by period?) for every owner of a visit's counters.
+
+    The commune (the village's parent) is rolled up for the province leaderboard, the team and the
+    member for theirs; the village and the province keep day rows only.
+    """
+    commune = area_list[-2] if len(area_list) >= 2 else None
+    return ([(TallyKind.AREA, a, a == commune) for a in area_list]
+            + [(TallyKind.TEAM, team_id, True), (TallyKind.MEMBER, member_id, True)])
 
 
 def _add(day_rows, total_rows, owners, day, service_id, **values) -> None:
-    for kind, ref in owners:
-        for rows, key in ((day_rows, (kind, ref, day, service_id)), (total_rows, (kind, ref, service_id))):
+    """Add values to every counter key a (day, service) of these owners touches: the day rows, the
+    all-time rows and, for rolled-up owners, the week, month and quarter rows of that day.
+
+    This is the one place where keys are enumerated: any caller (one visit, or a batch of visits
+    accumulated into the same two dicts before one _upsert each) gets the rollup keys with it.
+    """
+    starts = [(p, period_start(p, day)) for p in ROLLUPS]
+    for kind, ref, rolled in owners:
+        keys = [(day_rows, (kind, ref, day, service_id)), (total_rows, (kind, ref, service_id))]
+        if rolled:
+            keys += [(day_rows, (rollup_kind(kind, p), ref, start, service_id)) for p, start in starts]
+        for rows, key in keys:
             row = rows[key]
             for name, value in values.items():
                 row[name] += value
+
+
+def new_rows() -> tuple[dict, dict]:
+    """Empty (day rows, total rows) accumulators for add_visit / write_rows."""
+    return defaultdict(lambda: dict.fromkeys(COUNTERS, 0)), defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
+
+
+def add_visit(day_rows, total_rows, f: VisitFacts, sign: int) -> None:
+    """Accumulate one visit's counters (+1 counted, -1 uncounted), without the first-visit ("reached") part."""
+    owners = _owners(f.area_ids, f.team_id, f.member_id)
+    _add(day_rows, total_rows, owners, f.day, VISIT_ROW, visits=sign, **{f.outcome: sign})
+    for service_id, count in f.counts:
+        _add(day_rows, total_rows, owners, f.day, service_id, people=sign * count)
+
+
+def write_rows(day_rows, total_rows) -> None:
+    """One executemany upsert per counter table (day, period rollup and all-time rows)."""
+    _upsert(TallyDay, ("kind", "ref_id", "day", "service_id"), day_rows)
+    _upsert(TallyTotal, ("kind", "ref_id", "service_id"), total_rows)
 
 
 def apply_visit_delta(before: VisitFacts | None, after: VisitFacts | None) -> None:
@@ -68,19 +104,13 @@ def apply_visit_delta(before: VisitFacts | None, after: VisitFacts | None) -> No
     if before is None and after is not None:
         apply_new_visits([after])  # a new visit: the cheaper "reached" check of the batch path
         return
-    day_rows = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
-    total_rows = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
+    day_rows, total_rows = new_rows()
     for f, sign in ((before, -1), (after, 1)):
-        if f is None:
-            continue
-        owners = _owners(f.area_ids, f.team_id, f.member_id)
-        _add(day_rows, total_rows, owners, f.day, VISIT_ROW, visits=sign, **{f.outcome: sign})
-        for service_id, count in f.counts:
-            _add(day_rows, total_rows, owners, f.day, service_id, people=sign * count)
+        if f is not None:
+            add_visit(day_rows, total_rows, f, sign)
     ref = after or before
     _refresh_reach(ref.household_id, ref.area_ids, day_rows, total_rows)
-    _upsert(TallyDay, ("kind", "ref_id", "day", "service_id"), day_rows)
-    _upsert(TallyTotal, ("kind", "ref_id", "service_id"), total_rows)
+    write_rows(day_rows, total_rows)
 
 
 def apply_new_visits(new: list[VisitFacts]) -> None:
@@ -91,20 +121,15 @@ def apply_new_visits(new: list[VisitFacts]) -> None:
     """
     if not new:
         return
-    day_rows = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
-    total_rows = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
+    day_rows, total_rows = new_rows()
     areas: dict[str, tuple[int, ...]] = {}
     earliest: dict[str, date] = {}
     for f in new:
         earliest[f.household_id] = min(earliest.get(f.household_id, f.day), f.day)
-        owners = _owners(f.area_ids, f.team_id, f.member_id)
-        _add(day_rows, total_rows, owners, f.day, VISIT_ROW, visits=1, **{f.outcome: 1})
-        for service_id, count in f.counts:
-            _add(day_rows, total_rows, owners, f.day, service_id, people=count)
+        add_visit(day_rows, total_rows, f, 1)
         areas[f.household_id] = f.area_ids
     _refresh_reach_many(areas, earliest, day_rows, total_rows)
-    _upsert(TallyDay, ("kind", "ref_id", "day", "service_id"), day_rows)
-    _upsert(TallyTotal, ("kind", "ref_id", "service_id"), total_rows)
+    write_rows(day_rows, total_rows)
 
 
 def _refresh_reach_many(areas: dict[str, tuple[int, ...]], earliest: dict[str, date], day_rows, total_rows) -> None:
@@ -238,6 +263,19 @@ def _local_day_sql(column):
     return cast(column + timedelta(hours=7), Date)
 
 
+def _period_start_sql(period: str, day):
+    """SQL for period_start(period, day)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        if period == "w":
+            return func.date(day, "weekday 0", "-6 days", type_=Date)  # the Sunday on or after, minus 6 days
+        if period == "m":
+            return func.date(day, "start of month", type_=Date)
+        back = (cast(func.strftime("%m", day), Integer) - 1) % 3
+        return func.date(day, "start of month", func.printf("-%d months", back), type_=Date)
+    unit = {"w": "week", "m": "month", "q": "quarter"}[period]
+    return cast(func.date_trunc(unit, cast(day, DateTime)), Date)
+
+
 def _stage_table() -> Table:
     cols = [Column("village_id", Integer), Column("team_id", Integer), Column("member_id", Integer),
             Column("day", Date), Column("service_id", Integer)]
@@ -318,6 +356,21 @@ def rebuild_counters() -> dict[str, int]:
                 ["kind", "ref_id", "service_id", *COUNTERS],
                 select(literal(kind, String), owner, s.c.service_id, *totals).select_from(staged)
                 .group_by(owner, s.c.service_id)))
+
+        # Period rollups, summed from the day rows just written: the communes (parents of the
+        # villages with visits, like the live path), the teams and the members.
+        td = TallyDay.__table__
+        communes = select(village.c.parent_id).select_from(s.join(village, village.c.id == s.c.village_id))
+        rolled = [(TallyKind.AREA, td.c.ref_id.in_(communes)), (TallyKind.TEAM, None), (TallyKind.MEMBER, None)]
+        for kind, only in rolled:
+            for period in ROLLUPS:
+                start = _period_start_sql(period, td.c.day)
+                stmt = (select(literal(rollup_kind(kind, period), String), td.c.ref_id, start, td.c.service_id,
+                               *[func.sum(td.c[name]) for name in COUNTERS])
+                        .where(td.c.kind == kind).group_by(td.c.ref_id, start, td.c.service_id))
+                if only is not None:
+                    stmt = stmt.where(only)
+                session.execute(td.insert().from_select(["kind", "ref_id", "day", "service_id", *COUNTERS], stmt))
     finally:
         stage.drop(conn)
     return {"day_rows": session.scalar(select(func.count()).select_from(TallyDay)),

@@ -1,0 +1,154 @@
+"""Week, month and quarter rollup rows: exact sums of the day rows, moved by edits, read by the boards."""
+import random
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from fieldapp.campaigns import queries as boards
+from fieldapp.campaigns.queries import _rollup_for, commune_board, member_board, period_for, team_board
+from fieldapp.extensions import db
+from fieldapp.models import TallyDay
+from fieldapp.rules import RuleError
+from fieldapp.tallies.operations import rebuild_counters
+from fieldapp.tallies.queries import today
+from fieldapp.timeutil import from_local
+from fieldapp.visits.operations import VisitData, delete_visit, log_visit, restore_visit, update_visit
+from tests.tally_helpers import add_rollups, recount, stored
+from tests.test_dashboards import _age
+
+
+def _at(day: date) -> datetime:
+    return from_local(datetime.combine(day, time(9, 30)))
+
+
+def _first_of_month(months_back: int) -> date:
+    d = today().replace(day=1)
+    for _ in range(months_back):
+        d = (d - timedelta(days=1)).replace(day=1)
+    return d
+
+
+def _spread_visits(app, world, n=70, days=200, seed=4):
+    """Visits by every member over the last `days` days, some with services (refused ones skipped)."""
+    _age(world, days=days + 10)
+    u = world.users
+    who = [(u["member"], "h1"), (u["leader"], "h2"), (u["member"], "h2"), (u["member2"], "h3"), (u["member3"], "h4")]
+    rng = random.Random(seed)
+    logged = []
+    with app.test_request_context():
+        for _ in range(n):
+            actor, hh = rng.choice(who)
+            outcome = rng.choice(["helped", "helped", "not_home", "revisit", "declined"])
+            counts = {rng.choice(["dvc", "ehealth", "vneid"]): 1} if outcome == "helped" else {}
+            savepoint = db.session.begin_nested()
+            try:
+                logged.append(log_visit(actor, world.households[hh], VisitData(
+                    outcome, _at(today() - timedelta(days=rng.randrange(days))), counts=counts)))
+                savepoint.commit()
+            except RuleError:
+                savepoint.rollback()
+        db.session.commit()
+    return logged
+
+
+def _rollups(kind_prefix=None):
+    return {k: v for k, v in stored()[0].items() if ":" in k[0] and (kind_prefix is None or k[0].startswith(kind_prefix))}
+
+
+def test_rollup_rows_equal_the_sums_of_the_day_rows(app, world):
+    _spread_visits(app, world)
+    day_rows, _totals, _stats = stored()
+    plain = {k: dict(v) for k, v in day_rows.items() if ":" not in k[0]}
+    expected = defaultdict(lambda: dict.fromkeys(next(iter(plain.values())), 0), plain)
+    add_rollups(expected)
+    expected = {k: v for k, v in expected.items() if any(v.values())}
+    assert day_rows == expected
+    # Not trivially empty: teams, members and communes (not villages nor the province) have rollups.
+    kinds = {(k[0], k[1]) for k in day_rows if ":" in k[0]}
+    assert ("team:q", world.team1.id) in kinds and ("member:w", world.users["member"].id) in kinds
+    assert ("area:m", world.commune.id) in kinds and ("area:m", world.other_commune.id) in kinds
+    assert ("area:m", world.village1.id) not in kinds and ("area:m", world.province.id) not in kinds
+    assert stored()[0] == recount()[0]
+
+
+def test_a_visit_edited_to_another_month_moves_between_month_rows(app, world):
+    _age(world, days=120)
+    u = world.users
+    old_month, new_month = _first_of_month(3), _first_of_month(2)
+    with app.test_request_context():
+        v = log_visit(u["member"], world.households["h1"],
+                      VisitData("helped", _at(old_month + timedelta(days=14)), counts={"dvc": 2}))
+        db.session.commit()
+        key = lambda kind, ref, start, sid=0: (kind, ref, start, sid)  # noqa: E731
+        rows = _rollups()
+        assert rows[key("member:m", u["member"].id, old_month)]["visits"] == 1
+        assert rows[key("team:m", world.team1.id, old_month, 0)]["reached"] == 1
+        assert rows[key("area:m", world.commune.id, old_month, 0)]["helped"] == 1
+        dvc = next(sid for (_k, _r, _d, sid) in rows if sid)
+        assert rows[key("team:m", world.team1.id, old_month, dvc)]["people"] == 2
+        update_visit(u["leader"], v, VisitData("helped", _at(new_month + timedelta(days=3)), counts={"dvc": 1}))
+        db.session.commit()
+        rows = _rollups()
+        assert not any(k[2] == old_month and k[0].endswith(":m") for k in rows)  # moved out, nothing left
+        assert rows[key("member:m", u["member"].id, new_month)]["visits"] == 1
+        assert rows[key("team:m", world.team1.id, new_month, dvc)]["people"] == 1
+        assert stored() == recount()
+        delete_visit(u["leader"], v)
+        db.session.commit()
+        assert _rollups() == {}
+        restore_visit(u["leader"], v)
+        db.session.commit()
+        assert rows == _rollups()
+        assert stored() == recount()
+
+
+def test_rebuild_gives_the_same_rollups(app, world):
+    _spread_visits(app, world, n=40)
+    live = stored()
+    assert _rollups("team:")
+    rebuild_counters()
+    db.session.commit()
+    db.session.expire_all()
+    assert stored() == live
+
+
+def _as_dicts(rows):
+    return [r.as_dict() for r in rows]
+
+
+@pytest.mark.parametrize("key", ["week", "month", "quarter"])
+def test_boards_read_from_rollups_equal_boards_read_from_day_rows(app, world, key, monkeypatch):
+    _spread_visits(app, world)
+    # Today, and past dates in the middle of a period (the rollup minus the days after that date).
+    ons = [today(), today() - timedelta(days=40), today() - timedelta(days=95), _first_of_month(2) + timedelta(days=17)]
+    used = 0
+    for on in ons:
+        p = period_for(key, on)
+        prev = (p.previous.start, p.previous.end)
+        used += (_rollup_for(p.start, p.end) is not None) + (_rollup_for(*prev) is not None)
+        results = []
+        for use in (True, False):
+            monkeypatch.setattr(boards, "USE_ROLLUPS", use)
+            results.append((_as_dicts(team_board(world.commune, p.start, p.end, previous=prev)),
+                            _as_dicts(commune_board(world.province, p.start, p.end, previous=prev)),
+                            _as_dicts(member_board(world.commune, p.start, p.end, previous=prev))))
+        assert results[0] == results[1]
+    assert used >= len(ons)  # at least every previous period (a whole one) came from the rollups
+    # The figures are not all zero.
+    assert any(r.points for r in team_board(world.commune, today() - timedelta(days=200), today()))
+
+
+def test_the_rollup_plan(app):
+    with app.test_request_context():
+        d = today()
+        monday = d - timedelta(days=d.weekday())
+        assert _rollup_for(monday - timedelta(days=7), monday - timedelta(days=1)) == ("w", monday - timedelta(days=1))
+        q = date(2025, 4, 1)
+        assert _rollup_for(q, date(2025, 6, 30)) == ("q", date(2025, 6, 30))
+        assert _rollup_for(date(2025, 5, 1), date(2025, 5, 31)) == ("m", date(2025, 5, 31))
+        assert _rollup_for(date(2025, 5, 1), date(2025, 5, 20)) == ("m", date(2025, 5, 31))  # minus 11 days
+        assert _rollup_for(date(2025, 5, 2), date(2025, 5, 31)) is None  # not a period start: day rows
+        assert _rollup_for(date(2025, 5, 1), date(2025, 5, 3)) is None  # 3 days are cheaper than 1 + 28
+        assert db.session.scalar(select(TallyDay.kind).limit(1)) is None

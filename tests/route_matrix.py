@@ -72,7 +72,6 @@ REGISTRY: dict[str, Route] = {
     "areas.top": R(None, 403, 403, 403, 403, OK),
     "areas.show": R("commune", 404, 404, OK, OK, OK),
     "areas.create": R("commune", 404, 404, OK, 403, OK),
-    "areas.import_villages": R("commune", 404, 404, OK, 403, OK),
     "households.village": R("village", *ALL),
     "households.new": R("village", *TEAM_ONLY),
     "households.deleted": R("village", *TEAM_ONLY),

@@ -1,6 +1,4 @@
 """Writes about the area tree: the official provinces and communes, and villages added by communes."""
-import csv
-import io
 import re
 
 from flask_babel import gettext as _
@@ -119,36 +117,6 @@ def set_village_type(actor: User, village: Area, division_type: str | None) -> A
                      before=before, after={"division_type": division_type})
     return village
 
-
-def import_villages_csv(actor: User, commune: Area, raw: bytes) -> list[Area]:
-    """CSV with a column "ten_thon" (or the first column): every row or none."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise RuleError({"file": _("Tệp phải là CSV mã hóa UTF-8.")}) from None
-    rows = list(csv.reader(io.StringIO(text)))
-    if not rows:
-        raise RuleError({"file": _("Tệp không có dòng nào.")})
-    header = [fold(c) for c in rows[0]]
-    col, start = 0, 0
-    for candidate in ("ten_thon", "ten thon", "thon", "ten", "name"):
-        if candidate in header:
-            col, start = header.index(candidate), 1
-            break
-    body = [(i + 1, r) for i, r in enumerate(rows) if i >= start and any(c.strip() for c in r)]
-    if len(body) > MAX_VILLAGES_PER_IMPORT:
-        raise RuleError({"file": _("Tối đa %(n)d thôn mỗi lần nhập.", n=MAX_VILLAGES_PER_IMPORT)})
-    problems, names, seen = [], [], set()
-    for line, row in body:
-        try:
-            names.append(_check_village_name(commune, row[col] if col < len(row) else "", seen))
-        except RuleError as err:
-            problems.append(_("Dòng %(line)d: %(msg)s", line=line, msg=err.message))
-    if problems:
-        raise RuleError({"file": " ".join(problems[:20])})
-    if not names:
-        raise RuleError({"file": _("Tệp không có tên thôn nào.")})
-    return [create_village(actor, commune, name) for name in names]
 
 
 MAX_CODE = 40

@@ -11,13 +11,12 @@ from ..models import Area, AreaLevel, Role
 from ..rules import RuleError
 from ..households.queries import all_services
 from . import bp
-from .forms import (VillageForm, VillageImportForm, VillageMergeForm, VillageRenameForm,
+from .forms import (VillageForm, VillageMergeForm, VillageRenameForm,
                     commune_settings_form_class)
-from .operations import (archive_village, create_village, import_villages_csv, merge_villages, rename_village,
+from .operations import (archive_village, create_village, merge_villages, rename_village,
                          update_commune_settings)
 from .queries import campaign_points, child_counts, sibling_villages
 
-MAX_CSV_BYTES = 1024 * 1024
 
 
 @bp.get("/areas")
@@ -39,7 +38,7 @@ def show(area_id: int):
     q = (request.args.get("q") or "")[:100]
     return render_template("areas/show.html", area=area, rows=child_counts(area, q), q=q,
                            can_manage=area.level == AreaLevel.COMMUNE and can_manage_villages(current_user, area),
-                           form=VillageForm(), import_form=VillageImportForm())
+                           form=VillageForm())
 
 
 def _managed_commune(area_id: int) -> Area:
@@ -67,29 +66,8 @@ def create(area_id: int):
             flash(_("Đã thêm %(name)s.", name=village.name), "success")
             return redirect(url_for("areas.show", area_id=commune.id))
     return render_template("areas/show.html", area=commune, rows=child_counts(commune), q="",
-                           can_manage=True, form=form, import_form=VillageImportForm()), 422
+                           can_manage=True, form=form), 422
 
-
-@bp.post("/areas/<int:area_id>/villages/import")
-@login_required
-def import_villages(area_id: int):
-    commune = _managed_commune(area_id)
-    import_form = VillageImportForm()
-    if import_form.validate_on_submit():
-        raw = import_form.file.data.read(MAX_CSV_BYTES + 1)
-        try:
-            if len(raw) > MAX_CSV_BYTES:
-                raise RuleError({"file": _("Tệp lớn hơn 1 MB.")})
-            villages = import_villages_csv(current_user, commune, raw)
-            db.session.commit()
-        except RuleError as err:
-            db.session.rollback()
-            import_form.file.errors = list(import_form.file.errors) + list(err.errors.values())
-        else:
-            flash(_("Đã thêm %(n)d thôn.", n=len(villages)), "success")
-            return redirect(url_for("areas.show", area_id=commune.id))
-    return render_template("areas/show.html", area=commune, rows=child_counts(commune), q="",
-                           can_manage=True, form=VillageForm(), import_form=import_form), 422
 
 
 def _managed_village(area_id: int) -> Area:

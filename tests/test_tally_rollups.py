@@ -152,3 +152,17 @@ def test_the_rollup_plan(app):
         assert _rollup_for(date(2025, 5, 2), date(2025, 5, 31)) is None  # not a period start: day rows
         assert _rollup_for(date(2025, 5, 1), date(2025, 5, 3)) is None  # 3 days are cheaper than 1 + 28
         assert db.session.scalar(select(TallyDay.kind).limit(1)) is None
+
+
+def test_upgrading_a_database_with_counters_fills_its_rollups(app, world):
+    """Migration 0012 sums the rollups from the day rows a database already holds (no rebuild needed)."""
+    from flask_migrate import downgrade, upgrade
+    _spread_visits(app, world, n=40)
+    expected = stored()
+    assert _rollups("team:") and _rollups("area:")
+    db.session.close()
+    downgrade(revision="0010_sessions")
+    assert not _rollups()  # the rollups are gone, the day rows stay
+    db.session.close()
+    upgrade()
+    assert stored() == expected == recount()

@@ -5,9 +5,8 @@ from datetime import date
 from flask_babel import gettext as _
 
 from ..models import Area
-from ..spreadsheets import CSV_MIME, XLSX_MIME, Sheet, csv_bytes
+from ..spreadsheets import CSV_MIME, XLSX_MIME, Sheet, csv_bytes, xlsx_bytes
 from .queries import assistance_headers, assistance_rows, visit_headers, visit_rows
-from .workbook import xlsx_large
 
 
 @dataclass
@@ -29,6 +28,6 @@ def build_export(area: Area, start: date, end: date, fmt: str, table: str, perso
     if fmt == "csv":
         return ExportFile(csv_bytes(visit_headers(personal), visits), f"{_('Lượt thăm')} {label}.csv",
                           CSV_MIME, ["visits"], len(visits))
-    data = xlsx_large([Sheet(_("Lượt thăm"), visit_headers(personal), visits),
+    data = xlsx_bytes([Sheet(_("Lượt thăm"), visit_headers(personal), visits),
                        Sheet(_("Hỗ trợ theo dịch vụ"), assistance_headers(), assistance_rows(area, start, end))])
     return ExportFile(data, f"{_('Xuất dữ liệu')} {label}.xlsx", XLSX_MIME, ["visits", "assistance"], len(visits))

@@ -1,11 +1,13 @@
 """Form pieces shared by several features."""
 import re
+from typing import Callable, TypeVar
 
 from flask_babel import lazy_gettext as _
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, RadioField, SelectField
 from wtforms.validators import ValidationError
 
+T = TypeVar("T")
 PHONE_RE = re.compile(r"^0\d{9}$")
 
 
@@ -23,6 +25,33 @@ def phone_number(form, field):
     field.data = normalize_phone(field.data)
     if field.data and not PHONE_RE.match(field.data):
         raise ValidationError("Số điện thoại gồm 10 chữ số và bắt đầu bằng 0, ví dụ 0912345678.")
+
+
+class RuleForm(FlaskForm):
+    """A form whose write can be refused by a rule (RuleError): the messages go under their fields."""
+
+    def apply_errors(self, errors: dict[str, str]) -> None:
+        for name, message in errors.items():
+            field = getattr(self, name, None) if name else None
+            if field is not None and hasattr(field, "errors"):
+                field.errors = list(field.errors) + [message]
+            else:
+                self.form_errors.append(message)
+
+
+def commit_or_show(form: RuleForm, write: Callable[[], T]) -> T | None:
+    """Run a write and commit it: what it wrote. If a rule refuses it (RuleError): roll back, so
+    nothing half-written stays, put the messages under the form's fields and answer None."""
+    from .extensions import db
+    from .rules import RuleError
+    try:
+        written = write()
+        db.session.commit()
+    except RuleError as err:
+        db.session.rollback()
+        form.apply_errors(err.errors)
+        return None
+    return written
 
 
 class EmptyForm(FlaskForm):

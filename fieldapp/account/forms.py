@@ -1,10 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..forms import RuleForm
 
-class PasswordChangeForm(FlaskForm):
+
+class PasswordChangeForm(RuleForm):
     current = PasswordField(_l("Mật khẩu hiện tại"), validators=[Optional(), Length(max=200)],
         render_kw={"autocomplete": "current-password"})
     new = PasswordField(_l("Mật khẩu mới"), validators=[
@@ -13,11 +14,3 @@ class PasswordChangeForm(FlaskForm):
     confirm = PasswordField(_l("Nhập lại mật khẩu mới"), validators=[
         DataRequired(_l("Vui lòng nhập lại mật khẩu mới.")), Length(max=200)],
         render_kw={"autocomplete": "new-password"})
-
-    def apply_errors(self, errors: dict[str, str]) -> None:
-        for name, message in errors.items():
-            field = getattr(self, name, None)
-            if field is not None and hasattr(field, "errors"):
-                field.errors = list(field.errors) + [message]
-            else:
-                self.form_errors.append(message)

@@ -4,7 +4,7 @@ from wtforms import IntegerField, PasswordField, RadioField, SelectField, String
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..forms import IdSelectField, phone_number
+from ..forms import IdSelectField, RuleForm, phone_number
 
 ELIGIBILITY_CHOICES = [
     SelectChoice("age14", _l("Người từ 14 tuổi")),
@@ -36,7 +36,7 @@ class AccountForm(FlaskForm):
         render_kw={"autocomplete": "new-password"})
 
 
-class ServiceForm(FlaskForm):
+class ServiceForm(RuleForm):
     code = StringField(_l("Mã (không đổi được sau khi tạo)"), validators=[
         Optional(), Length(max=30, message=_l("Tối đa 30 ký tự."))], render_kw={"placeholder": "hue_s"})
     name = StringField(_l("Tên dịch vụ"), validators=[
@@ -48,11 +48,3 @@ class ServiceForm(FlaskForm):
     points = IntegerField(_l("Điểm thi đua"), default=1, validators=[
         InputRequired(_l("Vui lòng nhập số điểm.")), NumberRange(0, 100, _l("Điểm là số nguyên từ 0 đến 100."))],
         render_kw={"inputmode": "numeric", "min": 0, "max": 100})
-
-    def apply_errors(self, errors: dict[str, str]) -> None:
-        for name, message in errors.items():
-            field = getattr(self, name, None) if name else None
-            if field is not None and hasattr(field, "errors"):
-                field.errors = list(field.errors) + [message]
-            else:
-                self.form_errors.append(message)

@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from ..areas.operations import import_areas
 from ..extensions import db
 from ..input_guard import bounded_int
-from ..forms import EmptyForm
+from ..forms import EmptyForm, commit_or_show
 from ..models import Area, AreaLevel, Role, Service, User
 from ..rules import RuleError
 from ..teams.operations import create_account
@@ -132,13 +132,8 @@ def services():
 def create_service_view():
     form = ServiceForm()
     if form.validate_on_submit():
-        try:
-            service = create_service(current_user, _data(form))
-            db.session.commit()
-        except RuleError as err:
-            db.session.rollback()
-            form.apply_errors(err.errors)
-        else:
+        service = commit_or_show(form, lambda: create_service(current_user, _data(form)))
+        if service is not None:
             flash(_("Đã thêm %(name)s vào danh mục.", name=service.short_name), "success")
             return redirect(url_for("admin.services"))
     return _render_services(form, 422)
@@ -149,13 +144,7 @@ def edit_service(service_id: int):
     service = _service_or_404(service_id)
     form = ServiceForm(obj=service) if request.method == "GET" else ServiceForm()
     if form.validate_on_submit():
-        try:
-            update_service(current_user, service, _data(form))
-            db.session.commit()
-        except RuleError as err:
-            db.session.rollback()
-            form.apply_errors(err.errors)
-        else:
+        if commit_or_show(form, lambda: update_service(current_user, service, _data(form))) is not None:
             flash(_("Đã lưu %(name)s.", name=service.short_name), "success")
             return redirect(url_for("admin.services"))
     status = 422 if form.is_submitted() else 200

@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
-from ..forms import IdSelectField
+from ..forms import IdSelectField, RuleForm
 
 
 class VillageForm(FlaskForm):
@@ -24,7 +24,7 @@ class VillageMergeForm(FlaskForm):
                            validators=[InputRequired(_l("Vui lòng xác nhận trước khi gộp."))])
 
 
-class CommuneSettingsBase(FlaskForm):
+class CommuneSettingsBase(RuleForm):
     office_phone = StringField(_l("Số điện thoại trụ sở UBND (in trên thẻ thành viên)"), validators=[
         Optional(), Length(max=20, message=_l("Tối đa 20 ký tự."))], render_kw={"inputmode": "tel"})
 
@@ -32,14 +32,6 @@ class CommuneSettingsBase(FlaskForm):
 
     def points(self) -> dict[str, int]:
         return {code: getattr(self, name).data for code, name in self.point_fields}
-
-    def apply_errors(self, errors: dict[str, str]) -> None:
-        for name, message in errors.items():
-            field = getattr(self, name, None)
-            if field is not None and hasattr(field, "errors"):
-                field.errors = list(field.errors) + [message]
-            else:
-                self.form_errors.append(message)
 
 
 def commune_settings_form_class(services) -> type[CommuneSettingsBase]:

@@ -6,7 +6,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..access import area_or_404, can_manage_villages
 from ..extensions import db
-from ..forms import EmptyForm
+from ..forms import EmptyForm, commit_or_show
 from ..models import Area, AreaLevel, Role
 from ..rules import RuleError
 from ..households.queries import all_services
@@ -165,13 +165,9 @@ def settings(area_id: int):
     else:
         form = form_class()
     if form.validate_on_submit():
-        try:
-            update_commune_settings(current_user, commune, form.office_phone.data, form.points())
-            db.session.commit()
-        except RuleError as err:
-            db.session.rollback()
-            form.apply_errors(err.errors)
-        else:
+        saved = commit_or_show(form, lambda: update_commune_settings(current_user, commune, form.office_phone.data,
+                                                                     form.points()))
+        if saved is not None:
             flash(_("Đã lưu cài đặt của %(name)s.", name=commune.name), "success")
             return redirect(url_for("areas.settings", area_id=commune.id))
     status = 422 if form.is_submitted() else 200

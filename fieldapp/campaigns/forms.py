@@ -1,12 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from ..forms import RuleForm
 from ..models import Service
 
 
-class CampaignFormBase(FlaskForm):
+class CampaignFormBase(RuleForm):
     name = StringField(_l("Tên đợt thi đua"), validators=[
         InputRequired(_l("Vui lòng nhập tên đợt thi đua.")), Length(max=160, message=_l("Tên dài tối đa 160 ký tự."))])
     starts_on = DateField(_l("Ngày bắt đầu"), validators=[InputRequired(_l("Vui lòng nhập ngày bắt đầu hợp lệ."))])
@@ -16,14 +16,6 @@ class CampaignFormBase(FlaskForm):
 
     def points(self) -> dict[int, int]:
         return {s.id: getattr(self, name).data or 0 for s, name in self.service_fields}
-
-    def apply_errors(self, errors: dict[str, str]) -> None:
-        for name, message in errors.items():
-            f = getattr(self, name, None)
-            if f is not None and hasattr(f, "errors"):
-                f.errors = list(f.errors) + [message]
-            else:
-                self.form_errors.append(message)
 
 
 def campaign_form_class(services: list[Service]) -> type[CampaignFormBase]:

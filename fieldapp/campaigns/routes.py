@@ -5,7 +5,7 @@ from sqlalchemy import or_, select
 
 from ..access import scope_path
 from ..extensions import db
-from ..forms import EmptyForm
+from ..forms import EmptyForm, commit_or_show
 from ..models import Area, AreaLevel, Campaign, CampaignTarget, Role, Service, Team
 from ..rules import RuleError
 from ..tallies.queries import ancestor_paths, area_stats, children, eligible_for, services_for_tallies, today
@@ -121,13 +121,8 @@ def new():
     if form.validate_on_submit():
         data = CampaignData(name=form.name.data, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
                             points=form.points())
-        try:
-            campaign = create_campaign(current_user, area, data)
-            db.session.commit()
-        except RuleError as err:
-            db.session.rollback()
-            form.apply_errors(err.errors)
-        else:
+        campaign = commit_or_show(form, lambda: create_campaign(current_user, area, data))
+        if campaign is not None:
             flash(_("Đã tạo đợt thi đua “%(name)s”.", name=campaign.name), "success")
             return redirect(url_for("campaigns.show", campaign_id=campaign.id))
     status = 422 if form.is_submitted() else 200

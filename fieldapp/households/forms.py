@@ -1,14 +1,13 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from ..forms import CountField, phone_number
+from ..forms import CountField, RuleForm, phone_number
 
 NUM = {"inputmode": "numeric", "min": 0, "max": 60}
 
 
-class HouseholdForm(FlaskForm):
+class HouseholdForm(RuleForm):
     code = StringField(_l("Mã hộ / số nhà"), validators=[
         InputRequired(_l("Vui lòng nhập mã hoặc số nhà.")), Length(max=40, message=_l("Tối đa 40 ký tự."))])
     residents_total = CountField(_l("Tổng số nhân khẩu"), validators=[
@@ -27,11 +26,3 @@ class HouseholdForm(FlaskForm):
     head_phone = StringField(_l("Số điện thoại chủ hộ (không bắt buộc)"), validators=[
         Optional(), phone_number], render_kw={"inputmode": "tel"})
     consent = BooleanField(_l("Chủ hộ đồng ý cho lưu tên và số điện thoại"))
-
-    def apply_errors(self, errors: dict[str, str]) -> None:
-        for name, message in errors.items():
-            field = getattr(self, name, None)
-            if field is not None and hasattr(field, "errors"):
-                field.errors = list(field.errors) + [message]
-            else:
-                self.form_errors.append(message)

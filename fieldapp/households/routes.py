@@ -6,10 +6,9 @@ from ..access import area_or_404, can_edit_household, can_edit_visit, can_record
 from ..extensions import db
 from ..imports.operations import may_import_households
 from ..input_guard import bounded_int
-from ..forms import EmptyForm
+from ..forms import EmptyForm, commit_or_show
 from ..timeutil import utcnow
 from ..models import AreaLevel
-from ..rules import RuleError
 from . import bp, queries
 from .forms import HouseholdForm
 from .operations import (HouseholdData, create_household, delete_household, household_data_from,
@@ -54,13 +53,8 @@ def new(village_id: int):
         abort(403)
     form = HouseholdForm()
     if form.validate_on_submit():
-        try:
-            household = create_household(current_user, village, _data(form))
-            db.session.commit()
-        except RuleError as err:
-            db.session.rollback()
-            form.apply_errors(err.errors)
-        else:
+        household = commit_or_show(form, lambda: create_household(current_user, village, _data(form)))
+        if household is not None:
             flash(_("Đã thêm hộ %(code)s.", code=household.code), "success")
             return redirect(url_for("households.show", household_id=household.id))
     status = 422 if form.is_submitted() else 200
@@ -87,13 +81,7 @@ def edit(household_id: str):
         abort(403)
     form = HouseholdForm(data=household_data_from(household) if request.method == "GET" else None)
     if form.validate_on_submit():
-        try:
-            update_household(current_user, household, _data(form))
-            db.session.commit()
-        except RuleError as err:
-            db.session.rollback()
-            form.apply_errors(err.errors)
-        else:
+        if commit_or_show(form, lambda: update_household(current_user, household, _data(form))) is not None:
             flash(_("Đã lưu thông tin hộ %(code)s.", code=household.code), "success")
             return redirect(url_for("households.show", household_id=household.id))
     status = 422 if form.is_submitted() else 200

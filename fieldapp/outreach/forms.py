@@ -1,11 +1,10 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import CountField
+from ..forms import CountField, RuleForm
 from ..models import SessionKind
 
 KIND_NAMES = {
@@ -53,7 +52,7 @@ class KindField(SelectField):
             raise ValidationError(_l("Vui lòng chọn hình thức."))
 
 
-class SessionForm(FlaskForm):
+class SessionForm(RuleForm):
     held_on = VietDateField(_l("Ngày tổ chức"), validators=[InputRequired(_l("Vui lòng nhập ngày tổ chức."))])
     kind = KindField(_l("Hình thức"), choices=[SelectChoice(k, v) for k, v in KIND_NAMES.items()], default=SessionKind.MEETING)
     topic = StringField(_l("Chủ đề"), validators=[
@@ -63,11 +62,3 @@ class SessionForm(FlaskForm):
                            render_kw={"inputmode": "numeric", "min": 0, "max": 5000})
     place = StringField(_l("Địa điểm"), validators=[
         Optional(), Length(max=200, message=_l("Địa điểm dài tối đa 200 ký tự."))])
-
-    def apply_errors(self, errors: dict[str, str]) -> None:
-        for name, message in errors.items():
-            f = getattr(self, name, None) if name else None
-            if f is not None and hasattr(f, "errors"):
-                f.errors = list(f.errors) + [message]
-            else:
-                self.form_errors.append(message)

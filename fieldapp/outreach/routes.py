@@ -5,7 +5,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..access import can_record_in_village, scope_path
 from ..extensions import db
-from ..forms import EmptyForm
+from ..forms import EmptyForm, commit_or_show
 from ..input_guard import bounded_int
 from ..models import Area, AreaLevel, OutreachSession
 from ..rules import RuleError
@@ -74,13 +74,7 @@ def new(village_id: int):
         abort(403)
     form = _form()
     if form.validate_on_submit():
-        try:
-            create_session(current_user, village, _data(form))
-            db.session.commit()
-        except RuleError as err:
-            db.session.rollback()
-            form.apply_errors(err.errors)
-        else:
+        if commit_or_show(form, lambda: create_session(current_user, village, _data(form))) is not None:
             flash(_("Đã ghi buổi “%(topic)s”.", topic=form.topic.data.strip()), "success")
             return redirect(url_for("outreach.index", area_id=village.id))
     status = 422 if form.is_submitted() else 200
@@ -95,13 +89,7 @@ def edit(session_id: int):
         abort(403)
     form = _form(session)
     if form.validate_on_submit():
-        try:
-            update_session(current_user, session, _data(form))
-            db.session.commit()
-        except RuleError as err:
-            db.session.rollback()
-            form.apply_errors(err.errors)
-        else:
+        if commit_or_show(form, lambda: update_session(current_user, session, _data(form))) is not None:
             flash(_("Đã lưu buổi “%(topic)s”.", topic=session.topic), "success")
             return redirect(url_for("outreach.index", area_id=session.village_id))
     status = 422 if form.is_submitted() else 200

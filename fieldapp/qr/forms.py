@@ -1,24 +1,13 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from ..forms import phone_number
+from ..forms import RuleForm, phone_number
 
 PASSWORD_RULE = Length(min=8, max=200, message=_l("Mật khẩu cần ít nhất 8 ký tự."))
 
 
-class _ApplyErrors:
-    def apply_errors(self, errors: dict[str, str]) -> None:
-        for name, message in errors.items():
-            field = getattr(self, name, None)
-            if field is not None and hasattr(field, "errors"):
-                field.errors = list(field.errors) + [message]
-            else:
-                self.form_errors.append(message)
-
-
-class JoinForm(_ApplyErrors, FlaskForm):
+class JoinForm(RuleForm):
     name = StringField(_l("Họ và tên"), validators=[
         DataRequired(_l("Vui lòng nhập họ và tên.")), Length(max=120, message=_l("Tối đa 120 ký tự."))],
         render_kw={"autocomplete": "name"})
@@ -34,7 +23,7 @@ class JoinForm(_ApplyErrors, FlaskForm):
         render_kw={"autocomplete": "new-password"})
 
 
-class InviteSettingsForm(_ApplyErrors, FlaskForm):
+class InviteSettingsForm(RuleForm):
     auto_approve = BooleanField(_l("Tự động duyệt người đăng ký qua mã này"))
     expires_on = DateField(_l("Hết hạn sau ngày (để trống: không hết hạn)"), validators=[Optional()])
 

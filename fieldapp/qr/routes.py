@@ -5,7 +5,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..account.routes import RESET_KEY
 from ..extensions import db
 from ..input_guard import bounded_int
-from ..forms import EmptyForm
+from ..forms import EmptyForm, commit_or_show
 from ..models import JoinRequest, JoinStatus, Role, User
 from ..rules import RuleError
 from ..timeutil import utcnow
@@ -57,14 +57,9 @@ def join(token: str):
         return _refused(410, _("Mã QR không còn dùng được"), invite_problem_message(invite, problem))
     form = JoinForm()
     if form.validate_on_submit():
-        try:
-            join_request = submit_join_request(invite, name=form.name.data, phone=form.phone.data,
-                                               password=form.password.data, now=now)
-            db.session.commit()
-        except RuleError as err:
-            db.session.rollback()
-            form.apply_errors(err.errors)
-        else:
+        join_request = commit_or_show(form, lambda: submit_join_request(
+            invite, name=form.name.data, phone=form.phone.data, password=form.password.data, now=now))
+        if join_request is not None:
             if join_request.status == JoinStatus.APPROVED:
                 if current_user.is_authenticated:
                     logout_user()
@@ -190,14 +185,9 @@ def invite(team_id: int):
     if form.validate_on_submit():
         if live is None:
             abort(404)
-        try:
-            update_invite(current_user, live, auto_approve=form.auto_approve.data,
-                          expires_on=form.expires_on.data, now=utcnow())
-            db.session.commit()
-        except RuleError as err:
-            db.session.rollback()
-            form.apply_errors(err.errors)
-        else:
+        saved = commit_or_show(form, lambda: update_invite(
+            current_user, live, auto_approve=form.auto_approve.data, expires_on=form.expires_on.data, now=utcnow()))
+        if saved is not None:
             flash(_("Đã lưu cài đặt mã QR tham gia."), "success")
             return redirect(url_for("qr.invite", team_id=team.id))
     status = 422 if form.is_submitted() else 200

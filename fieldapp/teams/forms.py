@@ -1,10 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ..forms import IdSelectField, phone_number
+from ..forms import IdSelectField, RuleForm, phone_number
 
 REASON_CHOICES = [
     SelectChoice("left", _l("Đã nghỉ, không tham gia tổ nữa")),
@@ -13,7 +12,7 @@ REASON_CHOICES = [
 ]
 
 
-class TeamForm(FlaskForm):
+class TeamForm(RuleForm):
     village_id = IdSelectField(_l("Thôn / tổ dân phố"),
                              validators=[InputRequired(_l("Vui lòng chọn thôn."))])
     name = StringField(_l("Tên tổ"), validators=[
@@ -21,24 +20,24 @@ class TeamForm(FlaskForm):
         render_kw={"placeholder": _l("Ví dụ: Tổ CNSCĐ và Đề án 06 thôn Vinh Thạnh")})
 
 
-class LeaderForm(FlaskForm):
+class LeaderForm(RuleForm):
     user_id = IdSelectField(_l("Tổ trưởng mới"),
                           validators=[InputRequired(_l("Vui lòng chọn người được bổ nhiệm."))])
 
 
-class MoveForm(FlaskForm):
+class MoveForm(RuleForm):
     team_id = IdSelectField(_l("Chuyển sang tổ"),
                           validators=[InputRequired(_l("Vui lòng chọn tổ."))])
 
 
-class DeactivateForm(FlaskForm):
+class DeactivateForm(RuleForm):
     reason = RadioField(_l("Lý do"), choices=REASON_CHOICES,
                         validators=[InputRequired(_l("Vui lòng chọn lý do."))])
     note = StringField(_l("Ghi chú (bắt buộc khi chọn lý do khác)"), validators=[
         Optional(), Length(max=200, message=_l("Tối đa 200 ký tự."))])
 
 
-class MemberForm(FlaskForm):
+class MemberForm(RuleForm):
     name = StringField(_l("Họ tên"), validators=[
         InputRequired(_l("Vui lòng nhập họ tên.")), Length(max=120, message=_l("Tối đa 120 ký tự."))])
     phone = StringField(_l("Số điện thoại (dùng để đăng nhập)"), validators=[

@@ -35,15 +35,6 @@ def _member_or_404(user_id: int) -> User:
     return member
 
 
-def _apply(form, errors: dict[str, str]) -> None:
-    for name, message in errors.items():
-        field = getattr(form, name, None) if name else None
-        if field is not None and hasattr(field, "errors"):
-            field.errors = list(field.errors) + [message]
-        else:
-            form.form_errors.append(message)
-
-
 # ---- the commune's teams -------------------------------------------------
 
 def _render_commune(commune: Area, form: TeamForm | None = None, status: int = 200):
@@ -81,7 +72,7 @@ def create(commune_id: int):
             db.session.commit()
         except RuleError as err:
             db.session.rollback()
-            _apply(form, err.errors)
+            form.apply_errors(err.errors)
         else:
             flash(_("Đã lập %(team)s.", team=team.name), "success")
             return redirect(url_for("teams.show", team_id=team.id))
@@ -121,7 +112,7 @@ def leader(team_id: int):
             db.session.commit()
         except RuleError as err:
             db.session.rollback()
-            _apply(form, err.errors)
+            form.apply_errors(err.errors)
         else:
             flash(_("%(name)s là tổ trưởng của %(team)s.", name=new_leader.name, team=team.name), "success")
             return redirect(url_for("teams.show", team_id=team.id))
@@ -142,7 +133,7 @@ def add_member(team_id: int):
             db.session.commit()
         except RuleError as err:
             db.session.rollback()
-            _apply(form, err.errors)
+            form.apply_errors(err.errors)
         else:
             flash(_("Đã thêm %(name)s vào %(team)s. Họ đăng nhập bằng số %(phone)s.",
                     name=member.name, team=team.name, phone=member.phone), "success")
@@ -204,7 +195,7 @@ def move(user_id: int):
             db.session.commit()
         except RuleError as err:
             db.session.rollback()
-            _apply(form, err.errors)
+            form.apply_errors(err.errors)
         else:
             flash(_("Đã chuyển %(name)s sang %(team)s.", name=member.name, team=member.team.name), "success")
             return redirect(url_for("teams.member", user_id=member.id))
@@ -224,7 +215,7 @@ def deactivate(user_id: int):
             db.session.commit()
         except RuleError as err:
             db.session.rollback()
-            _apply(form, err.errors)
+            form.apply_errors(err.errors)
         else:
             flash(_("%(name)s đã ngừng hoạt động và không đăng nhập được nữa; các lượt thăm vẫn được tính.",
                     name=member.name), "success")

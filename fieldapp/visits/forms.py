@@ -1,10 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from ..forms import ChoiceRadioField, CountField, LocalDateTimeField
+from ..forms import ChoiceRadioField, CountField, LocalDateTimeField, RuleForm
 from ..models import Service
 
 OUTCOME_CHOICES = [
@@ -15,7 +14,7 @@ OUTCOME_CHOICES = [
 ]
 
 
-class VisitFormBase(FlaskForm):
+class VisitFormBase(RuleForm):
     outcome = ChoiceRadioField(_l("Kết quả"), choices=OUTCOME_CHOICES, default="helped",
                          validators=[InputRequired(_l("Vui lòng chọn kết quả lượt thăm."))])
     visited_at = LocalDateTimeField(_l("Ngày giờ thăm"), format="%Y-%m-%dT%H:%M",
@@ -30,14 +29,6 @@ class VisitFormBase(FlaskForm):
 
     def counts(self) -> dict[str, int]:
         return {s.code: getattr(self, name).data or 0 for s, name in self.service_fields}
-
-    def apply_errors(self, errors: dict[str, str]) -> None:
-        for name, message in errors.items():
-            field = getattr(self, name, None)
-            if field is not None and hasattr(field, "errors"):
-                field.errors = list(field.errors) + [message]
-            else:
-                self.form_errors.append(message)
 
 
 def visit_form_class(services: list[Service]) -> type[VisitFormBase]:

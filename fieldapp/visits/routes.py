@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..access import can_edit_visit, can_record_in_village, household_or_404, visit_or_404
 from ..extensions import db
-from ..forms import EmptyForm
+from ..forms import EmptyForm, commit_or_show
 from ..households.queries import achieved_by_service, active_services
 from ..households.routes import render_deleted
 from ..models import Role, Visit
@@ -112,13 +112,7 @@ def edit(visit_id: str):
     if form.validate_on_submit():
         data = VisitData(outcome=form.outcome.data, visited_at=from_local(form.visited_at.data),
                          note=form.note.data, counts=form.counts())
-        try:
-            update_visit(current_user, visit, data)
-            db.session.commit()
-        except RuleError as err:
-            db.session.rollback()
-            form.apply_errors(err.errors)
-        else:
+        if commit_or_show(form, lambda: update_visit(current_user, visit, data)) is not None:
             flash(_("Đã sửa lượt thăm."), "success")
             return redirect(url_for("households.show", household_id=household.id))
     status = 422 if form.is_submitted() else 200

@@ -181,13 +181,14 @@ def _village_goals(campaign: Campaign | None, village_ids, counted) -> dict[int,
     return out
 
 
-def villages_under(area: Area):
-    """A condition on Area selecting the villages under an area (the index on parent_id for a commune)."""
+def villages_under(area: Area, village=Area):
+    """A condition on Area (or an alias of it) selecting the villages under an area (the index on
+    parent_id for a commune)."""
     if area.level == "commune":
-        return Area.parent_id == area.id
+        return village.parent_id == area.id
     if area.level == "village":
-        return Area.id == area.id
-    return (Area.path.startswith(area.path)) & (Area.level == "village")
+        return village.id == area.id
+    return (village.path.startswith(area.path)) & (village.level == "village")
 
 
 def team_board(area: Area, start: date, end: date, campaign: Campaign | None = None,

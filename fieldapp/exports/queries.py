@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
+from ..campaigns.queries import villages_under
 from ..extensions import db
 from ..models import Area, Assistance, Household, Role, Service, Team, User, Visit
 from ..tallies.drill import day_bounds
@@ -37,20 +38,11 @@ def can_export_personal(user: User, area: Area) -> bool:
     return False
 
 
-def _villages_under(area: Area):
-    """The indexed condition for each level (as campaigns.queries.villages_under, on the alias)."""
-    if area.level == "village":
-        return Village.id == area.id
-    if area.level == "commune":
-        return Village.parent_id == area.id
-    return Village.path.startswith(area.path)
-
-
 def _visits_in(area: Area, start: date, end: date):
     lo, hi = day_bounds(start, end)
     return (select(Visit.id).join(Household, Household.id == Visit.household_id)
             .join(Village, Village.id == Household.village_id)
-            .where(_villages_under(area), Visit.deleted_at.is_(None),
+            .where(villages_under(area, Village), Visit.deleted_at.is_(None),
                    Household.deleted_at.is_(None), Visit.visited_at >= lo, Visit.visited_at < hi))
 
 

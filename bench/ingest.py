@@ -112,6 +112,14 @@ def prepare_database(args, env) -> str:
     env["DATABASE_URL"] = url
     flask(env, "db", "upgrade")
     flask(env, "seed-demo")
+    if args.db == "pg":
+        # As autovacuum would on a live server: planner statistics for the tables just filled
+        # (without them the first minute ran on a fresh database's guesses, at half the speed).
+        from sqlalchemy import create_engine, text
+        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+        engine.dispose()
     return url
 
 

@@ -28,3 +28,18 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 compress = Compress()
+
+
+def in_list(column, values):
+    """column IN (values), for a list of ids that changes with every call (a sync batch's).
+
+    On PostgreSQL it is sent as `= ANY(array)`: one parameter, so the statement text stays the same
+    whatever the number of ids (psycopg caches its conversion and can prepare it; `IN (...)` with
+    100 parameters was parsed again on every call, ~1 ms each). Elsewhere a plain IN.
+    """
+    values = list(values)
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import any_, bindparam
+        from sqlalchemy.dialects.postgresql import ARRAY
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)

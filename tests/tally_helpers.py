@@ -5,12 +5,12 @@ from datetime import date
 from sqlalchemy import select
 
 from fieldapp.extensions import db
-from fieldapp.models import Area, AreaStats, Household, TallyDay, TallyTotal, Visit
+from fieldapp.models import Area, AreaStats, Household, HouseholdReach, TallyDay, TallyTotal, Visit
 from fieldapp.tallies.operations import COUNTERS, area_ids, local_day
 
 
 def recount():
-    """(day rows, total rows, area stats) recomputed from Visit, Assistance and Household rows."""
+    """(day rows, total rows, area stats, first visits) recomputed from Visit, Assistance and Household rows."""
     day_rows = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
     total_rows = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
     first = {}
@@ -29,7 +29,9 @@ def recount():
         key = (v.visited_at, v.received_at, v.id)
         if v.household_id not in first or key < first[v.household_id][0]:
             first[v.household_id] = (key, v, owners)
+    reach = {}
     for _key, v, owners in first.values():
+        reach[v.household_id] = (local_day(v.visited_at), v.team_id, v.member_id, v.visited_at)
         for kind, ref in owners:
             day_rows[(kind, ref, local_day(v.visited_at), 0)]["reached"] += 1
             total_rows[(kind, ref, 0)]["reached"] += 1
@@ -43,7 +45,7 @@ def recount():
             s[3] += h.residents_18plus
     add_rollups(day_rows)
     clean = lambda rows: {k: v for k, v in rows.items() if any(v.values())}  # noqa: E731
-    return clean(day_rows), clean(total_rows), dict(stats)
+    return clean(day_rows), clean(total_rows), dict(stats), reach
 
 
 def starts(day: date) -> dict[str, date]:
@@ -65,7 +67,8 @@ def add_rollups(day_rows) -> None:
                 row[name] += value
 
 
-def stored():
+def stored(reach=True):
+    """The stored counters, in recount()'s shape; reach=False skips household_reach (a schema before 0013)."""
     def rows(model, keys):
         out = {}
         for r in db.session.scalars(select(model)):
@@ -75,4 +78,7 @@ def stored():
         return out
     stats = {s.area_id: [s.households, s.residents_total, s.residents_14plus, s.residents_18plus]
              for s in db.session.scalars(select(AreaStats)) if s.households}
-    return rows(TallyDay, ("kind", "ref_id", "day", "service_id")), rows(TallyTotal, ("kind", "ref_id", "service_id")), stats
+    reach = {r.household_id: (r.first_day, r.team_id, r.member_id, r.first_at)
+             for r in db.session.scalars(select(HouseholdReach))} if reach else None
+    return (rows(TallyDay, ("kind", "ref_id", "day", "service_id")), rows(TallyTotal, ("kind", "ref_id", "service_id")),
+            stats, reach)

@@ -121,7 +121,7 @@ def test_xlsx_import_keeps_diacritics_and_counters_right(client, world, auth):
     assert done.headers["Location"].endswith(f"/villages/{v2.id}")
     rows = households_of(v2)
     assert rows["T2-101"].head_name == "Phạm Thị Ánh Tuyết" and rows["T2-102"].residents_total == 3
-    _, _, stats = recount()
+    _, _, stats, _ = recount()
     assert stored()[2] == stats
     assert stats[v2.id][0] == 3 and stats[world.commune.id][0] == 5
 

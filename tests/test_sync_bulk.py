@@ -41,9 +41,9 @@ def state() -> dict:
                    for a in db.session.scalars(select(AuditLog).where(AuditLog.entity_type == "visit")))
     households = sorted((h.id, h.last_visited_at, h.last_outcome, h.visit_count)
                         for h in db.session.scalars(select(Household)))
-    reach = sorted((r.household_id, r.first_day, r.team_id, r.member_id)
+    reach = sorted((r.household_id, r.first_day, r.team_id, r.member_id, r.first_at)
                    for r in db.session.scalars(select(HouseholdReach)))
-    day, total, _stats = stored()
+    day, total, _stats, _reach = stored()
     return {"visits": visits, "audit": audit, "households": households, "reach": reach, "day": day, "total": total}
 
 
@@ -185,6 +185,41 @@ def test_counters_equal_a_recount_after_bulk_batches(app, world, steps):
         if live:
             latest = max(live, key=lambda v: v.visited_at)
             assert h.last_visited_at == latest.visited_at
+
+
+def test_the_first_visit_is_found_at_equal_times_and_on_rows_without_first_at(app, world):
+    """household_reach.first_at spares reading the visits; a tie in time (within a batch, or with the
+    stored first visit) and a row from before first_at existed (NULL) read them, and come out right."""
+    member, member2 = world.users["member"], world.users["leader"]
+    h1, h2, h3 = _fresh_households(world, 3)
+    at = utcnow().replace(microsecond=0) - timedelta(days=2)
+    stamp = at.isoformat() + "Z"
+    with app.test_request_context():
+        # Two new visits at the same time to a household never visited: the batch cannot tell which
+        # is first from the times; the earlier-received (then smaller id) one is.
+        operations.apply_batch(member, {"visits": [visit(h1, visited_at=stamp), visit(h1, visited_at=stamp, outcome="declined")]})
+        db.session.commit()
+        assert stored() == recount()
+        log_visit(member2, h2, VisitData("not_home", at))
+        db.session.commit()
+        log_visit(member, h2, VisitData("declined", at))  # the same time as the stored first: a tie
+        db.session.commit()
+        assert stored() == recount()
+        assert stored()[3][h2.id][1:] == (member2.team_id, member2.id, at)  # the first one stays first
+        log_visit(member, h3, VisitData("not_home", at))
+        db.session.commit()
+        db.session.execute(HouseholdReach.__table__.update().values(first_at=None))  # as before migration 0013
+        db.session.commit()
+        operations.apply_batch(member, {"visits": [visit(h3, visited_at=(at - timedelta(days=1)).isoformat() + "Z"),
+                                                   visit(h2, visited_at=(at + timedelta(hours=1)).isoformat() + "Z")]})
+        db.session.commit()
+        log_visit(member, h1, VisitData("not_home", at + timedelta(days=1)))
+        db.session.commit()
+    db.session.expire_all()
+    assert stored() == recount()
+    reach = stored()[3]
+    assert reach[h3.id][2:] == (member.id, at - timedelta(days=1))
+    assert all(r[3] is not None for r in reach.values())  # the NULL rows were filled as they were read
 
 
 @pytest.mark.parametrize("same", [True, False], ids=["resend", "clash"])

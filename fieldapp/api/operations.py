@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..access import can_record_in_village, can_view_area, can_view_household
-from ..extensions import db
+from ..extensions import db, in_list
 from ..input_guard import bad_text, control_character_message, in_int_range
 from ..households.operations import HouseholdData, create_household
 from ..models import Area, AreaLevel, Assistance, AuditLog, Household, Outcome, Service, User, Visit
@@ -303,10 +303,10 @@ def stored_visits(ids: set[str]) -> dict[str, Visit]:
     if not ids:
         return {}
     # The ids first (usually none: a new batch); the visits with their assists only for a resend.
-    found = list(db.session.scalars(select(Visit.id).where(Visit.id.in_(ids))))
+    found = list(db.session.scalars(select(Visit.id).where(in_list(Visit.id, ids))))
     if not found:
         return {}
-    return {v.id: v for v in db.session.scalars(select(Visit).where(Visit.id.in_(found)))}
+    return {v.id: v for v in db.session.scalars(select(Visit).where(in_list(Visit.id, found)))}
 
 
 @dataclass
@@ -340,7 +340,7 @@ def _households_for_write(ids: set[str]) -> dict[str, Household]:
     the visit counts below are read under the lock. (SQLite: BEGIN IMMEDIATE already serialises.)"""
     if not ids:
         return {}
-    stmt = (select(Household).where(Household.id.in_(ids)).order_by(Household.id)
+    stmt = (select(Household).where(in_list(Household.id, ids)).order_by(Household.id)
             .execution_options(populate_existing=True))
     if db.session.get_bind().dialect.name != "sqlite":
         stmt = stmt.with_for_update(of=Household)
@@ -354,7 +354,7 @@ def _achieved(household_ids: set[str]) -> dict[str, dict[int, int]]:
         rows = db.session.execute(
             select(Visit.household_id, Assistance.service_id, func.sum(Assistance.count))
             .join(Visit, Visit.id == Assistance.visit_id)
-            .where(Visit.household_id.in_(household_ids), Visit.deleted_at.is_(None))
+            .where(in_list(Visit.household_id, household_ids), Visit.deleted_at.is_(None))
             .group_by(Visit.household_id, Assistance.service_id))
         for household_id, service_id, total in rows:
             out[household_id][service_id] = int(total)
@@ -459,6 +459,7 @@ def _write(actor: User, accepted: list[Planned], services: dict[str, Service]) -
     tallies.apply_new_visits([
         tallies.VisitFacts(household_id=p.household.id, area_ids=tallies.area_ids(p.household.village.path),
                            team_id=actor.team_id, member_id=actor.id, day=tallies.local_day(p.data.visited_at),
+                           at=p.data.visited_at,
                            outcome=p.data.outcome, counts=tuple(sorted(p.counts.items())))
         for p in accepted])
 

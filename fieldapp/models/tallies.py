@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -83,7 +83,9 @@ class TallyTotal(_Counters, db.Model):
 
 
 class HouseholdReach(db.Model):
-    """The local day of each household's first visit, so "reached" moves when visits are edited."""
+    """Each household's first live visit (its time, local day, team and member), so "reached" moves
+    when visits are edited. first_at lets a new visit be compared with the first without reading it:
+    only a visit at the very same time (or a row from before first_at existed: NULL) reads the visits."""
     __tablename__ = "household_reach"
     __table_args__ = {"sqlite_with_rowid": False}
 
@@ -91,6 +93,7 @@ class HouseholdReach(db.Model):
     first_day: Mapped[date] = mapped_column(Date)
     team_id: Mapped[int]
     member_id: Mapped[int]
+    first_at: Mapped[datetime | None]  # visited_at (naive UTC) of the first visit
 
 
 class AreaStats(db.Model):

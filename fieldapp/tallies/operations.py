@@ -6,12 +6,12 @@ cost follows the number of areas shown, not the number of visits.
 """
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import (Column, Date, DateTime, Integer, MetaData, String, Table, bindparam, case, cast, delete, func,
                         literal, select)
 
-from ..extensions import db
+from ..extensions import db, in_list
 from ..models import (Area, AreaStats, Assistance, Household, HouseholdReach, TallyDay, TallyKind, TallyTotal,
                       Visit)
 from ..models.tallies import ROLLUPS, VISIT_ROW, period_start, rollup_kind
@@ -30,6 +30,7 @@ class VisitFacts:
     team_id: int
     member_id: int
     day: date
+    at: datetime  # visited_at, naive UTC: compared with the household's first visit
     outcome: str
     counts: tuple[tuple[int, int], ...]
 
@@ -48,7 +49,7 @@ def facts(visit: Visit, household: Household | None = None) -> VisitFacts:
     return VisitFacts(
         household_id=household.id, area_ids=area_ids(household.village.path),
         team_id=visit.team_id, member_id=visit.member_id, day=local_day(visit.visited_at),
-        outcome=visit.outcome, counts=tuple(sorted((a.service_id, a.count) for a in visit.assists)))
+        at=visit.visited_at, outcome=visit.outcome, counts=tuple(sorted((a.service_id, a.count) for a in visit.assists)))
 
 
 def _owners(area_list, team_id, member_id):
@@ -117,38 +118,53 @@ def apply_new_visits(new: list[VisitFacts]) -> None:
     """apply_visit_delta(None, f) for every f, as one upsert per table: a sync batch's new visits.
 
     Deltas add up, so the counters end where one call per visit would leave them; "reached" is
-    computed once per household from its first live visit after the batch's inserts.
+    computed once per household, against its stored first visit.
     """
     if not new:
         return
     day_rows, total_rows = new_rows()
     areas: dict[str, tuple[int, ...]] = {}
-    earliest: dict[str, date] = {}
+    earliest: dict[str, list[VisitFacts]] = {}  # per household: its new visits at the earliest time
     for f in new:
-        earliest[f.household_id] = min(earliest.get(f.household_id, f.day), f.day)
         add_visit(day_rows, total_rows, f, 1)
         areas[f.household_id] = f.area_ids
+        first = earliest.setdefault(f.household_id, [f])
+        if f.at < first[0].at:
+            earliest[f.household_id] = [f]
+        elif f.at == first[0].at and f is not first[0]:
+            first.append(f)
     _refresh_reach_many(areas, earliest, day_rows, total_rows)
     write_rows(day_rows, total_rows)
 
 
-def _refresh_reach_many(areas: dict[str, tuple[int, ...]], earliest: dict[str, date], day_rows, total_rows) -> None:
-    """_refresh_reach for households that only gained visits (earliest: the local day of the
-    first new one): two reads for all of them, then bulk inserts and updates."""
+def _refresh_reach_many(areas: dict[str, tuple[int, ...]], earliest: dict[str, list[VisitFacts]],
+                        day_rows, total_rows) -> None:
+    """_refresh_reach for households that only gained visits (earliest: the new visits at the
+    earliest time of each): one read of the stored first visits, then bulk inserts and updates.
+
+    A new visit later than the stored first leaves it; one earlier (or a household without a first
+    visit) becomes it. Only a tie in time, or a row without first_at, reads the visits themselves.
+    """
     ids = sorted(areas)
     v, hh, r = Visit.__table__, Household.__table__, HouseholdReach.__table__
     db.session.flush()  # the Core reads below do not autoflush: pending visits and reach rows first
-    stored = {row.household_id: (row.first_day, row.team_id, row.member_id)
-              for row in db.session.execute(select(r).where(r.c.household_id.in_(ids)))}
-    # A new visit on a later day than the stored first one cannot be the first: only the others are read.
-    unsure = [hid for hid in ids if hid not in stored or earliest[hid] <= stored[hid][0]]
-    first = {hid: stored[hid] for hid in ids if hid in stored and hid not in unsure}
+    stored = {row.household_id: (row.first_day, row.team_id, row.member_id, row.first_at)
+              for row in db.session.execute(select(r).where(in_list(r.c.household_id, ids)))}
+    first, unsure = {}, []
+    for hid in ids:
+        old, new = stored.get(hid), earliest[hid]
+        if old is not None and old[3] is not None and new[0].at > old[3]:
+            first[hid] = old
+        elif len(new) == 1 and (old is None or (old[3] is not None and new[0].at < old[3])):
+            first[hid] = (new[0].day, new[0].team_id, new[0].member_id, new[0].at)
+        else:
+            unsure.append(hid)
     if unsure:
         # The first live visit of each: one index walk per household (household_id, visited_at).
         first_id = (select(v.c.id).where(v.c.household_id == hh.c.id, v.c.deleted_at.is_(None))
                     .order_by(v.c.visited_at, v.c.received_at, v.c.id).limit(1).correlate(hh).scalar_subquery())
-        firsts = select(first_id.label("visit_id")).where(hh.c.id.in_(unsure), hh.c.deleted_at.is_(None)).subquery()
-        first.update({row.household_id: (local_day(row.visited_at), row.team_id, row.member_id)
+        firsts = select(first_id.label("visit_id")).where(in_list(hh.c.id, unsure), hh.c.deleted_at.is_(None)).subquery()
+        first.update({row.household_id: (local_day(row.visited_at), row.team_id, row.member_id, row.visited_at)
                       for row in db.session.execute(select(v.c.household_id, v.c.visited_at, v.c.team_id,
                                                            v.c.member_id).join(firsts, firsts.c.visit_id == v.c.id))})
     inserts, updates, deletes = [], [], []
@@ -156,11 +172,11 @@ def _refresh_reach_many(areas: dict[str, tuple[int, ...]], earliest: dict[str, d
         new, old = first.get(household_id), stored.get(household_id)
         if new == old:
             continue
-        if old:
+        if old and old[:3] != (new or ())[:3]:
             _add(day_rows, total_rows, _owners(areas[household_id], old[1], old[2]), old[0], VISIT_ROW, reached=-1)
-        if new:
+        if new and (old or ())[:3] != new[:3]:
             _add(day_rows, total_rows, _owners(areas[household_id], new[1], new[2]), new[0], VISIT_ROW, reached=1)
-        values = {"first_day": new[0], "team_id": new[1], "member_id": new[2]} if new else None
+        values = {"first_day": new[0], "team_id": new[1], "member_id": new[2], "first_at": new[3]} if new else None
         if old is None:
             inserts.append({"household_id": household_id, **values})
         elif new is None:
@@ -189,6 +205,8 @@ def _refresh_reach(household_id, areas, day_rows, total_rows) -> None:
     row = db.session.get(HouseholdReach, household_id)
     new = (local_day(first.visited_at), first.team_id, first.member_id) if first else None
     old = (row.first_day, row.team_id, row.member_id) if row else None
+    if row is not None and new is not None:
+        row.first_at = first.visited_at  # the time can move within the same day and owners
     if new == old:
         return
     if old:
@@ -196,7 +214,8 @@ def _refresh_reach(household_id, areas, day_rows, total_rows) -> None:
     if new:
         _add(day_rows, total_rows, _owners(areas, new[1], new[2]), new[0], VISIT_ROW, reached=1)
     if row is None:
-        db.session.add(HouseholdReach(household_id=household_id, first_day=new[0], team_id=new[1], member_id=new[2]))
+        db.session.add(HouseholdReach(household_id=household_id, first_day=new[0], team_id=new[1], member_id=new[2],
+                                      first_at=first.visited_at))
     elif new is None:
         db.session.delete(row)
     else:
@@ -308,8 +327,9 @@ def rebuild_counters() -> dict[str, int]:
               .select_from(v.join(hh, hh.c.id == v.c.household_id))
               .where(v.c.deleted_at.is_(None), hh.c.deleted_at.is_(None))).subquery()
     session.execute(HouseholdReach.__table__.insert().from_select(
-        ["household_id", "first_day", "team_id", "member_id"],
-        select(ranked.c.household_id, _local_day_sql(ranked.c.visited_at), ranked.c.team_id, ranked.c.member_id)
+        ["household_id", "first_day", "team_id", "member_id", "first_at"],
+        select(ranked.c.household_id, _local_day_sql(ranked.c.visited_at), ranked.c.team_id, ranked.c.member_id,
+               ranked.c.visited_at)
         .where(ranked.c.rn == 1)))
 
     stage = _stage_table()

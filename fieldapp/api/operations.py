@@ -8,12 +8,12 @@ hits the key, the batch falls back to the per-record path: one SAVEPOINT per rec
 """
 import uuid
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.attributes import set_committed_value
 
 from ..access import can_record_in_village, can_view_area, can_view_household
 from ..extensions import db, in_list
@@ -87,9 +87,7 @@ def _apply_visits(actor: User, records: list, services: dict[str, Service]) -> l
         try:
             with db.session.begin_nested():
                 _write(actor, plan.accepted, services)
-        except IntegrityError:
-            for p in plan.accepted:  # the values set on them were rolled back with the SAVEPOINT
-                db.session.expire(p.household)
+        except IntegrityError:  # nothing of the bulk write stays (its SAVEPOINT was rolled back)
             return apply_one_by_one(actor, records, services)
     return plan.results
 
@@ -309,11 +307,18 @@ def stored_visits(ids: set[str]) -> dict[str, Visit]:
     return {v.id: v for v in db.session.scalars(select(Visit).where(in_list(Visit.id, found)))}
 
 
+class HouseholdRow(SimpleNamespace):
+    """A household as the bulk path reads it: the row's columns and its village (an ORM Area), as
+    attributes with the model's names, so the checks (scope, check_can_log, the caps) take it as they
+    take a Household. Not an ORM object: 100 of those, each with its village chain, cost twice as much
+    to load, and the bulk path writes the row with Core anyway."""
+
+
 @dataclass
 class Planned:
     """A visit the bulk path accepted, before it is written."""
     id: str
-    household: Household
+    household: HouseholdRow
     data: VisitData
     counts: dict[int, int]  # service id -> people, the non-zero ones
 
@@ -334,17 +339,21 @@ class Plan:
     accepted: list[Planned]
 
 
-def _households_for_write(ids: set[str]) -> dict[str, Household]:
+def _households_for_write(ids: set[str]) -> dict[str, HouseholdRow]:
     """The batch's households in one query, read afresh; on PostgreSQL locked (in id order, so two
     batches never deadlock) for the rest of the transaction, as log_visit locks one: the caps and
     the visit counts below are read under the lock. (SQLite: BEGIN IMMEDIATE already serialises.)"""
     if not ids:
         return {}
-    stmt = (select(Household).where(in_list(Household.id, ids)).order_by(Household.id)
-            .execution_options(populate_existing=True))
+    db.session.flush()  # households created earlier in this batch, for the Core read below
+    table = Household.__table__
+    stmt = select(*table.c).where(in_list(table.c.id, ids)).order_by(table.c.id)
     if db.session.get_bind().dialect.name != "sqlite":
-        stmt = stmt.with_for_update(of=Household)
-    return {h.id: h for h in db.session.scalars(stmt)}
+        stmt = stmt.with_for_update(of=table)
+    rows = db.session.execute(stmt).all()
+    # Usually one village, the member's own: already in the session (loaded with the user's team).
+    villages = {vid: db.session.get(Area, vid) for vid in {row.village_id for row in rows}}
+    return {row.id: HouseholdRow(**row._asdict(), village=villages[row.village_id]) for row in rows}
 
 
 def _achieved(household_ids: set[str]) -> dict[str, dict[int, int]]:
@@ -451,10 +460,9 @@ def _write(actor: User, accepted: list[Planned], services: dict[str, Service]) -
         row["visit_count"] += 1
     table = Household.__table__
     conn.execute(table.update().where(table.c.id == bindparam("hid")), list(columns.values()))
-    households = {p.household.id: p.household for p in accepted}
-    for hid, row in columns.items():
-        for name in ("last_visited_at", "last_outcome", "visit_count", "updated_at"):
-            set_committed_value(households[hid], name, row[name])
+    for obj in [o for o in db.session.identity_map.values() if isinstance(o, Household)]:
+        if obj.id in columns:
+            db.session.expire(obj)  # written above without the ORM (e.g. created earlier in this batch)
 
     tallies.apply_new_visits([
         tallies.VisitFacts(household_id=p.household.id, area_ids=tallies.area_ids(p.household.village.path),

@@ -13,10 +13,8 @@ from urllib.parse import quote
 
 from flask import Response
 from flask_babel import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+# openpyxl (~5 MB once imported) is imported where a spreadsheet is made or read, not at start-up:
+# every gunicorn worker would carry it, and most never serve an XLSX.
 
 BOM = "\ufeff"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -63,6 +61,11 @@ def xlsx_bytes(sheets: list[Sheet]) -> bytes:
     openpyxl's write-only mode: rows go straight to the file (tens of thousands of rows for an
     export stay fast and small in memory); column widths come from the header and the first rows.
     """
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     book = Workbook(write_only=True)
     used: set[str] = set()
     bold = Font(bold=True)
@@ -90,7 +93,9 @@ def xlsx_bytes(sheets: list[Sheet]) -> bytes:
     return out.getvalue()
 
 
-def _date_cell(ws, value: date) -> WriteOnlyCell:
+def _date_cell(ws, value: date):
+    from openpyxl.cell import WriteOnlyCell
+
     cell = WriteOnlyCell(ws, value=value)
     cell.number_format = "dd/mm/yyyy hh:mm" if isinstance(value, datetime) else "dd/mm/yyyy"
     return cell
@@ -130,6 +135,7 @@ def read_rows(filename: str, data: bytes) -> list[tuple[int, list[str]]]:
     """
     name = (filename or "").lower()
     if name.endswith(".xlsx"):
+        from openpyxl import load_workbook
         try:
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception:  # openpyxl raises many kinds for a damaged or foreign file

@@ -14,6 +14,7 @@ from ..campaigns.routes import board_area_or_404, campaign_boards, campaign_or_4
 from ..campaigns.targets import targets_for_areas
 from ..tallies.queries import area_tallies, children, running_campaign, services_for_tallies
 from ..tallies.routes import dashboard_area_or_404, date_range
+from ..write_turns import write_turn
 from . import bp, queries, reads
 from .openapi import OPENAPI
 from .operations import BatchError, apply_batch
@@ -71,12 +72,13 @@ def visits_batch():
     body = request.get_json(silent=True)
     if body is None:
         return _error(_("Dữ liệu gửi lên không phải JSON hợp lệ."), 400)
-    try:
-        results = apply_batch(current_user._get_current_object(), body)  # not the proxy, per record
-    except BatchError as err:
-        db.session.rollback()
-        return _error(err.message, err.status)
-    db.session.commit()  # durable before the answer: SQLite runs with synchronous=FULL
+    with write_turn():  # SQLite: the other worker's batch waits in the kernel, not in a sleep loop
+        try:
+            results = apply_batch(current_user._get_current_object(), body)  # not the proxy, per record
+        except BatchError as err:
+            db.session.rollback()
+            return _error(err.message, err.status)
+        db.session.commit()  # durable before the answer: SQLite runs with synchronous=FULL
     return jsonify(results=[r.as_json() for r in results])
 
 

@@ -9,6 +9,7 @@ from .. import audit
 from ..extensions import db
 from ..households.queries import achieved_by_service
 from ..models import Household, Outcome, Service, User, Visit
+from ..models.households import new_uuid
 from ..models.visits import Assistance
 from ..rules import RuleError
 from ..tallies import operations as tallies
@@ -146,19 +147,18 @@ def log_visit(actor: User, household: Household, data: VisitData, visit_id: str 
     services = services or services_by_code()
     _lock(household)
     counts = check(household, data, services)
-    visit = Visit(household_id=household.id, member_id=actor.id, team_id=actor.team_id,
+    visit = Visit(id=visit_id or new_uuid(), household_id=household.id, member_id=actor.id, team_id=actor.team_id,
                   visited_at=data.visited_at, received_at=utcnow(), outcome=data.outcome, note=data.note)
-    if visit_id:
-        visit.id = visit_id
     visit.assists = [Assistance(service_id=sid, count=n) for sid, n in counts.items()]
     db.session.add(visit)
-    db.session.flush()
     if household.last_visited_at is None or data.visited_at >= household.last_visited_at:
         household.last_visited_at, household.last_outcome = data.visited_at, data.outcome
     household.visit_count = (household.visit_count or 0) + 1
-    tallies.apply_visit_delta(None, tallies.facts(visit, household))
     by_id = {s.id: s for s in services.values()}
     audit.record(actor, "create", visit, area_path=household.village.path, after=_snapshot(visit, by_id))
+    # The counters flush first: the visit, its assists, the household's columns and the audit entry
+    # go to the database in one flush (one unit of work, not three).
+    tallies.apply_visit_delta(None, tallies.facts(visit, household))
     return visit
 
 

@@ -86,12 +86,23 @@ def new_rows() -> tuple[dict, dict]:
     return defaultdict(lambda: dict.fromkeys(COUNTERS, 0)), defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
 
 
+def _alike(f: VisitFacts) -> tuple:
+    """What a visit's counters depend on, apart from "reached": visits alike in it count alike."""
+    return f.area_ids, f.team_id, f.member_id, f.day, f.outcome, f.counts
+
+
+def _add_alike(day_rows, total_rows, alike: tuple, n: int) -> None:
+    """Accumulate n visits alike (n < 0 uncounts them), without the first-visit ("reached") part."""
+    area_list, team_id, member_id, day, outcome, counts = alike
+    owners = _owners(area_list, team_id, member_id)
+    _add(day_rows, total_rows, owners, day, VISIT_ROW, visits=n, **{outcome: n})
+    for service_id, count in counts:
+        _add(day_rows, total_rows, owners, day, service_id, people=n * count)
+
+
 def add_visit(day_rows, total_rows, f: VisitFacts, sign: int) -> None:
     """Accumulate one visit's counters (+1 counted, -1 uncounted), without the first-visit ("reached") part."""
-    owners = _owners(f.area_ids, f.team_id, f.member_id)
-    _add(day_rows, total_rows, owners, f.day, VISIT_ROW, visits=sign, **{f.outcome: sign})
-    for service_id, count in f.counts:
-        _add(day_rows, total_rows, owners, f.day, service_id, people=sign * count)
+    _add_alike(day_rows, total_rows, _alike(f), sign)
 
 
 def write_rows(day_rows, total_rows) -> None:
@@ -125,14 +136,17 @@ def apply_new_visits(new: list[VisitFacts]) -> None:
     day_rows, total_rows = new_rows()
     areas: dict[str, tuple[int, ...]] = {}
     earliest: dict[str, list[VisitFacts]] = {}  # per household: its new visits at the earliest time
+    alike: dict[tuple, int] = defaultdict(int)  # a batch's visits mostly share owners, day and outcome
     for f in new:
-        add_visit(day_rows, total_rows, f, 1)
+        alike[_alike(f)] += 1
         areas[f.household_id] = f.area_ids
         first = earliest.setdefault(f.household_id, [f])
         if f.at < first[0].at:
             earliest[f.household_id] = [f]
         elif f.at == first[0].at and f is not first[0]:
             first.append(f)
+    for key, n in alike.items():
+        _add_alike(day_rows, total_rows, key, n)
     _refresh_reach_many(areas, earliest, day_rows, total_rows)
     write_rows(day_rows, total_rows)
 

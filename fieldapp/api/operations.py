@@ -8,8 +8,8 @@ hits the key, the batch falls back to the per-record path: one SAVEPOINT per rec
 """
 import uuid
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from datetime import datetime
+from types import SimpleNamespace
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, insert, select

@@ -6,6 +6,8 @@ the database bench/ingest.py leaves behind:
     .venv/bin/python bench/ingest_sections.py batch 40           # 40 batches of 100 visits
     .venv/bin/python bench/ingest_sections.py form 300           # 300 single-visit form posts
     .venv/bin/python bench/ingest_sections.py single 300         # 300 batches of one visit (the PWA's form)
+    .venv/bin/python bench/ingest_sections.py floor 300          # the floor: a bare insert, no session
+    .venv/bin/python bench/ingest_sections.py signed 300         # the same insert, signed in, CSRF checked
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:55440/fieldapp_bench .venv/bin/python bench/ingest_sections.py batch 40
 
 Each mode runs twice (the first pass warms caches); prints ms per request and per step.
@@ -23,13 +25,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'bench' / 'out' / 'ingest.sqlite'}")
 
+from flask_login import login_required  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import Connection  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from fieldapp import create_app  # noqa: E402
 from fieldapp.api import operations as api_ops  # noqa: E402
-from fieldapp.extensions import db  # noqa: E402
+from fieldapp.extensions import csrf, db  # noqa: E402
 from fieldapp.tallies import operations as tally_ops  # noqa: E402
 from fieldapp.visits import operations as visit_ops, routes as visit_routes  # noqa: E402
 
@@ -65,7 +68,15 @@ def timed_method(cls, name, label):
 
 def main():
     mode, n = sys.argv[1], int(sys.argv[2])
-    app = create_app({"SQLALCHEMY_DATABASE_URI": os.environ["DATABASE_URL"], "WTF_CSRF_ENABLED": False})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": os.environ["DATABASE_URL"], "WTF_CSRF_ENABLED": mode == "signed"})
+
+    def bare_insert():
+        db.session.execute(text("INSERT INTO bench_floor (id, note) VALUES (:id, 'floor')"), {"id": str(uuid.uuid4())})
+        db.session.commit()
+        return "ok\n"
+    # Bench-only routes (as bench/floor_app.py): what any write costs before the form's own work.
+    app.add_url_rule("/bench/floor", "bench_floor", csrf.exempt(bare_insert), methods=["POST"])
+    app.add_url_rule("/bench/signed", "bench_signed", login_required(bare_insert), methods=["POST"])
     for name in ("_plan", "_households_for_write", "stored_visits", "_write", "services_by_code"):
         timed(api_ops, name)
     for name in ("apply_new_visits", "_refresh_reach_many", "write_rows"):
@@ -76,8 +87,14 @@ def main():
     timed_method(Session, "commit", lambda _s, _t: "commit")
     timed_method(Connection, "execute", lambda s, t: f"  SQL {type(s).__name__} {t}".rstrip())
     client = app.test_client()
-    client.post("/login", data={"phone": MEMBER, "password": "demo1234"})
+    login_form = client.get("/login").get_data(as_text=True)
+    token = login_form.split('name="csrf_token" type="hidden" value="')[1].split('"')[0] if mode == "signed" else ""
+    client.post("/login", data={"phone": MEMBER, "password": "demo1234", "csrf_token": token})
+    if mode == "signed":
+        token = client.get("/api/v1/session").json["csrf_token"]
     with app.app_context():
+        db.session.execute(text("CREATE TABLE IF NOT EXISTS bench_floor (id VARCHAR(36) PRIMARY KEY, note VARCHAR(20))"))
+        db.session.commit()
         households = [r[0] for r in db.session.execute(text(
             "SELECT h.id FROM households h JOIN teams t ON t.village_id = h.village_id "
             "JOIN users u ON u.team_id = t.id WHERE u.phone = :p AND h.deleted_at IS NULL"), {"p": MEMBER})]
@@ -86,6 +103,8 @@ def main():
 
     def request(i):
         now = datetime.now(UTC)
+        if mode in ("floor", "signed"):
+            return client.post(f"/bench/{mode}", headers={"X-CSRFToken": token}).status_code == 200
         if mode == "form":
             local = (now + timedelta(hours=7)).strftime("%Y-%m-%dT%H:%M")
             r = client.post(f"/households/{households[i % len(households)]}/visits/new",

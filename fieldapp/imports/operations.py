@@ -340,19 +340,31 @@ def _household_changes(household: Household, row: HouseholdData) -> list[str]:
     return changes
 
 
-def apply_households(actor: User, village: Area, plan: Plan) -> dict[str, int]:
+def _each_row(plan: Plan, write_row) -> None:
+    """write_row(row) for every row, in the file's order; a refusal names the row's line."""
     for row in plan.rows:
         try:
-            if row.action == CREATE:
-                create_household(actor, village, row.payload)
-            elif row.action == UPDATE:
-                update_household(actor, row.target, row.payload)
+            write_row(row)
         except RuleError as err:
             raise RuleError(str(Problem(row.line, None, err.message))) from None
+
+
+def _audit_import(actor: User, action: str, owner: Area, entity_type: str, plan: Plan) -> dict[str, int]:
+    """One audit entry for the whole file, with its counts; returns them."""
     totals = plan.totals
-    audit.record(actor, "import_households", village, entity_type="village", area_path=village.path,
+    audit.record(actor, action, owner, entity_type=entity_type, area_path=owner.path,
                  after={"file": plan.filename, **totals})
     return totals
+
+
+def apply_households(actor: User, village: Area, plan: Plan) -> dict[str, int]:
+    def write(row):
+        if row.action == CREATE:
+            create_household(actor, village, row.payload)
+        elif row.action == UPDATE:
+            update_household(actor, row.target, row.payload)
+    _each_row(plan, write)
+    return _audit_import(actor, "import_households", village, "village", plan)
 
 
 # --- Villages of a commune ------------------------------------------------------------------------
@@ -402,18 +414,13 @@ def plan_villages(commune: Area, filename: str, data: bytes) -> Plan:
 
 
 def apply_villages(actor: User, commune: Area, plan: Plan) -> dict[str, int]:
-    for row in plan.rows:
-        try:
-            if row.action == CREATE:
-                create_village(actor, commune, *row.payload)
-            elif row.action == UPDATE:
-                set_village_type(actor, row.target, row.payload[1])
-        except RuleError as err:
-            raise RuleError(str(Problem(row.line, None, err.message))) from None
-    totals = plan.totals
-    audit.record(actor, "import_villages", commune, entity_type="commune", area_path=commune.path,
-                 after={"file": plan.filename, **totals})
-    return totals
+    def write(row):
+        if row.action == CREATE:
+            create_village(actor, commune, *row.payload)
+        elif row.action == UPDATE:
+            set_village_type(actor, row.target, row.payload[1])
+    _each_row(plan, write)
+    return _audit_import(actor, "import_villages", commune, "commune", plan)
 
 
 # --- Members of a team ----------------------------------------------------------------------------
@@ -520,25 +527,25 @@ def apply_members(actor: User, team: Team, plan: Plan) -> list[User]:
     """Creates accounts with no usable password: the leader gives each a one-time sign-in QR, after
     which the member sets their own password (as for a member added on the team page, no password
     travels in a file). Returns the new members."""
-    created, leader = [], None
-    for row in plan.rows:
+    created, leaders = [], []
+
+    def write(row):
         name, phone, role = row.payload
-        try:
-            if row.action == CREATE:
-                user = create_account(actor, phone=phone, name=name, password=secrets.token_urlsafe(32),
-                                      role=Role.MEMBER, team=team)
-                created.append(user)
-            else:
-                user = row.target
-                if row.action == UPDATE and user.name != name:
-                    before = {"name": user.name}
-                    user.name = name
-                    audit.record(actor, "rename", user, entity_type="user", area_path=team.village.path,
-                                 before=before, after={"name": name})
-            if role == Role.LEADER and user.role != Role.LEADER:
-                leader = (row.line, user)
-        except RuleError as err:
-            raise RuleError(str(Problem(row.line, None, err.message))) from None
+        if row.action == CREATE:
+            user = create_account(actor, phone=phone, name=name, password=secrets.token_urlsafe(32),
+                                  role=Role.MEMBER, team=team)
+            created.append(user)
+        else:
+            user = row.target
+            if row.action == UPDATE and user.name != name:
+                before = {"name": user.name}
+                user.name = name
+                audit.record(actor, "rename", user, entity_type="user", area_path=team.village.path,
+                             before=before, after={"name": name})
+        if role == Role.LEADER and user.role != Role.LEADER:
+            leaders.append((row.line, user))
+    _each_row(plan, write)
+    leader = leaders[-1] if leaders else None
     if leader is not None:
         try:
             appoint_leader(actor, team, leader[1])

@@ -93,11 +93,7 @@ def dashboard(area_id: int):
     chosen = _service_arg() or (services[0] if services else None)
     campaign = running_campaign(area)
     kids = children(area) if area.level != AreaLevel.VILLAGE else []
-    targets = None
-    if campaign is not None:
-        from ..campaigns.targets import targets_for_areas
-        targets = targets_for_areas(campaign, [area, *kids], services)
-    tallies = area_tallies([area, *kids], start, end, services, targets)
+    tallies = area_tallies([area, *kids], start, end, services, campaign)
     week_start = today() - timedelta(days=today().weekday())
     teams = village_teams(area.id) if area.level == AreaLevel.VILLAGE else []
     from ..outreach.queries import session_sums

@@ -30,7 +30,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -44,6 +43,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: the app's package beside bench/
+from bench.common import free_port, fresh_database  # noqa: E402
+
 OUT = ROOT / "bench" / "out"
 SCENARIOS = ("form+form", "form+batch", "batch+batch", "edit+visit", "resend")
 RESIDENTS = 3  # every resident aged 14+: the VNeID cap
@@ -235,12 +236,6 @@ def verdict(engine, households: dict[str, list[tuple[str, str]]]) -> dict:
 
 # --- The server ----------------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Gunicorn:
     """gunicorn -c gunicorn.conf.py wsgi:app on a free port, against the given database."""
 
@@ -377,22 +372,10 @@ def main():
     parser.add_argument("--workers", type=int, default=3)
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    from sqlalchemy import create_engine, text
-    if args.db == "sqlite":
-        path = OUT / "races.sqlite"
-        for suffix in ("", "-wal", "-shm", "-writers"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
-        url = f"sqlite:///{path}"
-    else:
-        admin = create_engine(args.pg_url.replace("postgresql://", "postgresql+psycopg://", 1),
-                              isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("DROP DATABASE IF EXISTS fieldapp_races"))
-            conn.execute(text("CREATE DATABASE fieldapp_races"))
-        admin.dispose()
-        url = args.pg_url.rsplit("/", 1)[0] + "/fieldapp_races"
+    url = fresh_database(args.db, args.pg_url, "fieldapp_races", OUT / "races.sqlite")
     households, phones, password = seed(url, args.rounds)
     tallies = run_races(url, households, phones, password, args.workers, OUT / f"races-{args.db}.log")
+    from sqlalchemy import create_engine
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     found = verdict(engine, households)
     engine.dispose()

@@ -156,6 +156,16 @@ def _fill(row: BoardRow, done_by: dict[int, int], goals: dict[int, int | None],
         row.per_member = row.points / row.members
 
 
+def _with_previous(build, start: date, end: date, previous: tuple[date, date] | None) -> list[BoardRow]:
+    """The board of start..end, each row with its rank in the previous period (for the arrows)."""
+    rows = build(start, end)
+    if previous:
+        before = {r.key: r.rank for r in build(*previous)}
+        for r in rows:
+            r.prev_rank = before.get(r.key)
+    return rows
+
+
 def villages_under(area: Area, village=Area):
     """A condition on Area (or an alias of it) selecting the villages under an area (the index on
     parent_id for a commune)."""
@@ -188,12 +198,7 @@ def team_board(area: Area, start: date, end: date, campaign: Campaign | None = N
             rows.append(row)
         return rank(rows)
 
-    rows = build(start, end)
-    if previous:
-        before = {r.key: r.rank for r in build(*previous)}
-        for r in rows:
-            r.prev_rank = before.get(r.key)
-    return rows
+    return _with_previous(build, start, end, previous)
 
 
 def commune_board(province: Area, start: date, end: date, campaign: Campaign | None = None,
@@ -221,12 +226,7 @@ def commune_board(province: Area, start: date, end: date, campaign: Campaign | N
             out.append(row)
         return rank(out)
 
-    rows = build(start, end)
-    if previous:
-        before = {r.key: r.rank for r in build(*previous)}
-        for r in rows:
-            r.prev_rank = before.get(r.key)
-    return rows
+    return _with_previous(build, start, end, previous)
 
 
 def member_board(area: Area, start: date, end: date, campaign: Campaign | None = None,
@@ -250,11 +250,7 @@ def member_board(area: Area, start: date, end: date, campaign: Campaign | None =
             out.append(row)
         return rank(out)
 
-    rows = build(start, end)
-    if previous:
-        before = {r.key: r.rank for r in build(*previous)}
-        for r in rows:
-            r.prev_rank = before.get(r.key)
+    rows = _with_previous(build, start, end, previous)
     if limit:
         rows = rows[:limit]
     streaks = weekly_streaks([r.key for r in rows])

@@ -7,7 +7,7 @@ again (a second copy drifts: issue 14).
 """
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Date, DateTime, Integer, and_, cast, func, select
+from sqlalchemy import Date, DateTime, Integer, and_, cast, func, literal, select
 
 from .extensions import db, in_list
 from .models import Area, AreaStats, Assistance, Campaign, CampaignTarget, Eligibility, Household, Service, Visit
@@ -34,7 +34,7 @@ def live_households(*columns):
 
 def live_visits(*columns):
     """SELECT the visits that count (or these columns of them), joined to their household."""
-    return (select(*(columns or (Visit,))).join(Household, Household.id == Visit.household_id)
+    return (select(*(columns or (Visit,))).select_from(Visit).join(Household, Household.id == Visit.household_id)
             .where(live_visit()))
 
 
@@ -89,6 +89,14 @@ def eligible(service: Service, stats: dict[str, int]) -> int | None:
     (dossiers)."""
     column = Eligibility.COUNTED_IN[service.eligibility]
     return None if column is None else stats.get(column, 0)
+
+
+def eligible_sql(eligibility: str, household=Household):
+    """eligible() of each household, in SQL, for a service of this eligibility (None: no cap)."""
+    column = Eligibility.COUNTED_IN[eligibility]
+    if column is None:
+        return None
+    return literal(1) if column == "households" else getattr(household, column)  # a household counts once
 
 
 def per_visit_limit(service: Service, stats: dict[str, int]) -> int | None:

@@ -263,14 +263,14 @@ def weekly_streaks(member_ids: list[int], on: date | None = None) -> dict[int, i
     """Consecutive weeks with at least one visit, counting back from this week (or last week,
     when this week has none yet: a streak is not broken before the week is over)."""
     d = on or today()
-    this_monday = d - timedelta(days=d.weekday())
+    this_monday = period_start("w", d)
     since = this_monday - timedelta(weeks=STREAK_WEEKS)
     weeks: dict[int, set[int]] = {}
     for ref_id, day in db.session.execute(
             select(TallyDay.ref_id, TallyDay.day).where(  # one week rollup row per member and week
                 TallyDay.kind == rollup_kind(TallyKind.MEMBER, "w"), TallyDay.ref_id.in_(member_ids),
                 TallyDay.service_id == VISIT_ROW, TallyDay.visits > 0, TallyDay.day >= since)):
-        weeks.setdefault(ref_id, set()).add((this_monday - (day - timedelta(days=day.weekday()))).days // 7)
+        weeks.setdefault(ref_id, set()).add((this_monday - period_start("w", day)).days // 7)
     out = {}
     for mid, ago in weeks.items():
         n = 0 if 0 in ago else 1

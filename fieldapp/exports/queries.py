@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from ..campaigns.queries import villages_under
-from ..counting import day_bounds, live_visits
+from ..counting import day_bounds, live_visits, local_day
 from ..extensions import db
 from ..models import Area, Assistance, Household, Role, Service, Team, User, Visit
 from ..timeutil import to_local
@@ -87,7 +87,7 @@ def assistance_rows(area: Area, start: date, end: date) -> list[list]:
             .with_only_columns(Visit.id, Visit.visited_at, Village.name, Service.code, Service.name, Assistance.count)
             .join(Assistance, Assistance.visit_id == Visit.id).join(Service, Service.id == Assistance.service_id)
             .order_by(Visit.visited_at, Visit.id, Service.sort_order, Service.id))
-    return [[vid, to_local(visited_at).date(), village, code, name, int(n)]
+    return [[vid, local_day(visited_at), village, code, name, int(n)]
             for vid, visited_at, village, code, name, n in db.session.execute(stmt)]
 
 

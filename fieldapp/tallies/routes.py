@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..access import scope_path
+from ..counting import period_start
 from ..extensions import db
 from ..models import Area, AreaLevel, Role, Service
 from ..models.tallies import TallyKind
@@ -94,7 +95,7 @@ def dashboard(area_id: int):
     campaign = running_campaign(area)
     kids = children(area) if area.level != AreaLevel.VILLAGE else []
     tallies = area_tallies([area, *kids], start, end, services, campaign)
-    week_start = today() - timedelta(days=today().weekday())
+    week_start = period_start("w", today())
     teams = village_teams(area.id) if area.level == AreaLevel.VILLAGE else []
     from ..outreach.queries import session_sums
     return render_template(

@@ -82,7 +82,7 @@ def check(household, data: VisitData, services: dict[str, Service],
     now = utcnow()
     if data.visited_at > now + CLOCK_SKEW:
         errors["visited_at"] = _("Ngày giờ thăm không thể ở tương lai.")
-    elif to_local(data.visited_at).date() < to_local(household.created_at).date():
+    elif local_day(data.visited_at) < local_day(household.created_at):
         errors["visited_at"] = _("Ngày thăm (%(d)s) trước ngày hộ được thêm vào danh sách (%(c)s).",
                                  d=to_local(data.visited_at).strftime("%d/%m/%Y"),
                                  c=to_local(household.created_at).strftime("%d/%m/%Y"))

@@ -160,7 +160,7 @@ def campaign_goals(campaign: Campaign | None, areas: dict[int, str], services) -
         for path, village_id, service_id, target in rows:
             if path.startswith(area_path):
                 instead = eligible(by_id[service_id], villages.get(village_id, {})) or 0
-                out[aid][service_id] = (out[aid][service_id] or 0) - instead + target
+                out[aid][service_id] = (out[aid][service_id] or 0) - instead + goal(target, instead)
     return out
 
 

@@ -28,12 +28,13 @@ import sys
 import time
 import urllib.parse
 import urllib.request
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.common import free_port, fresh_database  # noqa: E402
+from fieldapp.timeutil import UTC_OFFSET  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 PY = sys.executable
@@ -196,7 +197,7 @@ def main():
         now = datetime.now(UTC)
         ctx = {"households": ",".join(f'"{h}"' for h in households), "cookie": cookie,
                "user_id": session["user"]["id"], "utc_now": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-               "local_now": urllib.parse.quote((now + timedelta(hours=7)).strftime("%Y-%m-%dT%H:%M"))}
+               "local_now": urllib.parse.quote((now + UTC_OFFSET).strftime("%Y-%m-%dT%H:%M"))}
         results = {}
         for kind in ("floor", "form", "batch"):
             ctx["csrf"] = form_token(opener, base, households[0]) if kind == "form" else session["csrf_token"]

@@ -18,7 +18,7 @@ import os
 import sys
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 from fieldapp import create_app  # noqa: E402
 from fieldapp.extensions import csrf, db  # noqa: E402
 from fieldapp.tallies import operations as tally_ops  # noqa: E402
+from fieldapp.timeutil import UTC_OFFSET  # noqa: E402
 from fieldapp.visits import operations as visit_ops, routes as visit_routes  # noqa: E402
 
 MEMBER = "0900000003"
@@ -105,7 +106,7 @@ def main():
         if mode in ("floor", "signed"):
             return client.post(f"/bench/{mode}", headers={"X-CSRFToken": token}).status_code == 200
         if mode == "form":
-            local = (now + timedelta(hours=7)).strftime("%Y-%m-%dT%H:%M")
+            local = (now + UTC_OFFSET).strftime("%Y-%m-%dT%H:%M")
             r = client.post(f"/households/{households[i % len(households)]}/visits/new",
                             data={"outcome": "not_home", "visited_at": local, "client_id": str(uuid.uuid4())})
             with client.session_transaction() as s:  # as wrk does: the same cookie, no pile of flashes

@@ -44,6 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: the app's package beside bench/
 from bench.common import free_port, fresh_database  # noqa: E402
+from fieldapp.timeutil import UTC_OFFSET  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 SCENARIOS = ("form+form", "form+batch", "batch+batch", "edit+visit", "resend")
@@ -101,7 +102,7 @@ class Client:
     def form_visit(self, household_id: str, vneid: int, visit_id: str | None = None,
                    at: datetime | None = None) -> str:
         """The visit form; a resend (same client id) is answered like a first send (302), so "saved"."""
-        local = ((at or datetime.now(UTC)) + timedelta(hours=7)).strftime("%Y-%m-%dT%H:%M")
+        local = ((at or datetime.now(UTC)) + UTC_OFFSET).strftime("%Y-%m-%dT%H:%M")
         status, page = self.form_post(f"/households/{household_id}/visits/new", {
             "client_id": visit_id or str(uuid.uuid4()), "outcome": "helped", "visited_at": local, "note": "",
             "svc_vneid": str(vneid)})

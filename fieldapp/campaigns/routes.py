@@ -12,7 +12,7 @@ from ..tallies.queries import ancestor_paths, area_stats, children, eligible_for
 from . import bp
 from .forms import campaign_form_class
 from .operations import (CampaignData, can_run_campaign, can_set_targets, create_campaign, freeze_campaign,
-                         set_targets)
+                         reopen_campaign, set_targets)
 from .queries import PERIODS, BoardRow, campaign_period, commune_board, member_board, period_for, team_board
 
 TOP_MEMBERS = 20
@@ -163,6 +163,7 @@ def show(campaign_id: int):
                            today=today(), form=EmptyForm(), target_communes=target_communes,
                            can_freeze=can_run_campaign(current_user, campaign.area) and campaign.frozen_at is None
                            and campaign.ends_on < today(),
+                           can_reopen=can_run_campaign(current_user, campaign.area) and campaign.frozen_at is not None,
                            can_print=campaign.frozen_at is not None and where.level != AreaLevel.VILLAGE
                            and current_user.role in (Role.COMMUNE_OFFICER, Role.PROVINCE_VIEWER, Role.ADMIN))
 
@@ -183,7 +184,26 @@ def freeze(campaign_id: int):
         db.session.rollback()
         flash(err.message, "error")
     else:
-        flash(_("Đã chốt kết quả đợt thi đua."), "success")
+        flash(_("Đã chốt kết quả đợt thi đua. Nếu chốt nhầm, bấm “Mở lại kết quả” bên dưới."), "success")
+    return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+
+
+@bp.post("/campaigns/<int:campaign_id>/reopen")
+@login_required
+def reopen(campaign_id: int):
+    campaign = campaign_or_404(campaign_id)
+    if not can_run_campaign(current_user, campaign.area):
+        abort(403)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        reopen_campaign(current_user, campaign)
+        db.session.commit()
+    except RuleError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    else:
+        flash(_("Đã mở lại kết quả: bảng xếp hạng lại tính theo các lượt thăm hiện có. Hãy chốt lại khi xong."), "success")
     return redirect(url_for("campaigns.show", campaign_id=campaign.id))
 
 

@@ -348,10 +348,18 @@ def prepare(village_id: int):
     return redirect(url_for("qr.stickers", village_id=village.id))
 
 
-@bp.get("/h/<token>")
-@login_required
+@bp.get("/h/<path:token>")  # public: a resident scans their own door sticker
 def sticker(token: str):
+    """A member of the village goes on to the household; anyone else (a resident) gets a page about
+    the team and the last visit, with how to check a member's badge, and no personal data."""
     household = queries.household_by_tag(token)
-    if household is None or not can_open_sticker(current_user, household):
-        abort(404)
-    return redirect(url_for("households.show", household_id=household.id))
+    if household is not None and household.deleted_at is not None:
+        household = None
+    if household is None:
+        return _page("qr/resident_invalid.html", 404, commune=None)
+    if current_user.is_authenticated and can_open_sticker(current_user, household):
+        return redirect(url_for("households.show", household_id=household.id))
+    village = household.village
+    return _page("qr/resident.html", village=village, commune=village.parent,
+                 teams=queries.village_team_names(village.id), last_visit=household.last_visited_at,
+                 token=token)

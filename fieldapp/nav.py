@@ -44,6 +44,8 @@ def tabs(user: User) -> list[Tab]:
                            ("teams", "qr", "imports.members")))
         elif user.role == Role.ADMIN:
             out.append(Tab(_l("Quản trị"), url_for("admin.index"), ("admin",)))
+    if user.scope_area is None:  # an admin over everything starts from the provinces
+        return out
     if user.role != Role.MEMBER:
         out.append(Tab(_l("Tổng hợp"), url_for("tallies.home"), ("tallies", "reports", "exports")))
     out.append(Tab(_l("Xếp hạng"), url_for("campaigns.my_leaderboard"), ("campaigns",)))

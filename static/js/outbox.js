@@ -88,11 +88,11 @@
     }, function () { var e = new Error("offline"); e.state = "offline"; throw e; });
   }
 
-  function post(recs, user, csrf, keepalive) {
+  function post(recs, user, csrf) {
     var body = { user_id: user.id, households: [], visits: [] };
     recs.forEach(function (r) { body[r.kind === "household" ? "households" : "visits"].push(r.body); });
     return fetchJson(API + "/visits/batch", {
-      method: "POST", body: JSON.stringify(body), keepalive: !!keepalive,
+      method: "POST", body: JSON.stringify(body),
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf }
     });
   }
@@ -205,7 +205,7 @@
     return userDb(uid).then(function (db) {
       return tx(db, "outbox", "readonly", function (s) { return s.get(id); }).then(function (rec) {
         if (!rec) return { state: "saved" };
-        return post([rec], { id: uid }, csrf, true).then(function (res) {
+        return post([rec], { id: uid }, csrf).then(function (res) {
           if (res.status !== 200) return { state: "waiting", status: res.status };
           return apply(db, [rec], res.body.results || []).then(function () {
             var r = (res.body.results || [])[0] || {};

@@ -10,6 +10,7 @@ from ..models import JoinRequest, JoinStatus, Role, User
 from ..rules import RuleError
 from ..timeutil import utcnow
 from . import bp, queries
+from .codes import public_url
 from .access import can_lead_team, can_open_sticker, team_member_or_404, team_or_404, village_or_404
 from .forms import InviteSettingsForm, JoinForm
 from .operations import (approve_join_request, count_badge_view, create_one_time_login,
@@ -244,7 +245,7 @@ def make_sign_in_qr(team_id: int, user_id: int):
         return _back_to_members(team.id)
     # The raw token exists only in this response: it is never stored.
     return _page("qr/sign_in_qr.html", team=team, member=member, otl=otl,
-                 url=url_for("qr.sign_in_qr", token=token, _external=True))
+                 url=public_url("qr.sign_in_qr", token=token))
 
 
 def _badge_member(team_id: int, user_id: int):

@@ -168,43 +168,36 @@ def show(campaign_id: int):
                            and current_user.role in (Role.COMMUNE_OFFICER, Role.PROVINCE_VIEWER, Role.ADMIN))
 
 
-@bp.post("/campaigns/<int:campaign_id>/freeze")
-@login_required
-def freeze(campaign_id: int):
-    campaign = campaign_or_404(campaign_id)
-    if not can_run_campaign(current_user, campaign.area):
-        abort(403)
-    form = EmptyForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        freeze_campaign(current_user, campaign)
-        db.session.commit()
-    except RuleError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-    else:
-        flash(_("Đã chốt kết quả đợt thi đua. Nếu chốt nhầm, bấm “Mở lại kết quả” bên dưới."), "success")
-    return redirect(url_for("campaigns.show", campaign_id=campaign.id))
-
-
-@bp.post("/campaigns/<int:campaign_id>/reopen")
-@login_required
-def reopen(campaign_id: int):
+def _organiser_action(campaign_id: int, operation, done: str):
+    """Freeze or reopen: the organiser only, a real form, one commit, back to the campaign."""
     campaign = campaign_or_404(campaign_id)
     if not can_run_campaign(current_user, campaign.area):
         abort(403)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        reopen_campaign(current_user, campaign)
+        operation(current_user, campaign)
         db.session.commit()
     except RuleError as err:
         db.session.rollback()
         flash(err.message, "error")
     else:
-        flash(_("Đã mở lại kết quả: bảng xếp hạng lại tính theo các lượt thăm hiện có. Hãy chốt lại khi xong."), "success")
+        flash(done, "success")
     return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+
+
+@bp.post("/campaigns/<int:campaign_id>/freeze")
+@login_required
+def freeze(campaign_id: int):
+    return _organiser_action(campaign_id, freeze_campaign,
+                             _("Đã chốt kết quả đợt thi đua. Nếu chốt nhầm, bấm “Mở lại kết quả” bên dưới."))
+
+
+@bp.post("/campaigns/<int:campaign_id>/reopen")
+@login_required
+def reopen(campaign_id: int):
+    return _organiser_action(campaign_id, reopen_campaign, _(
+        "Đã mở lại kết quả: bảng xếp hạng lại tính theo các lượt thăm hiện có. Hãy chốt lại khi xong."))
 
 
 @bp.route("/campaigns/<int:campaign_id>/targets/<int:commune_id>", methods=["GET", "POST"])

@@ -83,8 +83,13 @@ def backup_command(output: str | None) -> None:
     from flask import current_app
     from sqlalchemy.engine import make_url
 
+    from sqlalchemy import inspect
+
     from .backup import BackupError, backup, default_name
     url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    if not inspect(db.engine).get_table_names():
+        raise click.ClickException("Cơ sở dữ liệu này không có bảng nào: không sao lưu (kiểm tra DATABASE_URL "
+                                   "và tệp cấu hình, xem dòng «fieldapp: database …» ở trên).")
     if output is None:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         output = str(Path(current_app.instance_path) / "backups" / default_name(make_url(url), stamp))

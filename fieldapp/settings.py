@@ -16,7 +16,7 @@ ENV_PREFIX = "FIELDAPP_"
 # Plain names read besides FIELDAPP_*: the database URL (the usual name of every host) and error reporting.
 PLAIN_NAMES = ("DATABASE_URL", "SENTRY_DSN")
 # Settings without a default value in Config (strings, None when unset).
-EXTRA_SETTINGS = {"SECRET_KEY", "IMPORT_STASH_DIR", "SENTRY_DSN", "SENTRY_ENVIRONMENT"}
+EXTRA_SETTINGS = {"SECRET_KEY", "SENTRY_DSN", "SENTRY_ENVIRONMENT"}
 # Read before the app exists (where to look), not settings of the app.
 BOOTSTRAP_NAMES = {"ENV_FILE", "INSTANCE_PATH"}
 _LINE_RE = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")

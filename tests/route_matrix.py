@@ -62,6 +62,7 @@ API_REFUSED_EMPTY = (200, 400)                # an API call without its body or 
 REGISTRY: dict[str, Route] = {
     "static": PUBLIC("static"),
     "core.healthz": PUBLIC(),
+    "metrics": PUBLIC(),                  # loopback only (nginx does not pass it); see test_observability
     "core.privacy": PUBLIC(),
     "core.set_language": PUBLIC("lang"),
     "auth.login": PUBLIC(),

@@ -1,5 +1,7 @@
 """Running for a province: pending imports in the database (every app host sees them), read-only API
-tokens scoped to an area, webhook endpoints and their delivery log. New tables only: nothing to fill.
+tokens scoped to an area, webhook endpoints and their delivery log, and the browser holding a one-time
+sign-in code (one_time_logins.bound_hash). New tables and a nullable column: nothing to fill (a code made
+before the upgrade is held by the first browser that opens it after).
 
 Revision ID: 0017_machine_access
 Revises: 0013_reach_first_at
@@ -16,6 +18,8 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('one_time_logins', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('bound_hash', sa.String(length=64), nullable=True))
     op.create_table('api_tokens',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
@@ -95,6 +99,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('one_time_logins', schema=None) as batch_op:
+        batch_op.drop_column('bound_hash')
     with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_webhook_deliveries_endpoint_id'))
         batch_op.drop_index('ix_webhook_deliveries_due')

@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(purge_personal_data_command)
     app.cli.add_command(rebuild_tallies_command)
     app.cli.add_command(freeze_campaigns_command)
+    app.cli.add_command(deliver_webhooks_command)
 
 
 @click.command("import-areas")
@@ -147,3 +148,11 @@ def freeze_campaigns_command() -> None:
     n = freeze_ended()
     db.session.commit()
     click.echo(f"Đã chốt kết quả {n} đợt thi đua.")
+
+
+@click.command("deliver-webhooks")
+def deliver_webhooks_command() -> None:
+    """Send the webhook deliveries that are due, retrying failures with backoff (a timer, every minute)."""
+    from .integrations.webhooks import deliver_due
+    stats = deliver_due()
+    click.echo(f"Webhook: đã gửi {stats['delivered']}, sẽ gửi lại {stats['retry']}, bỏ {stats['failed']}.")

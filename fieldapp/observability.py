@@ -172,6 +172,6 @@ def _init_sentry(app: Flask) -> None:
         return
     import sentry_sdk
     from sentry_sdk.integrations.flask import FlaskIntegration
-    sentry_sdk.init(dsn=dsn, integrations=[FlaskIntegration()], send_default_pii=False, before_send=_scrub,
+    sentry_sdk.init(dsn=dsn, integrations=[FlaskIntegration()], before_send=_scrub,
                     environment=app.config.get("SENTRY_ENVIRONMENT") or "production", traces_sample_rate=0,
                     max_request_body_size="never", include_local_variables=False)

@@ -8,6 +8,18 @@ import multiprocessing
 import os
 import shutil
 import tempfile
+from pathlib import Path
+
+from fieldapp.settings import gather
+
+# The same env file as every other entry point (FIELDAPP_ENV_FILE, else instance/fieldapp.env), under the
+# process environment: GUNICORN_* may be kept there with the app's settings.
+_instance = Path(os.environ.get("FIELDAPP_INSTANCE_PATH") or Path(__file__).resolve().parent / "instance")
+_settings, _env_file = gather(_instance)
+for _name in ("GUNICORN_BIND", "GUNICORN_WORKERS", "GUNICORN_TIMEOUT", "GUNICORN_MAX_REQUESTS", "GUNICORN_ACCESSLOG",
+              "GUNICORN_LOGLEVEL", "PROMETHEUS_MULTIPROC_DIR"):
+    if _name in _settings:
+        os.environ.setdefault(_name, _settings[_name])
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # One worker per core plus one, at most 8: the work is CPU (templates, argon2 at sign-in)

@@ -76,6 +76,18 @@ def backup(database_url: str, output: Path) -> Path:
     return output
 
 
+def prune(folder: Path, days: int, *, keep: Path) -> list[Path]:
+    """Delete fieldapp-*.dump|.sqlite in `folder` older than `days` (never `keep`, the one just made)."""
+    import time
+    limit = time.time() - days * 86400
+    removed = []
+    for path in folder.glob("fieldapp-*"):
+        if path.suffix in (".dump", ".sqlite") and path != keep and path.stat().st_mtime < limit:
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
 def restore(database_url: str, source: Path) -> None:
     """Replace the whole database by the backup, whatever migrations ran since it was made.
 

@@ -76,7 +76,10 @@ def create_admin_command(phone: str, name: str, password: str) -> None:
 
 @click.command("backup")
 @click.option("--output", type=click.Path(dir_okay=False), help="Backup file; default instance/backups/fieldapp-<time>.")
-def backup_command(output: str | None) -> None:
+@click.option("--output-dir", type=click.Path(file_okay=False), help="Folder for fieldapp-<time>.dump|.sqlite.")
+@click.option("--keep-days", type=click.IntRange(1, 3650), default=None,
+              help="Then delete fieldapp-* backups older than this many days in the same folder.")
+def backup_command(output: str | None, output_dir: str | None, keep_days: int | None) -> None:
     """Back up the database while the app runs (SQLite backup API, or pg_dump for PostgreSQL)."""
     from datetime import datetime
     from pathlib import Path
@@ -93,12 +96,17 @@ def backup_command(output: str | None) -> None:
                                    "và tệp cấu hình, xem dòng «fieldapp: database …» ở trên).")
     if output is None:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        output = str(Path(current_app.instance_path) / "backups" / default_name(make_url(url), stamp))
+        folder = Path(output_dir) if output_dir else Path(current_app.instance_path) / "backups"
+        output = str(folder / default_name(make_url(url), stamp))
     try:
         path = backup(url, Path(output))
     except BackupError as err:
         raise click.ClickException(str(err)) from None
     click.echo(f"Đã sao lưu vào {path}")
+    if keep_days:
+        from .backup import prune
+        removed = prune(path.parent, keep_days, keep=path)
+        click.echo(f"Đã xóa {len(removed)} bản sao lưu cũ hơn {keep_days} ngày.")
 
 
 @click.command("restore")

@@ -19,6 +19,8 @@ PLAIN_NAMES = ("DATABASE_URL", "SENTRY_DSN")
 EXTRA_SETTINGS = {"SECRET_KEY", "SENTRY_DSN", "SENTRY_ENVIRONMENT"}
 # Read before the app exists (where to look), not settings of the app.
 BOOTSTRAP_NAMES = {"ENV_FILE", "INSTANCE_PATH"}
+# Names in the env file read by gunicorn.conf.py, not by the app.
+SERVER_NAMES = ("GUNICORN_", "PROMETHEUS_MULTIPROC_DIR")
 _LINE_RE = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -113,7 +115,7 @@ def settings_from(raw: dict[str, str]) -> dict:
             out["SQLALCHEMY_DATABASE_URI"] = value.strip() or None
             continue
         key = name[len(ENV_PREFIX):] if name.startswith(ENV_PREFIX) else name
-        if key in BOOTSTRAP_NAMES:
+        if key in BOOTSTRAP_NAMES or name.startswith(SERVER_NAMES):
             continue
         if not _known(key):
             raise SettingsError(f"{name}: unknown setting (see README, Configuration)")

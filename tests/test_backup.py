@@ -192,3 +192,23 @@ def test_restore_is_refused_while_another_process_uses_the_database(app, world, 
     r = app.test_cli_runner().invoke(args=["restore", str(target), "--yes"])
     assert r.exit_code == 0, r.output
     assert db.session.scalar(select(User.name).where(User.id == member_id)) == "Nguyễn Văn Ba"
+
+
+def test_nightly_backup_into_a_folder_keeps_the_last_days(app, world, tmp_path):
+    """What deploy/systemd/fieldapp-backup.service runs."""
+    import os
+    import time
+    old = tmp_path / "fieldapp-20200101-023000.dump"
+    old.write_bytes(b"old")
+    os.utime(old, (time.time() - 20 * 86400,) * 2)
+    recent = tmp_path / "fieldapp-recent.dump"
+    recent.write_bytes(b"recent")
+    other = tmp_path / "notes.txt"
+    other.write_text("kept")
+    os.utime(other, (time.time() - 20 * 86400,) * 2)
+    r = app.test_cli_runner().invoke(args=["backup", "--output-dir", str(tmp_path), "--keep-days", "14"])
+    assert r.exit_code == 0, r.output
+    assert "Đã xóa 1 bản sao lưu" in r.output
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert "fieldapp-20200101-023000.dump" not in names and "fieldapp-recent.dump" in names and "notes.txt" in names
+    assert len([n for n in names if n.startswith("fieldapp-")]) == 2

@@ -21,10 +21,10 @@ from tests.test_sync_bulk import BATCH, helped, visit
 
 def test_logged_paths_have_no_query_and_no_token():
     token = "Qk1c0R8n3Fh2Xy9pLm4Zt7Vb6Ws5Aa1Bb2Cc3Dd4Ee"
-    assert loggable_path(f"/s/{token}") == "/s/…"
-    assert loggable_path(f"/join/{token}/sent") == "/join/…/sent"
+    assert loggable_path(f"/s/{token}") == "/s/***"
+    assert loggable_path(f"/join/{token}/sent") == "/join/***/sent"
     assert loggable_path("/villages/12/households?q=Nguyễn Văn Ba") == "/villages/12/households"
-    assert loggable_path(f"/imports/confirm/{token}") == "/imports/confirm/…"
+    assert loggable_path(f"/imports/confirm/{token}") == "/imports/confirm/***"
     assert loggable_path("/api/v1/areas/5/tally") == "/api/v1/areas/5/tally"
 
 
@@ -56,11 +56,11 @@ def test_logs_of_real_requests_hold_no_code_no_search_and_the_real_client(make_a
     lines = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
     access = [entry for entry in lines if entry["logger"] == "fieldapp.access"]
     sign_in = next(entry for entry in access if entry["request_id"] == "req-test-0001")
-    assert sign_in["path"] == "/s/…" and sign_in["status"] == 200 and sign_in["client_ip"] == "203.0.113.7"
+    assert sign_in["path"] == "/s/***" and sign_in["status"] == 200 and sign_in["client_ip"] == "203.0.113.7"
     assert sign_in["method"] == "GET" and sign_in["duration_ms"] >= 0
     assert any(entry["path"] == f"/villages/{village_id}" for entry in access)
     # gunicorn's own access line, masked the same way.
-    assert re.search(r'"GET /s/… HTTP/1.1" 200', text)
+    assert '"GET /s/*** HTTP/1.1" 200' in text
 
 
 def test_a_code_seen_after_the_member_opened_it_cannot_be_used(make_app):
@@ -179,4 +179,4 @@ def test_errors_go_to_sentry_without_personal_data(make_app):
     assert "something broke" in sent
     # (The URL and cookie are built apart from these lines: Sentry sends the source lines around the error.)
     assert "Qk1c0R8n3" not in sent and "Nguy" not in sent and "q=" not in sent and "secret-cookie" not in sent
-    assert "/s/\\u2026/boom" in sent or "/s/…/boom" in sent
+    assert "/s/***/boom" in sent

@@ -22,14 +22,15 @@ run: upgrade
 	@echo "fieldapp: http://127.0.0.1:$(PORT)"
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-# The whole suite on SQLite, then again on a real PostgreSQL (started by .ci/postgres.sh).
+# The whole suite on SQLite, then again on a real PostgreSQL: a database of this run's own (.ci/pg-run.sh),
+# on a private server on a free port (stopped afterwards), or on the server at $PGPORT when it is set.
 test: test-sqlite test-pg
 
 test-sqlite: $(VENV)/.installed translations
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 test-pg: $(VENV)/.installed translations
-	TEST_DATABASE_URL=$$(bash .ci/postgres.sh) $(PY) -m pytest -q $(PYTEST_ARGS)
+	bash .ci/pg-run.sh $(PY) -m pytest -q $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

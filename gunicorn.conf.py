@@ -47,6 +47,7 @@ access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
 # Prometheus in multiprocess mode: every worker writes its counters under this folder, /metrics adds them up.
 # Set before any worker imports prometheus_client; emptied at start; a dead worker's live gauges dropped.
 os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="fieldapp-metrics-"))
+os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], mode=0o700, exist_ok=True)  # systemd makes /run/fieldapp only
 
 
 def on_starting(server):

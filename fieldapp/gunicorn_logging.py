@@ -1,7 +1,7 @@
 """gunicorn's access log without query strings and with tokens masked (gunicorn.conf.py: logger_class)."""
 from gunicorn.glogging import Logger
 
-from .observability import loggable_path
+from .logpaths import loggable_path
 
 
 class MaskedLogger(Logger):

@@ -15,20 +15,9 @@ from flask import Flask, current_app, g, request
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY
 
-# Path segments after these prefixes are secrets or capabilities (QR sign-in, join links, badges, stickers).
-_TOKEN_PATH = re.compile(r"^/(s|join|v|h)/[^/]+")
-# Any other long random-looking segment (an import token, a future link) is masked too.
-_LONG_SEGMENT = re.compile(r"(?<=/)(?=[A-Za-z0-9_-]*\d)(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{20,}")
+from .logpaths import loggable_path
+
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-MASK = "***"
-
-
-def loggable_path(path: str) -> str:
-    """The path as it may be logged: no query string, tokens replaced by "***"."""
-    path = path.split("?", 1)[0]
-    path = _TOKEN_PATH.sub(lambda m: f"/{m.group(1)}/{MASK}", path)
-    return _LONG_SEGMENT.sub(MASK, path)
-
 
 # --- Metrics --------------------------------------------------------------------------------------------
 # In gunicorn each worker writes its own files under PROMETHEUS_MULTIPROC_DIR (set by gunicorn.conf.py);

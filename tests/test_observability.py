@@ -11,7 +11,7 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from fieldapp.extensions import db
-from fieldapp.observability import loggable_path
+from fieldapp.logpaths import loggable_path
 from fieldapp.qr.operations import create_one_time_login
 from fieldapp.timeutil import utcnow
 from tests.factories import build_world
@@ -120,7 +120,9 @@ def test_metrics_add_up_every_gunicorn_worker(make_app, tmp_path):
     with app.app_context():
         build_world()
         db.session.remove()
-    with gunicorn(database_url_of(app), tmp_path / "instance", workers=2) as base:
+    # As in deploy/systemd/fieldapp.service: a folder under /run/fieldapp that does not exist yet.
+    with gunicorn(database_url_of(app), tmp_path / "instance", workers=2,
+                  PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "run" / "metrics")) as base:
         for _ in range(8):  # a new connection each: gunicorn spreads them over both workers
             r = requests.post(f"{base}/login", data={"phone": "0900000003", "password": "wrong"},
                               headers={"Connection": "close"})

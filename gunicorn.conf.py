@@ -59,5 +59,8 @@ def on_starting(server):
 def child_exit(server, worker):
     from prometheus_client import multiprocess
     multiprocess.mark_process_dead(worker.pid)
+# systemd reloads with HUP; no control socket in the home folder (read-only under the unit's ProtectSystem,
+# and shared by every gunicorn of a user).
+control_socket_disable = True
 # The real client address comes from nginx (FIELDAPP_PROXY_FIX=1 in the app).
 forwarded_allow_ips = "127.0.0.1"

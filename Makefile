@@ -7,6 +7,7 @@ PORT ?= 5000
 .PHONY: run test test-sqlite test-pg translations upgrade clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
+	@python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "fieldapp needs Python 3.11 or newer (with venv)"; exit 1; }
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@

@@ -119,10 +119,12 @@ def init_observability(app: Flask) -> None:
         response.headers["X-Request-ID"] = g.get("request_id", "")
         _observe(response)
         if app.config["ACCESS_LOG"]:
-            access_log.info("request", extra={"fields": {
-                "method": request.method, "path": loggable_path(request.path), "status": response.status_code,
-                "duration_ms": round(_elapsed() * 1000, 1),
-                "client_ip": request.remote_addr, "request_id": g.get("request_id")}})
+            fields = {"method": request.method, "path": loggable_path(request.path), "status": response.status_code,
+                      "duration_ms": round(_elapsed() * 1000, 1), "client_ip": request.remote_addr,
+                      "request_id": g.get("request_id")}
+            if g.get("api_token_id"):
+                fields["api_token"] = g.api_token_id  # which machine read (the token's id, never the token)
+            access_log.info("request", extra={"fields": fields})
         return response
 
     @app.get("/metrics")

@@ -41,10 +41,10 @@ def gunicorn(database_url: str, instance: Path, *, workers: int = 1, log: Path |
         deadline = time.monotonic() + 30
         while True:
             try:
-                if requests.get(base + "/healthz", timeout=2).status_code in (200, 503):
+                if requests.get(base + "/healthz", timeout=10).status_code in (200, 503):
                     break
-            except requests.ConnectionError:
-                pass
+            except requests.RequestException:
+                pass  # not listening yet, or the first request still loading the app on a busy machine
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"gunicorn did not start (exit {proc.poll()}); see {log}")
             time.sleep(0.2)

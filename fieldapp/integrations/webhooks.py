@@ -102,7 +102,7 @@ def deliver_due(now: datetime | None = None, limit: int = 200) -> dict[str, int]
     stats = {"delivered": 0, "retry": 0, "failed": 0}
     query = (select(WebhookDelivery).where(WebhookDelivery.status == DeliveryStatus.PENDING,
                                            WebhookDelivery.next_attempt_at <= (now or utcnow()))
-             .order_by(WebhookDelivery.id).limit(limit).with_for_update(skip_locked=True))
+             .order_by(WebhookDelivery.id).limit(limit).with_for_update(skip_locked=True, of=WebhookDelivery))
     for delivery in list(db.session.scalars(query)):
         endpoint = delivery.endpoint
         at = utcnow()

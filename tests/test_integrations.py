@@ -201,3 +201,24 @@ def test_the_api_page_is_served_by_the_app_without_a_cdn(client):
         "type": "http", "scheme": "bearer",
         "description": "read-only API token of an area (fa_…), made and revoked by an administrator"}
     assert {"token": []} in spec["paths"]["/areas/{area_id}/tally"]["get"]["security"]
+
+
+def test_an_admin_adds_a_receiver_and_sees_its_secret_once(client, auth, world):
+    auth.login("0900000000")
+    r = client.post("/admin/integrations/webhooks", data={"hook-url": "ftp://so.example.vn/x",
+                                                          "hook-area_id": world.province.id,
+                                                          "hook-events": "campaign.frozen"})
+    assert r.status_code == 422 and "Địa chỉ nhận phải bắt đầu bằng https://" in r.text
+    r = client.post("/admin/integrations/webhooks", data={"hook-url": "https://so.example.vn/hook",
+                                                          "hook-area_id": world.province.id})
+    assert r.status_code == 422 and "Hãy chọn ít nhất một sự kiện." in r.text
+    r = client.post("/admin/integrations/webhooks", data={"hook-url": "https://so.example.vn/hook",
+                                                          "hook-area_id": world.province.id,
+                                                          "hook-events": "campaign.frozen"})
+    assert r.status_code == 200
+    from fieldapp.models import WebhookEndpoint
+    endpoint = db.session.scalar(select(WebhookEndpoint))
+    assert endpoint.secret in r.text and endpoint.secret not in client.get("/admin/integrations").text
+    assert [a.action for a in actions("webhook_create")] == ["webhook_create"]
+    r = client.post(f"/admin/integrations/webhooks/{endpoint.id}/revoke")
+    assert r.status_code == 302 and "Đã tắt" in client.get("/admin/integrations").text

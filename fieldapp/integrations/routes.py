@@ -79,23 +79,33 @@ def index():
     return _render()
 
 
-@bp.post("/tokens")
-def create_token_view():
-    form, _hook = _forms(TokenForm(prefix="token"))
+def _create(form, form_name: str, make, refused_field):
+    """Check the form and its area, then make the token or receiver: (what was made, None) or (None, a 422)."""
+    def refused():
+        return None, _render(422, **{form_name: form})
     if not form.validate_on_submit():
-        return _render(422, token_form=form)
+        return refused()
     area = _area_or_none(form.area_id.data)
     if area is None:
         form.area_id.errors.append(_("Địa bàn không có hoặc nằm ngoài phạm vi quản trị của bạn."))
-        return _render(422, token_form=form)
+        return refused()
     try:
-        _token, raw = create_token(current_user, form.name.data, area)
+        made = make(area)
     except RuleError as err:
         db.session.rollback()
-        form.name.errors.append(err.message)
-        return _render(422, token_form=form)
+        refused_field.errors.append(err.message)
+        return refused()
     db.session.commit()
-    return _render(new_token=raw)  # shown once, never flashed (the session cookie is readable)
+    return made, None
+
+
+@bp.post("/tokens")
+def create_token_view():
+    form, _hook = _forms(TokenForm(prefix="token"))
+    made, refusal = _create(form, "token_form", lambda area: create_token(current_user, form.name.data, area),
+                            form.name)
+    # The token is shown once, on this page; never flashed (the session cookie is readable).
+    return refusal or _render(new_token=made[1])
 
 
 def _own(model, object_id: int):
@@ -105,50 +115,35 @@ def _own(model, object_id: int):
     return obj
 
 
-@bp.post("/tokens/<int:token_id>/revoke")
-def revoke_token_view(token_id: int):
-    token = _own(ApiToken, token_id)
+def _revoke(obj, operation, done: str):
+    """One POST button: revoke a token or turn off a receiver, audited by the operation."""
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        revoke_token(current_user, token, utcnow())
+        operation(current_user, obj, utcnow())
         db.session.commit()
-        flash(_("Đã thu hồi mã truy cập “%(name)s”; mã không còn dùng được.", name=token.name), "success")
+        flash(done, "success")
     except RuleError as err:
         db.session.rollback()
         flash(err.message, "error")
     return redirect(url_for("integrations.index"))
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+def revoke_token_view(token_id: int):
+    token = _own(ApiToken, token_id)
+    return _revoke(token, revoke_token, _("Đã thu hồi mã truy cập “%(name)s”; mã không còn dùng được.", name=token.name))
 
 
 @bp.post("/webhooks")
 def create_webhook_view():
     _tok, form = _forms(webhook_form=WebhookForm(prefix="hook"))
-    if not form.validate_on_submit():
-        return _render(422, webhook_form=form)
-    area = _area_or_none(form.area_id.data)
-    if area is None:
-        form.area_id.errors.append(_("Địa bàn không có hoặc nằm ngoài phạm vi quản trị của bạn."))
-        return _render(422, webhook_form=form)
-    try:
-        endpoint = create_endpoint(current_user, form.url.data, area, form.events.data)
-    except RuleError as err:
-        db.session.rollback()
-        form.url.errors.append(err.message)
-        return _render(422, webhook_form=form)
-    db.session.commit()
-    return _render(new_secret=endpoint.secret)
+    made, refusal = _create(form, "webhook_form", lambda area: create_endpoint(
+        current_user, form.url.data, area, form.events.data), form.url)
+    return refusal or _render(new_secret=made.secret)
 
 
 @bp.post("/webhooks/<int:endpoint_id>/revoke")
 def revoke_webhook_view(endpoint_id: int):
     endpoint = _own(WebhookEndpoint, endpoint_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        revoke_endpoint(current_user, endpoint, utcnow())
-        db.session.commit()
-        flash(_("Đã tắt địa chỉ nhận %(url)s.", url=endpoint.url), "success")
-    except RuleError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-    return redirect(url_for("integrations.index"))
+    return _revoke(endpoint, revoke_endpoint, _("Đã tắt địa chỉ nhận %(url)s.", url=endpoint.url))

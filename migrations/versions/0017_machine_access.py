@@ -4,7 +4,7 @@ sign-in code (one_time_logins.bound_hash). New tables and a nullable column: not
 before the upgrade is held by the first browser that opens it after).
 
 Revision ID: 0017_machine_access
-Revises: 0013_reach_first_at
+Revises: 0015_field_day
 """
 from alembic import op
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0017_machine_access'
-down_revision = '0013_reach_first_at'
+down_revision = '0015_field_day'
 branch_labels = None
 depends_on = None
 

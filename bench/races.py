@@ -242,9 +242,13 @@ class Gunicorn:
 
     def __init__(self, url: str, workers: int, log: Path, extra_env: dict | None = None):
         self.port = free_port()
-        env = {**os.environ, "DATABASE_URL": url, "FIELDAPP_SECRET_KEY": secrets.token_hex(32),
-               "GUNICORN_BIND": f"127.0.0.1:{self.port}", "GUNICORN_WORKERS": str(workers),
-               "GUNICORN_ACCESSLOG": str(log.with_suffix(".access")), "PYTHONPATH": str(ROOT), **(extra_env or {})}
+        instance = log.parent / "instance"  # its own: no env file of the developer's instance/ is read
+        instance.mkdir(parents=True, exist_ok=True)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("FIELDAPP_", "GUNICORN_", "PROMETHEUS_"))}
+        env.update({"DATABASE_URL": url, "FIELDAPP_SECRET_KEY": secrets.token_hex(32),
+                    "FIELDAPP_INSTANCE_PATH": str(instance), "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+                    "GUNICORN_WORKERS": str(workers), "GUNICORN_ACCESSLOG": str(log.with_suffix(".access")),
+                    "PYTHONPATH": str(ROOT), **(extra_env or {})})
         env.pop("SQLALCHEMY_DATABASE_URI", None)
         self.log = log
         self._out = open(log, "w")

@@ -12,13 +12,13 @@ Time: seconds for a commune; for 5 million visits rebuild_counters took 360 s on
 753-1,289 s on SQLite on the shared 2-core machine (docs/performance.md).
 
 Revision ID: 0014_recount
-Revises: 0015_field_day
+Revises: 0017_machine_access
 """
 from alembic import op
 from sqlalchemy.orm import Session
 
 revision = "0014_recount"
-down_revision = "0015_field_day"
+down_revision = "0017_machine_access"
 branch_labels = None
 depends_on = None
 

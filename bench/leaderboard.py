@@ -1,6 +1,6 @@
 """Time the commune and province leaderboards (and the commune tally) on the generated database.
 
-    python bench/leaderboard.py [--runs 15]          # bench/out/bench.sqlite, or DATABASE_URL
+    python bench/leaderboard.py [--runs 15]          # bench/out/bench.sqlite, or DATABASE_URL (bench/generate.py)
     python bench/leaderboard.py --day-rows           # the boards summed from the day rows (no rollups)
 
 Prints the median and the spread of repeated runs, with the number of visits in the database.
@@ -82,7 +82,7 @@ def write_cost(rounds: int, per_round: int = 300) -> None:
     CPU time of this process is reported beside the wall time: the machine is shared.
     """
     import random
-    from datetime import timedelta
+    from datetime import datetime, time as clock, timedelta
     import fieldapp.tallies.operations as ops
     from fieldapp.tallies.operations import VisitFacts, apply_visit_delta, area_ids
     from fieldapp.tallies.queries import today
@@ -93,10 +93,10 @@ def write_cost(rounds: int, per_round: int = 300) -> None:
     rng = random.Random(1)
 
     def one_round():
+        days = [today() - timedelta(days=rng.randrange(90)) for _ in range(per_round)]
         facts = [VisitFacts(household_id=r[0], area_ids=area_ids(r[1]), team_id=r[2], member_id=r[3],
-                            day=today() - timedelta(days=rng.randrange(90)), outcome="helped",
-                            counts=((1, 1), (5, 1)))
-                 for r in rng.sample(rows, min(per_round, len(rows)))]
+                            day=day, at=datetime.combine(day, clock(3)), outcome="helped", counts=((1, 1), (5, 1)))
+                 for r, day in zip(rng.sample(rows, min(per_round, len(rows))), days)]
         c0, w0 = time.process_time(), time.perf_counter()
         for f in facts:
             apply_visit_delta(None, f)

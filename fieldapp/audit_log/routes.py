@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from ..input_guard import bounded_int
 from ..timeutil import from_local
 from . import bp
-from .queries import audit_page, audit_prefix, changes
+from .queries import audit_page, audit_scope, changes
 
 ENTITY_TYPES = {
     "household": _l("Hộ"), "visit": _l("Lượt thăm"), "user": _l("Tài khoản"), "area": _l("Địa bàn"),
@@ -33,8 +33,8 @@ def _date_arg(name: str) -> tuple[date | None, str | None]:
 @bp.get("/audit")
 @login_required
 def index():
-    prefix = audit_prefix(current_user)
-    if prefix is None:
+    scope = audit_scope(current_user)
+    if scope is None:
         abort(403)
     entity_type = request.args.get("type") or None
     errors = []
@@ -46,8 +46,9 @@ def index():
     errors += [e for e in (err1, err2) if e]
     since = from_local(datetime.combine(start, time.min)) if start else None
     until = from_local(datetime.combine(end + timedelta(days=1), time.min)) if end else None
-    result = audit_page(prefix, entity_type=entity_type, since=since, until=until,
-                        page=request.args.get("page", 1, type=bounded_int),
+    result = audit_page(scope, entity_type=entity_type, since=since, until=until,
+                        before=request.args.get("before", type=bounded_int),
+                        after=request.args.get("after", type=bounded_int),
                         per_page=current_app.config["AUDIT_PER_PAGE"])
     return render_template("audit_log/index.html", result=result, changes=changes, errors=errors,
                            entity_type=entity_type, start=start, end=end,

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from ..counting import campaign_days, campaign_goals, period_end, period_start, share, today
 from ..extensions import db
 from ..models import Area, AreaLevel, Campaign, Service, TallyDay, TallyKind, Team, User
+from ..models.areas import within
 from ..models.tallies import ROLLUPS, VISIT_ROW, rollup_kind
 from ..text import fold
 
@@ -173,7 +174,7 @@ def villages_under(area: Area, village=Area):
         return village.parent_id == area.id
     if area.level == "village":
         return village.id == area.id
-    return (village.path.startswith(area.path)) & (village.level == "village")
+    return within(village.path, area.path) & (village.level == "village")
 
 
 def team_board(area: Area, start: date, end: date, campaign: Campaign | None = None,

@@ -7,6 +7,7 @@ from ..access import scope_path
 from ..extensions import db
 from ..forms import EmptyForm, commit_or_show
 from ..models import Area, AreaLevel, Campaign, CampaignTarget, Role, Service, Team
+from ..models.areas import within
 from ..rules import RuleError
 from ..counting import area_stats, eligible, today
 from ..tallies.queries import ancestor_paths, services_for_tallies
@@ -85,7 +86,7 @@ def _visible_campaigns():
     area = current_user.scope_area
     ancestors = ancestor_paths(area.path) if area is not None else []
     return (select(Campaign).join(Area, Area.id == Campaign.area_id)
-            .where(or_(Area.path.startswith(prefix), Area.path.in_(ancestors))))
+            .where(or_(within(Area.path, prefix), Area.path.in_(ancestors))))
 
 
 def campaign_or_404(campaign_id: int) -> Campaign:

@@ -9,6 +9,7 @@ from ..access import scope_path
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import ApiToken, Area, AreaLevel, Role, WebhookDelivery, WebhookEndpoint
+from ..models.areas import within
 from ..rules import RuleError
 from ..timeutil import utcnow
 from . import bp
@@ -34,7 +35,7 @@ def _areas() -> list[Area]:
     query = select(Area).where(Area.archived_at.is_(None)).order_by(Area.path)
     if mine is None:
         return list(db.session.scalars(query.where(Area.level == AreaLevel.PROVINCE)))
-    return list(db.session.scalars(query.where(Area.path.startswith(mine.path),
+    return list(db.session.scalars(query.where(within(Area.path, mine.path),
                                                Area.level.in_((AreaLevel.PROVINCE, AreaLevel.COMMUNE)))))
 
 
@@ -60,12 +61,12 @@ def _render(status=200, *, token_form=None, webhook_form=None, new_token=None, n
     token_form, webhook_form = _forms(token_form, webhook_form)
     prefix = _prefix()
     tokens = db.session.scalars(select(ApiToken).join(Area, ApiToken.area_id == Area.id)
-                                .where(Area.path.startswith(prefix)).order_by(ApiToken.id.desc())).all()
+                                .where(within(Area.path, prefix)).order_by(ApiToken.id.desc())).all()
     endpoints = db.session.scalars(select(WebhookEndpoint).join(Area, WebhookEndpoint.area_id == Area.id)
-                                   .where(Area.path.startswith(prefix)).order_by(WebhookEndpoint.id.desc())).all()
+                                   .where(within(Area.path, prefix)).order_by(WebhookEndpoint.id.desc())).all()
     deliveries = db.session.scalars(
         select(WebhookDelivery).join(WebhookEndpoint).join(Area, WebhookEndpoint.area_id == Area.id)
-        .where(Area.path.startswith(prefix)).order_by(WebhookDelivery.id.desc()).limit(50)).all()
+        .where(within(Area.path, prefix)).order_by(WebhookDelivery.id.desc()).limit(50)).all()
     response = make_response(render_template(
         "integrations/index.html", tokens=tokens, endpoints=endpoints, deliveries=deliveries, events=EVENTS,
         token_form=token_form, webhook_form=webhook_form, button=EmptyForm(), new_token=new_token,

@@ -11,6 +11,7 @@ from .tallies import AreaStats, HouseholdReach, TallyDay, TallyKind, TallyTotal
 from .campaigns import Campaign, CampaignService, CampaignTarget
 from .outreach import OutreachSession, SessionKind
 from .imports import PendingImport
+from .jobs import Job, JobState
 from .machine import ApiToken, DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
@@ -19,5 +20,5 @@ __all__ = [
     "Badge", "HouseholdTag", "JoinRequest", "JoinStatus", "OneTimeLogin", "TeamInvite",
     "AreaStats", "HouseholdReach", "TallyDay", "TallyKind", "TallyTotal",
     "Campaign", "CampaignService", "CampaignTarget", "OutreachSession", "SessionKind",
-    "PendingImport", "ApiToken", "DeliveryStatus", "WebhookDelivery", "WebhookEndpoint",
+    "PendingImport", "Job", "JobState", "ApiToken", "DeliveryStatus", "WebhookDelivery", "WebhookEndpoint",
 ]

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from ..counting import day_bounds, live_visits, period_start, share
 from ..extensions import db
 from ..models import Area, AreaLevel, Household, Role, Service, TallyDay, TallyKind, Team, User, Visit
+from ..models.areas import within
 from ..models.tallies import VISIT_ROW
 from ..outreach.queries import SessionSums, active_team_ids, session_sums
 from ..tallies.operations import area_ids
@@ -136,7 +137,7 @@ def _rows(area: Area, kids: list[Area], start: date, end: date, services: list[S
             if ref in rows:
                 setattr(rows[ref], attr, getattr(rows[ref], attr) + 1)
 
-    inside = Area.path.startswith(area.path)
+    inside = within(Area.path, area.path)
     # Active teams of the area's villages, and those with a visit or a session in the period.
     team_ids = select(Team.id).join(Area, Area.id == Team.village_id).where(inside, Team.active.is_(True))
     busy = _active_refs(TallyKind.TEAM, team_ids, start, end) | active_team_ids(area, start, end)

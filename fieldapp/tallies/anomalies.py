@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from ..counting import STATS, day_bounds, eligible, household_stats, live_visit, local_day
 from ..extensions import db
 from ..models import Area, Assistance, Campaign, Household, Service, Team, User, Visit
+from ..models.areas import within
 from .queries import ancestor_paths
 
 MAX_PER_HOUR = 12          # more visits than this in any 60 minutes by one member is implausible
@@ -17,7 +18,7 @@ MAX_ROWS = 50
 def _in_area(stmt, area: Area):
     """The visits that count inside the area."""
     return (stmt.join(Household, Household.id == Visit.household_id)
-            .join(Area, Area.id == Household.village_id).where(Area.path.startswith(area.path), live_visit()))
+            .join(Area, Area.id == Household.village_id).where(within(Area.path, area.path), live_visit()))
 
 
 def fast_visits(area: Area, start: date, end: date) -> list[dict]:
@@ -72,7 +73,7 @@ def late_edits(area: Area) -> list[dict]:
     """Visits inside an ended campaign's dates, edited after it ended."""
     campaigns = db.session.scalars(
         select(Campaign).join(Area, Area.id == Campaign.area_id).where(
-            (Area.path.in_(ancestor_paths(area.path))) | (Area.path.startswith(area.path)))).all()
+            (Area.path.in_(ancestor_paths(area.path))) | (within(Area.path, area.path)))).all()
     out = []
     for c in campaigns:
         lo, hi = day_bounds(c.starts_on, c.ends_on)

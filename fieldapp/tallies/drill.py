@@ -7,6 +7,7 @@ from sqlalchemy import exists, func, select
 from ..counting import day_bounds, live_households, live_visits
 from ..extensions import db
 from ..models import Area, Assistance, Household, Service, Visit
+from ..models.areas import within
 
 PER_PAGE = 50
 
@@ -30,7 +31,7 @@ def _paged(stmt, order, page: int) -> Page:
 def visits_behind(area: Area, *, start: date | None = None, end: date | None = None,
                   service: Service | None = None, outcome: str | None = None, team_id: int | None = None,
                   member_id: int | None = None, page: int = 1) -> Page:
-    stmt = live_visits().join(Area, Area.id == Household.village_id).where(Area.path.startswith(area.path))
+    stmt = live_visits().join(Area, Area.id == Household.village_id).where(within(Area.path, area.path))
     lo, hi = day_bounds(start, end)
     if lo:
         stmt = stmt.where(Visit.visited_at >= lo)
@@ -48,7 +49,7 @@ def visits_behind(area: Area, *, start: date | None = None, end: date | None = N
 
 
 def households_behind(area: Area, *, status: str = "unvisited", page: int = 1) -> Page:
-    stmt = live_households().join(Area, Area.id == Household.village_id).where(Area.path.startswith(area.path))
+    stmt = live_households().join(Area, Area.id == Household.village_id).where(within(Area.path, area.path))
     if status == "visited":
         stmt = stmt.where(Household.last_visited_at.is_not(None))
     else:

@@ -281,7 +281,7 @@ def move_village_counters(absorbed_id: int, survivor_id: int) -> None:
     teams', members' and households' first visits are not the village's. In the merge's transaction,
     after its households are locked and moved (a visit saved meanwhile counts where its household is)."""
     insert = _insert_for_dialect()
-    village_rows = or_(TallyDay.kind == TallyKind.AREA, TallyDay.kind.startswith(TallyKind.AREA + ":"))
+    village_rows = TallyDay.kind.in_([TallyKind.AREA, *(rollup_kind(TallyKind.AREA, p) for p in ROLLUPS)])
     for model, keys, columns, where in (
             (TallyDay, ("kind", "ref_id", "day", "service_id"), COUNTERS, village_rows),
             (TallyTotal, ("kind", "ref_id", "service_id"), COUNTERS, TallyTotal.kind == TallyKind.AREA)):

@@ -1,0 +1,138 @@
+"""Every area-prefix filter has an index PostgreSQL can use, under the database's own collation (the test
+server runs C.UTF-8, where a b-tree index cannot serve `LIKE 'prefix%'`).
+
+The pages that filter by an area prefix are opened by each role; every statement they send with a
+range on an area path (`models.areas.within`) is EXPLAINed with sequential scans disabled, and the
+range must be an index condition, not a filter applied to rows read some other way. The audit log's
+pages must walk an index too. A source check keeps new prefix filters on `within`.
+"""
+import json
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event
+
+from fieldapp.extensions import db
+from fieldapp.models import Campaign
+from fieldapp.timeutil import to_local, utcnow
+from fieldapp.visits.operations import VisitData, log_visit
+from tests.conftest import PG_URL
+
+ROOT = Path(__file__).resolve().parent.parent
+PATH_RANGE = re.compile(r"\b(path|area_path)\)?(::text)?\s*(>=|~~|LIKE)", re.I)
+PATH_TABLES = {"areas", "audit_log", "jobs"}
+
+
+def test_prefix_filters_go_through_within():
+    """`Area.path.startswith(...)` in a query would be `LIKE 'prefix%'` again: no index under C.UTF-8."""
+    column = re.compile(r"\b(Area|Village|Commune|AuditLog|Job|c)\.(area_)?path\.(startswith|like|"
+                        r"contains)\(")
+    offenders = [f"{p.relative_to(ROOT)}:{n}" for p in (ROOT / "fieldapp").rglob("*.py")
+                 for n, line in enumerate(p.read_text().splitlines(), 1) if column.search(line)]
+    assert offenders == []
+
+
+def _plan_nodes(plan: dict):
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _plan_nodes(child)
+
+
+def _captured(app, client, paths):
+    seen = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if not executemany and statement.lstrip().upper().startswith("SELECT") and PATH_RANGE.search(statement):
+            seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        for path in paths:
+            assert client.get(path).status_code == 200, path
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    return seen
+
+
+def _explain(statement, parameters) -> dict:
+    conn = db.session.connection()
+    conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    (plan,), = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement, parameters).all()
+    return (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+
+
+def _range_is_an_index_condition(plan: dict) -> tuple[bool, str]:
+    """The path range is an index condition, or a filter on rows an index lookup found (the plan starts
+    from another table and checks the path of the few areas it reaches); never a filter over a scan of a
+    whole table (a sequential scan, or a full index scan standing in for one)."""
+    nodes = list(_plan_nodes(plan))
+    ok = True
+    for n in nodes:
+        if n["Node Type"] == "Seq Scan" and n.get("Relation Name") in PATH_TABLES:
+            ok = False
+        if PATH_RANGE.search(n.get("Filter", "")) or PATH_RANGE.search(n.get("Join Filter", "")):
+            ok = ok and n["Node Type"] in ("Index Scan", "Index Only Scan", "Bitmap Heap Scan") and \
+                bool(n.get("Index Cond") or n.get("Recheck Cond"))
+    summary = "; ".join(f"{n['Node Type']} {n.get('Index Name') or n.get('Relation Name') or ''} "
+                        f"{n.get('Index Cond') or ''} {n.get('Filter') or ''}" for n in nodes)
+    return ok and any(PATH_RANGE.search(n.get("Index Cond", "") + n.get("Filter", "")) for n in nodes), summary
+
+
+@pytest.mark.skipif(not PG_URL, reason="query plans are PostgreSQL's (TEST_DATABASE_URL)")
+def test_every_area_prefix_query_uses_an_index(app, world, auth, client):
+    member, when = world.users["member"], utcnow() - timedelta(hours=2)
+    log_visit(member, world.households["h1"], VisitData(outcome="helped", visited_at=when, counts={"vneid": 1}))
+    today = to_local(utcnow()).date()
+    db.session.add(Campaign(name="Chiến dịch tỉnh", area_id=world.province.id, starts_on=today - timedelta(days=3),
+                            ends_on=today + timedelta(days=3)))
+    db.session.commit()
+    campaign_id = db.session.query(Campaign.id).scalar()
+    month = f"from={(today - timedelta(days=29)).isoformat()}&to={today.isoformat()}"
+    p, c = world.province.id, world.commune.id
+    by_role = {
+        "0900000012": [f"/dashboard/{p}/visits", f"/dashboard/{p}/households", f"/leaderboard/{p}?period=month",
+                       f"/campaigns/{campaign_id}", "/campaigns", f"/reports/{p}", f"/outreach/{p}",
+                       f"/exports/download?area={p}&{month}&format=csv"],
+        "0900000001": [f"/dashboard/{c}/anomalies?{month}", f"/dashboard/{c}/visits", f"/outreach/{c}",
+                       f"/reports/{c}", f"/campaigns/{campaign_id}"],
+        "0900000000": ["/admin/integrations"],
+    }
+    statements = []
+    for phone, paths in by_role.items():
+        auth.login(phone)
+        statements += _captured(app, client, paths)
+        auth.logout()
+    assert len(statements) >= 10  # the pages above do filter by prefix
+    bad = []
+    for statement, parameters in {(s, json.dumps(p, sort_keys=True, default=str)): (s, p)
+                                  for s, p in statements}.values():
+        ok, summary = _range_is_an_index_condition(_explain(statement, parameters))
+        if not ok:
+            bad.append(f"{statement[:300]}\n  -> {summary}")
+        db.session.rollback()
+    assert not bad, "\n\n".join(bad)
+
+
+@pytest.mark.skipif(not PG_URL, reason="query plans are PostgreSQL's (TEST_DATABASE_URL)")
+def test_the_audit_log_pages_walk_an_index(app, world, auth, client):
+    seen = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if "FROM audit_log" in statement and "ORDER BY" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    for phone in ("0900000001", "0900000000"):
+        auth.login(phone)
+        assert client.get("/audit").status_code == 200
+        auth.logout()
+    event.remove(db.engine, "before_cursor_execute", capture)
+    assert len(seen) == 2
+    for statement, parameters in seen:
+        plan = _explain(statement, parameters)
+        nodes = list(_plan_nodes(plan))
+        assert not any(n["Node Type"] == "Sort" for n in nodes), nodes
+        assert any(n.get("Index Name") in ("ix_audit_at", "ix_audit_commune_at") for n in nodes), nodes
+        db.session.rollback()

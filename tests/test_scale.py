@@ -1,0 +1,52 @@
+"""Province scale (issue 19): what keeps the heavy pages cheap, checked on both databases."""
+from datetime import datetime
+
+from flask_migrate import upgrade
+from sqlalchemy import String, insert, literal, select, text
+
+from fieldapp import create_app
+from fieldapp.extensions import db
+from fieldapp.models import AuditLog
+from fieldapp.models.areas import within
+from fieldapp.models.audit import commune_of
+from tests.conftest import _config
+
+
+def test_within_is_the_prefix_test_on_paths(app, world):
+    from fieldapp.models import Area
+    for prefix in ("", world.province.path, world.commune.path, world.village1.path):
+        got = set(db.session.scalars(select(Area.id).where(within(Area.path, prefix))))
+        assert got == {a.id for a in db.session.scalars(select(Area)) if a.path.startswith(prefix)}
+    # "/1/2/" must not take "/1/20/" (the next byte after "/" is "0")
+    for path, inside in (("/1/20/", False), ("/1/2/", True), ("/1/2/77/", True), ("/1/1/", False), ("/1/3/", False)):
+        assert db.session.scalar(select(within(literal(path, String), "/1/2/"))) == inside, path
+
+
+def test_every_audit_insert_gets_its_commune(app, world):
+    assert commune_of("/1/5/9/") == 5 and commune_of("/1/5/") == 5 and commune_of("/1/") is None
+    assert commune_of("") is None and commune_of(None) is None
+    db.session.add(AuditLog(action="x", entity_type="t", area_path=world.village1.path))
+    db.session.execute(insert(AuditLog.__table__), [
+        {"action": "y", "entity_type": "t", "area_path": world.village3.path, "at": datetime(2026, 1, 1)},
+        {"action": "y", "entity_type": "t", "area_path": world.province.path, "at": datetime(2026, 1, 1)}])
+    db.session.commit()
+    got = {(a.action, a.area_path): a.commune_id for a in db.session.scalars(select(AuditLog).where(
+        AuditLog.entity_type == "t"))}
+    assert got == {("x", world.village1.path): world.commune.id, ("y", world.village3.path): world.other_commune.id,
+                   ("y", world.province.path): None}
+
+
+def test_the_upgrade_fills_the_commune_of_existing_audit_rows(spare_url):
+    app = create_app(_config(spare_url))
+    with app.app_context():
+        upgrade(revision="0014_recount")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO audit_log (at, action, entity_type, area_path) VALUES "
+                              "(:t, 'a', 'v', '/1/23/456/'), (:t, 'b', 'v', '/1/23/'), (:t, 'c', 'v', '/1/'), "
+                              "(:t, 'd', 'v', '')"), {"t": datetime(2026, 1, 1)})
+        db.session.remove()
+        upgrade()
+        assert dict(db.session.execute(text("SELECT action, commune_id FROM audit_log")).all()) == {
+            "a": 23, "b": 23, "c": None, "d": None}
+        db.session.remove()
+        db.engine.dispose()

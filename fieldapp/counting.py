@@ -156,11 +156,13 @@ def campaign_goals(campaign: Campaign | None, areas: dict[int, str], services) -
     if not rows:
         return out
     villages = area_stats({r.village_id for r in rows})
-    for aid, area_path in areas.items():
-        for path, village_id, service_id, target in rows:
-            if path.startswith(area_path):
-                instead = eligible(by_id[service_id], villages.get(village_id, {})) or 0
-                out[aid][service_id] = (out[aid][service_id] or 0) - instead + goal(target, instead)
+    by_path = {area_path: aid for aid, area_path in areas.items()}
+    for path, village_id, service_id, target in rows:  # each target moves the goal of its areas, and only theirs
+        parts = [p for p in path.split("/") if p]
+        for aid in {by_path[a] for a in ("/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1))
+                    if a in by_path}:
+            instead = eligible(by_id[service_id], villages.get(village_id, {})) or 0
+            out[aid][service_id] = (out[aid][service_id] or 0) - instead + goal(target, instead)
     return out
 
 

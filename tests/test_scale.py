@@ -50,3 +50,36 @@ def test_the_upgrade_fills_the_commune_of_existing_audit_rows(spare_url):
             "a": 23, "b": 23, "c": None, "d": None}
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_province_campaign_board_sends_the_top_members_and_one_page_of_teams(app, world, auth, client, monkeypatch):
+    """The board ranks every team and member but sends only what it shows: the top members and one page
+    of teams (with a pager), read from the counters."""
+    from datetime import timedelta
+
+    from fieldapp.campaigns import routes
+    from fieldapp.counting import today
+    from fieldapp.models import Campaign, CampaignService, Service
+    from fieldapp.timeutil import utcnow
+    from fieldapp.visits.operations import VisitData, log_visit
+    u, h = world.users, world.households
+    for actor, hh, n in ((u["member"], "h1", 2), (u["member2"], "h3", 1), (u["member3"], "h4", 3)):
+        log_visit(actor, h[hh], VisitData(outcome="helped", visited_at=utcnow() - timedelta(hours=1),
+                                          counts={"vneid": n}))
+    c = Campaign(name="Chiến dịch tỉnh", area_id=world.province.id, starts_on=today() - timedelta(days=9),
+                 ends_on=today() + timedelta(days=4))
+    db.session.add(c)
+    db.session.flush()
+    db.session.add(CampaignService(campaign_id=c.id, service_id=db.session.scalar(
+        select(Service.id).where(Service.code == "vneid")), points=1))
+    db.session.commit()
+    monkeypatch.setattr(routes, "TOP_MEMBERS", 2)
+    monkeypatch.setattr(routes, "TEAMS_PER_PAGE", 2)
+    auth.login("0900000012")
+    page = client.get(f"/campaigns/{c.id}").text
+    assert "Phạm Văn Năm" in page and "Nguyễn Văn Ba" in page and "Lê Thị Bốn" not in page  # top 2 of 4
+    assert page.count('class="board-row"') == 2 + 2 + 2  # the 2 communes, a page of 2 teams, the top 2 members
+    assert "Trang 1/2" in page and "3 tổ" in page
+    second = client.get(f"/campaigns/{c.id}?page=2").text
+    assert "Trang 2/2" in second and "Tổ CNSCĐ Thôn 2" in second  # the third team, ranked on all
+    assert client.get(f"/campaigns/{c.id}?page=99").status_code == 200

@@ -166,3 +166,33 @@ def test_upgrading_a_database_with_counters_fills_its_rollups(app, world):
     db.session.close()
     upgrade()
     assert stored() == expected == recount()
+
+
+def test_boards_of_any_dates_read_rollups_and_equal_the_day_rows(app, world, monkeypatch):
+    """A campaign's dates are no period: its board sums the rollups of the periods inside the range
+    and the day rows of its edges (boards._cover), and equals the board summed from the day rows."""
+    from fieldapp.models import Campaign
+    _spread_visits(app, world, n=90, days=200, seed=9)
+    d = today()
+    ranges = [(d - timedelta(days=13), d), (d - timedelta(days=97), d - timedelta(days=3)),
+              (d - timedelta(days=190), d - timedelta(days=20)), (d - timedelta(days=5), d + timedelta(days=9)),
+              (_first_of_month(3) + timedelta(days=2), _first_of_month(1) - timedelta(days=1))]
+    campaign = Campaign(name="c", area_id=world.province.id, starts_on=d, ends_on=d)
+    for start, end in ranges:
+        cover = boards._cover(start, end)
+        assert cover[0][1] == start and all(a[2] + timedelta(days=1) == b[1] for a, b in zip(cover, cover[1:]))
+        if (end - start).days > 40:
+            assert any(period for period, _a, _b in cover)  # some of it from rollups
+        results = []
+        for use in (True, False):
+            monkeypatch.setattr(boards, "USE_ROLLUPS", use)
+            results.append((_as_dicts(team_board(world.province, start, end)),
+                            _as_dicts(commune_board(world.province, start, end)),
+                            _as_dicts(member_board(world.province, start, end)),
+                            _as_dicts(member_board(world.province, start, end, limit=3)),
+                            _as_dicts(member_board(world.commune, start, end, campaign=campaign, limit=2))))
+        assert results[0] == results[1], (start, end)
+        full, top3 = results[0][2], results[0][3]
+        streaks = {r["key"]: r["streak"] for r in top3}
+        assert [dict(r, streak=streaks[r["key"]]) for r in full[:3]] == top3  # the top of the whole board
+    assert any(r.points for r in member_board(world.province, d - timedelta(days=190), d, limit=5))

@@ -7,7 +7,7 @@ then visits, then name, then id, so the order is always the same.
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, false, func, literal, or_, select
 
 from ..counting import campaign_days, campaign_goals, period_end, period_start, share, today
 from ..extensions import db
@@ -110,32 +110,91 @@ def _rollup_for(start: date, end: date) -> tuple[str, date] | None:
     return best and best[1:]
 
 
+def _cover(start: date, end: date) -> list[tuple[str | None, date, date]]:
+    """[start, end] as whole periods read from their rollup rows plus runs of days read from the day rows:
+    [(period or None for days, first day, last day)], from start on. A period counts when it lies inside the
+    range, or runs past its end only after today (no rows there yet): a campaign of any dates reads ~ one row
+    per (owner, service) and period, plus the days at its edges, not one per day."""
+    now = today()
+    last_needed = min(end, now)
+    out: list[tuple[str | None, date, date]] = []
+    d = start
+    while d <= last_needed:
+        for period in ("q", "m", "w"):
+            if period_start(period, d) == d:
+                stop = period_end(period, d)
+                if stop <= end or end >= now:
+                    out.append((period, d, stop))
+                    d = stop + timedelta(days=1)
+                    break
+        else:
+            if out and out[-1][0] is None:
+                out[-1] = (None, out[-1][1], d)
+            else:
+                out.append((None, d, d))
+            d += timedelta(days=1)
+    return out
+
+
 def _sum_rows(out, kind, ref_ids, sign, *where) -> None:
     value = func.sum(TallyDay.people + TallyDay.visits)  # service rows hold people, row 0 holds visits
     for ref_id, sid, total in db.session.execute(
             select(TallyDay.ref_id, TallyDay.service_id, value)
-            .where(TallyDay.kind == kind, TallyDay.ref_id.in_(ref_ids), *where)
+            .where(TallyDay.ref_id.in_(ref_ids), *(where if kind is None else (TallyDay.kind == kind, *where)))
             .group_by(TallyDay.ref_id, TallyDay.service_id)):
         per = out.setdefault(ref_id, {})
         per[sid] = per.get(sid, 0) + sign * int(total or 0)
+
+
+def _covering(kind: str, start: date, end: date):
+    """The tally_day rows of `kind` owners that add up to [start, end] (see _cover), as one condition."""
+    parts = []
+    for period, first, last in _cover(start, end):
+        if period is None:
+            parts.append(and_(TallyDay.kind == kind, TallyDay.day >= first, TallyDay.day <= last))
+        else:
+            parts.append(and_(TallyDay.kind == rollup_kind(kind, period), TallyDay.day == first))
+    return or_(*parts) if parts else false()
 
 
 def _achieved(kind: str, ref_ids, start: date, end: date, rollups: bool = True) -> dict[int, dict[int, int]]:
     """{ref_id: {service_id (0 = visits): total}} in one grouped query (two with a period's tail).
 
     For a whole week, month or quarter (or one up to today) the owners' period rollup rows are read:
-    one row per (owner, service), whatever the number of visits. Other ranges read the day rows.
+    one row per (owner, service), whatever the number of visits. Other ranges (a campaign's dates) read
+    the rollups of the periods inside them and the day rows of their edges. ref_ids: ids, or a SELECT of them.
     """
     out: dict[int, dict[int, int]] = {}
-    plan = _rollup_for(start, end) if rollups and USE_ROLLUPS else None
-    if plan is None:
+    if not (rollups and USE_ROLLUPS):
         _sum_rows(out, kind, ref_ids, 1, TallyDay.day >= start, TallyDay.day <= end)
+        return out
+    plan = _rollup_for(start, end)
+    if plan is None:
+        _sum_rows(out, None, ref_ids, 1, _covering(kind, start, end))
         return out
     period, last = plan
     _sum_rows(out, rollup_kind(kind, period), ref_ids, 1, TallyDay.day == start)
     if end < last:  # the rollup holds the whole period: take off the days after end (none after today)
         _sum_rows(out, kind, ref_ids, -1, TallyDay.day > end, TallyDay.day <= last)
     return out
+
+
+def _points_and_visits(kind: str, ref_ids, start: date, end: date,
+                       counted: dict[int, tuple[Service, int]]) -> dict[int, tuple[int, int]]:
+    """{ref_id: (points, visits)} summed by the database: one row per owner, not one per owner and service."""
+    if not counted:
+        points = literal(0)
+    else:
+        points = func.sum(case(*[(TallyDay.service_id == sid, TallyDay.people * pts)
+                                 for sid, (_svc, pts) in counted.items()], else_=0))
+    visits = func.sum(case((TallyDay.service_id == VISIT_ROW, TallyDay.visits), else_=0))
+    if USE_ROLLUPS and _rollup_for(start, end) is None:
+        where = [_covering(kind, start, end)]
+    else:
+        where = [TallyDay.kind == kind, TallyDay.day >= start, TallyDay.day <= end]
+    return {ref: (int(p or 0), int(v or 0)) for ref, p, v in db.session.execute(
+        select(TallyDay.ref_id, points, visits).where(TallyDay.ref_id.in_(ref_ids), *where)
+        .group_by(TallyDay.ref_id))}
 
 
 def _fill(row: BoardRow, done_by: dict[int, int], goals: dict[int, int | None],
@@ -237,27 +296,38 @@ def commune_board(province: Area, start: date, end: date, campaign: Campaign | N
 def member_board(area: Area, start: date, end: date, campaign: Campaign | None = None,
                  previous: tuple[date, date] | None = None, team_id: int | None = None,
                  limit: int | None = None) -> list[BoardRow]:
-    """Members of one team (or of every team under an area), by points; with their weekly streak."""
+    """Members of one team (or of every team under an area), by points; with their weekly streak.
+
+    With a limit and no previous period (a campaign's "top members"), the ranking is made from one
+    (points, visits) pair per member summed by the database, and only the rows shown are built: a
+    province's board of 25,000 members costs a sort of tuples, not 25,000 rows."""
     counted = services_points(campaign)
     stmt = (select(User.id, User.name, Team.name, Area.path).join(Team, Team.id == User.team_id)
             .join(Area, Area.id == Team.village_id).where(User.active.is_(True), villages_under(area)))
     if team_id is not None:
         stmt = stmt.where(User.team_id == team_id)
     people = db.session.execute(stmt).all()
-    ids = [p[0] for p in people]
+    ids = [p[0] for p in people] if team_id is not None or area.level == AreaLevel.VILLAGE \
+        else stmt.with_only_columns(User.id)
 
-    def build(s: date, e: date) -> list[BoardRow]:
-        achieved = _achieved(TallyKind.MEMBER, ids, s, e)
+    def build(s: date, e: date, who=people) -> list[BoardRow]:
+        achieved = _achieved(TallyKind.MEMBER, [p[0] for p in who] if who is not people else ids, s, e)
         out = []
-        for uid, name, tname, path in people:
+        for uid, name, tname, path in who:
             row = BoardRow(key=uid, name=name, place=tname, path=path)
             _fill(row, achieved.get(uid, {}), {}, counted, with_score=False)
             out.append(row)
         return rank(out)
 
-    rows = _with_previous(build, start, end, previous)
-    if limit:
-        rows = rows[:limit]
+    if limit and previous is None:
+        totals = _points_and_visits(TallyKind.MEMBER, ids, start, end, counted)
+        order = sorted(people, key=lambda p: (-totals.get(p[0], (0, 0))[0], -totals.get(p[0], (0, 0))[1],
+                                              fold(p[1]), p[0]))
+        rows = build(start, end, order[:limit])
+    else:
+        rows = _with_previous(build, start, end, previous)
+        if limit:
+            rows = rows[:limit]
     streaks = weekly_streaks([r.key for r in rows])
     for r in rows:
         r.streak = streaks.get(r.key, 0)

@@ -6,6 +6,7 @@ from sqlalchemy import or_, select
 from ..access import scope_path
 from ..extensions import db
 from ..forms import EmptyForm, commit_or_show
+from ..input_guard import bounded_int
 from ..models import Area, AreaLevel, Campaign, CampaignTarget, Role, Service, Team
 from ..models.areas import within
 from ..rules import RuleError
@@ -19,6 +20,7 @@ from .operations import (CampaignData, can_run_campaign, can_set_targets, create
 from .queries import PERIODS, BoardRow, campaign_period, commune_board, member_board, period_for, team_board
 
 TOP_MEMBERS = 20
+TEAMS_PER_PAGE = 50
 
 
 def _scope() -> str:
@@ -162,8 +164,12 @@ def show(campaign_id: int):
     where = view_area(campaign)
     communes = [where] if where.level == AreaLevel.COMMUNE else []
     target_communes = [c for c in communes if can_set_targets(current_user, campaign, c)]
-    return render_template("campaigns/show.html", campaign=campaign, where=where, boards=campaign_boards(campaign, where),
-                           today=today(), form=EmptyForm(), target_communes=target_communes,
+    boards = campaign_boards(campaign, where)
+    teams, pages = boards["teams"], max(1, -(-len(boards["teams"]) // TEAMS_PER_PAGE))
+    page = min(max(request.args.get("page", 1, type=bounded_int), 1), pages)
+    boards["teams"] = teams[(page - 1) * TEAMS_PER_PAGE:page * TEAMS_PER_PAGE]  # ranked on all, one page sent
+    return render_template("campaigns/show.html", campaign=campaign, where=where, boards=boards,
+                           team_pages=(page, pages, len(teams), TEAMS_PER_PAGE), today=today(), form=EmptyForm(), target_communes=target_communes,
                            can_freeze=can_run_campaign(current_user, campaign.area) and campaign.frozen_at is None
                            and campaign.ends_on < today(),
                            can_reopen=can_run_campaign(current_user, campaign.area) and campaign.frozen_at is not None,

@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from flask_migrate import upgrade
-from sqlalchemy import String, insert, literal, select, text
+from sqlalchemy import String, func, insert, literal, select, text
 
 from fieldapp import create_app
 from fieldapp.extensions import db
@@ -83,3 +83,55 @@ def test_a_province_campaign_board_sends_the_top_members_and_one_page_of_teams(a
     second = client.get(f"/campaigns/{c.id}?page=2").text
     assert "Trang 2/2" in second and "Tổ CNSCĐ Thôn 2" in second  # the third team, ranked on all
     assert client.get(f"/campaigns/{c.id}?page=99").status_code == 200
+
+
+def test_the_shared_household_check_is_bounded_by_the_dates(app, client, world, auth):
+    from datetime import timedelta
+
+    from fieldapp.counting import today
+    from fieldapp.models import Role, Team, User
+    from fieldapp.passwords import hash_password
+    from fieldapp.timeutil import utcnow
+    from fieldapp.visits.operations import VisitData, log_visit
+    from tests.test_dashboards import _age
+    _age(world, days=80)
+    t = Team(village=world.village1, name="Tổ Đề án 06")
+    db.session.add(t)
+    db.session.flush()
+    other = User(phone="0910000099", name="Võ Văn Sáu", role=Role.MEMBER, team_id=t.id, password_hash=hash_password("x"))
+    db.session.add(other)
+    for actor in (world.users["member"], other):  # two teams at VT1-001, 40 days ago
+        log_visit(actor, world.households["h1"], VisitData("not_home", utcnow() - timedelta(days=40)))
+    db.session.commit()
+    auth.login(world.users["officer"].phone)
+    url = f"/dashboard/{world.commune.id}/anomalies?from={{}}&to={today().isoformat()}"
+    shared = lambda page: page.split("cùng thăm")[1].split("<h2>")[0]  # noqa: E731
+    assert "VT1-001" not in shared(client.get(url.format((today() - timedelta(days=29)).isoformat())).text)
+    assert "VT1-001" in shared(client.get(url.format((today() - timedelta(days=60)).isoformat())).text)
+
+
+def test_the_export_count_from_the_counters_equals_the_visits_it_would_write(app, world):
+    """The refusal of a too-large export reads the area's counters, not every visit: the same number."""
+    from datetime import timedelta
+
+    from fieldapp.counting import today
+    from fieldapp.exports.queries import _visits_in, count_visits
+    from fieldapp.households.operations import delete_household
+    from fieldapp.timeutil import utcnow
+    from fieldapp.visits.operations import VisitData, delete_visit, log_visit
+    from tests.test_dashboards import _age
+    _age(world, days=60)
+    u, h = world.users, world.households
+    made = [log_visit(u["member"], h["h1"], VisitData("not_home", utcnow() - timedelta(days=d))) for d in (1, 5, 20, 45)]
+    made += [log_visit(u["member2"], h["h3"], VisitData("revisit", utcnow() - timedelta(days=d))) for d in (2, 3)]
+    log_visit(u["member3"], h["h4"], VisitData("not_home", utcnow() - timedelta(days=2)))
+    delete_visit(u["member"], made[1])
+    delete_household(u["member2"], h["h3"])
+    db.session.commit()
+    raw = lambda area, a, b: db.session.scalar(select(func.count()).select_from(  # noqa: E731
+        _visits_in(area, a, b).subquery()))
+    for area in (world.province, world.commune, world.village1, world.village2, world.other_commune):
+        for days in (0, 3, 10, 30, 59):
+            a, b = today() - timedelta(days=days), today()
+            assert count_visits(area, a, b) == raw(area, a, b), (area.name, days)
+    assert count_visits(world.province, today() - timedelta(days=59), today()) == 4

@@ -60,10 +60,14 @@ def cap_bursts(area: Area, start: date, end: date) -> list[dict]:
     return _with_members(sorted(found, key=lambda r: (-r["households"], r["member_id"], r["day"]))[:MAX_ROWS])
 
 
-def shared_households(area: Area) -> list[dict]:
+def shared_households(area: Area, start: date, end: date) -> list[dict]:
+    """Households visited by more than one team in the range (bounded by it, like every check here:
+    not every visit the commune ever had)."""
+    lo, hi = day_bounds(start, end)
     teams = func.count(func.distinct(Visit.team_id))
     rows = db.session.execute(
         _in_area(select(Household.id, Household.code, Area.name, teams), area)
+        .where(Visit.visited_at >= lo, Visit.visited_at < hi)
         .group_by(Household.id, Household.code, Area.name).having(teams > 1)
         .order_by(Area.name, Household.code).limit(MAX_ROWS)).all()
     return [{"household_id": r[0], "code": r[1], "village": r[2], "teams": r[3]} for r in rows]
@@ -97,4 +101,4 @@ def _with_members(rows: list[dict]) -> list[dict]:
 
 def anomalies(area: Area, start: date, end: date) -> dict[str, list]:
     return {"fast": fast_visits(area, start, end), "cap": cap_bursts(area, start, end),
-            "shared": shared_households(area), "late": late_edits(area)}
+            "shared": shared_households(area, start, end), "late": late_edits(area)}

@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(rebuild_tallies_command)
     app.cli.add_command(freeze_campaigns_command)
     app.cli.add_command(deliver_webhooks_command)
+    app.cli.add_command(worker_command)
 
 
 @click.command("import-areas")
@@ -164,3 +165,25 @@ def deliver_webhooks_command() -> None:
     from .integrations.webhooks import deliver_due
     stats = deliver_due()
     click.echo(f"Webhook: đã gửi {stats['delivered']}, sẽ gửi lại {stats['retry']}, bỏ {stats['failed']}.")
+
+
+@click.command("worker")
+def worker_command() -> None:
+    """Run the background jobs (imports, large exports, rebuilds) until stopped (SIGTERM or Ctrl-C).
+
+    A job cut off by the stop is run again by the next worker that starts (fieldapp/jobs/store.py)."""
+    import os
+    import signal
+    import threading
+
+    from flask import current_app
+
+    from .jobs.store import run_worker
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_a: stop.set())
+    app = current_app._get_current_object()
+    click.echo("fieldapp worker: started", err=True)
+    run_worker(app, stop, concurrency=app.config["JOBS_CONCURRENCY"])
+    click.echo("fieldapp worker: stopped", err=True)
+    os._exit(0)  # a job cut off mid-way is not waited for: it is run again at the next start

@@ -42,6 +42,13 @@ class Config:
     # A member corrects their own visits this long after sending them.
     VISIT_EDIT_WINDOW_HOURS = 24
     HOUSEHOLDS_PER_PAGE = 50
+    # Background jobs (fieldapp/jobs): where DBOS keeps its queue (default: the app's PostgreSQL database,
+    # or "<sqlite file>-jobs"), this worker's name among several (each host its own), jobs run at once.
+    JOBS_DATABASE_URL = ""
+    WORKER_ID = ""
+    JOBS_CONCURRENCY = 1
+    # Run a job in the request that submits it, not in the worker (tests and benchmarks only).
+    JOBS_INLINE = False
     # The address printed in QR codes (posters, badges, stickers), e.g. http://192.168.1.20:5000 when
     # phones on the LAN try the app; unset: the address the page was opened with.
     BASE_URL = None

@@ -115,6 +115,12 @@ def run_migrations_online():
             connection.commit()
             connection.exec_driver_sql("PRAGMA foreign_keys=ON")
             connection.commit()
+    # The job queue's own tables (DBOS, fieldapp/jobs/store.py), made here so no web request has to.
+    # Not for tests (their jobs run inline) nor a downgrade.
+    if not current_app.config.get("JOBS_INLINE") and context.get_revision_argument() != "base" \
+            and not current_app.config.get("TESTING"):
+        from fieldapp.jobs.store import migrate as migrate_job_store
+        migrate_job_store(current_app)
 
 
 if context.is_offline_mode():

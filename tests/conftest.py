@@ -23,7 +23,7 @@ FAST_HASH = {"ARGON2_MEMORY_COST": 1024, "ARGON2_TIME_COST": 1, "ARGON2_PARALLEL
 
 def _config(url: str, **extra) -> dict:
     return {"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url,
-            "WTF_CSRF_ENABLED": False, **FAST_HASH, **extra}
+            "WTF_CSRF_ENABLED": False, "JOBS_INLINE": True, **FAST_HASH, **extra}
 
 
 @pytest.fixture(scope="session")

@@ -58,3 +58,55 @@ def gunicorn(database_url: str, instance: Path, *, workers: int = 1, log: Path |
             proc.wait()
         if log:
             out.close()
+
+
+def _worker_env(database_url: str, instance: Path, **env) -> dict:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("FIELDAPP_", "GUNICORN_", "PROMETHEUS_"))}
+    environ.update(DATABASE_URL=database_url, FIELDAPP_INSTANCE_PATH=str(instance),
+                   FIELDAPP_SECRET_KEY="two-hosts-share-this-key", **env)
+    return environ
+
+
+def start_worker(database_url: str, instance: Path, log: Path, app: str = "fieldapp", **env) -> subprocess.Popen:
+    """`flask --app fieldapp worker` (the background jobs) on that database, writing to log."""
+    instance.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen([sys.executable, "-m", "flask", "--app", app, "worker"], cwd=ROOT,
+                            env=_worker_env(database_url, instance, **env), stdout=open(log, "a"),
+                            stderr=subprocess.STDOUT)
+
+
+def wait_ready(proc: subprocess.Popen, log: Path, since: int = 0, timeout: float = 60) -> None:
+    """Until the worker has said "ready" in its log after byte `since` (DBOS launched, its tables made)."""
+    deadline = time.monotonic() + timeout
+    while "fieldapp worker: ready" not in log.read_text(errors="replace")[since:]:
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the worker did not start (exit {proc.poll()}): {log.read_text()[-2000:]}")
+        time.sleep(0.2)
+
+
+@contextmanager
+def worker(database_url: str, instance: Path, log: Path | None = None, **env):
+    log = log or instance / "worker.log"
+    proc = start_worker(database_url, instance, log, **env)
+    try:
+        wait_ready(proc, log)
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def wait_for_job(get, status_url: str, *, until=("done", "failed"), timeout: float = 90) -> dict:
+    """Poll a job's /jobs/<id>.json (get: a function returning the response) until its state is in `until`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state = get(status_url).json()
+        if state["state"] in until:
+            return state
+        if time.monotonic() > deadline:
+            raise AssertionError(f"job still {state} after {timeout}s")
+        time.sleep(0.3)

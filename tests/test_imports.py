@@ -80,7 +80,10 @@ def test_csv_import_with_csrf_previews_then_writes_everything(make_app, tmp_path
                            data={"token": token_of(preview.text)}).status_code == 400
         done = client.post(f"/villages/{v1.id}/import/confirm",
                            data={"token": token_of(preview.text), "csrf_token": csrf_from(preview.text)})
-        assert done.status_code == 302, done.text
+        assert done.status_code == 302 and "/jobs/" in done.headers["Location"], done.text  # the worker writes it
+        job_page = client.get(done.headers["Location"]).text
+        assert "Đã nhập tệp hộ.csv: thêm mới 2, cập nhật 1, không đổi 0." in job_page
+        assert f'href="/villages/{v1.id}"' in job_page
         assert count(Household) == before + 2
         rows = households_of(v1)
         assert rows["VT1-101"].head_name == "Nguyễn Thị Đào" and rows["VT1-101"].head_phone == "0912345678"
@@ -111,7 +114,8 @@ def test_xlsx_import_keeps_diacritics_and_counters_right(client, world, auth):
                 [["T2-101", 4, 2, 3, "Phạm Thị Ánh Tuyết", "x"], ["T2-102", 3.0, 1, 2, None, None]])
     preview, done = _import(client, f"/villages/{v2.id}/import", data, "danh-sach.xlsx", consent="y")
     assert "Ghi chú" in preview.text  # an unknown column is named in a note
-    assert done.headers["Location"].endswith(f"/villages/{v2.id}")
+    assert "/jobs/" in done.headers["Location"]
+    assert f'href="/villages/{v2.id}"' in client.get(done.headers["Location"]).text
     rows = households_of(v2)
     assert rows["T2-101"].head_name == "Phạm Thị Ánh Tuyết" and rows["T2-102"].residents_total == 3
     _, _, stats, _ = recount()
@@ -148,8 +152,9 @@ def test_a_failure_at_confirm_rolls_everything_back(client, world, auth, monkeyp
     def refuse(*args, **kwargs):  # the third row fails after two households were created
         raise RuleError("Mã hộ VT1-001 vừa bị sửa ở máy khác.")
     monkeypatch.setattr(operations, "update_household", refuse)
-    r = client.post(f"/villages/{v1.id}/import/confirm", data={"token": token_of(preview.text)})
-    assert r.status_code == 422
+    r = client.post(f"/villages/{v1.id}/import/confirm", data={"token": token_of(preview.text)},
+                    follow_redirects=True)
+    assert r.status_code == 200 and "/jobs/" in r.request.path
     assert "Không nhập được, chưa có gì được ghi: Dòng 4: Mã hộ VT1-001 vừa bị sửa ở máy khác." in r.text
     assert (count(Household), count(AuditLog), households_of(v1)["VT1-001"].residents_total, stored()[2]) == before
 
@@ -162,8 +167,9 @@ def test_confirm_checks_the_rows_again(client, world, auth):
     db.session.get(Area, v1.id).archived_at = utcnow()  # archived between the preview and the confirmation
     db.session.commit()
     n = count(Household)
-    r = client.post(f"/villages/{v1.id}/import/confirm", data={"token": token_of(preview.text)})
-    assert r.status_code == 422 and "Dữ liệu đã thay đổi từ lúc xem trước" in r.text and "đã lưu trữ" in r.text
+    r = client.post(f"/villages/{v1.id}/import/confirm", data={"token": token_of(preview.text)},
+                    follow_redirects=True)
+    assert "Dữ liệu đã thay đổi từ lúc xem trước" in r.text and "đã lưu trữ" in r.text
     assert count(Household) == n
 
 
@@ -408,7 +414,7 @@ def test_preview_on_one_host_and_confirm_on_another(make_app, tmp_path):
 
     from tests.conftest import csrf_from as csrf
     from tests.factories import build_world
-    from tests.servers import database_url_of, gunicorn
+    from tests.servers import database_url_of, gunicorn, wait_for_job, worker
     app = make_app()
     with app.app_context():
         world = build_world()
@@ -417,7 +423,8 @@ def test_preview_on_one_host_and_confirm_on_another(make_app, tmp_path):
         db.session.commit()
         db.session.remove()
     url = database_url_of(app)
-    with gunicorn(url, tmp_path / "host-a") as host_a, gunicorn(url, tmp_path / "host-b") as host_b:
+    with gunicorn(url, tmp_path / "host-a") as host_a, gunicorn(url, tmp_path / "host-b") as host_b, \
+            worker(url, tmp_path / "worker"):
         phone = requests.Session()
         page = phone.get(f"{host_a}/login")
         r = phone.post(f"{host_a}/login", data={"phone": "0900000002", "password": "secret-pass-1",
@@ -430,7 +437,9 @@ def test_preview_on_one_host_and_confirm_on_another(make_app, tmp_path):
         assert preview.status_code == 200 and "Thêm mới: 2" in preview.text, preview.text
         done = phone.post(f"{host_b}/villages/{village_id}/import/confirm", allow_redirects=False,
                           data={"token": token_of(preview.text), "csrf_token": csrf(preview.text)})
-        assert done.status_code == 302, done.text
+        assert done.status_code == 302 and "/jobs/" in done.headers["Location"], done.text
+        state = wait_for_job(phone.get, f"{host_a}{done.headers['Location']}.json")  # the worker, a third process
+        assert state["state"] == "done" and state["percent"] == 100, state
     assert not (tmp_path / "host-a" / "imports").exists() and not (tmp_path / "host-b" / "imports").exists()
     with app.app_context():
         assert count(Household) == before + 2

@@ -9,7 +9,9 @@ from ..extensions import db
 from ..input_guard import bounded_int
 from ..forms import EmptyForm, commit_or_show
 from ..models import Area, AreaLevel, Role, Service, User
+from ..jobs import operations as jobs
 from ..rules import RuleError
+from ..tallies import jobs as _tally_jobs  # noqa: F401 (registers the job)
 from ..teams.operations import create_account
 from . import bp
 from .forms import AccountForm, ImportAreasForm, ServiceForm
@@ -26,7 +28,19 @@ def _admins_only():
 
 @bp.get("")
 def index():
-    return render_template("admin/index.html", import_form=ImportAreasForm())
+    return render_template("admin/index.html", import_form=ImportAreasForm(), form=EmptyForm())
+
+
+@bp.post("/rebuild-tallies")
+def rebuild_tallies_view():
+    """Recount every counter (minutes on a province): a background job, with its progress page."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    job = jobs.submit(current_user, "rebuild_tallies", {
+        "title": _("Tính lại số liệu"), "back": ["admin.index", {}, _("Quản trị")]}, None)
+    db.session.commit()
+    jobs.start(job)
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 @bp.post("/import-areas")

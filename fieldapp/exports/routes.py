@@ -1,6 +1,6 @@
 from datetime import date
 
-from flask import abort, render_template, request
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
@@ -15,7 +15,10 @@ from . import bp
 from .files import build_export
 from .forms import ExportForm
 from .operations import record_personal_export
-from .queries import MAX_ROWS, MAX_XLSX_ROWS, area_choices, can_export, can_export_personal, count_visits
+from ..jobs import operations as jobs
+from . import jobs as _export_jobs  # noqa: F401 (registers the job)
+from .queries import (CSV_INLINE_ROWS, MAX_ROWS, MAX_XLSX_ROWS, XLSX_INLINE_ROWS, area_choices, can_export,
+                      can_export_personal, count_visits)
 
 
 def _in_scope(area_id: int | None) -> Area | None:
@@ -92,6 +95,16 @@ def download():
         if fmt != "csv" and n <= MAX_ROWS:
             message += " " + _("Hoặc chọn định dạng CSV (tối đa %(max)s lượt).", max=number(MAX_ROWS))
         return _form_page(form, area, 400, message)
+    if n > (CSV_INLINE_ROWS if fmt == "csv" else XLSX_INLINE_ROWS):  # seconds of work: the worker makes the file
+        job = jobs.submit(current_user, "export", {
+            "area_id": area.id, "start": start.isoformat(), "end": end.isoformat(), "fmt": fmt,
+            "table": form.table.data, "personal": bool(personal),
+            "title": _("Xuất dữ liệu %(area)s, %(a)s – %(b)s", area=area.name, a=start.strftime("%d/%m/%Y"),
+                       b=end.strftime("%d/%m/%Y")),
+            "back": ["exports.index", {"area": area.id}, _("Xuất dữ liệu")]}, area)
+        db.session.commit()
+        jobs.start(job)
+        return redirect(url_for("jobs.show", job_id=job.id))
     export = build_export(area, start, end, fmt, form.table.data, personal)
     if personal and export.visits:
         record_personal_export(current_user, area, start, end, fmt, export.tables, export.visits)

@@ -2,14 +2,15 @@
 from dataclasses import asdict, dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..counting import achieved_in, household_stats, live, over_eligible
 from ..extensions import db
 from ..locks import lock_household
-from ..models import Area, Household, User, Visit
+from ..models import Area, AuditLog, Household, User, Visit
+from ..models.households import new_uuid, search_text
 from ..rules import RuleError
 from ..tallies import operations as tallies
 from ..timeutil import utcnow
@@ -68,27 +69,52 @@ def _validate(data: HouseholdData, village: Area, exclude_id: str | None = None,
 
 def create_household(actor: User, village: Area, data: HouseholdData,
                      household_id: str | None = None) -> Household:
+    """One new household: a batch of one through create_households."""
     if village.archived_at is not None:
         raise RuleError(_("%(village)s đã lưu trữ, không thể thêm hộ mới.", village=village.name))
     _validate(data, village)
+    hid, = create_households(actor, village, [data], [household_id] if household_id else None)
+    return db.session.get(Household, hid)
+
+
+def create_households(actor: User, village: Area, rows: list[HouseholdData],
+                      ids: list[str] | None = None) -> list[str]:
+    """The one writer of new households (the form, a phone's sync, an import of thousands): rows already
+    checked (`check_household`) go in with one statement per table, the households, their audit entries
+    and the denominators of the village, commune and province, in the caller's transaction. A code taken
+    meanwhile (the unique key, not the earlier read) refuses the whole batch. Returns the new ids."""
+    if village.archived_at is not None:
+        raise RuleError(_("%(village)s đã lưu trữ, không thể thêm hộ mới.", village=village.name))
+    if not rows:
+        return []
     now = utcnow()
-    household = Household(
-        village_id=village.id, code=data.code, head_name=data.head_name, head_phone=data.head_phone,
-        consent_at=now if data.consent and (data.head_name or data.head_phone) else None,
-        consent_by_id=actor.id if data.consent and (data.head_name or data.head_phone) else None,
-        residents_total=data.residents_total, residents_14plus=data.residents_14plus,
-        residents_18plus=data.residents_18plus, smartphones=data.smartphones,
-        created_by_id=actor.id, created_at=now)
-    if household_id:
-        household.id = household_id
-    household.village = village
-    household.refresh_search_text()
-    db.session.add(household)
-    _flush_or_refuse(data, village)
-    tallies.apply_household_delta(None, household)
-    audit.record(actor, "create", household, area_path=village.path,
-                 after=audit.snapshot(household, AUDIT_FIELDS))
-    return household
+    ids = list(ids) if ids else [new_uuid() for _row in rows]
+    values = []
+    for hid, data in zip(ids, rows):
+        personal = data.consent and bool(data.head_name or data.head_phone)
+        values.append({
+            "id": hid, "village_id": village.id, "code": data.code, "head_name": data.head_name,
+            "head_phone": data.head_phone, "consent_at": now if personal else None,
+            "consent_by_id": actor.id if personal else None, "residents_total": data.residents_total,
+            "residents_14plus": data.residents_14plus, "residents_18plus": data.residents_18plus,
+            "smartphones": data.smartphones, "search_text": search_text(data.code, data.head_name),
+            "created_by_id": actor.id, "created_at": now, "updated_at": now, "visit_count": 0})
+    conn = db.session.connection()
+    try:
+        with db.session.begin_nested():
+            conn.execute(insert(Household.__table__), values)
+    except IntegrityError:
+        taken = rows[0].code if len(rows) == 1 else None
+        raise RuleError({"code": _("Mã hộ %(code)s đã có trong %(village)s.", code=taken, village=village.name)
+                         if taken else _("Một số mã hộ vừa được thêm vào %(village)s ở nơi khác; chưa có gì được "
+                                         "ghi.", village=village.name)}) from None
+    tallies.apply_households_added(village, rows)
+    conn.execute(insert(AuditLog.__table__), [
+        {"at": now, "actor_id": actor.id, "action": "create", "entity_type": "household", "entity_id": v["id"],
+         "area_path": village.path, "before": None,
+         "after": {k: (v[k].isoformat() if hasattr(v[k], "isoformat") else v[k]) for k in AUDIT_FIELDS}}
+        for v in values])
+    return ids
 
 
 def check_household(data: HouseholdData, village: Area, household: Household | None = None, *,

@@ -23,7 +23,7 @@ from ..areas.operations import (MAX_VILLAGES_PER_IMPORT, _check_village_name, ch
 from ..counting import achieved, live
 from ..extensions import db
 from ..forms import PHONE_RE, normalize_phone
-from ..households.operations import (MAX_RESIDENTS, HouseholdData, check_household, create_household,
+from ..households.operations import (MAX_RESIDENTS, HouseholdData, check_household, create_households,
                                      update_household)
 from ..input_guard import bad_text
 from ..households.queries import all_services
@@ -35,7 +35,8 @@ from ..teams.queries import manages_team
 from ..text import fold
 
 CREATE, UPDATE, SAME = "create", "update", "same"
-MAX_HOUSEHOLD_ROWS = 2000
+MAX_HOUSEHOLD_ROWS = 20_000  # the spreadsheet reader's own limit (spreadsheets.MAX_UPLOAD_ROWS)
+IMPORT_SLICE = 1000  # households written per statement (and between two progress reports)
 MAX_MEMBER_ROWS = 100  # each new account hashes a (random, unknown) password: slow on purpose
 
 
@@ -345,13 +346,22 @@ def _audit_import(actor: User, action: str, owner: Area, entity_type: str, plan:
     return totals
 
 
-def apply_households(actor: User, village: Area, plan: Plan) -> dict[str, int]:
-    def write(row):
-        if row.action == CREATE:
-            create_household(actor, village, row.payload)
-        elif row.action == UPDATE:
-            update_household(actor, row.target, row.payload)
-    _each_row(plan, write)
+def apply_households(actor: User, village: Area, plan: Plan, progress=None) -> dict[str, int]:
+    """The new households in bulk (create_households: one statement per table), then the changed ones
+    through update_household, row by row; progress(done, total) after each slice."""
+    creates = [row for row in plan.rows if row.action == CREATE]
+    updates = [row for row in plan.rows if row.action == UPDATE]
+    total, done = len(creates) + len(updates), 0
+    for i in range(0, len(creates), IMPORT_SLICE):
+        part = creates[i:i + IMPORT_SLICE]
+        create_households(actor, village, [row.payload for row in part])
+        done += len(part)
+        progress and progress(done, total)
+    for row in updates:
+        _each_row(Plan(plan.kind, plan.filename, [row]), lambda r: update_household(actor, r.target, r.payload))
+        done += 1
+        if progress and done % IMPORT_SLICE == 0:
+            progress(done, total)
     return _audit_import(actor, "import_households", village, "village", plan)
 
 

@@ -18,7 +18,8 @@ from ..qr.access import can_lead_team
 from ..rules import RuleError
 from ..spreadsheets import CSV_MIME, XLSX_MIME, Sheet, csv_bytes, download, xlsx_bytes
 from ..teams.queries import can_view_team, manages_members
-from . import bp, operations as ops, stash
+from ..jobs import operations as jobs
+from . import bp, jobs as _import_jobs, operations as ops, stash  # noqa: F401 (registers the job)
 from .forms import ConfirmForm, HouseholdUploadForm, UploadForm
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
@@ -148,6 +149,13 @@ def _confirm(target: Target):
     if stashed is None:
         return _render_upload(target, error=_(
             "Phiên nhập tệp đã hết hạn hoặc đã được xác nhận. Hãy tải tệp lên lại để xem trước."), status=422)
+    if target.kind == "households":  # thousands of rows: checked again and written by the worker
+        job = jobs.submit(current_user, "import_households", {
+            "village_id": target.obj.id, "token": stashed.token, "title": target.title,
+            "back": ["households.village", {"village_id": target.obj.id}, target.back_label]}, target.obj)
+        db.session.commit()
+        jobs.start(job)
+        return redirect(url_for("jobs.show", job_id=job.id))
     plan = _plan(target, stashed.filename, stashed.data, stashed.consent)
     if not plan.ok:
         db.session.rollback()

@@ -14,6 +14,11 @@ def new_uuid() -> str:
     return str(uuid.uuid4())
 
 
+def search_text(code: str, head_name: str | None) -> str:
+    """What the household search matches, without diacritics: the code and the head's name."""
+    return fold(f"{code} {head_name or ''}")[:300]
+
+
 class Household(db.Model):
     """A household: a village, a house code and resident counts. Names only with consent.
 
@@ -55,7 +60,7 @@ class Household(db.Model):
     village: Mapped[Area] = relationship(lazy="joined")
 
     def refresh_search_text(self) -> None:
-        self.search_text = fold(f"{self.code} {self.head_name or ''}")[:300]
+        self.search_text = search_text(self.code, self.head_name)
 
     @property
     def needs_return(self) -> bool:

@@ -275,6 +275,17 @@ def apply_household_delta(before: dict[str, int] | None, household: Household) -
     _upsert(AreaStats, ("area_id",), rows, columns=STATS)
 
 
+def apply_households_added(village: Area, rows) -> None:
+    """The denominators of many new households of one village (anything with the resident counts), in
+    one upsert: the village, its commune and its province."""
+    delta = dict.fromkeys(STATS, 0)
+    for row in rows:
+        delta["households"] += 1
+        for name in STATS[1:]:
+            delta[name] += getattr(row, name)
+    _upsert(AreaStats, ("area_id",), {(a,): dict(delta) for a in area_ids(village.path)}, columns=STATS)
+
+
 def move_village_counters(absorbed_id: int, survivor_id: int) -> None:
     """A merge of two villages of one commune: every counter and denominator row of the absorbed village
     is added to the survivor's, then removed. The commune's and the province's rows do not move; the

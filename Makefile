@@ -23,6 +23,8 @@ run: upgrade
 	$(FLASK) seed-demo --if-empty
 	@echo "fieldapp: http://127.0.0.1:$(PORT)"
 	@if [ "$(HOST)" != "127.0.0.1" ]; then echo "on the LAN: http://$$(hostname -I 2>/dev/null | cut -d' ' -f1):$(PORT) (set FIELDAPP_BASE_URL to it so QR codes open there)"; fi
+	@echo "fieldapp: background jobs worker started (imports, large exports); it stops with the app"
+	@$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # The whole suite on SQLite, then again on a real PostgreSQL: a database of this run's own (.ci/pg-run.sh),

@@ -57,7 +57,8 @@ def test_the_systemd_units_pass_systemd_analyze_verify(tmp_path):
             assert command.startswith("/srv/fieldapp/.venv/bin/")
         else:
             assert "[Install]" in unit.read_text() and "WantedBy=timers.target" in unit.read_text()
-    assert "[Install]" in (DEPLOY / "systemd" / "fieldapp.service").read_text()
+    for daemon in ("fieldapp.service", "fieldapp-worker.service"):  # long-running, started at boot
+        assert "WantedBy=multi-user.target" in (DEPLOY / "systemd" / daemon).read_text()
     result = subprocess.run([analyze, "verify", *sorted(str(p) for p in tmp_path.iterdir())],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and result.stderr.strip() == "", result.stderr
@@ -66,7 +67,7 @@ def test_the_systemd_units_pass_systemd_analyze_verify(tmp_path):
 def test_the_timers_run_commands_that_exist():
     commands = {re.search(r"flask --app fieldapp (\S+)", p.read_text()).group(1)
                 for p in (DEPLOY / "systemd").glob("fieldapp-*.service")}
-    assert commands == {"backup", "freeze-campaigns", "purge-personal-data", "deliver-webhooks"}
+    assert commands == {"backup", "freeze-campaigns", "purge-personal-data", "deliver-webhooks", "worker"}
     from fieldapp import create_app
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert commands <= set(app.cli.list_commands(None))

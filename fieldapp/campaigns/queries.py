@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import and_, case, false, func, literal, or_, select
 
 from ..counting import campaign_days, campaign_goals, period_end, period_start, share, today
-from ..extensions import db
+from ..extensions import db, in_list
 from ..models import Area, AreaLevel, Campaign, Service, TallyDay, TallyKind, Team, User
 from ..models.areas import within
 from ..models.tallies import ROLLUPS, VISIT_ROW, rollup_kind
@@ -140,21 +140,31 @@ def _sum_rows(out, kind, ref_ids, sign, *where) -> None:
     value = func.sum(TallyDay.people + TallyDay.visits)  # service rows hold people, row 0 holds visits
     for ref_id, sid, total in db.session.execute(
             select(TallyDay.ref_id, TallyDay.service_id, value)
-            .where(TallyDay.ref_id.in_(ref_ids), *(where if kind is None else (TallyDay.kind == kind, *where)))
+            .where(in_list(TallyDay.ref_id, ref_ids), *(where if kind is None else (TallyDay.kind == kind, *where)))
             .group_by(TallyDay.ref_id, TallyDay.service_id)):
         per = out.setdefault(ref_id, {})
         per[sid] = per.get(sid, 0) + sign * int(total or 0)
 
 
+# Below this many days the day rows are read: one index range per owner (its days follow each other in the
+# key) costs less than one lookup per piece of a cover (a province board has 25,000 owners).
+COVER_AFTER_DAYS = 100
+
+
 def _covering(kind: str, start: date, end: date):
-    """The tally_day rows of `kind` owners that add up to [start, end] (see _cover), as one condition."""
-    parts = []
+    """The tally_day rows of `kind` owners that add up to [start, end] (see _cover), as one condition;
+    `kind IN (...)` first, so that with the owners' ids it is a range of the primary key, not a scan."""
+    if (min(end, today()) - start).days + 1 <= COVER_AFTER_DAYS:
+        return and_(TallyDay.kind == kind, TallyDay.day >= start, TallyDay.day <= end)
+    parts, kinds = [], set()
     for period, first, last in _cover(start, end):
+        k = kind if period is None else rollup_kind(kind, period)
+        kinds.add(k)
         if period is None:
-            parts.append(and_(TallyDay.kind == kind, TallyDay.day >= first, TallyDay.day <= last))
+            parts.append(and_(TallyDay.kind == k, TallyDay.day >= first, TallyDay.day <= last))
         else:
-            parts.append(and_(TallyDay.kind == rollup_kind(kind, period), TallyDay.day == first))
-    return or_(*parts) if parts else false()
+            parts.append(and_(TallyDay.kind == k, TallyDay.day == first))
+    return and_(TallyDay.kind.in_(sorted(kinds)), or_(*parts)) if parts else false()
 
 
 def _achieved(kind: str, ref_ids, start: date, end: date, rollups: bool = True) -> dict[int, dict[int, int]]:
@@ -162,7 +172,7 @@ def _achieved(kind: str, ref_ids, start: date, end: date, rollups: bool = True) 
 
     For a whole week, month or quarter (or one up to today) the owners' period rollup rows are read:
     one row per (owner, service), whatever the number of visits. Other ranges (a campaign's dates) read
-    the rollups of the periods inside them and the day rows of their edges. ref_ids: ids, or a SELECT of them.
+    the rollups of the periods inside them and the day rows of their edges.
     """
     out: dict[int, dict[int, int]] = {}
     if not (rollups and USE_ROLLUPS):
@@ -193,21 +203,26 @@ def _points_and_visits(kind: str, ref_ids, start: date, end: date,
     else:
         where = [TallyDay.kind == kind, TallyDay.day >= start, TallyDay.day <= end]
     return {ref: (int(p or 0), int(v or 0)) for ref, p, v in db.session.execute(
-        select(TallyDay.ref_id, points, visits).where(TallyDay.ref_id.in_(ref_ids), *where)
+        select(TallyDay.ref_id, points, visits).where(in_list(TallyDay.ref_id, ref_ids), *where)
         .group_by(TallyDay.ref_id))}
 
 
+def _codes(counted: dict[int, tuple[Service, int]]) -> list[tuple[int, str, int]]:
+    """(service id, code, points), read once per board: thousands of rows reading ORM attributes add up."""
+    return [(sid, service.code, points) for sid, (service, points) in counted.items()]
+
+
 def _fill(row: BoardRow, done_by: dict[int, int], goals: dict[int, int | None],
-          counted: dict[int, tuple[Service, int]], with_score: bool) -> None:
+          codes: list[tuple[int, str, int]], with_score: bool) -> None:
     row.visits = done_by.get(VISIT_ROW, 0)
     weight = achieved = 0.0
-    for sid, (service, points) in counted.items():
+    for sid, code, points in codes:
         done = done_by.get(sid, 0)
-        row.people[service.code] = done
+        row.people[code] = done
         row.points += done * points
         goal = goals.get(sid)
         if goal:
-            row.goals[service.code] = goal
+            row.goals[code] = goal
             weight += points
             achieved += points * share(done, goal)
     if with_score and weight:
@@ -240,12 +255,13 @@ def team_board(area: Area, start: date, end: date, campaign: Campaign | None = N
                previous: tuple[date, date] | None = None) -> list[BoardRow]:
     """Teams of the villages under an area (a commune, or a province for a campaign)."""
     counted = services_points(campaign)
+    codes = _codes(counted)
     teams = db.session.execute(
         select(Team.id, Team.name, Team.village_id, Area.name, Area.path).join(Area, Area.id == Team.village_id)
         .where(villages_under(area), Team.active.is_(True))).all()
     team_ids = [t[0] for t in teams]
     members = dict(db.session.execute(
-        select(User.team_id, func.count()).where(User.team_id.in_(team_ids), User.active.is_(True))
+        select(User.team_id, func.count()).where(in_list(User.team_id, team_ids), User.active.is_(True))
         .group_by(User.team_id)).all())
     goals = campaign_goals(campaign, {t[2]: t[4] for t in teams}, [svc for svc, _p in counted.values()])
 
@@ -254,7 +270,7 @@ def team_board(area: Area, start: date, end: date, campaign: Campaign | None = N
         rows = []
         for tid, name, vid, vname, path in teams:
             row = BoardRow(key=tid, name=name, place=vname, path=path, members=members.get(tid, 0))
-            _fill(row, achieved.get(tid, {}), goals.get(vid, {}), counted, with_score=True)
+            _fill(row, achieved.get(tid, {}), goals.get(vid, {}), codes, with_score=True)
             rows.append(row)
         return rank(rows)
 
@@ -265,6 +281,7 @@ def commune_board(province: Area, start: date, end: date, campaign: Campaign | N
                   previous: tuple[date, date] | None = None) -> list[BoardRow]:
     """Communes of a province, with targets summed over their villages."""
     counted = services_points(campaign)
+    codes = _codes(counted)
     # Communes with no team yet have nothing to rank: they are left out (a row of zeros means nothing).
     village = Area.__table__.alias("tv")
     has_team = (select(Team.id).join(village, village.c.id == Team.village_id)
@@ -286,7 +303,7 @@ def commune_board(province: Area, start: date, end: date, campaign: Campaign | N
         out = []
         for cid, name, path, _level in communes:
             row = BoardRow(key=cid, name=name, place=province.name, path=path, members=members.get(cid, 0))
-            _fill(row, achieved.get(cid, {}), goals.get(cid, {}), counted, with_score=True)
+            _fill(row, achieved.get(cid, {}), goals.get(cid, {}), codes, with_score=True)
             out.append(row)
         return rank(out)
 
@@ -302,28 +319,26 @@ def member_board(area: Area, start: date, end: date, campaign: Campaign | None =
     (points, visits) pair per member summed by the database, and only the rows shown are built: a
     province's board of 25,000 members costs a sort of tuples, not 25,000 rows."""
     counted = services_points(campaign)
+    codes = _codes(counted)
     stmt = (select(User.id, User.name, Team.name, Area.path).join(Team, Team.id == User.team_id)
             .join(Area, Area.id == Team.village_id).where(User.active.is_(True), villages_under(area)))
     if team_id is not None:
         stmt = stmt.where(User.team_id == team_id)
     people = db.session.execute(stmt).all()
-    ids = [p[0] for p in people] if team_id is not None or area.level == AreaLevel.VILLAGE \
-        else stmt.with_only_columns(User.id)
+    ids = [p[0] for p in people]
 
     def build(s: date, e: date, who=people) -> list[BoardRow]:
-        achieved = _achieved(TallyKind.MEMBER, [p[0] for p in who] if who is not people else ids, s, e)
+        achieved = _achieved(TallyKind.MEMBER, [p[0] for p in who], s, e)
         out = []
         for uid, name, tname, path in who:
             row = BoardRow(key=uid, name=name, place=tname, path=path)
-            _fill(row, achieved.get(uid, {}), {}, counted, with_score=False)
+            _fill(row, achieved.get(uid, {}), {}, codes, with_score=False)
             out.append(row)
         return rank(out)
 
     if limit and previous is None:
         totals = _points_and_visits(TallyKind.MEMBER, ids, start, end, counted)
-        order = sorted(people, key=lambda p: (-totals.get(p[0], (0, 0))[0], -totals.get(p[0], (0, 0))[1],
-                                              fold(p[1]), p[0]))
-        rows = build(start, end, order[:limit])
+        rows = build(start, end, _top(people, totals, limit))
     else:
         rows = _with_previous(build, start, end, previous)
         if limit:
@@ -332,6 +347,18 @@ def member_board(area: Area, start: date, end: date, campaign: Campaign | None =
     for r in rows:
         r.streak = streaks.get(r.key, 0)
     return rows
+
+
+def _top(people: list, totals: dict[int, tuple[int, int]], limit: int) -> list:
+    """The first `limit` people in the board's order (points, visits, folded name, id), folding the names of
+    only those ahead of or tied with the last one kept: not 25,000 names for a top 20."""
+    score = {p[0]: totals.get(p[0], (0, 0)) for p in people}
+    key = {p[0]: (-score[p[0]][0], -score[p[0]][1]) for p in people}
+    by_score = sorted(people, key=lambda p: key[p[0]])
+    if len(by_score) > limit:
+        cut = key[by_score[limit - 1][0]]
+        by_score = [p for p in by_score if key[p[0]] <= cut]
+    return sorted(by_score, key=lambda p: (*key[p[0]], fold(p[1]), p[0]))[:limit]
 
 
 def weekly_streaks(member_ids: list[int], on: date | None = None) -> dict[int, int]:

@@ -25,6 +25,8 @@ class Visit(db.Model):
         Index("ix_visits_household_visited", "household_id", "visited_at"),
         Index("ix_visits_member_received", "member_id", "received_at"),
         Index("ix_visits_team_visited", "team_id", "visited_at"),
+        # The drill-down's newest-first page of a commune or a province: a walk, not a sort of every visit.
+        Index("ix_visits_visited", "visited_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)

@@ -7,6 +7,7 @@ time, and background jobs.
 - audit_log.commune_id, filled from area_path here and on every insert after (the model's default);
   indexes (at, id) and (commune_id, at, id) replace (area_path, at): an officer's or an admin's page is a
   short walk down one of them, with no count of the whole log.
+- visits (visited_at): the drill-down's newest visits of a commune or a province without sorting them all.
 - jobs: long work (imports, large exports, rebuilds) run by the worker, with its progress and its result.
 
 Revision ID: 0021_scale
@@ -45,6 +46,11 @@ def upgrade():
     with op.batch_alter_table("audit_log") as batch_op:
         batch_op.create_index("ix_audit_at", ["at", "id"])
         batch_op.create_index("ix_audit_commune_at", ["commune_id", "at", "id"])
+    with op.batch_alter_table("visits") as batch_op:
+        batch_op.create_index("ix_visits_visited", ["visited_at"])
+    if postgres:  # a column's new type drops its statistics: the planner would guess the prefix ranges
+        op.execute("ANALYZE areas")
+        op.execute("ANALYZE audit_log")
 
     op.create_table(
         "jobs",
@@ -81,6 +87,8 @@ def downgrade():
         batch_op.drop_index("ix_jobs_state_created")
         batch_op.drop_index("ix_jobs_user_created")
     op.drop_table("jobs")
+    with op.batch_alter_table("visits") as batch_op:
+        batch_op.drop_index("ix_visits_visited")
     with op.batch_alter_table("audit_log") as batch_op:
         batch_op.drop_index("ix_audit_commune_at")
         batch_op.drop_index("ix_audit_at")

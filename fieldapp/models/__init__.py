@@ -11,6 +11,8 @@ from .tallies import AreaStats, HouseholdReach, TallyDay, TallyKind, TallyTotal
 from .campaigns import Campaign, CampaignService, CampaignTarget
 from .outreach import OutreachSession, SessionKind
 from .notices import Notice, NoticeSeen
+from .imports import PendingImport
+from .machine import ApiToken, DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Area", "AreaLevel", "AuditLog", "Household", "LoginAttempt", "Role", "Team", "User",
@@ -19,4 +21,5 @@ __all__ = [
     "AreaStats", "HouseholdReach", "TallyDay", "TallyKind", "TallyTotal",
     "Campaign", "CampaignService", "CampaignTarget", "OutreachSession", "SessionKind",
     "Notice", "NoticeSeen",
+    "PendingImport", "ApiToken", "DeliveryStatus", "WebhookDelivery", "WebhookEndpoint",
 ]

@@ -1,7 +1,8 @@
 """Times are stored as naive UTC; people see Vietnam time (UTC+7, no daylight saving)."""
 from datetime import UTC, datetime, timedelta, timezone
 
-VN = timezone(timedelta(hours=7), "ICT")
+UTC_OFFSET = timedelta(hours=7)  # the one place Vietnam's offset is written (no daylight saving)
+VN = timezone(UTC_OFFSET, "ICT")
 
 
 def utcnow() -> datetime:

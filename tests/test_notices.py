@@ -9,7 +9,7 @@ from fieldapp.extensions import db
 from fieldapp.models import AuditLog, Notice, NoticeSeen, User
 from fieldapp.notices.operations import NoticeData, archive_notice, mark_seen, post_notice
 from fieldapp.notices.queries import reach_by_team, reach_of
-from fieldapp.tallies.queries import today
+from fieldapp.counting import today
 from tests.conftest import csrf_from
 from tests.factories import PASSWORD
 from tests.test_dashboards import plain

@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, StopValidation, ValidationError
 
 from ..forms import ChoiceRadioField, IdSelectField
-from ..tallies.queries import today
+from ..counting import today
 from .queries import MAX_DAYS
 
 

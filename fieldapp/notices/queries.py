@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from ..access import notice_team
 from ..extensions import db
 from ..models import Area, Campaign, Notice, NoticeSeen, Role, Team, User
-from ..tallies.queries import today
+from ..counting import today
 
 OLD_SHOWN = 20  # expired or archived notices listed on the officer's page
 

@@ -5,13 +5,13 @@ screens until expires_on (a local day) or until archived. notice_seen: one row p
 tapped "Đã xem". Nothing to fill: there were no notices before this revision.
 
 Revision ID: 0018_notices
-Revises: 0017_machine_access
+Revises: 0014_recount
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0018_notices"
-down_revision = "0017_machine_access"
+down_revision = "0014_recount"
 branch_labels = None
 depends_on = None
 

@@ -11,14 +11,14 @@ time, and background jobs.
 - jobs: long work (imports, large exports, rebuilds) run by the worker, with its progress and its result.
 
 Revision ID: 0021_scale
-Revises: 0014_recount
+Revises: 0018_notices
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = "0021_scale"
-down_revision = "0014_recount"
+down_revision = "0018_notices"
 branch_labels = None
 depends_on = None
 

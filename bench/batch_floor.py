@@ -159,7 +159,7 @@ def main():
         size = db.session.execute(text("SELECT pg_database_size(current_database())")).scalar() if pg \
             else Path(url.removeprefix("sqlite:///")).stat().st_size
         settings = ", ".join(f"{k}={db.session.execute(text(f'SHOW {k}')).scalar()}"
-                             for k in ("fsync", "synchronous_commit", "shared_buffers")) if pg \
+                             for k in ("fsync", "synchronous_commit", "shared_buffers", "random_page_cost")) if pg \
             else "journal_mode=WAL, synchronous=FULL"
         db.session.remove()
 

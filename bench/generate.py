@@ -273,7 +273,8 @@ def describe(url: str | None = None) -> str:
     villages = db.session.scalar(text("SELECT count(*) FROM areas WHERE level = 'village'"))
     if db.engine.dialect.name == "postgresql":
         settings = ", ".join(f"{k}={db.session.scalar(text(f'SHOW {k}'))}" for k in
-                             ("server_version", "fsync", "synchronous_commit", "shared_buffers", "lc_collate"))
+                             ("server_version", "fsync", "synchronous_commit", "shared_buffers", "random_page_cost",
+                               "lc_collate"))
         size = db.session.scalar(text("SELECT pg_size_pretty(pg_database_size(current_database()))"))
         where = f"PostgreSQL ({settings}), {size}"
     else:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A PostgreSQL server for the benchmarks with the settings docs/deploy.md gives a production server
-# (fsync and synchronous_commit on, shared_buffers 512MB, effective_cache_size 1536MB, max_connections 50),
+# (fsync and synchronous_commit on, shared_buffers 512MB, effective_cache_size 1536MB, random_page_cost 1.1 for an
+# SSD, max_connections 50),
 # not the test suite's throwaway one (.ci/postgres.sh turns fsync off). Prints the server's URL.
 #   bash bench/postgres.sh [PORT] [DATA_DIR]      # defaults: 55457, /tmp/fieldapp-bench-pg-PORT
 # Keep DATA_DIR outside the repository: a province-sized database takes several GB.
@@ -20,6 +21,6 @@ if ! "${RUN[@]}" "$BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
   fi
   "${RUN[@]}" "$BIN/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w -o "-p $PORT -k /tmp -c listen_addresses=127.0.0.1 \
     -c fsync=on -c synchronous_commit=on -c full_page_writes=on -c shared_buffers=512MB \
-    -c effective_cache_size=1536MB -c max_connections=50" start >/dev/null
+    -c effective_cache_size=1536MB -c random_page_cost=1.1 -c max_connections=50" start >/dev/null
 fi
 echo "postgresql://postgres@127.0.0.1:$PORT/postgres"

@@ -41,16 +41,6 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cur.close()
 
 
-@event.listens_for(Engine, "engine_connect")
-def _multirow_inserts(connection):
-    """PostgreSQL: a bulk INSERT (the sync batch's visits, audit rows and counters, an import's
-    households) goes as one multi-row statement per 1,000 rows, not one statement a row in a
-    pipeline: a tenth of the server's CPU for a batch of 100 visits (bench/batch_floor.py). Every
-    such upsert (fieldapp/tallies) sends each key once, as a multi-row ON CONFLICT DO UPDATE needs."""
-    if connection.dialect.name == "postgresql":
-        connection.dialect.use_insertmanyvalues_wo_returning = True
-
-
 @login_manager.user_loader
 def _load_user(user_key: str):
     user_id, _sep, version = user_key.partition(":")

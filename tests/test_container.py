@@ -1,6 +1,6 @@
 """The container image and the compose file with PostgreSQL are the ones tested: built from a Debian base
 made without an image registry (debootstrap + docker import, deploy/container/make-base.sh), started with
-docker-compose, migrated, serving sign-in through a real form with CSRF."""
+docker-compose, migrated, serving sign-in through a real form with CSRF, with its background-jobs worker running."""
 import os
 import re
 import shutil
@@ -84,5 +84,11 @@ def test_compose_with_postgresql_migrates_and_serves(context):
         r = phone.post(base + "/login", data={"phone": "0912000333", "password": "mat-khau-container-1",
                                               "csrf_token": token}, allow_redirects=False)
         assert r.status_code == 302, r.text[:300]
+        # The background-jobs worker runs beside the app (a crashed one would be restarting, not running).
+        worker = subprocess.run([*compose, "ps", "-q", "worker"], env=env, capture_output=True, text=True).stdout.strip()
+        state = subprocess.run(["docker", "inspect", "-f", "{{.State.Running}} {{.RestartCount}}", worker],
+                               capture_output=True, text=True).stdout.split()
+        assert state == ["true", "0"], (state, subprocess.run([*compose, "logs", "worker"], env=env,
+                                                              capture_output=True, text=True).stdout[-2000:])
     finally:
         subprocess.run([*compose, "down", "-v", "--rmi", "local"], env=env, capture_output=True, timeout=600)

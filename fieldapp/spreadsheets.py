@@ -1,7 +1,10 @@
 """Spreadsheets in and out: CSV (UTF-8 with BOM, so Excel shows the diacritics) and XLSX (openpyxl).
 
-Writers take plain rows; numbers stay numbers in XLSX. The reader turns an uploaded CSV or XLSX into
-rows with their line numbers, for imports that check every row before writing anything.
+Writers take plain rows; numbers stay numbers in XLSX. Text that a spreadsheet would run as a formula
+(it begins with = + - @, a tab or a carriage return: OWASP "CSV injection") is written as text in every
+file: a leading ' in CSV, a text cell with Excel's quote prefix in XLSX. The reader turns an uploaded CSV
+or XLSX into rows with their line numbers, for imports that check every row before writing anything; it
+stops early (and says why) on a file with too many rows, columns or cells.
 """
 import csv
 import io
@@ -35,13 +38,27 @@ class Sheet:
 
 # --- Writing -------------------------------------------------------------------------------------
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def starts_formula(value) -> bool:
+    """Text that Excel, LibreOffice or Google Sheets would take for a formula."""
+    return isinstance(value, str) and value.startswith(FORMULA_START)
+
+
+def _csv_cell(value):
+    if value is None:
+        return ""
+    return "'" + value if starts_formula(value) else value
+
+
 def csv_bytes(headers: list[str], rows) -> bytes:
     out = io.StringIO()
     out.write(BOM)
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(headers)
+    writer.writerow([_csv_cell(h) for h in headers])
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow([_csv_cell(v) for v in row])
     return out.getvalue().encode("utf-8")
 
 
@@ -80,13 +97,14 @@ def xlsx_bytes(sheets: list[Sheet]) -> bytes:
             ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 50)
         header = []
         for h in sheet.headers:
-            cell = WriteOnlyCell(ws, value=h)
+            cell = _text_cell(ws, h) if starts_formula(h) else WriteOnlyCell(ws, value=h)
             cell.font = bold
             header.append(cell)
         ws.append(header)
         for row in sheet.rows:
-            if any(isinstance(v, date) for v in row):  # datetime is a date too
-                row = [_date_cell(ws, v) if isinstance(v, date) else v for v in row]
+            if any(isinstance(v, date) or starts_formula(v) for v in row):  # datetime is a date too
+                row = [_date_cell(ws, v) if isinstance(v, date) else _text_cell(ws, v) if starts_formula(v) else v
+                       for v in row]
             ws.append(row)
     out = io.BytesIO()
     book.save(out)
@@ -98,6 +116,16 @@ def _date_cell(ws, value: date):
 
     cell = WriteOnlyCell(ws, value=value)
     cell.number_format = "dd/mm/yyyy hh:mm" if isinstance(value, datetime) else "dd/mm/yyyy"
+    return cell
+
+
+def _text_cell(ws, value: str):
+    """A string cell, never a formula; the quote prefix keeps it text when someone edits it in Excel."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(ws, value=None)
+    cell.value, cell.data_type = value, "s"  # set after: openpyxl makes a formula of any "=..." value
+    cell.quotePrefix = True
     return cell
 
 
@@ -128,6 +156,11 @@ def _cell_text(value) -> str:
     return unicodedata.normalize("NFC", str(value)).strip()
 
 
+def _csv_value(cell: str) -> str:
+    """What was typed, for a cell this app escaped (a file exported, edited and imported again)."""
+    return cell[1:] if cell.startswith("'") and starts_formula(cell[1:]) else cell
+
+
 def read_rows(filename: str, data: bytes) -> list[tuple[int, list[str]]]:
     """(line number, cells as text) for every non-empty row, the header row included (line 1).
 
@@ -155,7 +188,7 @@ def read_rows(filename: str, data: bytes) -> list[tuple[int, list[str]]]:
             raise SpreadsheetError(_("Tệp CSV phải dùng bảng mã UTF-8 (trong Excel: Lưu thành › CSV UTF-8)."))
         sample = text[:4096]
         delimiter = ";" if sample.count(";") > sample.count(",") else ","
-        rows = [(n, [unicodedata.normalize("NFC", c).strip() for c in cells])
+        rows = [(n, [unicodedata.normalize("NFC", _csv_value(c)).strip() for c in cells])
                 for n, cells in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1)
                 if any(c.strip() for c in cells)]
     else:

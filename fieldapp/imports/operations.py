@@ -132,7 +132,7 @@ def template_sheet(kind: str) -> Sheet:
 def _table(plan: Plan, data: bytes, columns, max_rows: int) -> list[tuple[int, dict[str, str]]]:
     """The body rows as {column key: text}; header problems go into the plan (and no row is returned)."""
     try:
-        rows = read_rows(plan.filename, data)
+        rows = read_rows(plan.filename, data, max_rows)  # stops reading past the limit
     except SpreadsheetError as err:
         plan.problem(None, None, str(err))
         return []

@@ -22,7 +22,7 @@ from ..households.operations import HouseholdData, create_household
 from ..models import Area, AreaLevel, Assistance, AuditLog, Household, Outcome, Service, User, Visit
 from ..rules import RuleError
 from ..tallies import operations as tallies
-from ..timeutil import parse_iso, utcnow
+from ..timeutil import BadDate, parse_iso, utcnow
 from ..visits.operations import CLOCK_SKEW, VisitData, check, check_can_log, log_visit, services_by_code
 
 MAX_VISITS = 200
@@ -169,6 +169,8 @@ def _when(rec: dict, name: str, required: bool) -> datetime | None:
         return None
     try:
         return parse_iso(value)
+    except BadDate as err:  # a year-1 or year-9999 date: this record is refused, the batch goes on
+        raise RuleError({name: _("“%(field)s”: %(problem)s", field=name, problem=str(err))}) from None
     except (TypeError, ValueError, AttributeError):
         raise RuleError({name: _("“%(field)s” phải là ngày giờ ISO 8601, ví dụ 2025-07-01T09:30:00+07:00.",
                                  field=name)}) from None

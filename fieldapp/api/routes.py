@@ -8,7 +8,7 @@ from ..extensions import db
 from ..input_guard import bounded_int
 from ..households.queries import active_services
 from ..models import AreaLevel
-from ..timeutil import parse_iso, utcnow
+from ..timeutil import BadDate, parse_iso, utcnow
 from ..campaigns.queries import PERIODS, campaign_period, period_for
 from ..campaigns.routes import board_area_or_404, campaign_boards, campaign_or_404, period_boards
 from ..campaigns.targets import targets_for_areas
@@ -53,6 +53,8 @@ def households():
     if request.args.get("since"):
         try:
             since = parse_iso(request.args["since"])
+        except BadDate as err:
+            return _error(_("Tham số “since”: %(problem)s", problem=str(err)), 400)
         except ValueError:
             return _error(_("Tham số “since” phải là ngày giờ ISO 8601."), 400)
     village = area_or_404(current_user, village_id)

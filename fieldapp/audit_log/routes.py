@@ -5,7 +5,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..input_guard import bounded_int
-from ..timeutil import from_local
+from ..timeutil import BadDate, from_local, parse_day
 from . import bp
 from .queries import audit_page, audit_prefix, changes
 
@@ -25,9 +25,9 @@ def _date_arg(name: str) -> tuple[date | None, str | None]:
     if not raw:
         return None, None
     try:
-        return date.fromisoformat(raw), None
-    except ValueError:
-        return None, _("Ngày không hợp lệ: “%(v)s”. Hãy chọn ngày theo dạng 2026-11-21.", v=raw[:20])
+        return parse_day(raw), None
+    except BadDate as err:
+        return None, str(err)
 
 
 @bp.get("/audit")

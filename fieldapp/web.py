@@ -1,4 +1,7 @@
-"""Cross-cutting web wiring: sign-in loading, template helpers, errors, headers, SQLite pragmas."""
+"""Cross-cutting web wiring: sign-in loading, template helpers, errors, headers, SQLite pragmas, redirects."""
+import unicodedata
+from urllib.parse import urlsplit
+
 from flask import Flask, jsonify, render_template, request
 from flask_babel import format_date, format_datetime, get_locale, gettext as _, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -48,6 +51,23 @@ def _load_user(user_key: str):
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Where to go after an action (a `next=` argument): a path of this site, else `default`.
+
+    Browsers drop tabs and line breaks inside a URL and read a backslash as a slash, so "/\t/evil",
+    "/\\evil" and "//evil" all lead to another site; a line break in a header is a 500. Such targets,
+    and anything with a scheme or a host, fall back to the default. Every `next` goes through here.
+    """
+    if not isinstance(target, str) or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return default
+    if any(c == "\\" or unicodedata.category(c)[0] in "CZ" for c in target):  # controls, format chars, spaces
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
 
 
 def _wants_json() -> bool:

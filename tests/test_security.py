@@ -302,3 +302,42 @@ def test_argon2id_at_the_owasp_cost_and_rehash_on_sign_in(make_app):
         stored = db.session.scalar(select(User.password_hash).where(User.phone == MEMBER))
         assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
         assert check_password(stored, PASSWORD)
+
+
+# --- Redirects after an action go back inside the app only (issue 17.3) ---------------------------------
+
+HOSTILE_NEXT = ["/%09/127.0.0.2/x", "/%0d%0a/evil.example", "//evil.example/x", "/\\evil.example", "\\\\evil.example",
+                "/%5Cevil.example", "https://evil.example/x", "javascript:alert(1)", "%09//evil.example",
+                " //evil.example", "/%0d%0aSet-Cookie:%20x=1", "/%E2%80%8B/evil.example", "http:/evil.example",
+                "///evil.example", "/%2F/evil.example"]
+
+
+def _location(response) -> str:
+    assert response.status_code == 302, response.status_code
+    return response.headers["Location"]
+
+
+def test_language_switch_never_redirects_off_site(client):
+    for target in HOSTILE_NEXT:
+        location = _location(client.get(f"/lang/vi?next={target}"))
+        assert location == "/", (target, location)
+    assert _location(client.get("/lang/en?next=/households/abc%3Fx")) == "/households/abc?x"
+    assert _location(client.get("/lang/vi?next=/dashboard/3?from=2026-01-01%26to=2026-01-31")) \
+        == "/dashboard/3?from=2026-01-01&to=2026-01-31"
+
+
+def test_sign_in_never_redirects_off_site(app, world):
+    for target in HOSTILE_NEXT:
+        client = app.test_client()
+        location = _location(client.post(f"/login?next={target}", data={"phone": MEMBER, "password": PASSWORD}))
+        assert location == "/", (target, location)
+    client = app.test_client()
+    assert _location(client.post("/login?next=/visits/mine", data={"phone": MEMBER, "password": PASSWORD})) \
+        == "/visits/mine"
+
+
+def test_safe_next_is_one_helper():
+    from fieldapp.web import safe_next
+    assert safe_next(None) == "/" and safe_next("/a/b?c=1") == "/a/b?c=1"
+    assert safe_next("/\t/x") == safe_next("/\r\n/x") == safe_next("//x") == safe_next("/\\x") == "/"
+    assert safe_next("http://x", default="/login") == "/login"

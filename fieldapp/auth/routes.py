@@ -1,5 +1,4 @@
 import math
-from urllib.parse import urlsplit
 
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,17 +11,9 @@ from ..forms import EmptyForm
 from ..models import User
 from ..passwords import check_password, hash_password, needs_rehash
 from ..timeutil import to_local, utcnow
+from ..web import safe_next
 from . import bp, throttle
 from .forms import LoginForm
-
-
-def _safe_next(target: str | None) -> str:
-    if not target:
-        return url_for("core.index")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/"):
-        return url_for("core.index")
-    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -51,7 +42,7 @@ def login():
             login_user(user, remember=form.remember.data)
             audit.record(user, "sign_in", user, area_path=_area_path(user))
             db.session.commit()
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next"), default=url_for("core.index")))
         return render_template("auth/login.html", form=form), 422
     return render_template("auth/login.html", form=form)
 

@@ -9,7 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from .extensions import db, login_manager
-from .input_guard import init_input_guard
+from .input_guard import api_too_large_message, init_input_guard
 from .models import Role, User
 from .text import number, percent
 from .timeutil import to_local
@@ -139,6 +139,8 @@ def init_web(app: Flask) -> None:
 
     @app.errorhandler(413)
     def _too_large(e):
+        if _wants_json():
+            return jsonify(error=api_too_large_message()), 413
         return _error(413, _("Tệp quá lớn"), _("Tệp hoặc dữ liệu gửi lên quá lớn."))
 
     @app.errorhandler(500)

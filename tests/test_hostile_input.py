@@ -338,3 +338,36 @@ def test_extreme_dates_in_forms_are_refused_with_the_form(app, world):
         assert r.status_code == 422, (url, data, r.status_code)
         assert OUT_OF_RANGE in r.get_data(as_text=True), (url, data)
         db.session.rollback()
+
+
+# --- The JSON API: a size limit and no 500 on deep nesting (issue 17.11) ---
+
+def test_a_json_body_over_the_limit_is_refused_unread(app, world, member_client):
+    from fieldapp.models import Visit
+    h1 = world.households["h1"]
+    vid = str(uuid.uuid4())
+    body = {"visits": [{"id": vid, "household_id": h1.id, "outcome": "not_home",
+                        "visited_at": (utcnow() - timedelta(minutes=5)).isoformat() + "Z",
+                        "note": "x" * 100}], "padding": "x" * (3 * 1024 * 1024)}  # 60 MB were accepted
+    r = member_client.post("/api/v1/visits/batch", json=body)
+    assert r.status_code == 413 and r.is_json and VIETNAMESE.search(r.json["error"]), r.get_data()[:200]
+    assert "MB" in r.json["error"]
+    assert db.session.get(Visit, vid) is None
+    # the largest batch a phone may send (200 visits, 500-character notes, every character \\u-escaped) fits
+    from fieldapp.input_guard import API_MAX_BYTES
+    note = "Nguyễn Thị Ánh hẹn chiều thứ Bảy ở nhà văn hoá " * 11
+    visits = [{"id": str(uuid.uuid4()), "household_id": h1.id, "outcome": "not_home",
+               "visited_at": (utcnow() - timedelta(minutes=5)).isoformat() + "Z", "note": note[:500],
+               "assists": [{"service": "vneid", "count": 0}] * 1} for _ in range(200)]
+    raw = json.dumps({"user_id": world.users["member"].id, "visits": visits, "households": []}, ensure_ascii=True)
+    assert len(raw) < API_MAX_BYTES
+    r = member_client.post("/api/v1/visits/batch", data=raw, content_type="application/json")
+    assert r.status_code == 200 and {x["status"] for x in r.json["results"]} == {"created"}
+
+
+@pytest.mark.parametrize("raw", ["[" * 100_000 + "]" * 100_000, '{"visits": ' + "[" * 50_000 + "]" * 50_000 + "}",
+                                 '{"a":' * 30_000 + "1" + "}" * 30_000])
+def test_deeply_nested_json_is_a_400_not_a_500(member_client, raw):
+    r = member_client.post("/api/v1/visits/batch", data=raw, content_type="application/json")
+    assert r.status_code == 400 and r.is_json
+    assert "lồng nhau quá sâu" in r.json["error"]

@@ -5,7 +5,7 @@ from flask_wtf.csrf import generate_csrf
 
 from ..access import area_or_404
 from ..extensions import db
-from ..input_guard import bounded_int
+from ..input_guard import bounded_int, json_body
 from ..households.queries import active_services
 from ..models import AreaLevel
 from ..timeutil import BadDate, parse_iso, utcnow
@@ -71,9 +71,7 @@ def households():
 @bp.post("/visits/batch")
 @login_required
 def visits_batch():
-    body = request.get_json(silent=True)
-    if body is None:
-        return _error(_("Dữ liệu gửi lên không phải JSON hợp lệ."), 400)
+    body = json_body()  # a 400 or 413 with the reason when it is not usable
     with write_turn():  # SQLite: the other worker's batch waits in the kernel, not in a sleep loop
         try:
             results = apply_batch(current_user._get_current_object(), body)  # not the proxy, per record

@@ -5,7 +5,7 @@ Out of the user's area is a 404 (the object "does not exist" for them), not a 40
 from flask import abort
 
 from .extensions import db
-from .models import Area, Household, Role, User, Visit
+from .models import Area, Household, Role, Team, User, Visit
 
 
 def scope_path(user: User) -> str | None:
@@ -80,6 +80,40 @@ def visit_or_404(user: User, visit_id: str, *, deleted: bool = False) -> Visit:
             or visit.household.deleted_at is not None or (visit.deleted_at is not None) != deleted):
         abort(404)
     return visit
+
+
+# --- Ids posted in a form (the new leader, the team to move to, the village to merge into) ---------------
+# Outside the actor's area such an id is answered exactly as one that does not exist: the refusal never
+# names a user, team or village of another commune.
+
+def can_see_user(viewer: User, user: User) -> bool:
+    """A team member belongs to their team's village; an officer or a viewer to their area; an admin to no area."""
+    prefix = scope_path(viewer)
+    if prefix is None:
+        return False
+    if user.role in Role.TEAM_ROLES:
+        return user.team is not None and user.team.village.path.startswith(prefix)
+    if user.area is not None:
+        return user.area.path.startswith(prefix)
+    return viewer.role == Role.ADMIN
+
+
+def posted_user(viewer: User, user_id: int | None) -> User | None:
+    user = db.session.get(User, user_id) if user_id is not None else None
+    return user if user is not None and can_see_user(viewer, user) else None
+
+
+def posted_team(viewer: User, team_id: int | None) -> Team | None:
+    team = db.session.get(Team, team_id) if team_id is not None else None
+    prefix = scope_path(viewer)
+    return team if team is not None and prefix is not None and team.village.path.startswith(prefix) else None
+
+
+def posted_area(viewer: User, area_id: int | None) -> Area | None:
+    """An area inside the viewer's own (not the chain above it, which officers see for navigation)."""
+    area = db.session.get(Area, area_id) if area_id is not None else None
+    prefix = scope_path(viewer)
+    return area if area is not None and prefix is not None and area.path.startswith(prefix) else None
 
 
 def can_manage_personal_data(user: User, household: Household) -> bool:

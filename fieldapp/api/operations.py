@@ -22,6 +22,7 @@ from ..households.operations import HouseholdData, create_household
 from ..models import Area, AreaLevel, Assistance, AuditLog, Household, Outcome, Service, User, Visit
 from ..rules import RuleError
 from ..tallies import operations as tallies
+from ..text import code_key
 from ..timeutil import BadDate, parse_iso, utcnow
 from ..visits.operations import CLOCK_SKEW, VisitData, check, check_can_log, log_visit, services_by_code
 
@@ -190,7 +191,7 @@ def _household_data(rec: dict) -> HouseholdData:
 
 
 def _same_household(h: Household, rec: dict, data: HouseholdData) -> bool:
-    return (h.village_id == rec.get("village_id") and h.code.lower() == data.code.strip().lower()
+    return (h.village_id == rec.get("village_id") and h.code_key == code_key(data.code)
             and (h.residents_total, h.residents_14plus, h.residents_18plus)
             == (data.residents_total, data.residents_14plus, data.residents_18plus))
 

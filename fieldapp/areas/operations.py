@@ -9,7 +9,7 @@ from ..extensions import db
 from ..forms import normalize_phone
 from ..models import Area, AreaLevel, Household, Service, Team, User
 from ..rules import RuleError
-from ..text import fold
+from ..text import code_key, fold
 from ..timeutil import utcnow
 
 MAX_VILLAGES_PER_IMPORT = 500
@@ -157,11 +157,11 @@ def archive_village(actor: User, village: Area) -> Area:
 
 
 def code_clashes(absorbed: Area, survivor: Area) -> list[str]:
-    """House codes of the absorbed village already used in the survivor (case-insensitive)."""
-    taken = select(func.lower(Household.code)).where(Household.village_id == survivor.id)
+    """House codes of the absorbed village already used in the survivor (once normalised: text.code_key)."""
+    taken = select(Household.code_key).where(Household.village_id == survivor.id)
     return list(db.session.scalars(
         select(Household.code).where(Household.village_id == absorbed.id,
-                                     func.lower(Household.code).in_(taken))
+                                     Household.code_key.in_(taken))
         .order_by(Household.code)))
 
 
@@ -196,9 +196,9 @@ def merge_villages(actor: User, absorbed: Area, survivor: Area, clash_prefix: st
         if too_long:
             raise RuleError({"clash_prefix": _("Mã hộ mới dài quá %(n)d ký tự: %(codes)s.",
                                                n=MAX_CODE, codes=", ".join(too_long[:10]))})
-        existing = {c.lower() for c in db.session.scalars(select(Household.code).where(
-            Household.village_id.in_((absorbed.id, survivor.id))))}
-        still = [n for n in new_codes.values() if n.lower() in existing]
+        existing = set(db.session.scalars(select(Household.code_key).where(
+            Household.village_id.in_((absorbed.id, survivor.id)))))
+        still = [n for n in new_codes.values() if code_key(n) in existing]
         if still:
             raise RuleError({"clash_prefix": _("Mã hộ mới vẫn bị trùng: %(codes)s. Hãy chọn tiền tố khác.",
                                                codes=", ".join(still[:30]))})

@@ -41,8 +41,13 @@ def _validate(data: HouseholdData, village: Area, exclude_id: str | None = None,
         errors["code"] = _("Vui lòng nhập mã hoặc số nhà.")
     elif len(data.code) > 40:
         errors["code"] = _("Mã hộ dài tối đa 40 ký tự.")
-    elif taken if taken is not None else code_taken(village.id, data.code, exclude_id):
-        errors["code"] = _("Mã hộ %(code)s đã có trong %(village)s.", code=data.code, village=village.name)
+    else:
+        if taken is None:
+            clash = code_taken(village.id, data.code, exclude_id)
+        else:  # the caller (a batch) knows whether the code is taken, not by which household
+            clash = data.code if taken else None
+        if clash is not None:
+            errors["code"] = code_clash_message(data.code, clash, village)
     for name in ("residents_total", "residents_14plus", "residents_18plus", "smartphones"):
         value = getattr(data, name)
         if not isinstance(value, int) or value < 0 or value > MAX_RESIDENTS:
@@ -62,6 +67,13 @@ def _validate(data: HouseholdData, village: Area, exclude_id: str | None = None,
         errors["head_name"] = _("Tên dài tối đa 120 ký tự.")
     if errors:
         raise RuleError(errors)
+
+
+def code_clash_message(code: str, existing: str, village: Area) -> str:
+    if existing.lower() == code.lower():
+        return _("Mã hộ %(code)s đã có trong %(village)s.", code=code, village=village.name)
+    return _("Mã hộ %(code)s trùng với hộ %(existing)s đã có trong %(village)s (chỉ khác khoảng trắng, chữ hoa, "
+             "chữ thường hoặc kiểu chữ số). Hãy đặt mã khác.", code=code, existing=existing, village=village.name)
 
 
 def create_household(actor: User, village: Area, data: HouseholdData,

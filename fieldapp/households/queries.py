@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Assistance, Household, Service, Visit
-from ..text import search_terms
+from ..text import code_key, search_terms
 
 FILTERS = ("unvisited", "revisit")
 
@@ -85,12 +85,13 @@ def progress_rows(household: Household) -> list[dict]:
     return rows
 
 
-def code_taken(village_id: int, code: str, exclude_id: str | None = None) -> bool:
-    stmt = select(Household.id).where(Household.village_id == village_id,
-                                      func.lower(Household.code) == code.lower())
+def code_taken(village_id: int, code: str, exclude_id: str | None = None) -> str | None:
+    """The code of another household of the village that is the same code once normalised
+    (text.code_key: "H 001", "h001", "H０01"), or None."""
+    stmt = select(Household.code).where(Household.village_id == village_id, Household.code_key == code_key(code))
     if exclude_id:
         stmt = stmt.where(Household.id != exclude_id)
-    return db.session.scalar(stmt) is not None
+    return db.session.scalar(stmt.limit(1))
 
 
 def deleted_in_village(village_id: int, limit: int = 100) -> tuple[list[Household], list[Visit]]:

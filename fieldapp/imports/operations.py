@@ -31,7 +31,7 @@ from ..rules import RuleError
 from ..spreadsheets import Sheet, SpreadsheetError, read_rows
 from ..teams.operations import _open_team, appoint_leader, create_account
 from ..teams.queries import manages_team
-from ..text import fold
+from ..text import code_key, fold
 
 CREATE, UPDATE, SAME = "create", "update", "same"
 MAX_HOUSEHOLD_ROWS = 2000
@@ -223,8 +223,8 @@ def plan_households(village: Area, filename: str, data: bytes, consent: bool) ->
     columns = HOUSEHOLD_COLUMNS
     body = _table(plan, data, columns, MAX_HOUSEHOLD_ROWS)
     stored = list(db.session.scalars(select(Household).where(Household.village_id == village.id)))
-    existing = {h.code.lower(): h for h in stored}
-    code_uses = Counter(h.code.lower() for h in stored)
+    existing = {h.code_key: h for h in stored}  # a near-duplicate kept by migration 0016 matches no code
+    code_uses = Counter(h.code_key for h in stored)
     achieved = _achieved_in_village(village)
     services = all_services()
     seen: dict[str, int] = {}
@@ -234,11 +234,11 @@ def plan_households(village: Area, filename: str, data: bytes, consent: bool) ->
         code = " ".join(cells["code"].split())
         if not code:
             plan.problem(line, _label(columns, "code"), _("chưa có mã hộ."))
-        elif code.lower() in seen:
+        elif code_key(code) in seen:
             plan.problem(line, _label(columns, "code"), _("mã hộ %(code)s trùng với dòng %(other)d của tệp.",
-                                                          code=code, other=seen[code.lower()]))
+                                                          code=code, other=seen[code_key(code)]))
         else:
-            seen[code.lower()] = line
+            seen[code_key(code)] = line
         counts = {}
         for key, low in (("residents_total", 1), ("residents_14plus", 0), ("residents_18plus", 0),
                          ("smartphones", 0)):
@@ -258,7 +258,7 @@ def plan_households(village: Area, filename: str, data: bytes, consent: bool) ->
                          _("số điện thoại gồm 10 chữ số và bắt đầu bằng 0, ví dụ 0912345678."))
         if len(plan.problems) > before:
             continue
-        household = existing.get(code.lower())
+        household = existing.get(code_key(code))
         if household is not None and household.deleted_at is not None:
             plan.problem(line, _label(columns, "code"), _(
                 "hộ %(code)s đã bị xóa; hãy khôi phục hộ trong mục “Đã xóa” của thôn hoặc đổi mã.", code=code))
@@ -282,7 +282,7 @@ def plan_households(village: Area, filename: str, data: bytes, consent: bool) ->
             plan.rows.append(RowPlan(line, SAME, code, "", row, household))  # already stored, already valid
             continue
         try:
-            taken = code_uses[code.lower()] > (0 if household is None else 1)
+            taken = code_uses[code_key(code)] > (0 if household is None else 1)
             check_household(row, village, household, taken=taken,
                             achieved=achieved.get(household.id, {}) if household else None, services=services)
         except RuleError as err:

@@ -37,7 +37,10 @@ OPENAPI = {
                 "unit": {"type": "string"}, "eligibility": {"type": "string"}}},
             "Household": {"type": "object", "properties": {
                 "id": {"type": "string", "format": "uuid"}, "village_id": {"type": "integer"},
-                "code": {"type": "string"}, "head_name": {"type": "string", "nullable": True},
+                "code": {"type": "string"},
+                "head_name": {"type": "string", "nullable": True,
+                              "description": "null for a caller who may not see residents' names (province "
+                                             "viewers, admins: see /privacy)"},
                 "residents_total": {"type": "integer"}, "residents_14plus": {"type": "integer"},
                 "residents_18plus": {"type": "integer"}, "smartphones": {"type": "integer"},
                 "created_at": {"type": "string", "format": "date-time"},

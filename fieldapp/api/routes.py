@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
-from ..access import area_or_404
+from ..access import area_or_404, can_see_personal_data
 from ..extensions import db
 from ..input_guard import bounded_int, json_body
 from ..households.queries import active_services
@@ -63,8 +63,9 @@ def households():
     server_time = utcnow()  # read before the query: the next "since" never skips a change
     items = queries.village_households(village.id, since)
     achieved = queries.achieved_in_village(village.id, None if since is None else [h.id for h in items])
+    personal = can_see_personal_data(current_user, village)
     return jsonify(village={"id": village.id, "name": village.name},
-                   households=[queries.household_json(h, achieved.get(h.id, {})) for h in items],
+                   households=[queries.household_json(h, achieved.get(h.id, {}), personal) for h in items],
                    server_time=server_time.isoformat() + "Z")
 
 

@@ -19,10 +19,12 @@ class HouseholdPage:
 
 
 def village_households(village_id: int, *, q: str | None = None, filter_: str | None = None,
-                       page: int = 1, per_page: int = 50) -> HouseholdPage:
+                       page: int = 1, per_page: int = 50, names: bool = True) -> HouseholdPage:
+    """names=False (a viewer who may not see residents' names): the search matches house codes only."""
     stmt = select(Household).where(Household.village_id == village_id, Household.deleted_at.is_(None))
+    searched = Household.search_text if names else func.lower(Household.code)
     for term in search_terms(q):
-        stmt = stmt.where(Household.search_text.contains(term, autoescape=True))
+        stmt = stmt.where(searched.contains(term, autoescape=True))
     if filter_ == "unvisited":
         stmt = stmt.where(Household.last_visited_at.is_(None))
     elif filter_ == "revisit":

@@ -209,14 +209,18 @@ def may_import_households(user: User, village: Area) -> bool:
     return user.role == Role.ADMIN
 
 
-def plan_households(village: Area, filename: str, data: bytes, consent: bool) -> Plan:
-    """Matches rows on (village, house code), case-insensitive, deleted households included.
+def plan_households(village: Area, filename: str, data: bytes, consent: bool, *, personal: bool) -> Plan:
+    """Matches rows on (village, house code) once normalised (text.code_key), deleted households included.
 
     Personal data: a head's name or phone from the file is taken only when the importer confirmed the
-    heads' consent for the whole file; otherwise those cells are ignored (said in a note). A blank name
-    or phone cell keeps what the household already has (erasing goes through the household page).
+    heads' consent for the whole file and may see the village's personal data (personal:
+    access.can_see_personal_data, so an admin's preview never shows a stored name); otherwise those
+    cells are ignored (said in a note). A blank name or phone cell keeps what the household already has
+    (erasing goes through the household page).
     """
     plan = Plan("households", filename)
+    not_allowed = consent and not personal
+    consent = consent and personal
     if village.archived_at is not None:
         plan.problem(None, None, _("%(village)s đã lưu trữ, không thể thêm hộ mới.", village=village.name))
         return plan
@@ -299,7 +303,11 @@ def plan_households(village: Area, filename: str, data: bytes, consent: bool) ->
         plan.notes.append(_(
             "Tên hoặc số điện thoại chủ hộ của %(n)d dòng sẽ được lưu, với sự đồng ý của chủ hộ mà bạn đã xác nhận "
             "(thời điểm đồng ý và người nhập được ghi lại).", n=kept_personal))
-    if ignored_personal:
+    if ignored_personal and not_allowed:
+        plan.notes.append(_(
+            "%(n)d dòng có tên hoặc số điện thoại chủ hộ: tên và số điện thoại sẽ không được nhập, vì tài khoản "
+            "của bạn không xem dữ liệu cá nhân của người dân (chỉ nhập mã hộ và số nhân khẩu).", n=ignored_personal))
+    elif ignored_personal:
         plan.notes.append(_(
             "%(n)d dòng có tên hoặc số điện thoại chủ hộ, nhưng bạn chưa xác nhận chủ hộ đã đồng ý: "
             "tên và số điện thoại sẽ không được nhập (chỉ nhập mã hộ và số nhân khẩu).", n=ignored_personal))

@@ -19,7 +19,6 @@ To cover a new feature: add its endpoints to REGISTRY; a new URL parameter kind 
 import io
 import zipfile
 from dataclasses import dataclass, field
-from datetime import timedelta
 from itertools import count
 from uuid import uuid4
 

@@ -80,6 +80,20 @@ def _configure_https(app: Flask) -> None:
     if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    else:
+        warned = []
+
+        @app.before_request
+        def _warn_unconfigured_proxy():
+            """Behind a proxy the app was not told about, every client has the proxy's address: the
+            sign-in limits per client then apply to everyone at once. Said once per worker, at the first
+            such request (the configuration cannot know it before)."""
+            if not warned and request.headers.get("X-Forwarded-For"):
+                warned.append(True)
+                app.logger.warning(
+                    "Requests carry X-Forwarded-For but FIELDAPP_PROXY_FIX=0: every client is seen with the "
+                    "proxy's address %s, so sign-in limits per client slow all of them together. Behind one "
+                    "reverse proxy (nginx) set FIELDAPP_PROXY_FIX=1 (see docs/deploy.md).", request.remote_addr)
     if app.config.get("HTTPS"):
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True

@@ -48,9 +48,10 @@ def login():
                 user.password_hash = hash_password(form.password.data)
             login_user(user, remember=form.remember.data)
             audit.record(user, "sign_in", user, area_path=_area_path(user))
+            user_id = user.id  # read before the commit expires it (no reload for the cookie)
             db.session.commit()
             response = redirect(safe_next(request.args.get("next"), default=url_for("core.index")))
-            throttle.remember_device(response, user.id)
+            throttle.remember_device(response, user_id)
             return response
         return render_template("auth/login.html", form=form), 422
     return render_template("auth/login.html", form=form)

@@ -77,7 +77,11 @@ def form_targets(w) -> list[tuple[str | None, str, str]]:
 
 
 def test_every_form_survives_hostile_input(app, world, restore_services):
-    for phone, page, action in form_targets(world):
+    from fieldapp.qr.operations import rotate_invite
+    invite = rotate_invite(world.users["leader"], world.team1, utcnow())
+    db.session.commit()
+    join = f"/join/{invite.token}"  # the public sign-up form (and its limits: a 429 is an answer too)
+    for phone, page, action in form_targets(world) + [(None, join, join)]:
         client = app.test_client()
         if phone:
             assert client.post("/login", data={"phone": phone, "password": PASSWORD}).status_code == 302

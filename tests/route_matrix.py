@@ -136,7 +136,7 @@ REGISTRY: dict[str, Route] = {
     "qr.my_badge": R(None, OK, OK, 404, 404, 404),
     "qr.stickers": R("village", *TEAM_PRINTS),
     "qr.prepare": R("village", *TEAM_PRINTS),
-    "qr.sticker": R("sticker_token", OK, OK, 404, 404, 404),
+    "qr.sticker": PUBLIC("sticker_token"),  # residents scan their own door: a page about the team, no login
     # Administration: admins only
     "admin.index": R(None, *ADMIN_ONLY),
     "admin.accounts": R(None, *ADMIN_ONLY),
@@ -172,6 +172,7 @@ REGISTRY: dict[str, Route] = {
     "campaigns.show": R("campaign", *ALL),
     "campaigns.commendation": R("campaign", 403, 403, OK, OK, OK),
     "campaigns.freeze": R("campaign", 403, 403, OK, 403, OK),
+    "campaigns.reopen": R("campaign", 403, 403, OK, 403, OK),
     "campaigns.targets": R("campaign_commune", 404, 404, OK, 403, OK),  # a commune is outside a team's scope
     # Outreach sessions (tuyên truyền, tập huấn): the team records in its village, everyone above reads
     "outreach.index": R("village_area", *ALL),

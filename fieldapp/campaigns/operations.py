@@ -154,15 +154,30 @@ def freeze_campaign(actor: User | None, campaign: Campaign) -> Campaign:
     return campaign
 
 
+def reopen_campaign(actor: User, campaign: Campaign) -> Campaign:
+    """Undo a freeze: the boards are live again (late paper visits count) until it is frozen again."""
+    if not can_run_campaign(actor, campaign.area):
+        raise RuleError(_("Chỉ đơn vị tổ chức đợt thi đua mới mở lại được kết quả."))
+    if campaign.frozen_at is None:
+        raise RuleError(_("Kết quả đợt thi đua này chưa được chốt."))
+    before = {"frozen_at": campaign.frozen_at.isoformat(), "teams": len((campaign.snapshot or {}).get("teams", []))}
+    campaign.frozen_at = None
+    campaign.snapshot = None
+    campaign.reopened_at = utcnow()
+    audit.record(actor, "reopen", campaign, area_path=campaign.area.path, before=before)
+    return campaign
+
+
 def freeze_ended(now_day: date | None = None) -> int:
-    """For the CLI: freeze every ended campaign not yet frozen."""
+    """For the CLI: freeze every ended campaign not yet frozen (a reopened one waits for its organiser)."""
     d = now_day or today()
     n = 0
-    for c in db.session.scalars(select(Campaign).where(Campaign.frozen_at.is_(None), Campaign.ends_on < d)):
+    for c in db.session.scalars(select(Campaign).where(Campaign.frozen_at.is_(None), Campaign.reopened_at.is_(None),
+                                                       Campaign.ends_on < d)):
         freeze_campaign(None, c)
         n += 1
     return n
 
 
 __all__ = ["CampaignData", "can_run_campaign", "can_set_targets", "create_campaign", "set_targets",
-           "freeze_campaign", "freeze_ended", "snapshot_of"]
+           "freeze_campaign", "reopen_campaign", "freeze_ended", "snapshot_of"]

@@ -226,8 +226,12 @@ def commune_board(province: Area, start: date, end: date, campaign: Campaign | N
                   previous: tuple[date, date] | None = None) -> list[BoardRow]:
     """Communes of a province, with targets summed over their villages."""
     counted = services_points(campaign)
+    # Communes with no team yet have nothing to rank: they are left out (a row of zeros means nothing).
+    village = Area.__table__.alias("tv")
+    has_team = (select(Team.id).join(village, village.c.id == Team.village_id)
+                .where(Team.active.is_(True), village.c.parent_id == Area.id).exists())
     communes = db.session.execute(select(Area.id, Area.name, Area.path, Area.level).where(
-        Area.parent_id == province.id, Area.archived_at.is_(None))).all()
+        Area.parent_id == province.id, Area.archived_at.is_(None), has_team)).all()
     ids = [c.id for c in communes]
     # Only communes (the parents of villages) have area rollups.
     rolled = all(c.level == AreaLevel.COMMUNE for c in communes)

@@ -12,7 +12,7 @@ from ..tallies.queries import ancestor_paths, area_stats, children, eligible_for
 from . import bp
 from .forms import campaign_form_class
 from .operations import (CampaignData, can_run_campaign, can_set_targets, create_campaign, freeze_campaign,
-                         set_targets)
+                         reopen_campaign, set_targets)
 from .queries import PERIODS, BoardRow, campaign_period, commune_board, member_board, period_for, team_board
 
 TOP_MEMBERS = 20
@@ -163,28 +163,41 @@ def show(campaign_id: int):
                            today=today(), form=EmptyForm(), target_communes=target_communes,
                            can_freeze=can_run_campaign(current_user, campaign.area) and campaign.frozen_at is None
                            and campaign.ends_on < today(),
+                           can_reopen=can_run_campaign(current_user, campaign.area) and campaign.frozen_at is not None,
                            can_print=campaign.frozen_at is not None and where.level != AreaLevel.VILLAGE
                            and current_user.role in (Role.COMMUNE_OFFICER, Role.PROVINCE_VIEWER, Role.ADMIN))
 
 
-@bp.post("/campaigns/<int:campaign_id>/freeze")
-@login_required
-def freeze(campaign_id: int):
+def _organiser_action(campaign_id: int, operation, done: str):
+    """Freeze or reopen: the organiser only, a real form, one commit, back to the campaign."""
     campaign = campaign_or_404(campaign_id)
     if not can_run_campaign(current_user, campaign.area):
         abort(403)
-    form = EmptyForm()
-    if not form.validate_on_submit():
+    if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        freeze_campaign(current_user, campaign)
+        operation(current_user, campaign)
         db.session.commit()
     except RuleError as err:
         db.session.rollback()
         flash(err.message, "error")
     else:
-        flash(_("Đã chốt kết quả đợt thi đua."), "success")
+        flash(done, "success")
     return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+
+
+@bp.post("/campaigns/<int:campaign_id>/freeze")
+@login_required
+def freeze(campaign_id: int):
+    return _organiser_action(campaign_id, freeze_campaign,
+                             _("Đã chốt kết quả đợt thi đua. Nếu chốt nhầm, bấm “Mở lại kết quả” bên dưới."))
+
+
+@bp.post("/campaigns/<int:campaign_id>/reopen")
+@login_required
+def reopen(campaign_id: int):
+    return _organiser_action(campaign_id, reopen_campaign, _(
+        "Đã mở lại kết quả: bảng xếp hạng lại tính theo các lượt thăm hiện có. Hãy chốt lại khi xong."))
 
 
 @bp.route("/campaigns/<int:campaign_id>/targets/<int:commune_id>", methods=["GET", "POST"])

@@ -9,7 +9,8 @@ from ..imports.operations import may_import_households
 from ..input_guard import bounded_int
 from ..forms import EmptyForm, commit_or_show
 from ..timeutil import utcnow
-from ..models import AreaLevel
+from ..models import AreaLevel, Role
+from ..qr.queries import pending_requests
 from . import bp, queries
 from .forms import HouseholdForm
 from .operations import (HouseholdData, create_household, delete_household, household_data_from,
@@ -38,9 +39,12 @@ def village(village_id: int):
     result = queries.village_households(village.id, q=q, filter_=filter_, page=page,
                                         per_page=current_app.config["HOUSEHOLDS_PER_PAGE"],
                                         names=can_see_personal_data(current_user, village))
+    leads = current_user.role == Role.LEADER and current_user.team is not None \
+        and current_user.team.village_id == village.id
     return render_template(
         "households/list.html", village=village, result=result, q=q, filter_=filter_,
         counts=queries.village_counts(village.id),
+        join_requests=len(pending_requests(current_user.team_id)) if leads else 0,
         can_record=can_record_in_village(current_user, village),
         can_import=may_import_households(current_user, village))
 

@@ -23,6 +23,8 @@ class Campaign(db.Model):
     # Set once when results are frozen; later edits of visits no longer change them.
     frozen_at: Mapped[datetime | None]
     snapshot: Mapped[dict | None] = mapped_column(JSON)
+    # Set when the organiser undoes a freeze: the automatic freeze of ended campaigns leaves it alone.
+    reopened_at: Mapped[datetime | None]
 
     area: Mapped[Area] = relationship(lazy="joined")
     services: Mapped[list["CampaignService"]] = relationship(

@@ -9,7 +9,7 @@ from . import bp
 # The shell: everything the phone needs to open the app with no network. No page here holds a
 # user's data or a CSRF token; those come from the API into IndexedDB.
 SHELL_ASSETS = ("css/app.css", "js/app.js", "js/outbox.js", "js/pwa.js", "js/shell.js",
-                "icons/icon-192.png", "icons/icon-512.png")
+                "js/textsize.js", "icons/icon-192.png", "icons/icon-512.png")
 
 
 def _version(static_folder: str) -> str:
@@ -17,7 +17,8 @@ def _version(static_folder: str) -> str:
     digest = hashlib.sha256()
     for name in SHELL_ASSETS + ("sw.js",):
         digest.update((Path(static_folder) / name).read_bytes())
-    digest.update(Path(current_app.template_folder, "pwa", "shell.html").read_bytes())
+    for template in (("pwa", "shell.html"), ("_partials", "textsize.html")):
+        digest.update(Path(current_app.template_folder, *template).read_bytes())
     return digest.hexdigest()[:12]
 
 

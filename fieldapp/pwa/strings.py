@@ -23,6 +23,9 @@ def js_strings() -> dict[str, str]:
         "save": _("Lưu lượt thăm"),
         "saveHousehold": _("Lưu hộ"),
         "savedLocal": _("Đã lưu trên máy, sẽ gửi khi có mạng."),
+        "saving": _("Đang lưu…"),
+        "saved": _("Đã lưu"),
+        "savedVisit": _("Đã lưu lượt thăm."),
         "outcome": _("Kết quả"),
         "helped": _("Đã hỗ trợ"), "not_home": _("Không có nhà"),
         "declined": _("Từ chối"), "revisit": _("Hẹn quay lại"),
@@ -49,11 +52,19 @@ def js_strings() -> dict[str, str]:
         "empty": _("Chưa có hộ nào trên máy. Hãy mở ứng dụng khi có mạng để tải danh sách."),
         "nothingWaiting": _("Không có bản ghi nào chờ gửi."),
         "syncNow": _("Gửi ngay"),
+        "retry": _("Gửi lại"),
+        "refusedHint": _("Máy chủ không nhận các bản ghi dưới đây. Hãy sửa rồi gửi lại, hoặc bỏ; các bản ghi khác vẫn được gửi bình thường."),
+        "refusedRequest": _("Máy chủ không nhận bản ghi này."),
+        "refusedTooLarge": _("Bản ghi này quá lớn để gửi. Hãy rút gọn ghi chú rồi gửi lại."),
+        "refusedServer": _("Máy chủ gặp lỗi khi nhận bản ghi này (các bản ghi khác đã gửi được). Hãy thử gửi lại sau, hoặc báo tổ trưởng."),
+        "badWhen": _("Ngày giờ thăm không hợp lệ: hãy chọn lại ngày và giờ đã đến thăm."),
+        "filter": _("Lọc"), "all": _("Tất cả"), "needsReturn": _("Cần quay lại"),
+        "shown": _("%(n)s / %(total)s hộ"),
     }
 
 
 BADGE_KEYS = ("pending", "pendingHouseholds", "rejected", "allSent", "lastSync", "neverSynced",
-              "offline", "signIn", "signInLink", "outbox")
+              "offline", "signIn", "signInLink", "outbox", "saving", "saved", "savedVisit", "savedLocal")
 
 
 def badge_strings() -> dict[str, str]:

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import qrcode
+from flask import current_app, url_for
 from markupsafe import Markup, escape
 from qrcode.constants import ERROR_CORRECT_M
 from qrcode.image.svg import SvgPathImage
@@ -33,6 +34,14 @@ def make_qr(data: str, label: str = "") -> QRCode:
     svg = svg.replace(' id="qr-path"', "")
     matrix = tuple(tuple(row[BORDER:-BORDER]) for row in qr.get_matrix()[BORDER:-BORDER])
     return QRCode(data=data, matrix=matrix, svg=Markup(svg))
+
+
+def public_url(endpoint: str, **values) -> str:
+    """The full address a phone opens from a printed code: FIELDAPP_BASE_URL when it is set."""
+    base = (current_app.config.get("BASE_URL") or "").rstrip("/")
+    if not base:
+        return url_for(endpoint, _external=True, **values)
+    return base + url_for(endpoint, **values)
 
 
 def qr_svg(data: str, label: str = "") -> Markup:

@@ -108,6 +108,11 @@ def members_without_badge(team_id: int) -> list[User]:
         .order_by(User.name, User.id)))
 
 
+def village_team_names(village_id: int) -> list[str]:
+    return list(db.session.scalars(select(Team.name).where(Team.village_id == village_id, Team.active.is_(True))
+                                   .order_by(Team.name, Team.id)))
+
+
 def commune_of(team: Team) -> Area | None:
     return team.village.parent
 

@@ -11,6 +11,7 @@ from ..models import JoinRequest, JoinStatus, Role, User
 from ..rules import RuleError
 from ..timeutil import utcnow
 from . import bp, queries
+from .codes import public_url
 from .access import can_lead_team, can_open_sticker, team_member_or_404, team_or_404, village_or_404
 from .forms import InviteSettingsForm, JoinForm
 from .operations import (approve_join_request, count_badge_view, create_one_time_login,
@@ -259,7 +260,7 @@ def make_sign_in_qr(team_id: int, user_id: int):
         return _back_to_members(team.id)
     # The raw token exists only in this response: it is never stored.
     return _page("qr/sign_in_qr.html", team=team, member=member, otl=otl,
-                 url=url_for("qr.sign_in_qr", token=token, _external=True))
+                 url=public_url("qr.sign_in_qr", token=token))
 
 
 def _badge_member(team_id: int, user_id: int):
@@ -363,10 +364,18 @@ def prepare(village_id: int):
     return redirect(url_for("qr.stickers", village_id=village.id))
 
 
-@bp.get("/h/<token>")
-@login_required
+@bp.get("/h/<path:token>")  # public: a resident scans their own door sticker
 def sticker(token: str):
+    """A member of the village goes on to the household; anyone else (a resident) gets a page about
+    the team and the last visit, with how to check a member's badge, and no personal data."""
     household = queries.household_by_tag(token)
-    if household is None or not can_open_sticker(current_user, household):
-        abort(404)
-    return redirect(url_for("households.show", household_id=household.id))
+    if household is not None and household.deleted_at is not None:
+        household = None
+    if household is None:
+        return _page("qr/resident_invalid.html", 404, commune=None)
+    if current_user.is_authenticated and can_open_sticker(current_user, household):
+        return redirect(url_for("households.show", household_id=household.id))
+    village = household.village
+    return _page("qr/resident.html", village=village, commune=village.parent,
+                 teams=queries.village_team_names(village.id), last_visit=household.last_visited_at,
+                 token=token)

@@ -77,6 +77,7 @@
 
   function households(uid) { return userDb(uid).then(function (db) { return all(db, "households"); }); }
   function getKv(uid, key) { return userDb(uid).then(function (db) { return kvGet(db, key); }); }
+  function setKv(uid, key, value) { return userDb(uid).then(function (db) { return kvSet(db, key, value); }); }
 
   function fetchJson(url, opts) {
     opts = Object.assign({ credentials: "same-origin", cache: "no-store", redirect: "manual" }, opts || {});
@@ -87,33 +88,145 @@
     }, function () { var e = new Error("offline"); e.state = "offline"; throw e; });
   }
 
+  function post(recs, user, csrf) {
+    var body = { user_id: user.id, households: [], visits: [] };
+    recs.forEach(function (r) { body[r.kind === "household" ? "households" : "visits"].push(r.body); });
+    return fetchJson(API + "/visits/batch", {
+      method: "POST", body: JSON.stringify(body),
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf }
+    });
+  }
+
+  // The server's answer per record: confirmed ones are forgotten, refused ones set aside with the reason.
+  function apply(db, recs, results) {
+    return tx(db, "outbox", "readwrite", function (s) {
+      results.forEach(function (r) {
+        var rec = recs.find(function (x) { return x.id === r.id; });
+        if (!rec) return;
+        if (r.status === "created" || r.status === "duplicate") {
+          s.delete(r.id);  // only now is it safe to forget
+        } else {
+          rec.status = "rejected"; rec.error = r.error || ""; rec.errors = r.errors || null; rec.reason = "record";
+          s.put(rec);
+        }
+      });
+    });
+  }
+
+  function setAside(db, rec, res, reason) {
+    rec.status = "rejected"; rec.reason = reason;
+    rec.error = (res && res.body && typeof res.body.error === "string") ? res.body.error : "";
+    rec.errors = null;
+    return tx(db, "outbox", "readwrite", function (s) { s.put(rec); });
+  }
+
+  // Not about the records: the server is busy or down, or asks us to slow down. Try later.
+  function transient(status) { return status >= 500 || status === 408 || status === 425 || status === 429; }
+
+  // A visit waits while the household it belongs to is refused: sent alone it could only be refused too.
+  function blocked(recs) {
+    var out = {};
+    recs.forEach(function (r) { if (r.kind === "household" && r.status === "rejected") out[r.id] = true; });
+    return function (r) { return r.kind === "visit" && out[r.body.household_id]; };
+  }
+
+  // Sends what waits, households first. A refusal of the whole request (400, 413, 422 ...) is narrowed
+  // down by halves to the record(s) that cause it, which are set aside with the reason; the rest goes on.
+  // A server error narrows down the same way, but a record is set aside for it only when others got
+  // through in the same run (the server works, that record breaks it); otherwise we back off and retry.
   function send(db, user, csrf) {
     return all(db, "outbox").then(function (recs) {
-      var pending = recs.filter(function (r) { return r.status === "pending"; })
+      var isBlocked = blocked(recs);
+      var pending = recs.filter(function (r) { return r.status === "pending" && !isBlocked(r); })
         .sort(function (a, b) { return a.created - b.created; });
       var hh = pending.filter(function (r) { return r.kind === "household"; }).slice(0, 200);
       var vv = pending.filter(function (r) { return r.kind === "visit"; }).slice(0, 200);
-      if (!hh.length && !vv.length) return { sent: 0 };
-      var body = { user_id: user.id, households: hh.map(function (r) { return r.body; }),
-                   visits: vv.map(function (r) { return r.body; }) };
-      return fetchJson(API + "/visits/batch", {
-        method: "POST", body: JSON.stringify(body),
-        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf }
-      }).then(function (res) {
-        if (res.status !== 200) { var e = new Error(res.body.error || "HTTP " + res.status); e.state = "error"; throw e; }
-        var results = res.body.results || [];
-        return tx(db, "outbox", "readwrite", function (s) {
-          results.forEach(function (r) {
-            var rec = recs.find(function (x) { return x.id === r.id; });
-            if (!rec) return;
-            if (r.status === "created" || r.status === "duplicate") {
-              s.delete(r.id);  // only now is it safe to forget
-            } else {
-              rec.status = "rejected"; rec.error = r.error || ""; rec.errors = r.errors || null;
-              s.put(rec);
-            }
+      var first = hh.concat(vv);
+      if (!first.length) return { sent: 0 };
+      var queue = [first], ok = 0, failed = 0, sent = 0, suspects = [], gaveUp = null;
+      var refusedHouseholds = {};
+
+      function next() {
+        if (!queue.length || gaveUp) return finish();
+        var chunk = queue.shift().filter(function (r) {
+          return !(r.kind === "visit" && refusedHouseholds[r.body.household_id]);
+        });
+        if (!chunk.length) return next();
+        return post(chunk, user, csrf).then(function (res) {
+          if (res.status === 200) {
+            ok++;
+            var results = res.body.results || [];
+            sent += results.length;
+            results.forEach(function (r) {
+              if (r.kind === "household" && r.status !== "created" && r.status !== "duplicate") refusedHouseholds[r.id] = true;
+            });
+            return apply(db, chunk, results).then(next);
+          }
+          if (res.status === 409 && chunk.length === first.length) {
+            // Records written by another member on this phone: nothing to narrow down.
+            gaveUp = res; return finish();
+          }
+          if (transient(res.status)) {
+            failed++;
+            if (res.status < 500 || failed > ok + 3) { gaveUp = res; return finish(); }
+            if (chunk.length === 1) suspects.push({ rec: chunk[0], res: res });
+            else queue.unshift(chunk.slice(0, chunk.length >> 1), chunk.slice(chunk.length >> 1));
+            return next();
+          }
+          if (chunk.length === 1) {
+            if (chunk[0].kind === "household") refusedHouseholds[chunk[0].id] = true;
+            return setAside(db, chunk[0], res, res.status === 413 ? "too_large" : "request").then(next);
+          }
+          queue.unshift(chunk.slice(0, chunk.length >> 1), chunk.slice(chunk.length >> 1));
+          return next();
+        });
+      }
+
+      function finish() {
+        var aside = ok ? suspects : [];
+        return aside.reduce(function (p, s) {
+          return p.then(function () { return setAside(db, s.rec, s.res, "server"); });
+        }, Promise.resolve()).then(function () {
+          if (gaveUp || (failed && !ok)) {
+            var res = gaveUp || (suspects[0] || {}).res || {};
+            var e = new Error((res.body && res.body.error) || "HTTP " + res.status); e.state = "error"; throw e;
+          }
+          return { sent: sent, more: ok > 0 && pending.length > first.length };
+        });
+      }
+      return next();
+    });
+  }
+
+  // One record, now, with the page's own CSRF token: the visit form's save is one round trip.
+  // Answers "saved", "rejected" (the server refused the record: its reason is on it) or "waiting"
+  // (kept in the outbox for the next sync: offline, a server error, an expired token ...).
+  function sendNow(uid, id, csrf) {
+    return userDb(uid).then(function (db) {
+      return tx(db, "outbox", "readonly", function (s) { return s.get(id); }).then(function (rec) {
+        if (!rec) return { state: "saved" };
+        return post([rec], { id: uid }, csrf).then(function (res) {
+          if (res.status !== 200) return { state: "waiting", status: res.status };
+          return apply(db, [rec], res.body.results || []).then(function () {
+            var r = (res.body.results || [])[0] || {};
+            return { state: r.status === "created" || r.status === "duplicate" ? "saved"
+                     : r.status ? "rejected" : "waiting", error: r.error || "" };
           });
-        }).then(function () { return { sent: results.length, more: pending.length > hh.length + vv.length }; });
+        }, function (e) { return { state: e.state === "signin" ? "signin" : "waiting" }; });
+      });
+    });
+  }
+
+  // A record set aside goes back in line (the member fixed the cause elsewhere, or the server now works).
+  function retry(uid, id) {
+    return userDb(uid).then(function (db) {
+      return tx(db, "outbox", "readwrite", function (s) {
+        var g = s.get(id);
+        g.onsuccess = function () {
+          if (!g.result) return;
+          g.result.status = "pending"; g.result.error = null; g.result.errors = null; g.result.reason = null;
+          s.put(g.result);
+        };
       });
     });
   }
@@ -160,6 +273,7 @@
     return running;
   }
 
-  root.Outbox = { uuid: uuid, add: add, list: list, discard: discard, households: households,
-                  getKv: getKv, currentUser: currentUser, setUser: setUser, sync: sync };
+  root.Outbox = { uuid: uuid, add: add, list: list, discard: discard, retry: retry, households: households,
+                  getKv: getKv, setKv: setKv, currentUser: currentUser, setUser: setUser, sync: sync,
+                  sendNow: sendNow };
 })(self);

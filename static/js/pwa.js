@@ -5,8 +5,8 @@
   "use strict";
   var node = document.getElementById("pwa-strings");
   var T = node ? JSON.parse(node.textContent) : {};
-  var BASE = 30000, MAX = 15 * 60000;
-  var delay = BASE, timer = null, state = "idle";
+  var BASE = 30000, MAX = 15 * 60000, OFFLINE = 5000, OFFLINE_LONG = 60000;
+  var delay = BASE, timer = null, state = "idle", offlineTries = 0;
 
   function t(key, vars) {
     var s = T[key] || key;
@@ -90,7 +90,11 @@
     clearTimeout(timer);
     return Outbox.sync().then(function (r) {
       state = r.state;
-      delay = r.state === "ok" ? BASE : Math.min(delay * 2, MAX);
+      // Offline costs nothing to retry (no request leaves the phone): soon, and when the network is back.
+      // (Every 5 s for the first minute, then every minute: the "online" event does not always fire.)
+      offlineTries = r.state === "offline" ? offlineTries + 1 : 0;
+      delay = r.state === "ok" ? BASE : r.state === "offline" ? (offlineTries <= 12 ? OFFLINE : OFFLINE_LONG)
+        : Math.min(delay * 2, MAX);
       return render().then(function () {
         document.dispatchEvent(new CustomEvent("outbox:synced", { detail: r }));
         schedule();
@@ -117,16 +121,36 @@
     });
   });
 
-  // The server's visit form, with JavaScript: the visit goes to the outbox first, then is sent.
+  // The server's visit form, with JavaScript: the visit goes to the outbox first, then is sent at once,
+  // alone, with the page's own CSRF token (one round trip). "Đang lưu…" at once, "Đã lưu" on the answer.
   // Refused: it leaves the outbox and the form posts as usual, so the server shows its errors.
+  // No answer (offline, a weak network): it stays on the phone and the offline app shows it waiting.
   var match = location.pathname.match(/^\/households\/([0-9a-f-]{36})\/visits\/new$/);
   var visitForm = match && document.querySelector("form.visit-form");
+  var SLOW = 8000;
   if (visitForm) {
     visitForm.addEventListener("submit", function (e) {
       e.preventDefault();
       var button = visitForm.querySelector("button[type=submit]");
+      var note = document.createElement("p");
+      note.className = "save-state"; note.setAttribute("role", "status");
+      button.parentNode.insertBefore(note, button);
+      var say = function (text) { button.textContent = text; note.textContent = text; };
       button.disabled = true;
+      button.setAttribute("aria-busy", "true");
+      say(t("saving"));
       var post = function () { visitForm.submit(); };
+      var household = "/households/" + match[1];
+      var done = function () {
+        say(t("saved"));
+        button.removeAttribute("aria-busy");
+        try { sessionStorage.setItem("fieldapp-flash", JSON.stringify({ path: household, text: t("savedVisit") })); } catch (err) { /* private mode */ }
+        location.href = household;
+      };
+      var kept = function () {
+        say(t("savedLocal"));
+        location.href = "/app#outbox";  // kept on the phone until the network is back
+      };
       Outbox.currentUser().then(function (user) {
         if (!user) return post();
         var assists = [];
@@ -137,22 +161,44 @@
         var checked = visitForm.querySelector("input[name=outcome]:checked");
         var when = visitForm.querySelector("[name=visited_at]").value;
         var given = visitForm.querySelector("[name=client_id]");  // the form's own id, if it has one
+        var token = visitForm.querySelector("[name=csrf_token]");
         var body = { id: (given && given.value) || Outbox.uuid(), household_id: match[1], outcome: checked ? checked.value : "",
                      note: visitForm.querySelector("[name=note]").value.trim(), assists: assists,
                      // As typed: Vietnam time, like the form itself (no offset = Vietnam time).
                      visited_at: when ? when + ":00" : new Date().toISOString() };
         var label = (document.querySelector("h1") || {}).textContent || "";
-        return Outbox.add(user.id, "visit", body, label).then(run).then(function () {
-          return Outbox.list(user.id);
-        }).then(function (recs) {
-          var rec = recs.find(function (r) { return r.id === body.id; });
-          if (!rec) { location.href = "/households/" + match[1]; return; }
-          if (rec.status === "rejected") return Outbox.discard(user.id, rec.id).then(post);
-          location.href = "/app#outbox";  // kept on the phone until the network is back
+        return Outbox.add(user.id, "visit", body, label).then(function () {
+          render();
+          var slow = new Promise(function (ok) { setTimeout(function () { ok({ state: "slow" }); }, SLOW); });
+          return Promise.race([Outbox.sendNow(user.id, body.id, token ? token.value : ""), slow]);
+        }).then(function (r) {
+          if (r.state === "saved") return done();
+          if (r.state === "rejected") return Outbox.discard(user.id, body.id).then(post);
+          if (r.state !== "waiting" || !r.status) return kept();
+          // The server answered the request as a whole (an expired token, a server error): a full sync.
+          return run().then(function () { return Outbox.list(user.id); }).then(function (recs) {
+            var rec = recs.find(function (x) { return x.id === body.id; });
+            if (!rec) return done();
+            if (rec.status === "rejected") return Outbox.discard(user.id, rec.id).then(post);
+            kept();
+          });
         });
       }).catch(post);
     });
   }
+
+  // A notice carried over from the page that saved (the household page after a visit).
+  try {
+    var carried = JSON.parse(sessionStorage.getItem("fieldapp-flash") || "null");
+    if (carried && carried.path === location.pathname) {
+      sessionStorage.removeItem("fieldapp-flash");
+      var flashNode = document.createElement("p");
+      flashNode.className = "flash flash-success"; flashNode.setAttribute("role", "status");
+      flashNode.textContent = carried.text;
+      var host = document.querySelector("main");
+      if (host) host.insertBefore(flashNode, host.firstChild);
+    }
+  } catch (err) { /* private mode: no notice, the visit is in the list */ }
 
   window.addEventListener("online", function () { delay = BASE; run(); });
   window.FieldApp = { t: t, run: run, queued: queued, render: render, state: function () { return state; } };

@@ -65,28 +65,79 @@
     return Math.max(c - done, 0);
   }
 
+  // The same key as the server's search (fieldapp/text.py fold): no diacritics, no case, single spaces.
+  function fold(text) {
+    if (!text) return "";
+    return text.replace(/đ/g, "d").replace(/Đ/g, "D").normalize("NFD").replace(/\p{Mn}/gu, "")
+      .toLowerCase().split(/\s+/).filter(Boolean).join(" ");
+  }
+
+  function terms(query) { return fold(query).split(" ").filter(Boolean).slice(0, 8); }
+
+  // What the server will say once the waiting visits arrive: the latest visit decides the status.
+  function lastVisit(home) {
+    var at = home.last_visited_at ? Date.parse(home.last_visited_at) : null, outcome = home.last_outcome || null;
+    recs.forEach(function (r) {
+      if (r.kind !== "visit" || r.status !== "pending" || r.body.household_id !== home.id) return;
+      var when = Date.parse(r.body.visited_at);
+      if (at === null || when >= at) { at = when; outcome = r.body.outcome; }
+    });
+    return { at: at, outcome: outcome };
+  }
+
+  var FILTERS = {
+    unvisited: function (home) { return lastVisit(home).at === null; },
+    revisit: function (home) { var o = lastVisit(home).outcome; return o === "not_home" || o === "revisit"; }
+  };
+  var listState = { q: "", filter: "" };
+
   function listView() {
     if (!user) return show([h("p", { "class": "flash flash-info", text: t("noUser") }),
                             h("a", { "class": "button primary wide", href: "/login?next=/app", text: t("signInLink") })]);
-    var q = h("input", { type: "search", placeholder: t("search"), "aria-label": t("search") });
+    var q = h("input", { type: "search", placeholder: t("search"), "aria-label": t("search"), value: listState.q,
+                         autocomplete: "off" });
     var ul = h("ul", { "class": "households" });
+    var count = h("p", { "class": "summary", role: "status" });
+    var chips = h("div", { "class": "chips", role: "group", "aria-label": t("filter") });
+    [["", t("all")], ["unvisited", t("notVisited")], ["revisit", t("needsReturn")]].forEach(function (f) {
+      var chip = h("button", { type: "button", "class": "chip" + (listState.filter === f[0] ? " on" : ""),
+                               "aria-pressed": String(listState.filter === f[0]), "data-filter": f[0], text: f[1],
+                               on: { click: function () { listState.filter = f[0]; listView(); } } });
+      chips.appendChild(chip);
+    });
     function fill() {
-      var term = q.value.trim().toLowerCase();
+      var words = terms(q.value);
+      listState.q = q.value;
+      var keep = FILTERS[listState.filter];
       ul.textContent = "";
-      homes.filter(function (x) {
-        return !term || (x.code + " " + (x.head_name || "")).toLowerCase().indexOf(term) >= 0;
-      }).forEach(function (x) {
-        var status = x.pending ? t("newHousehold") : x.visit_count ? t("visits", { n: x.visit_count }) : t("notVisited");
-        ul.appendChild(h("li", {}, [h("a", { href: "#h/" + x.id, "class": "household-link" }, [
+      var shown = homes.filter(function (x) {
+        var key = fold(x.code + " " + (x.head_name || ""));
+        return words.every(function (w) { return key.indexOf(w) >= 0; }) && (!keep || keep(x));
+      });
+      shown.forEach(function (x) {
+        var last = lastVisit(x);
+        var status = x.pending ? t("newHousehold") : last.at === null ? t("notVisited")
+          : t("visits", { n: x.visit_count + pendingVisits(x.id) });
+        if (last.outcome && OUTCOMES.indexOf(last.outcome) >= 0 && last.at !== null) status += " · " + t(last.outcome);
+        ul.appendChild(h("li", {}, [h("a", { href: "#h/" + x.id, "class": "household-link", "data-id": x.id }, [
           h("strong", { text: x.code }), " ", x.head_name || "", " ", h("small", { text: status })])]));
       });
+      count.textContent = t("shown", { n: shown.length, total: homes.length });
     }
     q.addEventListener("input", fill);
     fill();
-    show([h("h1", { text: (user.village_name || "") }), q,
+    show([h("h1", { text: (user.village_name || "") }), notices(), q, chips, count,
           homes.length ? ul : h("p", { text: t("empty") }),
           h("a", { "class": "button wide", href: "#new", text: t("addHousehold") })]);
   }
+
+  function pendingVisits(householdId) {
+    return recs.filter(function (r) {
+      return r.kind === "visit" && r.status === "pending" && r.body.household_id === householdId;
+    }).length;
+  }
+
+  function notices() { return null; }
 
   function field(label, input) {
     return h("div", { "class": "field" }, [h("label", { "for": input.id, text: label }), input]);
@@ -99,7 +150,8 @@
   function localNow(date) {
     var d = date || new Date();
     var p = function (n) { return String(n).padStart(2, "0"); };
-    return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate()) + "T" + p(d.getHours()) + ":" + p(d.getMinutes());
+    if (isNaN(d.getTime())) d = new Date();
+    return String(d.getFullYear()).padStart(4, "0") + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate()) + "T" + p(d.getHours()) + ":" + p(d.getMinutes());
   }
 
   function errorBox() { return h("p", { "class": "flash flash-error", role: "alert", hidden: true }); }
@@ -156,9 +208,11 @@
       });
       if (outcome === "helped" && !assists.length) problems.push(t("needService"));
       if (outcome !== "helped" && assists.length) problems.push(t("onlyHelped"));
+      var at = new Date(when.value || Date.now());
+      if (isNaN(at.getTime()) || at.getFullYear() < 2000) problems.push(t("badWhen"));  // the future: the server's clock decides
       if (problems.length) { err.textContent = problems.join(" "); err.hidden = false; err.scrollIntoView(); return; }
       var body = { id: Outbox.uuid(), household_id: home.id, outcome: outcome, note: note.value.trim(),
-                   visited_at: new Date(when.value || Date.now()).toISOString(), assists: assists };
+                   visited_at: at.toISOString(), assists: assists };
       var label = home.code + " · " + t(outcome);
       var drop = old ? Outbox.discard(user.id, old.id) : Promise.resolve();
       drop.then(function () { return Outbox.add(user.id, "visit", body, label); }).then(function () {
@@ -205,26 +259,49 @@
           h("h1", { text: t("addHousehold") }), form]);
   }
 
+  function reason(r) {
+    if (r.error) return r.error;
+    return t({ too_large: "refusedTooLarge", server: "refusedServer" }[r.reason] || "refusedRequest");
+  }
+
   function outboxView() {
-    if (!user) return listView();
+    if (!user) return show([h("p", { "class": "flash flash-info", text: t("noUser") })]);
+    var redraw = function () { return load().then(route).then(FieldApp.render); };
     var items = recs.map(function (r) {
       var kids = [h("strong", { text: r.label }), " ",
                   h("small", { text: r.status === "rejected" ? t("refused") : t("waiting") })];
       if (r.status === "rejected") {
-        kids.push(h("p", { "class": "error", text: r.error || "" }));
-        kids.push(h("a", { "class": "button", href: (r.kind === "visit" ? "#fix/" : "#fixh/") + r.id, text: t("fix") }));
-        kids.push(h("button", { type: "button", "class": "button link", text: t("discard"), on: { click: function () {
-          if (window.confirm(t("confirmDiscard"))) Outbox.discard(user.id, r.id).then(load).then(route).then(FieldApp.render);
-        } } }));
+        kids.push(h("p", { "class": "error", text: reason(r) }));
+        var actions = h("div", { "class": "actions" }, [
+          h("a", { "class": "button", href: (r.kind === "visit" ? "#fix/" : "#fixh/") + r.id, text: t("fix") }),
+          h("button", { type: "button", "class": "button", text: t("retry"), on: { click: function () {
+            Outbox.retry(user.id, r.id).then(redraw).then(function () { return FieldApp.run(); });
+          } } }),
+          h("button", { type: "button", "class": "button danger", text: t("discard"), on: { click: function () {
+            if (window.confirm(t("confirmDiscard"))) Outbox.discard(user.id, r.id).then(redraw);
+          } } })]);
+        kids.push(actions);
       }
       return h("li", { "class": "outbox-item " + r.status, "data-id": r.id }, kids);
     });
+    var refused = recs.filter(function (r) { return r.status === "rejected"; }).length;
     show([h("h1", { text: t("outbox") }),
+          refused ? h("p", { "class": "hint", text: t("refusedHint") }) : null,
           items.length ? h("ul", { "class": "outbox" }, items) : h("p", { text: t("nothingWaiting") }),
           h("button", { type: "button", "class": "button wide", text: t("syncNow"), on: { click: function () { FieldApp.run(); } } })]);
   }
 
+  function markTab() {
+    var here = location.hash.replace(/^#/, "").split("/")[0];
+    var key = here === "outbox" ? "#outbox" : here === "new" || here === "fixh" ? "#new" : "#";
+    document.querySelectorAll("#shell-tabs a").forEach(function (a) {
+      if (a.getAttribute("href") === key) a.setAttribute("aria-current", "page");
+      else a.removeAttribute("aria-current");
+    });
+  }
+
   function route() {
+    markTab();
     var hash = location.hash.replace(/^#/, "");
     var parts = hash.split("/");
     var rec = function () { return recs.find(function (r) { return r.id === parts[1]; }); };

@@ -1,0 +1,52 @@
+"""The main screens of each role, for the tab bar: every one reachable at 360 px, the current one marked."""
+from dataclasses import dataclass
+
+from flask import request, url_for
+from flask_babel import lazy_gettext as _l
+
+from .models import Role, User
+
+
+@dataclass(frozen=True)
+class Tab:
+    label: str
+    url: str
+    sections: tuple[str, ...]  # blueprints or endpoints that belong to this screen
+
+    @property
+    def current(self) -> bool:
+        endpoint = request.endpoint or ""
+        blueprint = endpoint.partition(".")[0]
+        return endpoint in self.sections or blueprint in self.sections
+
+
+def tabs(user: User) -> list[Tab]:
+    """The role's main screens, in the order a member uses them."""
+    out: list[Tab] = []
+    team = user.team if user.role in Role.TEAM_ROLES else None
+    if team is not None:
+        out.append(Tab(_l("Hộ dân"), url_for("households.village", village_id=team.village_id),
+                       ("households", "visits.new", "visits.edit", "privacy", "qr.sticker", "imports.households")))
+        out.append(Tab(_l("Lượt thăm"), url_for("visits.mine"), ("visits.mine",)))
+        if user.role == Role.LEADER:
+            out.append(Tab(_l("Lượt của tổ"), url_for("visits.team"), ("visits.team",)))
+        else:
+            out.append(Tab(_l("Thẻ của tôi"), url_for("qr.my_badge"), ("qr.my_badge", "qr.badge")))
+        out.append(Tab(_l("Tuyên truyền"), url_for("outreach.index", area_id=team.village_id), ("outreach",)))
+        if user.role == Role.LEADER:
+            out.append(Tab(_l("Tổ của tôi"), url_for("teams.show", team_id=team.id),
+                           ("teams", "qr.members", "qr.invite", "qr.poster", "qr.badges", "qr.badge", "qr.stickers",
+                            "imports.members")))
+    else:
+        out.append(Tab(_l("Địa bàn"), url_for("core.index"), ("core.index", "areas", "imports.villages")))
+        if user.role == Role.COMMUNE_OFFICER and user.area_id:
+            out.append(Tab(_l("Tổ, thành viên"), url_for("teams.commune", commune_id=user.area_id),
+                           ("teams", "qr", "imports.members")))
+        elif user.role == Role.ADMIN:
+            out.append(Tab(_l("Quản trị"), url_for("admin.index"), ("admin",)))
+    if user.scope_area is None:  # an admin over everything starts from the provinces
+        return out
+    if user.role != Role.MEMBER:
+        out.append(Tab(_l("Tổng hợp"), url_for("tallies.home"), ("tallies", "reports", "exports")))
+    out.append(Tab(_l("Xếp hạng"), url_for("campaigns.my_leaderboard"), ("campaigns",)))
+    return out

@@ -8,6 +8,7 @@ HOST ?= 127.0.0.1
 .PHONY: run test test-sqlite test-pg translations upgrade clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
+	@python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "fieldapp needs Python 3.11 or newer (with venv)"; exit 1; }
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
@@ -24,14 +25,15 @@ run: upgrade
 	@if [ "$(HOST)" != "127.0.0.1" ]; then echo "on the LAN: http://$$(hostname -I 2>/dev/null | cut -d' ' -f1):$(PORT) (set FIELDAPP_BASE_URL to it so QR codes open there)"; fi
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-# The whole suite on SQLite, then again on a real PostgreSQL (started by .ci/postgres.sh).
+# The whole suite on SQLite, then again on a real PostgreSQL: a database of this run's own (.ci/pg-run.sh),
+# on a private server on a free port (stopped afterwards), or on the server at $PGPORT when it is set.
 test: test-sqlite test-pg
 
 test-sqlite: $(VENV)/.installed translations
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 test-pg: $(VENV)/.installed translations
-	TEST_DATABASE_URL=$$(bash .ci/postgres.sh) $(PY) -m pytest -q $(PYTEST_ARGS)
+	bash .ci/pg-run.sh $(PY) -m pytest -q $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

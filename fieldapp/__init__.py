@@ -6,22 +6,27 @@ from pathlib import Path
 from flask import Flask, has_request_context, request
 
 from .config import Config
+from .settings import SettingsError, describe_database, gather, settings_from
 from .extensions import babel, compress, csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_path=str(ROOT / "instance"), instance_relative_config=True,
+    instance = os.environ.get("FIELDAPP_INSTANCE_PATH") or str(ROOT / "instance")
+    app = Flask(__name__, instance_path=instance, instance_relative_config=True,
                 template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
     app.config.from_object(Config)
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
-        app.config.from_prefixed_env("FIELDAPP")
+        raw, env_file = gather(Path(app.instance_path))
+        app.config.update(settings_from(raw))
+        app.config["ENV_FILE"] = str(env_file) if env_file else None
     else:
         app.config.update(test_config)
     _configure_database_url(app)
     _configure_secret_key(app)
+    _say_database_to_the_command_line(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -31,19 +36,24 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
 
     from . import account, admin, api, areas, audit_log, auth, cli, core, households, privacy, pwa, qr, teams, visits
-    from . import campaigns, exports, imports, outreach, reports, tallies
+    from . import campaigns, exports, imports, integrations, outreach, reports, tallies
+    from .observability import init_observability
     from .web import init_web
     init_web(app)
+    init_observability(app)
     for feature in (core, auth, areas, households, visits, teams, admin, qr, account, audit_log, privacy,
-                    api, pwa, tallies, campaigns, outreach, reports, imports, exports):
+                    api, pwa, tallies, campaigns, outreach, reports, imports, exports, integrations):
         app.register_blueprint(feature.bp)
     cli.init_app(app)
     return app
 
 
 def _configure_database_url(app: Flask) -> None:
-    url = app.config.get("SQLALCHEMY_DATABASE_URI") or os.environ.get("DATABASE_URL")
+    url = app.config.get("SQLALCHEMY_DATABASE_URI")
     if not url:
+        if app.config.get("PRODUCTION"):
+            raise SettingsError("FIELDAPP_PRODUCTION=1 but DATABASE_URL is not set: refusing to fall back to "
+                                "a local SQLite file (set DATABASE_URL in the env file, see docs/deploy.md)")
         url = f"sqlite:///{Path(app.instance_path) / 'fieldapp.sqlite'}"
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://"):]
@@ -56,12 +66,25 @@ def _configure_secret_key(app: Flask) -> None:
     """Made once per installation, kept in instance/ and never committed."""
     if app.config.get("SECRET_KEY"):
         return
+    if app.config.get("PRODUCTION"):
+        raise SettingsError("FIELDAPP_PRODUCTION=1 but FIELDAPP_SECRET_KEY is not set: every app host needs the "
+                            "same key, so it is not generated into instance/")
     key_file = Path(app.instance_path) / "secret_key"
     if not key_file.exists():
         key_file.parent.mkdir(parents=True, exist_ok=True)
         key_file.write_text(secrets.token_hex(32))
         key_file.chmod(0o600)
     app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def _say_database_to_the_command_line(app: Flask) -> None:
+    """Every `flask` command (db upgrade, backup, restore, timers …) says on stderr which database it uses."""
+    import click
+    if click.get_current_context(silent=True) is None:
+        return  # gunicorn, tests
+    source = app.config.get("ENV_FILE") or "no env file"
+    click.echo(f"fieldapp: database {describe_database(app.config['SQLALCHEMY_DATABASE_URI'])} "
+               f"(settings: {source})", err=True)
 
 
 def _select_locale() -> str:

@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(purge_personal_data_command)
     app.cli.add_command(rebuild_tallies_command)
     app.cli.add_command(freeze_campaigns_command)
+    app.cli.add_command(deliver_webhooks_command)
 
 
 @click.command("import-areas")
@@ -75,7 +76,10 @@ def create_admin_command(phone: str, name: str, password: str) -> None:
 
 @click.command("backup")
 @click.option("--output", type=click.Path(dir_okay=False), help="Backup file; default instance/backups/fieldapp-<time>.")
-def backup_command(output: str | None) -> None:
+@click.option("--output-dir", type=click.Path(file_okay=False), help="Folder for fieldapp-<time>.dump|.sqlite.")
+@click.option("--keep-days", type=click.IntRange(1, 3650), default=None,
+              help="Then delete fieldapp-* backups older than this many days in the same folder.")
+def backup_command(output: str | None, output_dir: str | None, keep_days: int | None) -> None:
     """Back up the database while the app runs (SQLite backup API, or pg_dump for PostgreSQL)."""
     from datetime import datetime
     from pathlib import Path
@@ -83,16 +87,26 @@ def backup_command(output: str | None) -> None:
     from flask import current_app
     from sqlalchemy.engine import make_url
 
+    from sqlalchemy import inspect
+
     from .backup import BackupError, backup, default_name
     url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    if not inspect(db.engine).get_table_names():
+        raise click.ClickException("Cơ sở dữ liệu này không có bảng nào: không sao lưu (kiểm tra DATABASE_URL "
+                                   "và tệp cấu hình, xem dòng «fieldapp: database …» ở trên).")
     if output is None:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        output = str(Path(current_app.instance_path) / "backups" / default_name(make_url(url), stamp))
+        folder = Path(output_dir) if output_dir else Path(current_app.instance_path) / "backups"
+        output = str(folder / default_name(make_url(url), stamp))
     try:
         path = backup(url, Path(output))
     except BackupError as err:
         raise click.ClickException(str(err)) from None
     click.echo(f"Đã sao lưu vào {path}")
+    if keep_days:
+        from .backup import prune
+        removed = prune(path.parent, keep_days, keep=path)
+        click.echo(f"Đã xóa {len(removed)} bản sao lưu cũ hơn {keep_days} ngày.")
 
 
 @click.command("restore")
@@ -142,3 +156,11 @@ def freeze_campaigns_command() -> None:
     n = freeze_ended()
     db.session.commit()
     click.echo(f"Đã chốt kết quả {n} đợt thi đua.")
+
+
+@click.command("deliver-webhooks")
+def deliver_webhooks_command() -> None:
+    """Send the webhook deliveries that are due, retrying failures with backoff (a timer, every minute)."""
+    from .integrations.webhooks import deliver_due
+    stats = deliver_due()
+    click.echo(f"Webhook: đã gửi {stats['delivered']}, sẽ gửi lại {stats['retry']}, bỏ {stats['failed']}.")

@@ -4,6 +4,16 @@
 class Config:
     SQLALCHEMY_DATABASE_URI = None  # set in create_app: DATABASE_URL or instance/fieldapp.sqlite
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # A province's install: refuse to start without DATABASE_URL and FIELDAPP_SECRET_KEY (no SQLite fallback).
+    PRODUCTION = False
+    # Logs on stderr (journald): "json" (one object a line, with the request id) or "text".
+    LOG_FORMAT = "json"
+    # One line per request from the app: method, path without query and tokens, status, time, client IP.
+    ACCESS_LOG = True
+    # /metrics answers loopback only; with a token, any client sending "Authorization: Bearer <token>".
+    METRICS_TOKEN = None
+    # /healthz answers 503 when the instance folder's disk has less free space than this.
+    HEALTHZ_MIN_FREE_MB = 500
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
     LANGUAGES = ("vi", "en")

@@ -36,6 +36,8 @@ def template_db(tmp_path_factory):
             db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
             db.session.commit()
             upgrade()
+            db.session.remove()
+            db.engine.dispose()  # no idle connection left: a restore refuses while others are connected
         return PG_URL
     path = tmp_path_factory.mktemp("template") / "template.sqlite"
     app = create_app(_config(f"sqlite:///{path}"))
@@ -50,6 +52,8 @@ def _truncate_pg(app) -> None:
         tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name != "services"]
         db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
 
 
 class FreshGlobalsClient(FlaskClient):

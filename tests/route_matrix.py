@@ -74,6 +74,8 @@ API_REFUSED_EMPTY = (200, 400)                # an API call without its body or 
 REGISTRY: dict[str, Route] = {
     "static": PUBLIC("static"),
     "core.healthz": PUBLIC(),
+    "api.docs": PUBLIC(),
+    "metrics": PUBLIC(),                  # loopback only (nginx does not pass it); see test_observability
     "core.privacy": PUBLIC(),
     "core.set_language": PUBLIC("lang"),
     "auth.login": PUBLIC(),
@@ -139,6 +141,11 @@ REGISTRY: dict[str, Route] = {
     "qr.sticker": PUBLIC("sticker_token"),  # residents scan their own door: a page about the team, no login
     # Administration: admins only
     "admin.index": R(None, *ADMIN_ONLY),
+    "integrations.index": R(None, *ADMIN_ONLY),
+    "integrations.create_token_view": R(None, *ADMIN_ONLY),
+    "integrations.revoke_token_view": R("api_token", *ADMIN_ONLY),
+    "integrations.create_webhook_view": R(None, *ADMIN_ONLY),
+    "integrations.revoke_webhook_view": R("webhook", *ADMIN_ONLY),
     "admin.accounts": R(None, *ADMIN_ONLY),
     "admin.create_account_view": R(None, *ADMIN_ONLY),
     "admin.import_areas_view": R(None, *ADMIN_ONLY),
@@ -346,6 +353,21 @@ def _service(mw: MatrixWorld) -> int:
     return service.id
 
 
+def _api_token(mw: MatrixWorld) -> int:
+    from fieldapp.integrations.tokens import create_token
+    token, _raw = create_token(mw.world.users["admin"], f"Hệ thống {next(mw.serial)}", mw.communes[0])
+    db.session.commit()
+    return token.id
+
+
+def _webhook(mw: MatrixWorld) -> int:
+    from fieldapp.integrations.webhooks import create_endpoint
+    endpoint = create_endpoint(mw.world.users["admin"], "https://example.invalid/hook", mw.communes[0],
+                               ["campaign.frozen"])
+    db.session.commit()
+    return endpoint.id
+
+
 # kind -> (mw, viewer or None for anonymous, inside) -> URL values, or None when no such object exists
 def _campaign_village(mw: MatrixWorld, viewer: User | None, inside: bool):
     """A commune campaign covers every village of the commune: outside means another commune."""
@@ -422,6 +444,8 @@ KINDS = {
     "sticker_token": lambda mw, viewer, inside: (
         (v := _pick(mw.villages, viewer, inside)) and {"token": _sticker_token(mw, v)}),
     "service": lambda mw, viewer, inside: {"service_id": _service(mw)} if inside else None,
+    "api_token": lambda mw, viewer, inside: {"token_id": _api_token(mw)} if inside else None,
+    "webhook": lambda mw, viewer, inside: {"endpoint_id": _webhook(mw)} if inside else None,
     "service_move": lambda mw, viewer, inside: (
         {"service_id": _service(mw), "direction": "up"} if inside else None),
     # The campaign of the commune above a village the viewer sees (or does not see).

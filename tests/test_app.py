@@ -27,7 +27,32 @@ def test_no_field_for_national_ids_or_secrets():
 
 def test_healthz(client):
     r = client.get("/healthz")
-    assert r.status_code == 200 and r.json == {"status": "ok", "database": "ok"}
+    assert r.status_code == 200
+    assert r.json["status"] == "ok" and r.json["database"] == "ok" and r.json["migrations"] == "up to date"
+    assert r.json["disk_free_mb"] > 0
+
+
+def test_healthz_says_when_migrations_are_pending(client, app):
+    """Issue 18: after `git pull` without `flask db upgrade` the app looked healthy."""
+    version = db.session.scalar(text("SELECT version_num FROM alembic_version"))
+    db.session.execute(text("UPDATE alembic_version SET version_num = '0012_period_rollups'"))
+    db.session.commit()
+    try:
+        r = client.get("/healthz")
+        assert r.status_code == 503 and r.json["status"] == "error" and r.json["migrations"] == "pending"
+        db.session.execute(text("UPDATE alembic_version SET version_num = 'from-a-newer-release'"))
+        db.session.commit()
+        assert client.get("/healthz").json["migrations"] == "unknown revision"
+    finally:
+        db.session.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": version})
+        db.session.commit()
+
+
+def test_healthz_reports_low_disk(make_app):
+    """Issue 17, item 14: a full disk answered "ok"."""
+    app = make_app(HEALTHZ_MIN_FREE_MB=10**12)
+    r = app.test_client().get("/healthz")
+    assert r.status_code == 503 and r.json["disk"] == "low" and r.json["database"] == "ok"
 
 
 def test_sign_in_wrong_password_and_inactive(client, world, auth):

@@ -7,19 +7,13 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from fieldapp.extensions import db
-from fieldapp.models import Area, AreaLevel, AuditLog, Household, Role, User
+from fieldapp.models import Area, AreaLevel, AuditLog, Household, PendingImport, Role, User
 from fieldapp.spreadsheets import csv_bytes
 from tests.conftest import csrf_from
 from tests.tally_helpers import recount, stored
 
 HEAD = ["Mã hộ", "Họ tên chủ hộ", "Số điện thoại", "Số nhân khẩu", "Từ 14 tuổi", "Từ 18 tuổi",
         "Số điện thoại thông minh"]
-
-
-@pytest.fixture(autouse=True)
-def stash_dir(app, tmp_path):
-    app.config["IMPORT_STASH_DIR"] = str(tmp_path / "imports")
-    return tmp_path / "imports"
 
 
 def xlsx(headers, rows) -> bytes:
@@ -64,7 +58,6 @@ def test_csv_import_with_csrf_previews_then_writes_everything(make_app, tmp_path
     app = make_app(WTF_CSRF_ENABLED=True)
     with app.app_context():
         from tests.factories import build_world
-        app.config["IMPORT_STASH_DIR"] = str(tmp_path / "stash")
         world = build_world()
         v1 = world.village1
         client = app.test_client()
@@ -81,7 +74,7 @@ def test_csv_import_with_csrf_previews_then_writes_everything(make_app, tmp_path
         assert "thêm mới" in preview.text and "cập nhật" in preview.text
         assert "Tên hoặc số điện thoại chủ hộ của 1 dòng sẽ được lưu" in preview.text
         assert count(Household) == before  # nothing written at preview
-        assert list((tmp_path / "stash").glob("*.bin"))
+        assert count(PendingImport) == 1  # in the database, for every app host
         # The confirm form needs its CSRF token too.
         assert client.post(f"/villages/{v1.id}/import/confirm",
                            data={"token": token_of(preview.text)}).status_code == 400
@@ -94,7 +87,7 @@ def test_csv_import_with_csrf_previews_then_writes_everything(make_app, tmp_path
         assert rows["VT1-101"].consent_at is not None and rows["VT1-101"].search_text == "vt1-101 nguyen thi dao"
         assert rows["VT1-102"].smartphones == 0
         assert rows["VT1-001"].residents_total == 6 and rows["VT1-001"].head_name == "Nguyễn Văn An"  # kept
-        assert not list((tmp_path / "stash").glob("*.bin"))  # deleted after confirm
+        assert count(PendingImport) == 0  # deleted with the import
         assert db.session.scalar(select(AuditLog).where(AuditLog.action == "import_households"))
         # The same token cannot be confirmed twice.
         again = client.post(f"/villages/{v1.id}/import/confirm",
@@ -425,3 +418,38 @@ def test_a_hostile_spreadsheet_is_refused_through_the_upload_page_without_tying_
     r = upload(client, url, many, "hộ.xlsx")
     assert r.status_code == 422 and "tối đa 2.000 dòng dữ liệu" in r.text
     assert count(Household, Household.village_id == world.village1.id) == 2
+
+
+def test_preview_on_one_host_and_confirm_on_another(make_app, tmp_path):
+    """Issue 18: behind round robin the confirmation reached the other host and found no file (422).
+    Two gunicorn processes share the database but not instance/."""
+    import requests
+
+    from tests.conftest import csrf_from as csrf
+    from tests.factories import build_world
+    from tests.servers import database_url_of, gunicorn
+    app = make_app()
+    with app.app_context():
+        world = build_world()
+        village_id = world.village1.id
+        before = count(Household)
+        db.session.commit()
+        db.session.remove()
+    url = database_url_of(app)
+    with gunicorn(url, tmp_path / "host-a") as host_a, gunicorn(url, tmp_path / "host-b") as host_b:
+        phone = requests.Session()
+        page = phone.get(f"{host_a}/login")
+        r = phone.post(f"{host_a}/login", data={"phone": "0900000002", "password": "secret-pass-1",
+                                                "csrf_token": csrf(page.text)}, allow_redirects=False)
+        assert r.status_code == 302, r.text
+        page = phone.get(f"{host_b}/villages/{village_id}/import")
+        preview = phone.post(f"{host_a}/villages/{village_id}/import",
+                             data={"csrf_token": csrf(page.text), "consent": "y"},
+                             files={"file": ("hộ.csv", csv_bytes(HEAD, GOOD_ROWS), "text/csv")})
+        assert preview.status_code == 200 and "Thêm mới: 2" in preview.text, preview.text
+        done = phone.post(f"{host_b}/villages/{village_id}/import/confirm", allow_redirects=False,
+                          data={"token": token_of(preview.text), "csrf_token": csrf(preview.text)})
+        assert done.status_code == 302, done.text
+    assert not (tmp_path / "host-a" / "imports").exists() and not (tmp_path / "host-b" / "imports").exists()
+    with app.app_context():
+        assert count(Household) == before + 2

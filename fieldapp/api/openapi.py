@@ -17,13 +17,26 @@ OPENAPI = {
         "version": "1",
         "description": "Sync contract for offline clients. Sign in with the web form (session cookie); "
                        "every POST carries the CSRF token from GET /session in the X-CSRFToken header. "
-                       "Records are identified by client-made UUIDs and applied exactly once.",
+                       "Records are identified by client-made UUIDs and applied exactly once.\n\n"
+                       "A province's own systems read without a browser session: an administrator makes a "
+                       "read-only API token for a province or commune (Admin → Kết nối hệ thống) and the "
+                       "system sends `Authorization: Bearer fa_…` on the routes marked with the `token` "
+                       "scheme. A token reads only inside its area (elsewhere 404), only with GET, and stops "
+                       "working the moment it is revoked.\n\n"
+                       "Webhooks: for each subscribed event (`campaign.frozen`) fieldapp POSTs JSON "
+                       "`{event, delivery, occurred_at, area, data}` with the headers X-Fieldapp-Event, "
+                       "X-Fieldapp-Delivery (the same on every retry), X-Fieldapp-Timestamp and "
+                       "X-Fieldapp-Signature: `sha256=` + hex HMAC-SHA256 of `<timestamp>.<body>` with the "
+                       "endpoint's secret. Any 2xx answer is a delivery; otherwise it is retried after 1, 2, 4 … "
+                       "minutes (at most 6 hours apart), 8 attempts in all.",
     },
     "servers": [{"url": "/api/v1"}],
     "components": {
         "securitySchemes": {
             "session": {"type": "apiKey", "in": "cookie", "name": "session"},
             "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRFToken"},
+            "token": {"type": "http", "scheme": "bearer",
+                      "description": "read-only API token of an area (fa_…), made and revoked by an administrator"},
         },
         "schemas": {
             "Error": _ERROR,
@@ -209,7 +222,8 @@ OPENAPI = {
                 {"name": "to", "in": "query", "required": False, "schema": {"type": "string", "format": "date"},
                  "description": "last local day, default today; at most 366 days from `from`"}],
             "responses": {"200": _ok({"$ref": "#/components/schemas/TallyAnswer"}),
-                          "400": _ERR, "401": _ERR, "403": _ERR, "404": _ERR}}},
+                          "400": _ERR, "401": _ERR, "403": _ERR, "404": _ERR},
+            "security": [{"session": []}, {"token": []}]}},
         "/leaderboard": {"get": {
             "summary": "Leaderboards of an area for a period, or of a campaign seen from an area",
             "description": "As on /leaderboard/{area_id}: a village ranks its team members by points, a commune "
@@ -221,9 +235,13 @@ OPENAPI = {
                  "schema": {"type": "string", "enum": ["week", "month", "quarter"], "default": "week"}},
                 {"name": "campaign_id", "in": "query", "required": False, "schema": {"type": "integer"}}],
             "responses": {"200": _ok({"$ref": "#/components/schemas/LeaderboardAnswer"}),
-                          "400": _ERR, "401": _ERR, "404": _ERR}}},
+                          "400": _ERR, "401": _ERR, "404": _ERR},
+            "security": [{"session": []}, {"token": []}]}},
         "/openapi.json": {"get": {
             "summary": "This description", "security": [],
             "responses": {"200": {"description": "OpenAPI 3 document"}}}},
+        "/docs": {"get": {
+            "summary": "This description as a web page", "security": [],
+            "responses": {"200": {"description": "HTML page"}}}},
     },
 }

@@ -16,6 +16,7 @@ from ..tallies.queries import area_tallies, children, running_campaign, services
 from ..tallies.routes import dashboard_area_or_404, date_range
 from ..write_turns import write_turn
 from . import bp, queries, reads
+from ..integrations.tokens import token_readable
 from .openapi import OPENAPI
 from .operations import BatchError, apply_batch
 
@@ -88,12 +89,20 @@ def openapi():
     return jsonify(OPENAPI)
 
 
+@bp.get("/docs")
+def docs():
+    """The same description as a page, rendered here (no CDN, no script)."""
+    from flask import render_template
+    return render_template("api/docs.html", spec=OPENAPI)
+
+
 # --- Read-only: tallies and leaderboards ------------------------------------------------------------
 
 
 
 @bp.get("/areas/<int:area_id>/tally")
 @login_required
+@token_readable
 def area_tally(area_id: int):
     area = dashboard_area_or_404(area_id)  # the dashboard's own rule: out of scope 404, a member 403
     start, end = date_range()  # the dashboards' own parsing: last 30 days by default
@@ -111,6 +120,7 @@ def area_tally(area_id: int):
 
 @bp.get("/leaderboard")
 @login_required
+@token_readable
 def leaderboard():
     raw = request.args.get("area_id")
     area_id = request.args.get("area_id", type=bounded_int)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from .. import audit
 from ..extensions import db
+from ..integrations.webhooks import emit
 from ..models import Area, AreaLevel, Campaign, CampaignService, CampaignTarget, Role, Service, User
 from ..rules import RuleError
 from ..timeutil import utcnow
@@ -151,6 +152,10 @@ def freeze_campaign(actor: User | None, campaign: Campaign) -> Campaign:
     campaign.frozen_at = utcnow()
     audit.record(actor, "freeze", campaign, area_path=campaign.area.path,
                  after={"teams": len(campaign.snapshot["teams"]), "members": len(campaign.snapshot["members"])})
+    emit("campaign.frozen", campaign.area, {"campaign": {
+        "id": campaign.id, "name": campaign.name, "starts_on": campaign.starts_on.isoformat(),
+        "ends_on": campaign.ends_on.isoformat(), "frozen_at": campaign.frozen_at.isoformat() + "Z"},
+        "leaderboard": f"/api/v1/leaderboard?area_id={campaign.area_id}&campaign_id={campaign.id}"})
     return campaign
 
 

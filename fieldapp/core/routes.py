@@ -1,4 +1,4 @@
-from flask import jsonify, make_response, redirect, render_template, request, url_for
+from flask import current_app, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
@@ -24,12 +24,22 @@ def index():
 
 @bp.get("/healthz")
 def healthz():
+    """For the load balancer and the operator: database, migrations, free disk. 503 when any is wrong."""
+    from ..health import disk_free_mb, migration_state
+    free = disk_free_mb()
+    body = {"status": "ok", "database": "ok", "migrations": None, "disk_free_mb": free}
     try:
         db.session.execute(text("SELECT 1"))
-        return jsonify(status="ok", database="ok")
+        body["migrations"] = migration_state(db.session.connection())
     except Exception as exc:  # the point of a health check is to report, not to crash
         db.session.rollback()
-        return jsonify(status="error", database=type(exc).__name__), 503
+        body.update(status="error", database=type(exc).__name__)
+    if body["migrations"] not in (None, "up to date"):
+        body["status"] = "error"
+    if free < current_app.config["HEALTHZ_MIN_FREE_MB"]:
+        body["status"] = "error"
+        body["disk"] = "low"
+    return jsonify(body), 200 if body["status"] == "ok" else 503
 
 
 @bp.get("/lang/<code>")

@@ -1,6 +1,6 @@
 """Imports: upload → preview (nothing written) → confirm (every row in one transaction, or none).
 
-The uploaded file waits between the preview and the confirmation in instance/imports (see stash.py).
+The uploaded file waits between the preview and the confirmation in the database (see stash.py).
 """
 from dataclasses import dataclass
 
@@ -137,6 +137,7 @@ def _upload(target: Target):
     if plan.ok:
         token = stash.save(user_id=current_user.id, kind=target.kind, target_id=target.obj.id,
                            filename=filename, consent=consent, data=data)
+        db.session.commit()
     return _render_preview(target, plan, token)
 
 
@@ -152,6 +153,7 @@ def _confirm(target: Target):
     if not plan.ok:
         db.session.rollback()
         stash.discard(stashed.token)
+        db.session.commit()
         return _render_preview(target, plan, None, error=_(
             "Dữ liệu đã thay đổi từ lúc xem trước và tệp không còn nhập được. Chưa có gì được ghi."))
     try:
@@ -161,13 +163,13 @@ def _confirm(target: Target):
             result = ops.apply_villages(current_user, target.obj, plan)
         else:
             result = ops.apply_members(current_user, target.obj, plan)
+        stash.discard(stashed.token)  # consumed with the import, in its transaction
         db.session.commit()
     except (RuleError, IntegrityError) as err:
         db.session.rollback()
         message = err.message if isinstance(err, RuleError) else _("Dữ liệu vừa bị thay đổi ở nơi khác.")
         return _render_preview(target, plan, stashed.token, status=422, error=_(
             "Không nhập được, chưa có gì được ghi: %(message)s", message=message))
-    stash.discard(stashed.token)
     totals = plan.totals
     summary = _("Đã nhập tệp %(file)s: thêm mới %(c)d, cập nhật %(u)d, không đổi %(s)d.", file=plan.filename,
                 c=totals["create"], u=totals["update"], s=totals["same"])

@@ -1,22 +1,25 @@
-"""Uploaded files kept between the preview and the confirmation (no database table needed).
+"""Uploaded files kept between the preview and the confirmation, in the database (`pending_imports`).
 
-The preview saves the uploaded bytes as instance/imports/<token>.bin with <token>.json beside it:
-the user id, the kind of import ("households", "villages", "members"), the id of the village,
-commune or team, the file name, the consent box, and the time. The token is random (192 bits) and
-is carried by the confirm form; `load` only answers for the same user, kind and target, and only
-within STASH_SECONDS (an hour, as long as a form's CSRF token). Confirming deletes the files; old
-files are swept on every new upload. The confirmation reads the file again and checks every row
-again, so nothing written between the preview and the confirmation slips through unchecked.
+Every app host sees the same pending import, so a preview served by one host can be confirmed on
+another behind a round-robin load balancer. The preview stores the bytes with the user id, the kind of
+import ("households", "villages", "members"), the id of the village, commune or team, the file name,
+the consent box and the time. The token is random (192 bits), carried by the confirm form, and only its
+SHA-256 is stored; `load` only answers for the same user, kind and target, and only within STASH_SECONDS
+(an hour, as long as a form's CSRF token). Confirming deletes the row; old rows are swept on every new
+upload. The confirmation reads the file again and checks every row again, so nothing written between
+the preview and the confirmation slips through unchecked.
 """
-import json
-import os
+import hashlib
 import re
 import secrets
-import time
 from dataclasses import dataclass
-from pathlib import Path
+from datetime import timedelta
 
-from flask import current_app
+from sqlalchemy import delete, select
+
+from ..extensions import db
+from ..models import PendingImport
+from ..timeutil import utcnow
 
 STASH_SECONDS = 3600
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32}$")
@@ -33,31 +36,24 @@ class Stashed:
     data: bytes
 
 
-def _folder() -> Path:
-    folder = Path(current_app.config.get("IMPORT_STASH_DIR") or Path(current_app.instance_path) / "imports")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
-def sweep(now: float | None = None) -> None:
-    """Delete the stashed uploads older than STASH_SECONDS (abandoned previews)."""
-    now = now or time.time()
-    for path in _folder().glob("*.*"):
-        try:
-            if now - path.stat().st_mtime > STASH_SECONDS:
-                path.unlink()
-        except OSError:
-            pass  # another worker swept it first
+def sweep(now=None) -> None:
+    """Delete the pending imports older than STASH_SECONDS (abandoned previews)."""
+    now = now or utcnow()
+    db.session.execute(delete(PendingImport).where(
+        PendingImport.created_at < now - timedelta(seconds=STASH_SECONDS)))
 
 
 def save(*, user_id: int, kind: str, target_id: int, filename: str, consent: bool, data: bytes) -> str:
+    """Stored with the request's transaction (the route commits it with the preview)."""
     sweep()
     token = secrets.token_urlsafe(24)
-    folder = _folder()
-    (folder / f"{token}.bin").write_bytes(data)
-    meta = {"user_id": user_id, "kind": kind, "target_id": target_id, "filename": filename,
-            "consent": bool(consent), "created": time.time()}
-    (folder / f"{token}.json").write_text(json.dumps(meta), encoding="utf-8")
+    db.session.add(PendingImport(token_hash=_hash(token), user_id=user_id, kind=kind, target_id=target_id,
+                                 filename=filename[:255], consent=bool(consent), data=data))
+    db.session.flush()
     return token
 
 
@@ -65,26 +61,17 @@ def load(token: str | None, *, user_id: int, kind: str, target_id: int) -> Stash
     """The stashed upload, or None when the token is unknown, expired or someone else's."""
     if not token or not TOKEN_RE.match(token):
         return None
-    folder = _folder()
-    try:
-        meta = json.loads((folder / f"{token}.json").read_text(encoding="utf-8"))
-        data = (folder / f"{token}.bin").read_bytes()
-    except (OSError, ValueError):
+    row = db.session.scalar(select(PendingImport).where(PendingImport.token_hash == _hash(token)))
+    if row is None or (row.user_id, row.kind, row.target_id) != (user_id, kind, target_id):
         return None
-    if (meta.get("user_id"), meta.get("kind"), meta.get("target_id")) != (user_id, kind, target_id):
-        return None
-    if time.time() - float(meta.get("created", 0)) > STASH_SECONDS:
+    if utcnow() - row.created_at > timedelta(seconds=STASH_SECONDS):
         discard(token)
         return None
     return Stashed(token=token, user_id=user_id, kind=kind, target_id=target_id,
-                   filename=str(meta.get("filename") or ""), consent=bool(meta.get("consent")), data=data)
+                   filename=row.filename or "", consent=row.consent, data=row.data)
 
 
 def discard(token: str) -> None:
     if not TOKEN_RE.match(token or ""):
         return
-    for suffix in (".bin", ".json"):
-        try:
-            os.unlink(_folder() / f"{token}{suffix}")
-        except OSError:
-            pass
+    db.session.execute(delete(PendingImport).where(PendingImport.token_hash == _hash(token)))

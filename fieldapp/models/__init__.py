@@ -10,6 +10,8 @@ from .visits import Assistance, Outcome, Visit
 from .tallies import AreaStats, HouseholdReach, TallyDay, TallyKind, TallyTotal
 from .campaigns import Campaign, CampaignService, CampaignTarget
 from .outreach import OutreachSession, SessionKind
+from .imports import PendingImport
+from .machine import ApiToken, DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Area", "AreaLevel", "AuditLog", "Household", "LoginAttempt", "Role", "Team", "User",
@@ -17,4 +19,5 @@ __all__ = [
     "Badge", "HouseholdTag", "JoinRequest", "JoinStatus", "OneTimeLogin", "TeamInvite",
     "AreaStats", "HouseholdReach", "TallyDay", "TallyKind", "TallyTotal",
     "Campaign", "CampaignService", "CampaignTarget", "OutreachSession", "SessionKind",
+    "PendingImport", "ApiToken", "DeliveryStatus", "WebhookDelivery", "WebhookEndpoint",
 ]

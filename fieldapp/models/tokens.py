@@ -83,6 +83,9 @@ class OneTimeLogin(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+    # The first browser that opens the code holds it (hash of a cookie): a copy of the link, read in a
+    # log or over a shoulder after the member opened it, cannot be used from elsewhere.
+    bound_hash: Mapped[str | None] = mapped_column(String(64))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
 

@@ -1,4 +1,5 @@
 """Writes for the QR features. Each checks its rules, writes, and records the audit entry."""
+import hmac
 import secrets
 from datetime import date, datetime, time, timedelta
 
@@ -225,6 +226,25 @@ def create_one_time_login(actor: User, member: User, now: datetime) -> tuple[One
     audit.record(actor, "signin_qr_create", otl, area_path=_team_path(member.team),
                  after={"user_id": member.id, "expires_at": otl.expires_at.isoformat()})
     return otl, token
+
+
+def bind_one_time_login(otl: OneTimeLogin, holder: str | None) -> str | None:
+    """The browser opening the code holds it: returns a new holder secret for the first one (a conditional
+    UPDATE, so two browsers at once cannot both hold it), None for the browser already holding it.
+    RuleError for any other browser."""
+    if otl.bound_hash is None:
+        secret = secrets.token_urlsafe(24)
+        result = db.session.execute(update(OneTimeLogin).where(
+            OneTimeLogin.id == otl.id, OneTimeLogin.bound_hash.is_(None),
+        ).values(bound_hash=hash_token(secret)).execution_options(synchronize_session=False))
+        if result.rowcount == 1:
+            db.session.refresh(otl)
+            return secret
+        db.session.refresh(otl)
+    if holder and hmac.compare_digest(otl.bound_hash or "", hash_token(holder)):
+        return None
+    raise RuleError(_("Mã đăng nhập này đã được mở trên một điện thoại khác. Mỗi mã chỉ dùng được trên "
+                      "điện thoại mở nó đầu tiên; hãy nhờ tổ trưởng tạo mã mới."))
 
 
 def use_one_time_login(otl: OneTimeLogin, now: datetime) -> User:

@@ -14,11 +14,15 @@ from . import bp, queries
 from .codes import public_url
 from .access import can_lead_team, can_open_sticker, team_member_or_404, team_or_404, village_or_404
 from .forms import InviteSettingsForm, JoinForm
-from .operations import (approve_join_request, count_badge_view, create_one_time_login,
+from .operations import (SIGN_IN_MINUTES, approve_join_request, bind_one_time_login, count_badge_view,
+                         create_one_time_login,
                          expiry_day, invite_problem_message, issue_badge, issue_missing_badges, join_limit_problem,
                          prepare_stickers, refuse_join_request, rotate_invite,
                          submit_join_request, update_invite, use_one_time_login)
 
+
+
+SIGN_IN_HOLDER_COOKIE = "signin_holder"
 
 
 def _private(response):
@@ -131,8 +135,14 @@ def sign_in_qr(token: str):
             "inactive": _("Tài khoản này đã ngừng hoạt động."),
         }
         return _refused(410, _("Mã đăng nhập không còn dùng được"), messages[problem])
+    try:
+        new_holder = bind_one_time_login(otl, request.cookies.get(SIGN_IN_HOLDER_COOKIE))
+        db.session.commit()
+    except RuleError as err:
+        db.session.rollback()
+        return _refused(410, _("Mã đăng nhập không còn dùng được"), err.message)
     form = EmptyForm()
-    if form.validate_on_submit():
+    if new_holder is None and form.validate_on_submit():
         try:
             member = use_one_time_login(otl, now)
             db.session.commit()
@@ -147,7 +157,11 @@ def sign_in_qr(token: str):
         response = redirect(url_for("account.password"))
         throttle.remember_device(response, member.id)  # this phone is the member's own from now on
         return response
-    return _page("qr/sign_in.html", member=otl.user, form=form)
+    response = _page("qr/sign_in.html", member=otl.user, form=form)
+    if new_holder is not None:
+        response.set_cookie(SIGN_IN_HOLDER_COOKIE, new_holder, max_age=SIGN_IN_MINUTES * 60, path=request.path,
+                            httponly=True, samesite="Strict", secure=request.is_secure)
+    return response
 
 
 # --- Leader: members, join requests, join link -----------------------------------------------

@@ -28,10 +28,14 @@ import sys
 import time
 import urllib.parse
 import urllib.request
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.common import free_port, fresh_database  # noqa: E402
+from fieldapp.timeutil import UTC_OFFSET  # noqa: E402
+
 OUT = ROOT / "bench" / "out"
 PY = sys.executable
 MEMBER, PASSWORD = "0900000003", "demo1234"
@@ -83,32 +87,13 @@ end
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def flask(env, *args):
     subprocess.run([PY, "-m", "flask", "--app", "fieldapp", *args], env=env, cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
 
 
 def prepare_database(args, env) -> str:
-    if args.db == "sqlite":
-        path = OUT / "ingest.sqlite"
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
-        url = f"sqlite:///{path}"
-    else:
-        from sqlalchemy import create_engine, text
-        admin = create_engine(args.pg_url.replace("postgresql://", "postgresql+psycopg://", 1),
-                              isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("DROP DATABASE IF EXISTS fieldapp_bench"))
-            conn.execute(text("CREATE DATABASE fieldapp_bench"))
-        admin.dispose()
-        url = args.pg_url.rsplit("/", 1)[0] + "/fieldapp_bench"
+    url = fresh_database(args.db, args.pg_url, "fieldapp_bench", OUT / "ingest.sqlite")
     env["DATABASE_URL"] = url
     flask(env, "db", "upgrade")
     flask(env, "seed-demo")
@@ -212,7 +197,7 @@ def main():
         now = datetime.now(UTC)
         ctx = {"households": ",".join(f'"{h}"' for h in households), "cookie": cookie,
                "user_id": session["user"]["id"], "utc_now": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-               "local_now": urllib.parse.quote((now + timedelta(hours=7)).strftime("%Y-%m-%dT%H:%M"))}
+               "local_now": urllib.parse.quote((now + UTC_OFFSET).strftime("%Y-%m-%dT%H:%M"))}
         results = {}
         for kind in ("floor", "form", "batch"):
             ctx["csrf"] = form_token(opener, base, households[0]) if kind == "form" else session["csrf_token"]

@@ -1,4 +1,4 @@
-"""Where an ingest request's time goes, without a profiler's overhead: the bulk path's steps (and
+"""Where an ingest request's time goes, without a profiler's overhead: the visit writer's steps (and
 their SQL statements) timed with a wrapper, through the Flask test client (CSRF off here only), on
 the database bench/ingest.py leaves behind:
 
@@ -18,7 +18,7 @@ import os
 import sys
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,9 +31,9 @@ from sqlalchemy.engine import Connection  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from fieldapp import create_app  # noqa: E402
-from fieldapp.api import operations as api_ops  # noqa: E402
 from fieldapp.extensions import csrf, db  # noqa: E402
 from fieldapp.tallies import operations as tally_ops  # noqa: E402
+from fieldapp.timeutil import UTC_OFFSET  # noqa: E402
 from fieldapp.visits import operations as visit_ops, routes as visit_routes  # noqa: E402
 
 MEMBER = "0900000003"
@@ -77,11 +77,11 @@ def main():
     # Bench-only routes (as bench/floor_app.py): what any write costs before the form's own work.
     app.add_url_rule("/bench/floor", "bench_floor", csrf.exempt(bare_insert), methods=["POST"])
     app.add_url_rule("/bench/signed", "bench_signed", login_required(bare_insert), methods=["POST"])
-    for name in ("_plan", "_households_for_write", "stored_visits", "_write", "services_by_code"):
-        timed(api_ops, name)
+    for name in ("_plan", "lock_households", "stored_visits", "achieved", "_write", "services_by_code"):
+        timed(visit_ops, name)
     for name in ("apply_new_visits", "_refresh_reach_many", "write_rows"):
         timed(tally_ops, name)
-    for name in ("household_or_404", "active_services", "visit_form_class", "log_visit"):
+    for name in ("household_or_404", "active_services", "visit_form_class", "save_visits"):
         timed(visit_routes, name)
     timed(visit_ops.audit, "record", "audit.record")
     timed_method(Session, "commit", lambda _s, _t: "commit")
@@ -106,7 +106,7 @@ def main():
         if mode in ("floor", "signed"):
             return client.post(f"/bench/{mode}", headers={"X-CSRFToken": token}).status_code == 200
         if mode == "form":
-            local = (now + timedelta(hours=7)).strftime("%Y-%m-%dT%H:%M")
+            local = (now + UTC_OFFSET).strftime("%Y-%m-%dT%H:%M")
             r = client.post(f"/households/{households[i % len(households)]}/visits/new",
                             data={"outcome": "not_home", "visited_at": local, "client_id": str(uuid.uuid4())})
             with client.session_transaction() as s:  # as wrk does: the same cookie, no pile of flashes

@@ -5,10 +5,12 @@ Only `flask seed-demo` (and so `make run`) loads it; the production path never d
 import random
 import uuid
 from datetime import datetime, time, timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import insert, select
 
 from .areas.operations import create_village, import_areas
+from .counting import eligible, household_stats
 from .extensions import db
 from .models import Area, AreaLevel, Assistance, Household, Role, Service, Team, User, Visit
 from .passwords import hash_password
@@ -145,7 +147,8 @@ def _demo_visits(rng, hh, team, members, services, today, visit_rows, assist_row
         outcome = rng.choices(["helped", "not_home", "declined", "revisit"], [68, 17, 4, 11])[0]
         counts = {}
         if outcome == "helped":
-            caps = {code: s.cap_for(_Counts(hh)) for code, s in services.items()}
+            caps = {code: eligible(s, household_stats(SimpleNamespace(deleted_at=None, **hh)))
+                    for code, s in services.items()}
             wish = {"vneid": 0.8, "ehealth": 0.5, "vssid": 0.35, "payment": 0.45, "safety": 0.7,
                     "skills5": 0.3, "dvc": 0.25, "etax": 0.1, "email": 0.2, "ecommerce": 0.1, "esign": 0.05}
             for code, p in wish.items():
@@ -172,11 +175,3 @@ def _demo_visits(rng, hh, team, members, services, today, visit_rows, assist_row
         hh["visit_count"] += 1
         day -= rng.randint(2, 10)
 
-
-class _Counts:
-    """Lets Service.cap_for read a household that is still a dict."""
-
-    def __init__(self, row: dict):
-        self.residents_total = row["residents_total"]
-        self.residents_14plus = row["residents_14plus"]
-        self.residents_18plus = row["residents_18plus"]

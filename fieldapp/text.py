@@ -36,8 +36,8 @@ def number(value) -> str:
     return format_decimal(value or 0)
 
 
-def percent(part, whole) -> str:
-    """68.84% shown as "68,84%"; an empty denominator gives "–"."""
-    if not whole:
+def format_percent(ratio: float | None) -> str:
+    """0.6884 shown as "68,84%" (1.217 as "121,7%"); no ratio (nothing to measure against) gives "–"."""
+    if ratio is None:
         return "–"
-    return format_decimal(round(100 * part / whole, 2), format="#,##0.##") + "%"
+    return format_decimal(round(100 * ratio, 2), format="#,##0.##") + "%"

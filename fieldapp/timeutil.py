@@ -10,7 +10,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 from flask_babel import gettext as _
 
-VN = timezone(timedelta(hours=7), "ICT")
+UTC_OFFSET = timedelta(hours=7)  # the one place Vietnam's offset is written (no daylight saving)
+VN = timezone(UTC_OFFSET, "ICT")
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2099, 12, 31)
 

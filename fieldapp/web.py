@@ -11,8 +11,9 @@ from sqlalchemy.engine import Engine
 from .extensions import db, login_manager
 from .input_guard import api_too_large_message, init_input_guard
 from .models import Role, User
+from .counting import share
 from .nav import tabs as nav_tabs
-from .text import number, percent
+from .text import format_percent, number
 from .timeutil import to_local
 
 ROLE_NAMES = {
@@ -99,6 +100,11 @@ def _configure_https(app: Flask) -> None:
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
         app.config["PREFERRED_URL_SCHEME"] = "https"
+
+
+def percent(part, whole) -> str:
+    """A figure against its goal, for templates: counting.share, formatted ("68,84%", "121,7%", "–")."""
+    return format_percent(share(part, whole))
 
 
 def init_web(app: Flask) -> None:

@@ -94,6 +94,27 @@ def make_app(template_db, tmp_path):
 
 
 @pytest.fixture
+def spare_url(tmp_path):
+    """The URL of a second, empty database of the same engine (the shared PostgreSQL test database is
+    already at the head): SQLite, a new file; PostgreSQL, a new database, dropped afterwards.
+    (Flask-SQLAlchemy picks the engine from the current app: touch no object of the test's session
+    while the other app's context is pushed, or it is read from the spare database.)"""
+    if not PG_URL:
+        yield f"sqlite:///{tmp_path / 'spare.sqlite'}"
+        return
+    from sqlalchemy import create_engine
+    admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+    name = f"fieldapp_spare_{os.getpid()}_{tmp_path.name[-12:].replace('-', '_').lower()}"
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    yield PG_URL.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+@pytest.fixture
 def app(make_app):
     app = make_app()
     with app.app_context():

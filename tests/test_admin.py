@@ -38,8 +38,10 @@ def service(code: str) -> Service:
 
 
 def helped(user, household, **counts):
-    log_visit(user, household, VisitData(outcome="helped", visited_at=utcnow() - timedelta(minutes=5), counts=counts))
+    visit = log_visit(user, household, VisitData(outcome="helped", visited_at=utcnow() - timedelta(minutes=5),
+                                                 counts=counts))
     db.session.commit()
+    return visit
 
 
 @pytest.mark.parametrize("phone", [OFFICER, PROVINCE, LEADER, MEMBER])
@@ -193,6 +195,34 @@ def test_eligibility_change_that_would_break_counted_households_is_refused(clien
     assert r.status_code == 422
     assert "Không thể đổi đối tượng: 1 hộ đã ghi nhận Sổ sức khỏe điện tử nhiều hơn" in r.text
     assert service("ehealth").eligibility == "all"
+
+
+def test_an_eligibility_change_counts_only_the_visits_that_count(app, client, world, auth):
+    """A deleted visit, or a deleted household's visit, no longer fills a cap: neither stops the change."""
+    from fieldapp.households.operations import delete_household
+    from fieldapp.visits.operations import delete_visit
+    from tests.factories import household
+    u = world.users
+    gone = household(u["member"], world.village1, "X-9", total=3, a14=3, a18=0)
+    db.session.commit()
+    visit = helped(u["member"], world.households["h1"], ehealth=4)  # 4 residents, 2 adults
+    helped(u["member"], gone, ehealth=3)                             # 3 residents, no adult
+    helped(u["member"], world.households["h2"], ehealth=1)           # within its 2 adults
+    with app.test_request_context():
+        delete_visit(u["leader"], visit)
+        delete_household(u["leader"], gone)
+        db.session.commit()
+    auth.login(ADMIN)
+    ehealth = service("ehealth")
+    r = client.post(f"/admin/services/{ehealth.id}", data={"name": ehealth.name, "short_name": ehealth.short_name,
+                                                          "eligibility": "age18", "points": 1})
+    assert r.status_code == 302
+    assert service("ehealth").eligibility == "age18"
+    helped(u["member"], world.households["h2"], email=2)  # a household counts once: two is over
+    email = service("email")
+    r = client.post(f"/admin/services/{email.id}", data={"name": email.name, "short_name": email.short_name,
+                                                        "eligibility": "household", "points": 1})
+    assert r.status_code == 422 and service("email").eligibility != "household"
 
 
 def test_admin_pages_render(client, world, auth):

@@ -48,12 +48,13 @@ def expect_tally(t, services) -> dict:
     return {"households": t.households, "visited": t.visited, "reached": t.reached, "visits": t.visits,
             "outcomes": t.outcomes,
             "services": {s.code: (t.services[s.id].people, t.services[s.id].people_ever, t.services[s.id].eligible,
-                                  t.services[s.id].target) for s in services}}
+                                  t.services[s.id].in_campaign) for s in services}}
 
 
 def got_tally(j) -> dict:
     return {**{k: j[k] for k in ("households", "visited", "reached", "visits", "outcomes")},
-            "services": {s["code"]: (s["helped"], s["helped_ever"], s["eligible"], s["target"]) for s in j["services"]}}
+            "services": {s["code"]: (s["helped"], s["helped_ever"], s["eligible"],
+                                     s["campaign"] and s["campaign"]["helped"]) for s in j["services"]}}
 
 
 def test_tally_equals_the_dashboard_figures(client, auth, figures):

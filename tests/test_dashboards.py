@@ -62,10 +62,12 @@ def test_leader_dashboard_shows_coverage_with_denominator(app, client, world, au
 
 
 def test_vietnamese_number_formatting(app, client, world, auth):
-    from fieldapp.text import number, percent
+    from fieldapp.text import number
+    from fieldapp.web import percent
     with app.test_request_context():
         assert number(1328) == "1.328"
         assert percent(1328, 1929) == "68,84%"
+        assert percent(263, 216) == "121,76%" and percent(3, 0) == "–"
 
 
 @pytest.mark.parametrize("who,area,status", [

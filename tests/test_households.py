@@ -219,7 +219,7 @@ def test_upgrading_a_database_with_near_duplicates_keeps_them_and_marks_the_late
     db.session.commit()
     h1_id = h1.id
     db.session.close()
-    downgrade(revision="0017_machine_access")
+    downgrade(revision="0014_recount")
     start = datetime(2026, 1, 1)
     rows = [("a-1", v1, "H001", 0), ("a-2", v1, "H 001", 1), ("a-3", v1, "H０01", 2), ("a-4", v1, "h001", 3),
             ("a-5", v1, "h001~2", 4), ("b-1", v2, "H 001", 5)]

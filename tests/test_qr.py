@@ -14,7 +14,7 @@ from fieldapp.extensions import db
 from fieldapp.models import (AuditLog, Badge, HouseholdTag, JoinRequest, JoinStatus, OneTimeLogin,
                              TeamInvite, User)
 from fieldapp.qr.codes import make_qr
-from fieldapp.timeutil import to_local, utcnow
+from fieldapp.timeutil import UTC_OFFSET, to_local, utcnow
 from tests.conftest import Auth, csrf_from
 from tests.qrdecode import decode, qr_urls, svgs_in
 
@@ -329,7 +329,7 @@ def _sign_in_qr(leader, world, who="member") -> str:
     r = leader.post(f"/teams/{world.team1.id}/members/{world.users[who].id}/sign-in-qr")
     assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store"
     otl = db.session.scalar(select(OneTimeLogin).order_by(OneTimeLogin.id.desc()))
-    assert "hết hạn lúc " + (otl.expires_at + timedelta(hours=7)).strftime("%H:%M %d/%m/%Y") in r.text
+    assert "hết hạn lúc " + (otl.expires_at + UTC_OFFSET).strftime("%H:%M %d/%m/%Y") in r.text
     (url,) = qr_urls(r.text)
     assert re.fullmatch(r"http://localhost/s/[A-Za-z0-9_-]{43}", url)
     return url.removeprefix("http://localhost")

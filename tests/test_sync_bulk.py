@@ -1,20 +1,25 @@
-"""The sync batch's bulk path gives what the per-record path gives: same answers, same rows, same
-audit entries, counters equal to a recount; and it falls back to the per-record path on a conflict."""
+"""One writer for visits: the form (a batch of one) and the sync batch write the same database, table
+by table, every table; a batch's answers; counters equal to a recount; a conflict on the insert is
+decided again."""
 import copy
 import json
 import uuid
 from datetime import timedelta
 
 import pytest
+from flask_migrate import upgrade
 from hypothesis import HealthCheck, given, settings, strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import DateTime, Integer, func, select, text
 
+from fieldapp import create_app
 from fieldapp.api import operations
 from fieldapp.extensions import db
 from fieldapp.households.operations import HouseholdData, create_household
 from fieldapp.models import Assistance, AuditLog, Household, HouseholdReach, Visit
-from fieldapp.timeutil import utcnow
-from fieldapp.visits.operations import VisitData, log_visit, services_by_code
+from fieldapp.timeutil import to_local, utcnow
+from fieldapp.visits import operations as writer
+from fieldapp.visits.operations import VisitData, log_visit
+from tests.conftest import _config
 from tests.tally_helpers import recount, stored
 
 BATCH = "/api/v1/visits/batch"
@@ -33,18 +38,12 @@ def helped(household, n=1, **kw) -> dict:
 
 
 def state() -> dict:
-    """Everything a visit write touches, except received_at / audit time (the clock differs)."""
+    """What a visit write touches, for the answers test (the parity test below compares every table)."""
     db.session.expire_all()
     visits = sorted((v.id, v.household_id, v.member_id, v.team_id, v.outcome, v.note, v.visited_at,
                      tuple(sorted(v.counts().items()))) for v in db.session.scalars(select(Visit)))
-    audit = sorted((a.entity_id, a.action, a.actor_id, a.area_path, json.dumps(a.before), json.dumps(a.after, sort_keys=True))
-                   for a in db.session.scalars(select(AuditLog).where(AuditLog.entity_type == "visit")))
-    households = sorted((h.id, h.last_visited_at, h.last_outcome, h.visit_count)
-                        for h in db.session.scalars(select(Household)))
-    reach = sorted((r.household_id, r.first_day, r.team_id, r.member_id, r.first_at)
-                   for r in db.session.scalars(select(HouseholdReach)))
-    day, total, _stats, _reach = stored()
-    return {"visits": visits, "audit": audit, "households": households, "reach": reach, "day": day, "total": total}
+    audit = sorted((a.entity_id, a.action) for a in db.session.scalars(select(AuditLog).where(AuditLog.entity_type == "visit")))
+    return {"visits": visits, "audit": audit}
 
 
 def mixed_batch(world, resent: dict, clashing: dict) -> list:
@@ -79,7 +78,7 @@ def member(client, world, auth):
     return world
 
 
-def test_bulk_path_answers_and_writes_like_the_per_record_path(app, client, member, monkeypatch):
+def test_a_batch_answers_every_record(app, client, member):
     h1 = member.households["h1"]
     h1.created_at = utcnow() - timedelta(days=3)  # so that a visit of yesterday is accepted
     db.session.commit()
@@ -87,40 +86,109 @@ def test_bulk_path_answers_and_writes_like_the_per_record_path(app, client, memb
     assert [r["status"] for r in client.post(BATCH, json={"visits": [resent, clashing]}).json["results"]] \
         == ["created", "created"]
     records = mixed_batch(member, resent, clashing)
-    actor = member.users["member"]
-
-    def run(path):
-        with app.test_request_context():
-            operations._begin_write()
-            results = [r.as_json() for r in path(actor, copy.deepcopy(records), services_by_code())]
-            db.session.flush()
-            snap = state()
-            db.session.rollback()
-        return results, snap
-
-    def no_fallback(*args):
-        raise AssertionError("the bulk path fell back without a conflict")
-
-    per_record = run(operations.apply_one_by_one)
-    monkeypatch.setattr(operations, "apply_one_by_one", no_fallback)
-    bulk = run(operations._apply_visits)
-    assert bulk[0] == per_record[0]
-    assert bulk[1] == per_record[1]
-    assert [r["status"] for r in bulk[0]] == (
+    r = client.post(BATCH, json={"visits": records})
+    assert r.status_code == 200
+    assert [x["status"] for x in r.json["results"]] == (
         ["created", "duplicate", "rejected", "created", "duplicate", "rejected", "created", "rejected", "created"]
         + ["rejected"] * 8 + ["created"])
-
-    # Through the real route (bulk, no fallback): the same answers, committed.
-    r = client.post(BATCH, json={"visits": records})
-    assert r.status_code == 200 and r.json["results"] == bulk[0]
     after = state()
-    assert after == bulk[1]
     assert len(after["visits"]) == 2 + 5
     assert len(after["audit"]) == 2 + 5  # one "create" entry per stored visit
     assert db.session.get(Visit, records[-1]["id"]).note == "hôm qua"
     assert db.session.get(Household, h1.id).visit_count == 3
     assert db.session.get(Household, member.households["h2"].id).visit_count == 4
     assert stored() == recount()
+
+
+# --- The form and the batch write the same rows: every table, compared whole -----------------------
+
+def _written_by_the_clock(column) -> bool:
+    """A column the database fills from the wall clock at write time (received_at, audit time,
+    updated_at...): it differs between two runs, not between two writers."""
+    clock = [c for c in (column.default, column.onupdate) if c is not None and getattr(c, "is_callable", False)]
+    return isinstance(column.type, DateTime) and bool(clock)
+
+
+def _surrogate(column) -> bool:
+    """An id the database numbers and no other row points at (assistance lines, audit entries): rows
+    are compared without it."""
+    referenced = {fk.column for table in db.metadata.tables.values() for fk in table.foreign_keys}
+    return (column.primary_key and len(column.table.primary_key.columns) == 1 and isinstance(column.type, Integer)
+            and column not in referenced)
+
+
+def whole_database(engine) -> dict[str, list]:
+    """Every table of the schema (db.metadata: no list by hand), every row, as sorted tuples."""
+    out = {}
+    with engine.connect() as conn:
+        for table in db.metadata.sorted_tables:
+            columns = [c for c in table.columns if not _written_by_the_clock(c) and not _surrogate(c)]
+            rows = conn.execute(select(*columns)).all()
+            out[table.name] = sorted((tuple(repr(v) for v in row) for row in rows))
+    return out
+
+
+def _copy(src, dst) -> None:
+    """Every row of every table from one database into another one at the same migration."""
+    with src.connect() as a, dst.begin() as b:
+        for table in reversed(db.metadata.sorted_tables):
+            b.execute(table.delete())
+        for table in db.metadata.sorted_tables:
+            rows = [dict(r._mapping) for r in a.execute(select(table))]
+            if rows:
+                b.execute(table.insert(), rows)
+        if dst.dialect.name == "postgresql":
+            for table in db.metadata.sorted_tables:
+                pk = list(table.primary_key.columns)
+                if len(pk) == 1 and isinstance(pk[0].type, Integer) and pk[0].autoincrement in (True, "auto"):
+                    b.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', '{pk[0].name}'), "
+                                   f"coalesce((SELECT max({pk[0].name}) FROM {table.name}), 0) + 1, false)"))
+
+
+def test_the_form_and_the_batch_write_the_same_database(app, client, world, auth, spare_url, monkeypatch):
+    """The same visits, sent once through the visit form (one request each) into this database and
+    once as one sync batch into a copy of it: afterwards the two databases hold the same rows in
+    every table, but for the write-time clock and the ids the database numbers."""
+    for h in world.households.values():
+        h.created_at = utcnow() - timedelta(days=10)
+    db.session.commit()
+    here = db.engine
+    other = create_app(_config(spare_url))
+    with other.app_context():
+        upgrade()
+        _copy(here, db.engine)
+    writes = []
+    real_write = writer._write
+    monkeypatch.setattr(writer, "_write", lambda *a: (writes.append(a[1]), real_write(*a))[1])
+    h1, h2 = world.households["h1"], world.households["h2"]
+    base = (utcnow() - timedelta(days=2)).replace(second=0, microsecond=0)
+    sent = [(h1, "helped", {"vneid": 2, "safety": 1}, ""), (h2, "not_home", {}, "Vắng nhà"),
+            (h1, "helped", {"vneid": 2}, ""),                # over the cap (3 aged 14+): refused by both
+            (h2, "helped", {"payment": 2}, "  cả hai  "), (h1, "revisit", {}, "")]
+    ids = [str(uuid.uuid4()) for _ in sent]
+    auth.login("0900000003")
+    for n, (vid, (h, outcome, counts, note)) in enumerate(zip(ids, sent)):
+        at = to_local(base + timedelta(minutes=n)).strftime("%Y-%m-%dT%H:%M")
+        r = client.post(f"/households/{h.id}/visits/new", data={
+            "client_id": vid, "outcome": outcome, "visited_at": at, "note": note,
+            **{f"svc_{code}": str(k) for code, k in counts.items()}})
+        assert r.status_code == (422 if n == 2 else 302)
+    body = {"visits": [{"id": vid, "household_id": h.id, "outcome": outcome, "note": note or None,
+                        "visited_at": (base + timedelta(minutes=n)).isoformat() + "Z",
+                        "assists": [{"service": code, "count": k} for code, k in counts.items()]}
+                       for n, (vid, (h, outcome, counts, note)) in enumerate(zip(ids, sent))]}
+    with other.app_context():
+        phone = other.test_client()
+        phone.post("/login", data={"phone": "0900000003", "password": "secret-pass-1"})
+        answers = [x["status"] for x in phone.post(BATCH, json=body).json["results"]]
+        assert answers == ["created", "created", "rejected", "created", "created"]
+        batch_side = whole_database(db.engine)
+        db.session.remove()
+        db.engine.dispose()
+    form_side = whole_database(db.engine)
+    assert form_side == batch_side
+    assert len(form_side["visits"]) == 4 and len(form_side["tally_day"]) > 0
+    assert [len(w) for w in writes] == [1, 1, 1, 1, 4]  # one writer: four forms, then one batch
 
 
 def _fresh_households(world, n: int, days_back: int = 40) -> list[Household]:
@@ -223,28 +291,26 @@ def test_the_first_visit_is_found_at_equal_times_and_on_rows_without_first_at(ap
 
 
 @pytest.mark.parametrize("same", [True, False], ids=["resend", "clash"])
-def test_a_conflict_on_the_bulk_insert_falls_back_to_one_record_at_a_time(client, member, monkeypatch, same):
-    """Another request stored one of the ids after this batch looked (simulated: the lookup misses
-    it): the bulk insert hits the key, nothing of it stays, and the per-record path answers."""
+def test_a_conflict_on_the_insert_is_decided_again(client, member, monkeypatch, same):
+    """Another request stored one of the ids after this batch looked (simulated: the first lookup
+    misses it): the insert hits the key, nothing of it stays, and every record is decided again."""
     h1, h2 = member.households["h1"], member.households["h2"]
     raced = visit(h1, outcome="revisit")
     assert client.post(BATCH, json={"visits": [raced]}).json["results"][0]["status"] == "created"
     for obj in [o for o in db.session if isinstance(o, (Visit, Assistance))]:
         db.session.expunge(obj)
-    real_lookup, fallbacks = operations.stored_visits, []
-    monkeypatch.setattr(operations, "stored_visits",
-                        lambda ids: {k: v for k, v in real_lookup(ids).items() if k != raced["id"]})
-    real_fallback = operations.apply_one_by_one
+    real_lookup, looked = writer.stored_visits, []
 
-    def spy(*args):
-        fallbacks.append(args)
-        return real_fallback(*args)
+    def first_misses(ids):
+        looked.append(ids)
+        found = real_lookup(ids)
+        return {k: v for k, v in found.items() if k != raced["id"]} if len(looked) == 1 else found
 
-    monkeypatch.setattr(operations, "apply_one_by_one", spy)
+    monkeypatch.setattr(writer, "stored_visits", first_misses)
     first, last = helped(h2, 1), visit(h1, outcome="declined")
     sent = raced if same else dict(raced, outcome="declined")
     r = client.post(BATCH, json={"visits": [first, sent, last]})
-    assert len(fallbacks) == 1
+    assert len(looked) == 2
     assert [x["status"] for x in r.json["results"]] == ["created", "duplicate" if same else "rejected", "created"]
     after = state()
     assert len(after["visits"]) == 3 and len(after["audit"]) == 3

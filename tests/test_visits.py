@@ -215,6 +215,11 @@ def test_my_visits_lists_only_mine(client, world, auth):
     assert client.get("/visits/team").status_code == 403
 
 
+def world_service_id(code):
+    from fieldapp.models import Service
+    return db.session.scalar(select(Service.id).where(Service.code == code))
+
+
 def test_double_submit_saves_the_visit_once(client, world, auth):
     auth.login("0900000003")
     h1 = world.households["h1"]
@@ -227,9 +232,14 @@ def test_double_submit_saves_the_visit_once(client, world, auth):
     assert "Lượt thăm này đã được lưu trước đó." in r.text
     assert visit_count() == 1
     assert db.session.get(Visit, client_id).household_id == h1.id
-    # Another member sending the same form id logs their own, new visit.
+    # The same id with other content is refused, as the sync API refuses it: the first one is kept.
+    r = client.post(f"/households/{h1.id}/visits/new", data={**data, "svc_vneid": "2"})
+    assert r.status_code == 422
+    assert "Lượt thăm này đã được gửi trước đó với nội dung khác; hệ thống giữ bản đầu tiên." in r.text
+    # Another member sending the same form id too (a shared phone): refused, nothing written.
     auth.logout()
     auth.login("0900000002")
     r = client.post(f"/households/{h1.id}/visits/new", data={**data, "svc_vneid": "0", "svc_safety": "1"})
-    assert r.status_code == 302
-    assert visit_count() == 2
+    assert r.status_code == 422 and "nội dung khác" in r.text
+    assert visit_count() == 1
+    assert db.session.get(Visit, client_id).counts() == {world_service_id("vneid"): 1}

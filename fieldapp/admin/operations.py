@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from .. import audit
+from ..counting import eligible_sql, live_visits
 from ..extensions import db
 from ..models import Assistance, Eligibility, Household, Service, User, Visit
 from ..rules import RuleError
@@ -13,8 +14,6 @@ from ..rules import RuleError
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,29}$")
 FIELDS = ("code", "name", "short_name", "unit", "eligibility", "points", "active", "sort_order")
 UNITS = {Eligibility.HOUSEHOLD: "households", Eligibility.DOSSIER: "dossiers"}  # the rest count people
-CAP_COLUMNS = {Eligibility.AGE14: Household.residents_14plus, Eligibility.AGE18: Household.residents_18plus,
-               Eligibility.ALL: Household.residents_total}
 
 
 @dataclass
@@ -52,15 +51,13 @@ def is_used(service: Service) -> bool:
 
 def households_over_cap(service: Service, eligibility: str) -> int:
     """Households that already counted more for this service than `eligibility` would allow."""
-    if eligibility == Eligibility.DOSSIER:
+    cap = eligible_sql(eligibility)
+    if cap is None:
         return 0
-    cap = CAP_COLUMNS.get(eligibility)
-    per_household = (select(Visit.household_id, func.sum(Assistance.count).label("done"))
-                     .join(Visit, Visit.id == Assistance.visit_id).where(Assistance.service_id == service.id)
-                     .group_by(Visit.household_id).subquery())
-    stmt = select(func.count()).select_from(per_household).join(Household, Household.id == per_household.c.household_id)
-    stmt = stmt.where(per_household.c.done > (1 if cap is None else cap))
-    return db.session.scalar(stmt) or 0
+    over = (live_visits(Household.id).join(Assistance, Assistance.visit_id == Visit.id)
+            .where(Assistance.service_id == service.id)
+            .group_by(Household.id).having(func.sum(Assistance.count) > cap))
+    return db.session.scalar(select(func.count()).select_from(over.subquery())) or 0
 
 
 def create_service(actor: User, data: ServiceData) -> Service:

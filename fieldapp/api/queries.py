@@ -1,10 +1,11 @@
 """Reads for the offline cache: a village's households with what each already achieved."""
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from ..counting import achieved, live
 from ..extensions import db
-from ..models import Assistance, Household, Service, Visit
+from ..models import Eligibility, Household, Service
 
 MAX_HOUSEHOLDS = 5000  # a village has 150-650; this only stops a runaway response
 
@@ -15,26 +16,15 @@ def village_households(village_id: int, since: datetime | None = None) -> list[H
     if since is not None:
         stmt = stmt.where(Household.updated_at >= since)
     else:
-        stmt = stmt.where(Household.deleted_at.is_(None))
+        stmt = stmt.where(live(Household))
     return list(db.session.scalars(stmt.order_by(Household.code, Household.id).limit(MAX_HOUSEHOLDS)))
 
 
 def achieved_in_village(village_id: int, household_ids: list[str] | None = None) -> dict[str, dict[str, int]]:
     """{household_id: {service code: counted so far}} in one aggregate query."""
-    stmt = (select(Visit.household_id, Service.code, func.sum(Assistance.count))
-            .join(Assistance, Assistance.visit_id == Visit.id)
-            .join(Service, Service.id == Assistance.service_id)
-            .join(Household, Household.id == Visit.household_id)
-            .where(Household.village_id == village_id, Visit.deleted_at.is_(None))
-            .group_by(Visit.household_id, Service.code))
-    if household_ids is not None:
-        if not household_ids:
-            return {}
-        stmt = stmt.where(Visit.household_id.in_(household_ids))
-    out: dict[str, dict[str, int]] = {}
-    for household_id, code, total in db.session.execute(stmt):
-        out.setdefault(household_id, {})[code] = int(total)
-    return out
+    codes = dict(db.session.execute(select(Service.id, Service.code)).all())
+    found = achieved(household_ids, village_id=village_id)
+    return {hid: {codes[sid]: n for sid, n in per.items()} for hid, per in found.items() if per}
 
 
 def household_json(h: Household, achieved: dict[str, int], personal: bool) -> dict:
@@ -51,8 +41,10 @@ def household_json(h: Household, achieved: dict[str, int], personal: bool) -> di
 
 
 def service_json(s: Service) -> dict:
+    # eligible_from: the household's count of the residents who could be helped (households: the
+    # household itself, once), or null (no lifetime cap): the phone reads it instead of its own rule.
     return {"code": s.code, "name": s.name, "short_name": s.short_name, "unit": s.unit,
-            "eligibility": s.eligibility}
+            "eligibility": s.eligibility, "eligible_from": Eligibility.COUNTED_IN[s.eligibility]}
 
 
 def _iso(dt: datetime | None) -> str | None:

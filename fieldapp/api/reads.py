@@ -18,9 +18,16 @@ def tally_json(t: Tally, services) -> dict:
         st = t.services[s.id]
         out["services"].append({
             "code": s.code, "name": s.name, "short_name": s.short_name, "unit": s.unit,
-            "helped": st.people, "helped_ever": st.people_ever, "eligible": st.eligible, "target": st.target,
-            "goal": st.goal, "coverage": None if st.coverage is None else round(st.coverage, 4)})
+            "helped": st.people, "helped_ever": st.people_ever, "eligible": st.eligible,
+            "coverage": _rounded(st.coverage),
+            "goal": st.campaign_goal if st.in_campaign is not None else st.eligible,
+            "campaign": None if st.in_campaign is None else {
+                "helped": st.in_campaign, "goal": st.campaign_goal, "share": _rounded(st.campaign_share)}})
     return out
+
+
+def _rounded(x: float | None) -> float | None:
+    return None if x is None else round(x, 4)
 
 
 def board_row_json(r: BoardRow) -> dict:
@@ -29,7 +36,7 @@ def board_row_json(r: BoardRow) -> dict:
         "rank_change": None if r.prev_rank is None else r.prev_rank - r.rank, "move": r.move,
         "members": r.members, "visits": r.visits, "points": r.points,
         "points_per_member": None if r.per_member is None else round(r.per_member, 2),
-        "score": None if r.score is None else round(r.score, 4),
+        "score": _rounded(r.score),
         "percent_of_target": None if r.score is None else round(100 * r.score, 2),
         "people": dict(r.people), "goals": dict(r.goals), "streak": r.streak,
     }

@@ -11,7 +11,6 @@ from ..models import AreaLevel
 from ..timeutil import BadDate, parse_iso, utcnow
 from ..campaigns.queries import PERIODS, campaign_period, period_for
 from ..campaigns.routes import board_area_or_404, campaign_boards, campaign_or_404, period_boards
-from ..campaigns.targets import targets_for_areas
 from ..tallies.queries import area_tallies, children, running_campaign, services_for_tallies
 from ..tallies.routes import dashboard_area_or_404, date_range
 from ..write_turns import write_turn
@@ -109,8 +108,7 @@ def area_tally(area_id: int):
     services = services_for_tallies()
     campaign = running_campaign(area)
     kids = children(area) if area.level != AreaLevel.VILLAGE else []
-    targets = targets_for_areas(campaign, [area, *kids], services) if campaign is not None else None
-    found = area_tallies([area, *kids], start, end, services, targets)
+    found = area_tallies([area, *kids], start, end, services, campaign)
     return jsonify(
         area=reads.area_json(area), **{"from": start.isoformat(), "to": end.isoformat()},
         campaign=None if campaign is None else {"id": campaign.id, "name": campaign.name},

@@ -7,8 +7,10 @@ from sqlalchemy import func, select, update
 from .. import audit
 from ..extensions import db
 from ..forms import normalize_phone
+from ..locks import begin_write, lock_households
 from ..models import Area, AreaLevel, Household, Service, Team, User
 from ..rules import RuleError
+from ..tallies.operations import move_village_counters
 from ..text import code_key, fold
 from ..timeutil import utcnow
 
@@ -168,9 +170,12 @@ def code_clashes(absorbed: Area, survivor: Area) -> list[str]:
 def merge_villages(actor: User, absorbed: Area, survivor: Area, clash_prefix: str | None = None) -> dict:
     """Move the households and teams of `absorbed` into `survivor`, then archive `absorbed`.
 
-    Visits and assistance stay attached to their households, so every tally keeps its total.
+    Visits and assistance stay attached to their households; the absorbed village's counters and
+    denominators join the survivor's in the same transaction (the commune's do not move), so every
+    tally keeps its total and the village rows still add up to the commune's.
     Clashing house codes are refused unless a prefix is given to rename them ("<prefix>-<code>").
     """
+    begin_write()
     _require_village(absorbed)
     _require_village(survivor)
     if absorbed.id == survivor.id:
@@ -181,6 +186,10 @@ def merge_villages(actor: User, absorbed: Area, survivor: Area, clash_prefix: st
     for village in (absorbed, survivor):
         if village.archived_at is not None:
             raise RuleError({"survivor_id": _("%(name)s đã lưu trữ, không thể gộp.", name=village.name)})
+    # The households' lock (the one visits take), in id order: a visit saved meanwhile either lands
+    # before the move (and its counters move with the village's) or after it (and counts in the survivor).
+    household_count = len(lock_households(db.session.scalars(
+        select(Household.id).where(Household.village_id == absorbed.id))))
     clashes = code_clashes(absorbed, survivor)
     renamed: dict[str, str] = {}
     prefix = " ".join((clash_prefix or "").split())
@@ -208,13 +217,12 @@ def merge_villages(actor: User, absorbed: Area, survivor: Area, clash_prefix: st
             household.code = new_codes[household.code]
             household.refresh_search_text()
         db.session.flush()
-    household_count = db.session.scalar(
-        select(func.count()).select_from(Household).where(Household.village_id == absorbed.id))
     team_ids = list(db.session.scalars(select(Team.id).where(Team.village_id == absorbed.id)))
     db.session.execute(update(Household).where(Household.village_id == absorbed.id)
                        .values(village_id=survivor.id), execution_options={"synchronize_session": False})
     db.session.execute(update(Team).where(Team.village_id == absorbed.id)
                        .values(village_id=survivor.id), execution_options={"synchronize_session": False})
+    move_village_counters(absorbed.id, survivor.id)
     absorbed.archived_at = utcnow()
     db.session.flush()
     db.session.expire_all()

@@ -1,6 +1,7 @@
 """Reads about areas: the children of an area with their households, teams and members."""
 from sqlalchemy import func, select
 
+from ..counting import live
 from ..extensions import db
 from ..models import Area, AreaLevel, Household, Service, Team
 from ..models import User as U
@@ -19,7 +20,7 @@ def child_counts(area: Area, q: str | None = None) -> list[dict]:
     rows = {c.id: {"area": c, "households": 0, "teams": 0, "members": 0} for c in children}
     if area.level == AreaLevel.COMMUNE:
         for vid, n in db.session.execute(select(Household.village_id, func.count())
-                                         .where(Household.village_id.in_(ids), Household.deleted_at.is_(None))
+                                         .where(Household.village_id.in_(ids), live(Household))
                                          .group_by(Household.village_id)):
             rows[vid]["households"] = n
         for vid, n in db.session.execute(select(Team.village_id, func.count())

@@ -11,8 +11,8 @@ from ..integrations.webhooks import emit
 from ..models import Area, AreaLevel, Campaign, CampaignService, CampaignTarget, Role, Service, User
 from ..rules import RuleError
 from ..timeutil import utcnow
+from ..counting import today
 from .queries import commune_board, member_board, team_board
-from ..tallies.queries import today
 
 MAX_POINTS = 100
 MAX_DAYS = 366

@@ -9,10 +9,10 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from ..counting import campaign_days, campaign_goals, period_end, period_start, share, today
 from ..extensions import db
-from ..models import Area, AreaLevel, AreaStats, Campaign, CampaignTarget, Service, TallyDay, TallyKind, Team, User
-from ..models.tallies import ROLLUPS, VISIT_ROW, period_end, period_start, rollup_kind
-from ..tallies.queries import area_stats, eligible_for, today
+from ..models import Area, AreaLevel, Campaign, Service, TallyDay, TallyKind, Team, User
+from ..models.tallies import ROLLUPS, VISIT_ROW, rollup_kind
 from ..text import fold
 
 PERIODS = ("week", "month", "quarter")
@@ -28,24 +28,17 @@ class Period:
 
 
 def period_for(key: str, on: date | None = None) -> Period:
+    """This week, month or quarter up to today (or `on`), with the whole period before it."""
     d = on or today()
-    if key == "week":
-        start = d - timedelta(days=d.weekday())
-        prev_start = start - timedelta(days=7)
-        return Period(key, start, d, Period(key, prev_start, start - timedelta(days=1)))
-    if key == "quarter":
-        start = date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
-    else:
-        key, start = "month", date(d.year, d.month, 1)
-    prev_end = start - timedelta(days=1)
-    months = 3 if key == "quarter" else 1
-    m = prev_end.month - months + 1
-    prev_start = date(prev_end.year + (m - 1) // 12, (m - 1) % 12 + 1, 1)
-    return Period(key, start, d, Period(key, prev_start, prev_end))
+    key = key if key in PERIODS else "month"
+    unit = key[0]  # "w", "m", "q": the rollup periods
+    start = period_start(unit, d)
+    prev_start = period_start(unit, start - timedelta(days=1))
+    return Period(key, start, d, Period(key, prev_start, period_end(unit, prev_start)))
 
 
 def campaign_period(campaign: Campaign) -> Period:
-    return Period("campaign", campaign.starts_on, min(campaign.ends_on, max(today(), campaign.starts_on)))
+    return Period("campaign", *campaign_days(campaign))
 
 
 @dataclass
@@ -58,7 +51,7 @@ class BoardRow:
     visits: int = 0
     points: int = 0
     per_member: float | None = None
-    score: float | None = None   # share of the target achieved, 0..1
+    score: float | None = None   # share of the goals achieved (1.0 = 100%; over-achievement as it is)
     people: dict[str, int] = field(default_factory=dict)
     goals: dict[str, int] = field(default_factory=dict)
     rank: int = 0
@@ -144,41 +137,33 @@ def _achieved(kind: str, ref_ids, start: date, end: date, rollups: bool = True) 
     return out
 
 
-def _fill(row: BoardRow, achieved: dict[int, int], goals: dict[int, int | None],
+def _fill(row: BoardRow, done_by: dict[int, int], goals: dict[int, int | None],
           counted: dict[int, tuple[Service, int]], with_score: bool) -> None:
-    row.visits = achieved.get(VISIT_ROW, 0)
-    weight = share = 0.0
+    row.visits = done_by.get(VISIT_ROW, 0)
+    weight = achieved = 0.0
     for sid, (service, points) in counted.items():
-        done = achieved.get(sid, 0)
+        done = done_by.get(sid, 0)
         row.people[service.code] = done
         row.points += done * points
         goal = goals.get(sid)
         if goal:
             row.goals[service.code] = goal
             weight += points
-            share += points * min(done / goal, 1.0)
+            achieved += points * share(done, goal)
     if with_score and weight:
-        row.score = share / weight
+        row.score = achieved / weight
     if row.members:
         row.per_member = row.points / row.members
 
 
-def _village_goals(campaign: Campaign | None, village_ids, counted) -> dict[int, dict[int, int | None]]:
-    """Per village: the explicit target of the campaign, else the eligible residents."""
-    stats = {s.area_id: {"households": s.households, "residents_total": s.residents_total,
-                         "residents_14plus": s.residents_14plus, "residents_18plus": s.residents_18plus}
-             for s in db.session.scalars(select(AreaStats).where(AreaStats.area_id.in_(village_ids)))}
-    explicit: dict[int, dict[int, int]] = {}
-    if campaign is not None:
-        for t in db.session.scalars(select(CampaignTarget).where(CampaignTarget.campaign_id == campaign.id,
-                                                                 CampaignTarget.village_id.in_(village_ids))):
-            explicit.setdefault(t.village_id, {})[t.service_id] = t.target
-    out = {}
-    for vid, st in stats.items():
-        out[vid] = {sid: explicit.get(vid, {}).get(sid, eligible_for(svc, st)) for sid, (svc, _p) in counted.items()}
-    for vid, targets in explicit.items():
-        out.setdefault(vid, {}).update(targets)
-    return out
+def _with_previous(build, start: date, end: date, previous: tuple[date, date] | None) -> list[BoardRow]:
+    """The board of start..end, each row with its rank in the previous period (for the arrows)."""
+    rows = build(start, end)
+    if previous:
+        before = {r.key: r.rank for r in build(*previous)}
+        for r in rows:
+            r.prev_rank = before.get(r.key)
+    return rows
 
 
 def villages_under(area: Area, village=Area):
@@ -199,11 +184,10 @@ def team_board(area: Area, start: date, end: date, campaign: Campaign | None = N
         select(Team.id, Team.name, Team.village_id, Area.name, Area.path).join(Area, Area.id == Team.village_id)
         .where(villages_under(area), Team.active.is_(True))).all()
     team_ids = [t[0] for t in teams]
-    village_ids = sorted({t[2] for t in teams})
     members = dict(db.session.execute(
         select(User.team_id, func.count()).where(User.team_id.in_(team_ids), User.active.is_(True))
         .group_by(User.team_id)).all())
-    goals = _village_goals(campaign, village_ids, counted)
+    goals = campaign_goals(campaign, {t[2]: t[4] for t in teams}, [svc for svc, _p in counted.values()])
 
     def build(s: date, e: date) -> list[BoardRow]:
         achieved = _achieved(TallyKind.TEAM, team_ids, s, e)
@@ -214,12 +198,7 @@ def team_board(area: Area, start: date, end: date, campaign: Campaign | None = N
             rows.append(row)
         return rank(rows)
 
-    rows = build(start, end)
-    if previous:
-        before = {r.key: r.rank for r in build(*previous)}
-        for r in rows:
-            r.prev_rank = before.get(r.key)
-    return rows
+    return _with_previous(build, start, end, previous)
 
 
 def commune_board(province: Area, start: date, end: date, campaign: Campaign | None = None,
@@ -235,24 +214,7 @@ def commune_board(province: Area, start: date, end: date, campaign: Campaign | N
     ids = [c.id for c in communes]
     # Only communes (the parents of villages) have area rollups.
     rolled = all(c.level == AreaLevel.COMMUNE for c in communes)
-    stats = area_stats(ids)
-    goals = {cid: {sid: eligible_for(svc, stats.get(cid, {})) for sid, (svc, _p) in counted.items()} for cid in ids}
-    if campaign is not None:
-        # Explicit village targets replace those villages' eligible residents in their commune's sum.
-        village = Area.__table__.alias("v")
-        rows = db.session.execute(
-            select(village.c.parent_id, CampaignTarget.village_id, CampaignTarget.service_id, CampaignTarget.target,
-                   AreaStats.households, AreaStats.residents_total, AreaStats.residents_14plus,
-                   AreaStats.residents_18plus)
-            .join(village, village.c.id == CampaignTarget.village_id)
-            .outerjoin(AreaStats, AreaStats.area_id == CampaignTarget.village_id)
-            .where(CampaignTarget.campaign_id == campaign.id, village.c.parent_id.in_(ids))).all()
-        for cid, _vid, sid, target, hh, rt, r14, r18 in rows:
-            if sid not in counted:
-                continue
-            st = {"households": hh or 0, "residents_total": rt or 0, "residents_14plus": r14 or 0,
-                  "residents_18plus": r18 or 0}
-            goals[cid][sid] = (goals[cid].get(sid) or 0) - (eligible_for(counted[sid][0], st) or 0) + target
+    goals = campaign_goals(campaign, {c.id: c.path for c in communes}, [svc for svc, _p in counted.values()])
     village = Area.__table__.alias("v")
     members = dict(db.session.execute(
         select(village.c.parent_id, func.count(User.id)).select_from(User)
@@ -268,12 +230,7 @@ def commune_board(province: Area, start: date, end: date, campaign: Campaign | N
             out.append(row)
         return rank(out)
 
-    rows = build(start, end)
-    if previous:
-        before = {r.key: r.rank for r in build(*previous)}
-        for r in rows:
-            r.prev_rank = before.get(r.key)
-    return rows
+    return _with_previous(build, start, end, previous)
 
 
 def member_board(area: Area, start: date, end: date, campaign: Campaign | None = None,
@@ -297,11 +254,7 @@ def member_board(area: Area, start: date, end: date, campaign: Campaign | None =
             out.append(row)
         return rank(out)
 
-    rows = build(start, end)
-    if previous:
-        before = {r.key: r.rank for r in build(*previous)}
-        for r in rows:
-            r.prev_rank = before.get(r.key)
+    rows = _with_previous(build, start, end, previous)
     if limit:
         rows = rows[:limit]
     streaks = weekly_streaks([r.key for r in rows])
@@ -314,14 +267,14 @@ def weekly_streaks(member_ids: list[int], on: date | None = None) -> dict[int, i
     """Consecutive weeks with at least one visit, counting back from this week (or last week,
     when this week has none yet: a streak is not broken before the week is over)."""
     d = on or today()
-    this_monday = d - timedelta(days=d.weekday())
+    this_monday = period_start("w", d)
     since = this_monday - timedelta(weeks=STREAK_WEEKS)
     weeks: dict[int, set[int]] = {}
     for ref_id, day in db.session.execute(
             select(TallyDay.ref_id, TallyDay.day).where(  # one week rollup row per member and week
                 TallyDay.kind == rollup_kind(TallyKind.MEMBER, "w"), TallyDay.ref_id.in_(member_ids),
                 TallyDay.service_id == VISIT_ROW, TallyDay.visits > 0, TallyDay.day >= since)):
-        weeks.setdefault(ref_id, set()).add((this_monday - (day - timedelta(days=day.weekday()))).days // 7)
+        weeks.setdefault(ref_id, set()).add((this_monday - period_start("w", day)).days // 7)
     out = {}
     for mid, ago in weeks.items():
         n = 0 if 0 in ago else 1

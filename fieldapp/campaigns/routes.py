@@ -8,7 +8,9 @@ from ..extensions import db
 from ..forms import EmptyForm, commit_or_show
 from ..models import Area, AreaLevel, Campaign, CampaignTarget, Role, Service, Team
 from ..rules import RuleError
-from ..tallies.queries import ancestor_paths, area_stats, children, eligible_for, services_for_tallies, today
+from ..counting import area_stats, eligible, today
+from ..tallies.queries import ancestor_paths, services_for_tallies
+from ..teams.queries import open_villages
 from . import bp
 from .forms import campaign_form_class
 from .operations import (CampaignData, can_run_campaign, can_set_targets, create_campaign, freeze_campaign,
@@ -209,7 +211,7 @@ def targets(campaign_id: int, commune_id: int):
         abort(404)
     if not can_set_targets(current_user, campaign, commune):
         abort(403)
-    villages = children(commune)
+    villages = open_villages(commune)
     counted = {cs.service_id for cs in campaign.services}
     services = [s for s in db.session.scalars(select(Service).order_by(Service.sort_order, Service.id))
                 if s.id in counted]
@@ -246,7 +248,7 @@ def targets(campaign_id: int, commune_id: int):
                 flash(_("Đã lưu chỉ tiêu."), "success")
                 return redirect(url_for("campaigns.show", campaign_id=campaign.id))
     rows = [{"village": v, "cells": [{"service": s, "name": f"t_{v.id}_{s.id}",
-                                      "eligible": eligible_for(s, stats.get(v.id, {}))} for s in services]}
+                                      "eligible": eligible(s, stats.get(v.id, {}))} for s in services]}
             for v in villages]
     return render_template("campaigns/targets.html", campaign=campaign, commune=commune, rows=rows,
                            services=services, values=values, errors=errors, form=form), 422 if errors else 200

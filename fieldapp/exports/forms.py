@@ -6,8 +6,8 @@ from wtforms import BooleanField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, StopValidation, ValidationError
 
+from ..counting import today
 from ..forms import ChoiceRadioField, DayField, IdSelectField
-from ..tallies.queries import today
 from .queries import MAX_DAYS
 
 

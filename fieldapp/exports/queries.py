@@ -10,9 +10,9 @@ from sqlalchemy.orm import aliased
 
 from ..access import can_see_personal_data
 from ..campaigns.queries import villages_under
+from ..counting import day_bounds, live_visits, local_day
 from ..extensions import db
 from ..models import Area, Assistance, Household, Role, Service, Team, User, Visit
-from ..tallies.drill import day_bounds
 from ..timeutil import to_local
 
 MAX_DAYS = 366
@@ -37,10 +37,8 @@ def can_export_personal(user: User, area: Area) -> bool:
 
 def _visits_in(area: Area, start: date, end: date):
     lo, hi = day_bounds(start, end)
-    return (select(Visit.id).join(Household, Household.id == Visit.household_id)
-            .join(Village, Village.id == Household.village_id)
-            .where(villages_under(area, Village), Visit.deleted_at.is_(None),
-                   Household.deleted_at.is_(None), Visit.visited_at >= lo, Visit.visited_at < hi))
+    return (live_visits(Visit.id).join(Village, Village.id == Household.village_id)
+            .where(villages_under(area, Village), Visit.visited_at >= lo, Visit.visited_at < hi))
 
 
 def count_visits(area: Area, start: date, end: date) -> int:
@@ -86,7 +84,7 @@ def assistance_rows(area: Area, start: date, end: date) -> list[list]:
             .with_only_columns(Visit.id, Visit.visited_at, Village.name, Service.code, Service.name, Assistance.count)
             .join(Assistance, Assistance.visit_id == Visit.id).join(Service, Service.id == Assistance.service_id)
             .order_by(Visit.visited_at, Visit.id, Service.sort_order, Service.id))
-    return [[vid, to_local(visited_at).date(), village, code, name, int(n)]
+    return [[vid, local_day(visited_at), village, code, name, int(n)]
             for vid, visited_at, village, code, name, n in db.session.execute(stmt)]
 
 

@@ -6,13 +6,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
+from ..counting import achieved_in, household_stats, live, over_eligible
 from ..extensions import db
 from ..forms import PHONE_RE, normalize_phone
-from ..models import Area, Household, User
+from ..locks import lock_household
+from ..models import Area, Household, User, Visit
 from ..rules import RuleError
 from ..tallies import operations as tallies
 from ..timeutil import utcnow
-from .queries import achieved_by_service, all_services, code_taken
+from .queries import all_services, code_taken
 
 MAX_RESIDENTS = 60
 AUDIT_FIELDS = ("village_id", "code", "head_name", "head_phone", "consent_at", "residents_total",
@@ -125,24 +127,26 @@ def _check_achieved(household: Household, data: HouseholdData, achieved: dict[in
                     services: list | None = None) -> None:
     """Fewer eligible residents than people already counted for a service is refused."""
     if achieved is None:
-        achieved = achieved_by_service(household.id)
-    probe = Household(residents_total=data.residents_total, residents_14plus=data.residents_14plus,
-                      residents_18plus=data.residents_18plus)
+        achieved = achieved_in(household.id)
+    stats = household_stats(Household(residents_total=data.residents_total, residents_14plus=data.residents_14plus,
+                                       residents_18plus=data.residents_18plus))
     for service in services if services is not None else all_services():
-        cap = service.cap_for(probe)
         done = achieved.get(service.id, 0)
-        if cap is not None and done > cap:
+        if over_eligible(service, stats, done):
             raise RuleError({"residents_total": _(
                 "%(service)s đã ghi nhận %(done)d người ở hộ này; số nhân khẩu đủ điều kiện không thể ít hơn %(done)d.",
                 service=service.short_name, done=done)})
 
 
 def update_household(actor: User, household: Household, data: HouseholdData) -> Household:
+    """The caps are checked under the household's lock, the one visits take: a visit saved at the same
+    instant is either counted here or sees the new residents."""
+    lock_household(household)
     village = household.village
     _validate(data, village, exclude_id=household.id)
     _check_achieved(household, data)
     before = audit.snapshot(household, AUDIT_FIELDS)
-    counted_before = tallies.household_stats(household)
+    counted_before = household_stats(household)
     household.code = data.code
     household.residents_total = data.residents_total
     household.residents_14plus = data.residents_14plus
@@ -188,9 +192,10 @@ def household_data_from(household: Household) -> dict:
 # --- Soft delete and undo (issue 7). A deleted household leaves every list and count until restored. ---
 
 def delete_household(actor: User, household: Household) -> Household:
+    lock_household(household)
     if household.deleted_at is not None:
         raise RuleError(_("Hộ này đã bị xóa."))
-    counted = tallies.household_stats(household)
+    counted = household_stats(household)
     household.deleted_at, household.deleted_by_id = utcnow(), actor.id
     db.session.flush()
     _move_visit_tallies(household, removing=True)
@@ -201,9 +206,10 @@ def delete_household(actor: User, household: Household) -> Household:
 
 
 def restore_household(actor: User, household: Household) -> Household:
+    lock_household(household)
     if household.deleted_at is None:
         raise RuleError(_("Hộ này chưa bị xóa."))
-    counted = tallies.household_stats(household)
+    counted = household_stats(household)
     household.deleted_at = household.deleted_by_id = None
     db.session.flush()
     _move_visit_tallies(household, removing=False)
@@ -215,9 +221,7 @@ def restore_household(actor: User, household: Household) -> Household:
 
 def _move_visit_tallies(household: Household, *, removing: bool) -> None:
     """A deleted household's visits leave the counters with it, and come back on undo."""
-    from ..models import Visit
-    visits = db.session.scalars(select(Visit).where(Visit.household_id == household.id,
-                                                    Visit.deleted_at.is_(None)))
+    visits = db.session.scalars(select(Visit).where(Visit.household_id == household.id, live(Visit)))
     for visit in visits:
         f = tallies.facts(visit, household)
         tallies.apply_visit_delta(f, None) if removing else tallies.apply_visit_delta(None, f)

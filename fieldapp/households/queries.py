@@ -3,8 +3,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from ..counting import achieved_in, eligible, household_stats, live, live_households
 from ..extensions import db
-from ..models import Assistance, Household, Service, Visit
+from ..models import Household, Service, Visit
 from ..text import code_key, search_terms
 
 FILTERS = ("unvisited", "revisit")
@@ -21,7 +22,7 @@ class HouseholdPage:
 def village_households(village_id: int, *, q: str | None = None, filter_: str | None = None,
                        page: int = 1, per_page: int = 50, names: bool = True) -> HouseholdPage:
     """names=False (a viewer who may not see residents' names): the search matches house codes only."""
-    stmt = select(Household).where(Household.village_id == village_id, Household.deleted_at.is_(None))
+    stmt = live_households().where(Household.village_id == village_id)
     searched = Household.search_text if names else func.lower(Household.code)
     for term in search_terms(q):
         stmt = stmt.where(searched.contains(term, autoescape=True))
@@ -44,25 +45,14 @@ def village_counts(village_id: int) -> dict[str, int]:
             func.count(),
             func.count(Household.last_visited_at),
             func.count().filter(Household.last_outcome.in_(("not_home", "revisit"))),
-        ).where(Household.village_id == village_id, Household.deleted_at.is_(None))
+        ).where(Household.village_id == village_id, live(Household))
     ).one()
     return {"total": row[0], "visited": row[1], "revisit": row[2]}
 
 
-def achieved_by_service(household_id: str, exclude_visit_id: str | None = None) -> dict[int, int]:
-    """People (or dossiers) counted so far in this household, per service id."""
-    stmt = (select(Assistance.service_id, func.sum(Assistance.count))
-            .join(Visit, Visit.id == Assistance.visit_id)
-            .where(Visit.household_id == household_id, Visit.deleted_at.is_(None))
-            .group_by(Assistance.service_id))
-    if exclude_visit_id is not None:
-        stmt = stmt.where(Visit.id != exclude_visit_id)
-    return {sid: int(total) for sid, total in db.session.execute(stmt)}
-
-
 def household_visits(household_id: str, limit: int = 50) -> list[Visit]:
     return list(db.session.scalars(
-        select(Visit).where(Visit.household_id == household_id, Visit.deleted_at.is_(None))
+        select(Visit).where(Visit.household_id == household_id, live(Visit))
         .order_by(Visit.visited_at.desc()).limit(limit)))
 
 
@@ -77,13 +67,13 @@ def all_services() -> list[Service]:
 
 def progress_rows(household: Household) -> list[dict]:
     """For the household page: each service with what was achieved and what is eligible."""
-    achieved = achieved_by_service(household.id)
+    done_by, stats = achieved_in(household.id), household_stats(household)
     rows = []
     for service in all_services():
-        done = achieved.get(service.id, 0)
+        done = done_by.get(service.id, 0)
         if not service.active and not done:
             continue
-        rows.append({"service": service, "done": done, "cap": service.cap_for(household)})
+        rows.append({"service": service, "done": done, "cap": eligible(service, stats)})
     return rows
 
 
@@ -99,14 +89,14 @@ def code_taken(village_id: int, code: str, exclude_id: str | None = None) -> str
 def deleted_in_village(village_id: int, limit: int = 100) -> tuple[list[Household], list[Visit]]:
     """Soft-deleted households, and deleted visits of the remaining ones, newest first (for undo)."""
     households = db.session.scalars(
-        select(Household).where(Household.village_id == village_id, Household.deleted_at.is_not(None))
+        select(Household).where(Household.village_id == village_id, ~live(Household))
         .order_by(Household.deleted_at.desc()).limit(limit)).all()
     visits = db.session.scalars(
         select(Visit).join(Household, Household.id == Visit.household_id)
-        .where(Household.village_id == village_id, Household.deleted_at.is_(None), Visit.deleted_at.is_not(None))
+        .where(Household.village_id == village_id, live(Household), ~live(Visit))
         .order_by(Visit.deleted_at.desc()).limit(limit)).all()
     return list(households), list(visits)
 
 
-__all__ = ["FILTERS", "village_households", "village_counts", "achieved_by_service",
+__all__ = ["FILTERS", "village_households", "village_counts",
            "household_visits", "active_services", "progress_rows", "code_taken", "deleted_in_village"]

@@ -20,13 +20,14 @@ from sqlalchemy import func, select
 from .. import audit
 from ..areas.operations import (MAX_VILLAGES_PER_IMPORT, _check_village_name, check_division_type,
                                 create_village, set_village_type)
+from ..counting import achieved, live
 from ..extensions import db
 from ..forms import PHONE_RE, normalize_phone
 from ..households.operations import (MAX_RESIDENTS, HouseholdData, check_household, create_household,
                                      update_household)
 from ..input_guard import bad_text
 from ..households.queries import all_services
-from ..models import Area, AreaLevel, Assistance, Household, Role, Team, User, Visit
+from ..models import Area, AreaLevel, Household, Role, Team, User
 from ..rules import RuleError
 from ..spreadsheets import Sheet, SpreadsheetError, read_rows
 from ..teams.operations import _open_team, appoint_leader, create_account
@@ -229,7 +230,7 @@ def plan_households(village: Area, filename: str, data: bytes, consent: bool, *,
     stored = list(db.session.scalars(select(Household).where(Household.village_id == village.id)))
     existing = {h.code_key: h for h in stored}  # a near-duplicate kept by migration 0016 matches no code
     code_uses = Counter(h.code_key for h in stored)
-    achieved = _achieved_in_village(village)
+    done = achieved(village_id=village.id)
     services = all_services()
     seen: dict[str, int] = {}
     ignored_personal = kept_personal = 0
@@ -288,7 +289,7 @@ def plan_households(village: Area, filename: str, data: bytes, consent: bool, *,
         try:
             taken = code_uses[code_key(code)] > (0 if household is None else 1)
             check_household(row, village, household, taken=taken,
-                            achieved=achieved.get(household.id, {}) if household else None, services=services)
+                            achieved=done.get(household.id, {}) if household else None, services=services)
         except RuleError as err:
             for key, message in err.errors.items():
                 column = HOUSEHOLD_FIELD_COLUMN.get(key)
@@ -312,19 +313,6 @@ def plan_households(village: Area, filename: str, data: bytes, consent: bool, *,
             "%(n)d dòng có tên hoặc số điện thoại chủ hộ, nhưng bạn chưa xác nhận chủ hộ đã đồng ý: "
             "tên và số điện thoại sẽ không được nhập (chỉ nhập mã hộ và số nhân khẩu).", n=ignored_personal))
     return plan
-
-
-def _achieved_in_village(village: Area) -> dict[str, dict[int, int]]:
-    """People counted per household and service (as households.queries.achieved_by_service), in one read."""
-    out: dict[str, dict[int, int]] = {}
-    rows = db.session.execute(
-        select(Visit.household_id, Assistance.service_id, func.sum(Assistance.count))
-        .join(Visit, Visit.id == Assistance.visit_id).join(Household, Household.id == Visit.household_id)
-        .where(Household.village_id == village.id, Visit.deleted_at.is_(None))
-        .group_by(Visit.household_id, Assistance.service_id))
-    for household_id, service_id, total in rows:
-        out.setdefault(household_id, {})[service_id] = int(total)
-    return out
 
 
 def _household_summary(row: HouseholdData) -> str:
@@ -567,4 +555,4 @@ def apply_members(actor: User, team: Team, plan: Plan) -> list[User]:
 
 def household_count(village: Area) -> int:
     return db.session.scalar(select(func.count()).select_from(Household).where(
-        Household.village_id == village.id, Household.deleted_at.is_(None)))
+        Household.village_id == village.id, live(Household)))

@@ -12,6 +12,10 @@ class Eligibility:
     HOUSEHOLD = "household"  # the household itself, once
     DOSSIER = "dossier"      # dossiers: no lifetime cap, at most one per resident per visit
     ALL_CHOICES = (AGE14, AGE18, ALL, HOUSEHOLD, DOSSIER)
+    # Which denominator counts the eligible (a household's or an area's: counting.household_stats,
+    # counting.area_stats); None: no lifetime cap. Served to the phones with the catalogue.
+    COUNTED_IN = {AGE14: "residents_14plus", AGE18: "residents_18plus", ALL: "residents_total",
+                  HOUSEHOLD: "households", DOSSIER: None}
 
 
 class Service(db.Model):
@@ -27,18 +31,3 @@ class Service(db.Model):
     points: Mapped[int] = mapped_column(default=1)
     active: Mapped[bool] = mapped_column(default=True)
     sort_order: Mapped[int] = mapped_column(default=0)
-
-    def cap_for(self, household) -> int | None:
-        """How many can ever be counted in this household; None means no lifetime cap."""
-        return {
-            Eligibility.AGE14: household.residents_14plus,
-            Eligibility.AGE18: household.residents_18plus,
-            Eligibility.ALL: household.residents_total,
-            Eligibility.HOUSEHOLD: 1,
-            Eligibility.DOSSIER: None,
-        }[self.eligibility]
-
-    def per_visit_cap(self, household) -> int:
-        if self.eligibility == Eligibility.DOSSIER:
-            return household.residents_total
-        return self.cap_for(household)

@@ -1,4 +1,4 @@
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -25,24 +25,6 @@ ROLLED_KINDS = (TallyKind.AREA, TallyKind.TEAM, TallyKind.MEMBER)
 
 def rollup_kind(kind: str, period: str) -> str:
     return f"{kind}:{period}"
-
-
-def period_start(period: str, day: date) -> date:
-    """The first day of the ISO week ("w", a Monday), the month ("m") or the quarter ("q") of a day."""
-    if period == "w":
-        return day - timedelta(days=day.weekday())
-    if period == "m":
-        return day.replace(day=1)
-    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-
-
-def period_end(period: str, start: date) -> date:
-    """The last day of the period that begins on start."""
-    if period == "w":
-        return start + timedelta(days=6)
-    months = 1 if period == "m" else 3
-    m = start.month - 1 + months
-    return date(start.year + m // 12, m % 12 + 1, 1) - timedelta(days=1)
 
 
 class _Counters:

@@ -11,7 +11,7 @@ from ..extensions import db
 from ..models import Area, OutreachSession, Service, SessionKind, User
 from ..rules import RuleError
 from ..timeutil import utcnow
-from .queries import today
+from ..counting import today
 
 MAX_ATTENDEES = 5000
 EARLIEST = date(2020, 1, 1)

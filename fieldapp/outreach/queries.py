@@ -4,10 +4,10 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from ..counting import live
 from ..extensions import db
 from ..models import Area, OutreachSession
 from ..tallies.operations import area_ids
-from ..tallies.queries import today  # noqa: F401  (re-exported for operations)
 
 PER_PAGE = 50
 
@@ -24,7 +24,7 @@ class SessionSums:
 
 def _live_in(area: Area):
     return (select(OutreachSession).join(Area, Area.id == OutreachSession.village_id)
-            .where(Area.path.startswith(area.path), OutreachSession.deleted_at.is_(None)))
+            .where(Area.path.startswith(area.path), live(OutreachSession)))
 
 
 def sessions_in(area: Area, start: date | None = None, end: date | None = None, limit: int = PER_PAGE,
@@ -45,7 +45,7 @@ def sums_by_village(area: Area, start: date, end: date) -> dict[str, SessionSums
     rows = db.session.execute(
         select(Area.path, func.count(OutreachSession.id), func.sum(OutreachSession.attendees))
         .join(Area, Area.id == OutreachSession.village_id)
-        .where(Area.path.startswith(area.path), OutreachSession.deleted_at.is_(None),
+        .where(Area.path.startswith(area.path), live(OutreachSession),
                OutreachSession.held_on >= start, OutreachSession.held_on <= end)
         .group_by(Area.path)).all()
     out: dict[str, SessionSums] = {}
@@ -69,5 +69,5 @@ def session_sums(area: Area, start: date, end: date, children: list[Area] | None
 def active_team_ids(area: Area, start: date, end: date) -> set[int]:
     return set(db.session.scalars(
         select(OutreachSession.team_id).distinct().join(Area, Area.id == OutreachSession.village_id)
-        .where(Area.path.startswith(area.path), OutreachSession.deleted_at.is_(None),
+        .where(Area.path.startswith(area.path), live(OutreachSession),
                OutreachSession.held_on >= start, OutreachSession.held_on <= end)))

@@ -1,7 +1,7 @@
 """Writes for the QR features. Each checks its rules, writes, and records the audit entry."""
 import hmac
 import secrets
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -9,13 +9,14 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit, throttle
+from ..counting import day_bounds
 from ..extensions import db
 from ..forms import PHONE_RE, normalize_phone
 from ..models import (Badge, Household, HouseholdTag, JoinRequest, JoinStatus, OneTimeLogin, Role,
                       Team, TeamInvite, User)
 from ..passwords import hash_password, password_problem
 from ..rules import RuleError
-from ..timeutil import from_local, to_local
+from ..timeutil import to_local
 from .queries import (hash_token, live_badge, live_invite, members_without_badge, pending_count,
                       pending_request_for_phone, phone_taken, untagged_households)
 
@@ -35,7 +36,7 @@ def _team_path(team: Team) -> str:
 
 def end_of_local_day(day: date) -> datetime:
     """A link "valid until 30/11" works the whole of 30/11, Vietnam time."""
-    return from_local(datetime.combine(day + timedelta(days=1), time.min))
+    return day_bounds(day, day)[1]
 
 
 def expiry_day(invite: TeamInvite) -> date | None:

@@ -9,11 +9,11 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from ..counting import day_bounds, live_visits, period_start, share
 from ..extensions import db
 from ..models import Area, AreaLevel, Household, Role, Service, TallyDay, TallyKind, Team, User, Visit
 from ..models.tallies import VISIT_ROW
 from ..outreach.queries import SessionSums, active_team_ids, session_sums
-from ..tallies.drill import day_bounds
 from ..tallies.operations import area_ids
 from ..tallies.queries import Tally, area_tallies, children, services_for_tallies
 
@@ -27,7 +27,7 @@ MAX_DAYS = 732
 def period_dates(key: str, on: date) -> tuple[date, date]:
     """Quick picks, ending on `on` (today): this quarter, this year, since the last 10 October."""
     if key == "quarter":
-        return date(on.year, 3 * ((on.month - 1) // 3) + 1, 1), on
+        return period_start("q", on), on
     if key == "year":
         return date(on.year, 1, 1), on
     if key == "review":
@@ -46,12 +46,13 @@ def previous_period(start: date, end: date) -> tuple[date, date]:
 @dataclass
 class Coverage:
     service: Service
-    helped_ever: int        # capped at the eligible residents (never above 100%)
+    helped_ever: int
     eligible: int | None
 
     @property
     def rate(self) -> float | None:
-        return None if not self.eligible else min(self.helped_ever / self.eligible, 1.0)
+        """As it is: the cap keeps it at most 1, and a figure above would be a fault to see, not to hide."""
+        return share(self.helped_ever, self.eligible)
 
 
 @dataclass
@@ -83,8 +84,7 @@ class Row:
     def coverage(self, service: Service) -> Coverage:
         st = self.tally.services.get(service.id)
         eligible = st.eligible if st else None
-        ever = st.people_ever if st else 0
-        return Coverage(service, min(ever, eligible) if eligible is not None else ever, eligible)
+        return Coverage(service, st.people_ever if st else 0, eligible)
 
 
 @dataclass
@@ -165,10 +165,9 @@ def _rows(area: Area, kids: list[Area], start: date, end: date, services: list[S
     # Households with at least one (live) visit in the period: the counters hold first visits only.
     lo, hi = day_bounds(start, end)
     for path, n in db.session.execute(
-            select(Area.path, func.count(func.distinct(Visit.household_id)))
-            .join(Household, Household.id == Visit.household_id).join(Area, Area.id == Household.village_id)
-            .where(inside, Visit.deleted_at.is_(None), Household.deleted_at.is_(None),
-                   Visit.visited_at >= lo, Visit.visited_at < hi).group_by(Area.path)):
+            live_visits(Area.path, func.count(func.distinct(Visit.household_id)))
+            .join(Area, Area.id == Household.village_id)
+            .where(inside, Visit.visited_at >= lo, Visit.visited_at < hi).group_by(Area.path)):
         for ref in (area.id, _child_of(depth, path)):
             if ref in rows:
                 rows[ref].households_visited += int(n or 0)

@@ -8,7 +8,7 @@ from ..access import scope_path
 from ..extensions import db
 from ..models import Area, AreaLevel, Role
 from ..spreadsheets import CSV_MIME, XLSX_MIME, csv_bytes, download, xlsx_bytes
-from ..tallies.queries import today
+from ..counting import today
 from ..tallies.routes import date_arg
 from . import bp
 from .queries import MAX_DAYS, PERIODS, build_report, period_dates

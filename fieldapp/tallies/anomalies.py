@@ -4,10 +4,9 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from ..counting import STATS, day_bounds, eligible, household_stats, live_visit, local_day
 from ..extensions import db
 from ..models import Area, Assistance, Campaign, Household, Service, Team, User, Visit
-from ..timeutil import to_local
-from .drill import day_bounds
 from .queries import ancestor_paths
 
 MAX_PER_HOUR = 12          # more visits than this in any 60 minutes by one member is implausible
@@ -16,8 +15,9 @@ MAX_ROWS = 50
 
 
 def _in_area(stmt, area: Area):
+    """The visits that count inside the area."""
     return (stmt.join(Household, Household.id == Visit.household_id)
-            .join(Area, Area.id == Household.village_id).where(Area.path.startswith(area.path)))
+            .join(Area, Area.id == Household.village_id).where(Area.path.startswith(area.path), live_visit()))
 
 
 def fast_visits(area: Area, start: date, end: date) -> list[dict]:
@@ -45,23 +45,18 @@ def cap_bursts(area: Area, start: date, end: date) -> list[dict]:
     services = {s.id: s for s in db.session.scalars(select(Service))}
     rows = db.session.execute(
         _in_area(select(Visit.member_id, Visit.visited_at, Visit.household_id, Assistance.service_id,
-                        Assistance.count, Household.residents_total, Household.residents_14plus,
-                        Household.residents_18plus), area)
+                        Assistance.count, *[Household.__table__.c[name] for name in STATS[1:]],
+                        Household.deleted_at), area)
         .join(Assistance, Assistance.visit_id == Visit.id)
         .where(Visit.visited_at >= lo, Visit.visited_at < hi)).all()
     groups: dict[tuple, set] = defaultdict(set)
-    for member_id, at, hh_id, sid, count, total, a14, a18 in rows:
-        cap = services[sid].cap_for(_Counts(total, a14, a18))
-        if cap is not None and cap >= 2 and count == cap:
-            groups[(member_id, to_local(at).date())].add(hh_id)
+    for row in rows:
+        cap = eligible(services[row.service_id], household_stats(row))
+        if cap is not None and cap >= 2 and row.count == cap:
+            groups[(row.member_id, local_day(row.visited_at))].add(row.household_id)
     found = [{"member_id": m, "day": d, "households": len(h)} for (m, d), h in groups.items()
              if len(h) >= CAP_BURST_HOUSEHOLDS]
     return _with_members(sorted(found, key=lambda r: (-r["households"], r["member_id"], r["day"]))[:MAX_ROWS])
-
-
-class _Counts:
-    def __init__(self, total, a14, a18):
-        self.residents_total, self.residents_14plus, self.residents_18plus = total, a14, a18
 
 
 def shared_households(area: Area) -> list[dict]:

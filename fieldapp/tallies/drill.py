@@ -1,12 +1,12 @@
 """The rows behind a figure: the visits and households a tally counted, within the viewer's scope."""
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from sqlalchemy import exists, func, select
 
+from ..counting import day_bounds, live_households, live_visits
 from ..extensions import db
 from ..models import Area, Assistance, Household, Service, Visit
-from ..timeutil import from_local
 
 PER_PAGE = 50
 
@@ -27,18 +27,10 @@ def _paged(stmt, order, page: int) -> Page:
     return Page(items, total, page, pages)
 
 
-def day_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
-    """Local days to naive-UTC instants: [start 00:00, end+1 00:00) in Vietnam time."""
-    lo = from_local(datetime.combine(start, time())) if start else None
-    hi = from_local(datetime.combine(end + timedelta(days=1), time())) if end else None
-    return lo, hi
-
-
 def visits_behind(area: Area, *, start: date | None = None, end: date | None = None,
                   service: Service | None = None, outcome: str | None = None, team_id: int | None = None,
                   member_id: int | None = None, page: int = 1) -> Page:
-    stmt = (select(Visit).join(Household, Household.id == Visit.household_id)
-            .join(Area, Area.id == Household.village_id).where(Area.path.startswith(area.path)))
+    stmt = live_visits().join(Area, Area.id == Household.village_id).where(Area.path.startswith(area.path))
     lo, hi = day_bounds(start, end)
     if lo:
         stmt = stmt.where(Visit.visited_at >= lo)
@@ -56,8 +48,7 @@ def visits_behind(area: Area, *, start: date | None = None, end: date | None = N
 
 
 def households_behind(area: Area, *, status: str = "unvisited", page: int = 1) -> Page:
-    stmt = (select(Household).join(Area, Area.id == Household.village_id)
-            .where(Area.path.startswith(area.path)))
+    stmt = live_households().join(Area, Area.id == Household.village_id).where(Area.path.startswith(area.path))
     if status == "visited":
         stmt = stmt.where(Household.last_visited_at.is_not(None))
     else:

@@ -6,20 +6,18 @@ cost follows the number of areas shown, not the number of visits.
 """
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from sqlalchemy import (Column, Date, DateTime, Integer, MetaData, String, Table, bindparam, case, cast, delete, func,
-                        literal, select)
+from sqlalchemy import Column, Date, Integer, MetaData, String, Table, bindparam, case, delete, func, literal, or_, select
 
+from ..counting import STATS, household_stats, live, live_visit, local_day, local_day_sql, period_start, period_start_sql
 from ..extensions import db, in_list
 from ..models import (Area, AreaStats, Assistance, Household, HouseholdReach, TallyDay, TallyKind, TallyTotal,
                       Visit)
-from ..models.tallies import ROLLUPS, VISIT_ROW, period_start, rollup_kind
-from ..timeutil import to_local
+from ..models.tallies import ROLLUPS, VISIT_ROW, rollup_kind
 
 COUNTERS = ("visits", "helped", "not_home", "declined", "revisit", "reached", "people")
 OUTCOME_COLUMNS = ("helped", "not_home", "declined", "revisit")
-STATS = ("households", "residents_total", "residents_14plus", "residents_18plus")
 
 
 @dataclass(frozen=True)
@@ -38,10 +36,6 @@ class VisitFacts:
 def area_ids(path: str) -> tuple[int, ...]:
     """"/1/5/9/" -> (1, 5, 9): the area and every area above it."""
     return tuple(int(part) for part in path.strip("/").split("/") if part)
-
-
-def local_day(dt) -> date:
-    return to_local(dt).date()
 
 
 def facts(visit: Visit, household: Household | None = None) -> VisitFacts:
@@ -175,9 +169,9 @@ def _refresh_reach_many(areas: dict[str, tuple[int, ...]], earliest: dict[str, l
             unsure.append(hid)
     if unsure:
         # The first live visit of each: one index walk per household (household_id, visited_at).
-        first_id = (select(v.c.id).where(v.c.household_id == hh.c.id, v.c.deleted_at.is_(None))
+        first_id = (select(v.c.id).where(v.c.household_id == hh.c.id, live(v))
                     .order_by(v.c.visited_at, v.c.received_at, v.c.id).limit(1).correlate(hh).scalar_subquery())
-        firsts = select(first_id.label("visit_id")).where(in_list(hh.c.id, unsure), hh.c.deleted_at.is_(None)).subquery()
+        firsts = select(first_id.label("visit_id")).where(in_list(hh.c.id, unsure), live(hh)).subquery()
         first.update({row.household_id: (local_day(row.visited_at), row.team_id, row.member_id, row.visited_at)
                       for row in db.session.execute(select(v.c.household_id, v.c.visited_at, v.c.team_id,
                                                            v.c.member_id).join(firsts, firsts.c.visit_id == v.c.id))})
@@ -214,7 +208,7 @@ def _refresh_reach(household_id, areas, day_rows, total_rows) -> None:
     first = db.session.execute(
         select(Visit.visited_at, Visit.team_id, Visit.member_id)
         .join(Household, Household.id == Visit.household_id)
-        .where(Visit.household_id == household_id, Visit.deleted_at.is_(None), Household.deleted_at.is_(None))
+        .where(Visit.household_id == household_id, live_visit())
         .order_by(Visit.visited_at, Visit.received_at, Visit.id).limit(1)).first()
     row = db.session.get(HouseholdReach, household_id)
     new = (local_day(first.visited_at), first.team_id, first.member_id) if first else None
@@ -272,13 +266,6 @@ def _upsert_statement(model, keys: tuple, columns: tuple):
     return stmt
 
 
-def household_stats(household: Household | None) -> dict[str, int]:
-    if household is None or household.deleted_at is not None:
-        return dict.fromkeys(STATS, 0)
-    return {"households": 1, "residents_total": household.residents_total,
-            "residents_14plus": household.residents_14plus, "residents_18plus": household.residents_18plus}
-
-
 def apply_household_delta(before: dict[str, int] | None, household: Household) -> None:
     """Keep the denominators of the household's village, commune and province in step."""
     before = before or household_stats(None)
@@ -288,26 +275,32 @@ def apply_household_delta(before: dict[str, int] | None, household: Household) -
     _upsert(AreaStats, ("area_id",), rows, columns=STATS)
 
 
+def move_village_counters(absorbed_id: int, survivor_id: int) -> None:
+    """A merge of two villages of one commune: every counter and denominator row of the absorbed village
+    is added to the survivor's, then removed. The commune's and the province's rows do not move; the
+    teams', members' and households' first visits are not the village's. In the merge's transaction,
+    after its households are locked and moved (a visit saved meanwhile counts where its household is)."""
+    insert = _insert_for_dialect()
+    village_rows = or_(TallyDay.kind == TallyKind.AREA, TallyDay.kind.startswith(TallyKind.AREA + ":"))
+    for model, keys, columns, where in (
+            (TallyDay, ("kind", "ref_id", "day", "service_id"), COUNTERS, village_rows),
+            (TallyTotal, ("kind", "ref_id", "service_id"), COUNTERS, TallyTotal.kind == TallyKind.AREA)):
+        table = model.__table__
+        moved = select(*[literal(survivor_id) if k == "ref_id" else table.c[k] for k in keys],
+                       *[table.c[c] for c in columns]).where(where, table.c.ref_id == absorbed_id)
+        stmt = insert(table).from_select([*keys, *columns], moved)
+        db.session.execute(stmt.on_conflict_do_update(index_elements=list(keys),
+                                                      set_={c: table.c[c] + stmt.excluded[c] for c in columns}))
+        db.session.execute(delete(model).where(where, table.c.ref_id == absorbed_id))
+    table = AreaStats.__table__
+    stmt = insert(table).from_select(["area_id", *STATS], select(literal(survivor_id), *[table.c[c] for c in STATS])
+                                     .where(table.c.area_id == absorbed_id))
+    db.session.execute(stmt.on_conflict_do_update(index_elements=["area_id"],
+                                                  set_={c: table.c[c] + stmt.excluded[c] for c in STATS}))
+    db.session.execute(delete(AreaStats).where(table.c.area_id == absorbed_id))
+
+
 # --- Rebuild from raw rows (demo seed, bulk imports, repairs) -------------------------------------
-
-def _local_day_sql(column):
-    if db.session.get_bind().dialect.name == "sqlite":
-        return func.date(column, "+7 hours", type_=Date)
-    return cast(column + timedelta(hours=7), Date)
-
-
-def _period_start_sql(period: str, day):
-    """SQL for period_start(period, day)."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        if period == "w":
-            return func.date(day, "weekday 0", "-6 days", type_=Date)  # the Sunday on or after, minus 6 days
-        if period == "m":
-            return func.date(day, "start of month", type_=Date)
-        back = (cast(func.strftime("%m", day), Integer) - 1) % 3
-        return func.date(day, "start of month", func.printf("-%d months", back), type_=Date)
-    unit = {"w": "week", "m": "month", "q": "quarter"}[period]
-    return cast(func.date_trunc(unit, cast(day, DateTime)), Date)
-
 
 def _stage_table() -> Table:
     cols = [Column("village_id", Integer), Column("team_id", Integer), Column("member_id", Integer),
@@ -316,9 +309,12 @@ def _stage_table() -> Table:
     return Table("tally_stage", MetaData(), *cols, prefixes=["TEMPORARY"])
 
 
-def rebuild_counters() -> dict[str, int]:
-    """Recompute every counter from households, visits and assistance, in SQL (GROUP BY), not per row."""
-    session = db.session
+def rebuild_counters(session=None) -> dict[str, int]:
+    """Recompute every counter from households, visits and assistance, in SQL (GROUP BY), not per row.
+
+    session: the app's by default; a migration passes one bound to its own connection."""
+    session = session if session is not None else db.session
+    dialect = session.get_bind().dialect.name
     for model in (TallyDay, TallyTotal, HouseholdReach, AreaStats):
         session.execute(delete(model))
     village, commune = Area.__table__.alias("v"), Area.__table__.alias("c")
@@ -331,7 +327,7 @@ def rebuild_counters() -> dict[str, int]:
         src = hh.join(village, village.c.id == hh.c.village_id).join(commune, commune.c.id == village.c.parent_id)
         session.execute(AreaStats.__table__.insert().from_select(
             ["area_id", *STATS], select(owner, *sums).select_from(src)
-            .where(hh.c.deleted_at.is_(None)).group_by(owner)))
+            .where(live(hh)).group_by(owner)))
 
     # First visit per household (ties broken like the live path).
     v = Visit.__table__
@@ -339,10 +335,10 @@ def rebuild_counters() -> dict[str, int]:
                      func.row_number().over(partition_by=v.c.household_id,
                                             order_by=(v.c.visited_at, v.c.received_at, v.c.id)).label("rn"))
               .select_from(v.join(hh, hh.c.id == v.c.household_id))
-              .where(v.c.deleted_at.is_(None), hh.c.deleted_at.is_(None))).subquery()
+              .where(live_visit(v, hh))).subquery()
     session.execute(HouseholdReach.__table__.insert().from_select(
         ["household_id", "first_day", "team_id", "member_id", "first_at"],
-        select(ranked.c.household_id, _local_day_sql(ranked.c.visited_at), ranked.c.team_id, ranked.c.member_id,
+        select(ranked.c.household_id, local_day_sql(ranked.c.visited_at, dialect), ranked.c.team_id, ranked.c.member_id,
                ranked.c.visited_at)
         .where(ranked.c.rn == 1)))
 
@@ -352,20 +348,20 @@ def rebuild_counters() -> dict[str, int]:
     stage.create(conn)
     try:
         zero = literal(0)
-        day = _local_day_sql(v.c.visited_at)
+        day = local_day_sql(v.c.visited_at, dialect)
         visit_src = v.join(hh, hh.c.id == v.c.household_id)
-        live = (v.c.deleted_at.is_(None), hh.c.deleted_at.is_(None))  # soft-deleted rows count nowhere
+        counted = live_visit(v, hh)  # soft-deleted rows count nowhere
         outcome_sums = [func.sum(case((v.c.outcome == o, 1), else_=0)) for o in OUTCOME_COLUMNS]
         session.execute(stage.insert().from_select(
             ["village_id", "team_id", "member_id", "day", "service_id", *COUNTERS],
             select(hh.c.village_id, v.c.team_id, v.c.member_id, day, zero, func.count(), *outcome_sums, zero, zero)
-            .select_from(visit_src).where(*live).group_by(hh.c.village_id, v.c.team_id, v.c.member_id, day)))
+            .select_from(visit_src).where(counted).group_by(hh.c.village_id, v.c.team_id, v.c.member_id, day)))
         a = Assistance.__table__
         session.execute(stage.insert().from_select(
             ["village_id", "team_id", "member_id", "day", "service_id", *COUNTERS],
             select(hh.c.village_id, v.c.team_id, v.c.member_id, day, a.c.service_id,
                    zero, zero, zero, zero, zero, zero, func.sum(a.c.count))
-            .select_from(visit_src.join(a, a.c.visit_id == v.c.id)).where(*live)
+            .select_from(visit_src.join(a, a.c.visit_id == v.c.id)).where(counted)
             .group_by(hh.c.village_id, v.c.team_id, v.c.member_id, day, a.c.service_id)))
         r = HouseholdReach.__table__
         session.execute(stage.insert().from_select(
@@ -398,7 +394,7 @@ def rebuild_counters() -> dict[str, int]:
         rolled = [(TallyKind.AREA, td.c.ref_id.in_(communes)), (TallyKind.TEAM, None), (TallyKind.MEMBER, None)]
         for kind, only in rolled:
             for period in ROLLUPS:
-                start = _period_start_sql(period, td.c.day)
+                start = period_start_sql(period, td.c.day, dialect)
                 stmt = (select(literal(rollup_kind(kind, period), String), td.c.ref_id, start, td.c.service_id,
                                *[func.sum(td.c[name]) for name in COUNTERS])
                         .where(td.c.kind == kind).group_by(td.c.ref_id, start, td.c.service_id))

@@ -7,19 +7,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
+from ..counting import area_stats, campaign_days, campaign_goals, eligible, live_households, share, today
 from ..extensions import db
-from ..models import (Area, AreaStats, Campaign, Eligibility, Household, Role, Service, TallyDay, TallyKind,
-                      TallyTotal, Team, User)
+from ..models import Area, AreaStats, Campaign, Household, Role, Service, TallyDay, TallyKind, TallyTotal, Team, User
 from ..models.tallies import VISIT_ROW
-from ..timeutil import to_local, utcnow
 
 OUTCOMES = ("helped", "not_home", "declined", "revisit")
-
-
-def today() -> date:
-    return to_local(utcnow()).date()
 
 
 @dataclass
@@ -28,19 +23,19 @@ class ServiceTally:
     people: int = 0          # helped in the range
     people_ever: int = 0     # helped since the start
     eligible: int | None = None
-    target: int | None = None
-
-    @property
-    def goal(self) -> int | None:
-        """What coverage is measured against: the target if set, else the eligible residents."""
-        return self.target if self.target else self.eligible
+    # During a campaign that counts the service: what was done since it started, against its goal
+    # (the campaign's target, else the eligible residents), as the campaign's boards measure it.
+    in_campaign: int | None = None
+    campaign_goal: int | None = None
 
     @property
     def coverage(self) -> float | None:
-        """Share of the eligible residents helped ever; never above 1 (the cap guarantees it)."""
-        if not self.eligible:
-            return None
-        return min(self.people_ever / self.eligible, 1.0)
+        """Share of the eligible residents helped ever (the cap keeps it at most 1; shown as it is)."""
+        return share(self.people_ever, self.eligible)
+
+    @property
+    def campaign_share(self) -> float | None:
+        return None if self.in_campaign is None else share(self.in_campaign, self.campaign_goal)
 
 
 @dataclass
@@ -58,26 +53,6 @@ class Tally:
 def services_for_tallies() -> list[Service]:
     return list(db.session.scalars(select(Service).where(Service.active.is_(True))
                                    .order_by(Service.sort_order, Service.id)))
-
-
-def eligible_for(service: Service, stats: dict[str, int]) -> int | None:
-    if not stats:
-        return 0 if service.eligibility != Eligibility.DOSSIER else None
-    return {
-        Eligibility.AGE14: stats.get("residents_14plus", 0),
-        Eligibility.AGE18: stats.get("residents_18plus", 0),
-        Eligibility.ALL: stats.get("residents_total", 0),
-        Eligibility.HOUSEHOLD: stats.get("households", 0),
-        Eligibility.DOSSIER: None,
-    }[service.eligibility]
-
-
-def area_stats(area_ids: list[int]) -> dict[int, dict[str, int]]:
-    out = {}
-    for s in db.session.scalars(select(AreaStats).where(AreaStats.area_id.in_(area_ids))):
-        out[s.area_id] = {"households": s.households, "residents_total": s.residents_total,
-                          "residents_14plus": s.residents_14plus, "residents_18plus": s.residents_18plus}
-    return out
 
 
 def sums_in_range(kind: str, ref_ids, start: date, end: date) -> dict[int, dict[int, dict[str, int]]]:
@@ -102,11 +77,10 @@ def totals(kind: str, ref_ids) -> dict[int, dict[int, TallyTotal]]:
 
 
 def tallies(kind: str, ref_ids: list[int], stats_by_ref: dict[int, dict], start: date, end: date,
-            services: list[Service], targets: dict[int, dict[int, int]] | None = None) -> dict[int, Tally]:
+            services: list[Service]) -> dict[int, Tally]:
     """Tallies of many owners at once: two counter queries, whatever the number of visits."""
     in_range = sums_in_range(kind, ref_ids, start, end)
     ever = totals(kind, ref_ids)
-    targets = targets or {}
     out = {}
     for ref in ref_ids:
         stats = stats_by_ref.get(ref, {})
@@ -122,21 +96,36 @@ def tallies(kind: str, ref_ids: list[int], stats_by_ref: dict[int, dict], start:
             row = ever.get(ref, {}).get(s.id)
             t.services[s.id] = ServiceTally(
                 service=s, people=in_range.get(ref, {}).get(s.id, {}).get("people", 0),
-                people_ever=row.people if row else 0, eligible=eligible_for(s, stats),
-                target=targets.get(ref, {}).get(s.id))
+                people_ever=row.people if row else 0, eligible=eligible(s, stats))
         out[ref] = t
     return out
 
 
 def area_tallies(areas: list[Area], start: date, end: date, services: list[Service],
-                 targets: dict[int, dict[int, int]] | None = None) -> dict[int, Tally]:
+                 campaign: Campaign | None = None) -> dict[int, Tally]:
+    """Tallies of areas; during a campaign, each service it counts also measured as its boards do:
+    the work since it started against its goal (campaign_period, campaign_goals)."""
     ids = [a.id for a in areas]
-    return tallies(TallyKind.AREA, ids, area_stats(ids), start, end, services, targets)
+    out = tallies(TallyKind.AREA, ids, area_stats(ids), start, end, services)
+    if campaign is not None:
+        counted = [s for s in services if s.id in {cs.service_id for cs in campaign.services if cs.points > 0}]
+        done = sums_in_range(TallyKind.AREA, ids, *campaign_days(campaign))
+        goals = campaign_goals(campaign, {a.id: a.path for a in areas}, counted)
+        for ref, t in out.items():
+            for s in counted:
+                t.services[s.id].in_campaign = done.get(ref, {}).get(s.id, {}).get("people", 0)
+                t.services[s.id].campaign_goal = goals[ref][s.id]
+    return out
 
 
 def children(area: Area) -> list[Area]:
-    return list(db.session.scalars(select(Area).where(Area.parent_id == area.id, Area.archived_at.is_(None))
-                                   .order_by(Area.name, Area.id)))
+    """The areas right below, whose rows add up to the area's figures: archived ones too while they
+    still hold live households (an archived village keeps its history)."""
+    still_counting = AreaStats.households > 0
+    return list(db.session.scalars(
+        select(Area).outerjoin(AreaStats, AreaStats.area_id == Area.id)
+        .where(Area.parent_id == area.id, or_(Area.archived_at.is_(None), still_counting))
+        .order_by(Area.name, Area.id)))
 
 
 def visits_per_day(kind: str, ref_id: int, start: date, end: date) -> list[tuple[date, int]]:
@@ -179,7 +168,7 @@ def member_activity(team_ids: list[int], week_start: date) -> list[dict]:
 
 def unvisited_households(village_id: int, limit: int = 30) -> list[Household]:
     return list(db.session.scalars(
-        select(Household).where(Household.village_id == village_id, Household.last_visited_at.is_(None))
+        live_households().where(Household.village_id == village_id, Household.last_visited_at.is_(None))
         .order_by(Household.code, Household.id).limit(limit)))
 
 

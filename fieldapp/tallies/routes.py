@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..access import scope_path
+from ..counting import period_start
 from ..extensions import db
 from ..models import Area, AreaLevel, Role, Service
 from ..models.tallies import TallyKind
@@ -94,12 +95,8 @@ def dashboard(area_id: int):
     chosen = _service_arg() or (services[0] if services else None)
     campaign = running_campaign(area)
     kids = children(area) if area.level != AreaLevel.VILLAGE else []
-    targets = None
-    if campaign is not None:
-        from ..campaigns.targets import targets_for_areas
-        targets = targets_for_areas(campaign, [area, *kids], services)
-    tallies = area_tallies([area, *kids], start, end, services, targets)
-    week_start = today() - timedelta(days=today().weekday())
+    tallies = area_tallies([area, *kids], start, end, services, campaign)
+    week_start = period_start("w", today())
     teams = village_teams(area.id) if area.level == AreaLevel.VILLAGE else []
     from ..outreach.queries import session_sums
     return render_template(

@@ -2,6 +2,7 @@
 from sqlalchemy import case, func, select
 
 from ..access import can_manage_villages, can_view_area
+from ..counting import live_visits
 from ..extensions import db
 from ..models import Area, AreaLevel, Role, Team, User, Visit
 
@@ -73,7 +74,9 @@ def commune_candidates(commune: Area) -> list[User]:
 
 
 def visit_count(member: User) -> int:
-    return db.session.scalar(select(func.count()).select_from(Visit).where(Visit.member_id == member.id))
+    """The member's visits that count (live, of a live household)."""
+    return db.session.scalar(select(func.count()).select_from(
+        live_visits(Visit.id).where(Visit.member_id == member.id).subquery()))
 
 
 def open_villages(commune: Area) -> list[Area]:

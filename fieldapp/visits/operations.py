@@ -1,14 +1,26 @@
-"""Writes about visits: log one, correct one. The eligibility cap is enforced here, for every client."""
+"""Writes about visits: the one writer of new visits, corrections, delete and undo.
+
+Every door that creates visits (the visit form, a phone's sync batch; later paper entry and imports)
+hands `save_visits` a list of `VisitRecord`s: the form is a batch of one. The writer takes the
+households' lock before it reads anything it checks (fieldapp/locks.py), decides every record as a
+whole (scope, rules, the eligibility cap counting what is stored plus what the batch accepted before
+it, the client id already stored: same content is a duplicate, other content a conflict), then
+writes the accepted ones with one statement per table: the visits, their assistance lines, their
+audit entries, the households' list columns and the counters, in the caller's transaction.
+"""
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import DateTime, String, bindparam, case, func, insert, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from .. import audit
-from ..extensions import db
-from ..households.queries import achieved_by_service
-from ..models import Household, Outcome, Service, User, Visit
+from ..access import can_view_household
+from ..counting import achieved, achieved_in, eligible, household_stats, live, local_day, per_visit_limit
+from ..extensions import db, in_list
+from ..locks import lock_household, lock_households
+from ..models import AuditLog, Household, Outcome, Service, User, Visit
 from ..models.households import new_uuid
 from ..models.visits import Assistance
 from ..rules import RuleError
@@ -17,6 +29,7 @@ from ..timeutil import to_local, utcnow
 
 CLOCK_SKEW = timedelta(minutes=10)
 MAX_NOTE = 500
+CREATED, DUPLICATE, REJECTED = "created", "duplicate", "rejected"
 
 
 @dataclass
@@ -27,29 +40,41 @@ class VisitData:
     counts: dict[str, int] = field(default_factory=dict)  # service code -> people or dossiers
 
 
+@dataclass
+class VisitRecord:
+    """A visit a door hands the writer: the client's id (the primary key), its household, its content."""
+    id: str
+    household_id: str
+    data: VisitData
+
+
+@dataclass
+class Result:
+    """What became of one record: created, duplicate (the same one was stored before) or rejected."""
+    id: str
+    kind: str
+    status: str
+    error: str | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        out = {"id": self.id, "kind": self.kind, "status": self.status}
+        if self.error:
+            out["error"] = self.error
+            out["errors"] = self.errors or {"": self.error}
+        return out
+
+
 def services_by_code() -> dict[str, Service]:
     return {s.code: s for s in db.session.scalars(select(Service))}
 
 
-def _lock(household: Household) -> None:
-    """Serialise visits to one household (PostgreSQL row lock; SQLite already serialises writers
-    and ignores FOR UPDATE, so nothing is sent there).
-
-    The tallies kept on the row are read again under the lock: the copy loaded earlier in the request
-    may predate a visit another worker committed meanwhile (its increment would otherwise be lost).
-    """
-    if db.session.get_bind().dialect.name == "sqlite":
-        return
-    db.session.refresh(household, attribute_names=["visit_count", "last_visited_at", "last_outcome"],
-                       with_for_update=True)
-
-
-def check(household: Household, data: VisitData, services: dict[str, Service],
-          exclude_visit: Visit | None = None, achieved: dict[int, int] | None = None) -> dict[int, int]:
+def check(household, data: VisitData, services: dict[str, Service],
+          exclude_visit: Visit | None = None, done: dict[int, int] | None = None) -> dict[int, int]:
     """Validate a visit against the rules; returns {service_id: count} of the non-zero counts.
 
-    `achieved` ({service_id: people counted so far}) spares the tally query when the caller
-    already has it (the sync batch reads it for all its households at once).
+    `done` ({service_id: people counted so far}) spares the query when the caller already has it
+    (the writer reads it for all its households at once, under their lock).
     """
     errors: dict[str, str] = {}
     if data.outcome not in Outcome.ALL:
@@ -57,7 +82,7 @@ def check(household: Household, data: VisitData, services: dict[str, Service],
     now = utcnow()
     if data.visited_at > now + CLOCK_SKEW:
         errors["visited_at"] = _("Ngày giờ thăm không thể ở tương lai.")
-    elif to_local(data.visited_at).date() < to_local(household.created_at).date():
+    elif local_day(data.visited_at) < local_day(household.created_at):
         errors["visited_at"] = _("Ngày thăm (%(d)s) trước ngày hộ được thêm vào danh sách (%(c)s).",
                                  d=to_local(data.visited_at).strftime("%d/%m/%Y"),
                                  c=to_local(household.created_at).strftime("%d/%m/%Y"))
@@ -85,53 +110,30 @@ def check(household: Household, data: VisitData, services: dict[str, Service],
     if errors:
         raise RuleError(errors)
 
-    # Only counts can pass a cap: a visit without any (not home, declined...) needs no tally query.
-    if achieved is None:
-        achieved = achieved_by_service(household.id, exclude_visit.id if exclude_visit else None) if counts else {}
+    # Only counts can pass a cap: a visit without any (not home, declined...) needs no query.
+    if done is None:
+        done = achieved_in(household.id, exclude_visit.id if exclude_visit else None) if counts else {}
+    stats = household_stats(household)
     by_id = {s.id: s for s in services.values()}
     for service_id, count in counts.items():
         service = by_id[service_id]
-        cap = service.cap_for(household)
-        done = achieved.get(service_id, 0)
-        if cap is None and count > (per_visit := service.per_visit_cap(household)):
+        cap, so_far = eligible(service, stats), done.get(service_id, 0)
+        limit = per_visit_limit(service, stats)
+        if limit is not None and count > limit:
             errors[f"svc_{service.code}"] = _(
                 "%(service)s: tối đa %(cap)d trong một lượt thăm (hộ có %(cap)d nhân khẩu).",
-                service=service.short_name, cap=per_visit)
-        elif cap is not None and done + count > cap:
-            left = max(cap - done, 0)
+                service=service.short_name, cap=limit)
+        elif cap is not None and so_far + count > cap:
             errors[f"svc_{service.code}"] = _(
                 "%(service)s: hộ chỉ có %(cap)d người đủ điều kiện, đã ghi nhận %(done)d, "
                 "lượt này chỉ ghi được tối đa %(left)d.",
-                service=service.short_name, cap=cap, done=done, left=left)
+                service=service.short_name, cap=cap, done=so_far, left=max(cap - so_far, 0))
     if errors:
         raise RuleError(errors)
     return counts
 
 
-def _snapshot(visit: Visit, services_by_id: dict[int, Service]) -> dict:
-    return {
-        "household_id": visit.household_id,
-        "outcome": visit.outcome,
-        "visited_at": visit.visited_at.isoformat(),
-        "note": visit.note,
-        "assists": {services_by_id[a.service_id].code: a.count
-                    for a in sorted(visit.assists, key=lambda a: a.service_id)},
-    }
-
-
-def _refresh_household(household: Household) -> None:
-    """Keep the list filters' columns equal to the latest visit."""
-    latest = db.session.execute(
-        select(Visit.visited_at, Visit.outcome).where(Visit.household_id == household.id, Visit.deleted_at.is_(None))
-        .order_by(Visit.visited_at.desc(), Visit.received_at.desc()).limit(1)).first()
-    household.last_visited_at = latest.visited_at if latest else None
-    household.last_outcome = latest.outcome if latest else None
-    household.visit_count = db.session.scalar(
-        select(func.count()).select_from(Visit).where(Visit.household_id == household.id,
-                                                      Visit.deleted_at.is_(None)))
-
-
-def check_can_log(actor: User, household: Household) -> None:
+def check_can_log(actor: User, household) -> None:
     """Who may log a visit to this household, whatever the visit holds."""
     if actor.team is None or actor.team.village_id != household.village_id:
         raise RuleError(_("Bạn chỉ ghi được lượt thăm cho các hộ thuộc thôn của tổ mình."))
@@ -141,31 +143,209 @@ def check_can_log(actor: User, household: Household) -> None:
         raise RuleError(_("Hộ %(code)s đã bị xóa khỏi danh sách; không ghi thêm lượt thăm.", code=household.code))
 
 
+# --- The writer ----------------------------------------------------------------------------------------
+
+def _audit_view(household_id: str, outcome: str, visited_at: datetime, note: str | None,
+                counts: dict[int, int], by_id: dict[int, Service]) -> dict:
+    """A visit as the audit trail records it (before and after)."""
+    return {"household_id": household_id, "outcome": outcome, "visited_at": visited_at.isoformat(), "note": note,
+            "assists": {by_id[sid].code: n for sid, n in sorted(counts.items())}}
+
+
+def _snapshot(visit: Visit, by_id: dict[int, Service]) -> dict:
+    return _audit_view(visit.household_id, visit.outcome, visit.visited_at, visit.note, visit.counts(), by_id)
+
+
+def _content(household_id: str, visited_at: datetime, outcome: str, note: str | None, by_code: dict[str, int]):
+    """What makes two copies of a visit the same one: household, time to the second, outcome, note, counts."""
+    return (household_id, visited_at.replace(microsecond=0), outcome, (note or "").strip(),
+            {code: n for code, n in by_code.items() if n})
+
+
+def _sent(rec: VisitRecord):
+    return _content(rec.household_id, rec.data.visited_at, rec.data.outcome, rec.data.note, rec.data.counts)
+
+
+def _kept(visit: Visit):
+    return _content(visit.household_id, visit.visited_at, visit.outcome, visit.note,
+                    {a.service.code: a.count for a in visit.assists})
+
+
+def conflict(visit_id: str) -> Result:
+    return Result(visit_id, "visit", REJECTED,
+                  _("Lượt thăm này đã được gửi trước đó với nội dung khác; hệ thống giữ bản đầu tiên."),
+                  {"id": _("Trùng mã với một lượt thăm đã gửi.")})
+
+
+def stored_visits(ids) -> dict[str, Visit]:
+    """The visits of these ids already stored (a resend), in one query (two when there are some)."""
+    ids = list(ids)
+    if not ids:
+        return {}
+    found = list(db.session.scalars(select(Visit.id).where(in_list(Visit.id, ids))))
+    if not found:
+        return {}
+    return {v.id: v for v in db.session.scalars(select(Visit).where(in_list(Visit.id, found)))}
+
+
+@dataclass
+class Planned:
+    """A record the writer accepted, before it is written."""
+    record: VisitRecord
+    household: object  # the HouseholdRow read under the lock
+    counts: dict[int, int]  # service id -> people, the non-zero ones
+
+
+def _plan(actor: User, records: list, services: dict[str, Service]) -> tuple[list[Result], list[Planned]]:
+    """Decide every record, in order, without writing: (an answer per record, the accepted ones)."""
+    results: list[Result | None] = [rec if isinstance(rec, Result) else None for rec in records]
+    todo = [(i, rec) for i, rec in enumerate(records) if not isinstance(rec, Result)]
+    households = lock_households({rec.household_id for _i, rec in todo})  # before anything is read
+    stored = stored_visits({rec.id for _i, rec in todo})
+    done = achieved({rec.household_id for _i, rec in todo
+                     if rec.household_id in households and any(rec.data.counts.values())})
+    planned: dict[str, Planned] = {}
+    for i, rec in todo:
+        if rec.id in stored:
+            kept = stored[rec.id]
+            same = kept.member_id == actor.id and _kept(kept) == _sent(rec)
+            results[i] = Result(rec.id, "visit", DUPLICATE) if same else conflict(rec.id)
+            continue
+        if rec.id in planned:  # the same id twice in one request: the second is compared with the first
+            same = _sent(planned[rec.id].record) == _sent(rec)
+            results[i] = Result(rec.id, "visit", DUPLICATE) if same else conflict(rec.id)
+            continue
+        household = households.get(rec.household_id)
+        if household is None or not can_view_household(actor, household):
+            msg = _("Không tìm thấy hộ này, hoặc hộ nằm ngoài địa bàn của bạn.")
+            results[i] = Result(rec.id, "visit", REJECTED, msg, {"household_id": msg})
+            continue
+        try:
+            check_can_log(actor, household)
+            counts = check(household, rec.data, services, done=done.setdefault(rec.household_id, {}))
+        except RuleError as err:
+            results[i] = Result(rec.id, "visit", REJECTED, err.message, err.errors)
+            continue
+        so_far = done[rec.household_id]
+        for service_id, n in counts.items():
+            so_far[service_id] = so_far.get(service_id, 0) + n
+        planned[rec.id] = Planned(rec, household, counts)
+        results[i] = Result(rec.id, "visit", CREATED)
+    return results, list(planned.values())
+
+
+_HOUSEHOLD_COLUMNS = None
+
+
+def _household_columns():
+    """visit_count + n and the latest visit (later or equal wins), computed by the database from the
+    row as it is: no count read earlier can be written back over a newer one."""
+    global _HOUSEHOLD_COLUMNS
+    if _HOUSEHOLD_COLUMNS is None:
+        t, at = Household.__table__, bindparam("at", type_=DateTime)
+        newer = or_(t.c.last_visited_at.is_(None), t.c.last_visited_at <= at)
+        _HOUSEHOLD_COLUMNS = t.update().where(t.c.id == bindparam("hid")).values(
+            visit_count=t.c.visit_count + bindparam("n"),
+            last_visited_at=case((newer, at), else_=t.c.last_visited_at),
+            last_outcome=case((newer, bindparam("outcome", type_=String)), else_=t.c.last_outcome),
+            updated_at=bindparam("now", type_=DateTime))
+    return _HOUSEHOLD_COLUMNS
+
+
+def _write(actor: User, accepted: list[Planned], services: dict[str, Service]) -> None:
+    now = utcnow()
+    by_id = {s.id: s for s in services.values()}
+    conn = db.session.connection()
+    conn.execute(insert(Visit.__table__), [
+        {"id": p.record.id, "household_id": p.household.id, "member_id": actor.id, "team_id": actor.team_id,
+         "visited_at": p.record.data.visited_at, "received_at": now, "outcome": p.record.data.outcome,
+         "note": p.record.data.note}
+        for p in accepted])
+    assists = [{"visit_id": p.record.id, "service_id": sid, "count": n} for p in accepted for sid, n in p.counts.items()]
+    if assists:
+        conn.execute(insert(Assistance.__table__), assists)
+    conn.execute(insert(AuditLog.__table__), [
+        {"at": now, "actor_id": actor.id, "action": "create", "entity_type": "visit", "entity_id": p.record.id,
+         "area_path": p.household.village.path, "before": None,
+         "after": _audit_view(p.household.id, p.record.data.outcome, p.record.data.visited_at, p.record.data.note,
+                              p.counts, by_id)}
+        for p in accepted])
+
+    latest: dict[str, dict] = {}
+    for p in accepted:
+        row = latest.setdefault(p.household.id, {"hid": p.household.id, "n": 0, "at": None, "outcome": None, "now": now})
+        row["n"] += 1
+        if row["at"] is None or p.record.data.visited_at >= row["at"]:
+            row["at"], row["outcome"] = p.record.data.visited_at, p.record.data.outcome
+    conn.execute(_household_columns(), list(latest.values()))
+    for obj in [o for o in db.session.identity_map.values() if isinstance(o, Household)]:
+        if obj.id in latest:
+            db.session.expire(obj)  # written above without the ORM
+
+    tallies.apply_new_visits([
+        tallies.VisitFacts(household_id=p.household.id, area_ids=tallies.area_ids(p.household.village.path),
+                           team_id=actor.team_id, member_id=actor.id, day=local_day(p.record.data.visited_at),
+                           at=p.record.data.visited_at, outcome=p.record.data.outcome,
+                           counts=tuple(sorted(p.counts.items())))
+        for p in accepted])
+
+
+def save_visits(actor: User, records: list, services: dict[str, Service] | None = None) -> list[Result]:
+    """Create visits: one answer per record, in order. records: VisitRecords, or Results a door already
+    refused (kept in their place). Writes in the caller's transaction; the caller commits once.
+
+    The accepted visits go in with one SAVEPOINT. If an insert hits the primary key (another request
+    stored one of these ids, for another household, after the lookup) it is rolled back and every
+    record decided again: that id is then found stored.
+    """
+    services = services if services is not None else services_by_code()
+    for _attempt in range(3):
+        results, accepted = _plan(actor, records, services)
+        if not accepted:
+            return results
+        try:
+            with db.session.begin_nested():
+                _write(actor, accepted, services)
+        except IntegrityError:
+            continue
+        return results
+    raise RuntimeError("visits kept conflicting with concurrent writes")
+
+
 def log_visit(actor: User, household: Household, data: VisitData, visit_id: str | None = None,
               services: dict[str, Service] | None = None) -> Visit:
-    check_can_log(actor, household)
-    services = services or services_by_code()
-    _lock(household)
-    counts = check(household, data, services)
-    visit = Visit(id=visit_id or new_uuid(), household_id=household.id, member_id=actor.id, team_id=actor.team_id,
-                  visited_at=data.visited_at, received_at=utcnow(), outcome=data.outcome, note=data.note)
-    visit.assists = [Assistance(service_id=sid, count=n) for sid, n in counts.items()]
-    db.session.add(visit)
-    if household.last_visited_at is None or data.visited_at >= household.last_visited_at:
-        household.last_visited_at, household.last_outcome = data.visited_at, data.outcome
-    household.visit_count = (household.visit_count or 0) + 1
-    by_id = {s.id: s for s in services.values()}
-    audit.record(actor, "create", visit, area_path=household.village.path, after=_snapshot(visit, by_id))
-    # The counters flush first: the visit, its assists, the household's columns and the audit entry
-    # go to the database in one flush (one unit of work, not three).
-    tallies.apply_visit_delta(None, tallies.facts(visit, household))
-    return visit
+    """One visit through the writer (a batch of one); a refusal raises RuleError, a duplicate returns
+    the visit stored before."""
+    result, = save_visits(actor, [VisitRecord(visit_id or new_uuid(), household.id, data)], services)
+    if result.status == REJECTED:
+        raise RuleError(result.errors or result.error)
+    return db.session.get(Visit, result.id)
+
+
+# --- Corrections, delete and undo: one stored visit, under its household's lock ---------------------------
+
+def _refresh_household(household: Household) -> None:
+    """Keep the list filters' columns equal to the latest live visit."""
+    latest = db.session.execute(
+        select(Visit.visited_at, Visit.outcome).where(Visit.household_id == household.id, live(Visit))
+        .order_by(Visit.visited_at.desc(), Visit.received_at.desc()).limit(1)).first()
+    household.last_visited_at = latest.visited_at if latest else None
+    household.last_outcome = latest.outcome if latest else None
+    household.visit_count = db.session.scalar(
+        select(func.count()).select_from(Visit).where(Visit.household_id == household.id, live(Visit)))
+
+
+def _lock_visit(visit: Visit) -> Household:
+    """The visit's household, locked; the visit read again under the lock (loaded earlier in the
+    request, it may predate another correction committed meanwhile)."""
+    household = lock_household(visit.household)
+    db.session.refresh(visit)
+    return household
 
 
 def update_visit(actor: User, visit: Visit, data: VisitData) -> Visit:
-    household = visit.household
+    household = _lock_visit(visit)
     services = services_by_code()
-    _lock(household)
     counts = check(household, data, services, exclude_visit=visit)
     by_id = {s.id: s for s in services.values()}
     before = _snapshot(visit, by_id)
@@ -190,13 +370,11 @@ def update_visit(actor: User, visit: Visit, data: VisitData) -> Visit:
     return visit
 
 
-# --- Soft delete and undo (issue 7). Deleted visits count nowhere: caps, lists, household filters. ---
-
 def delete_visit(actor: User, visit: Visit) -> Visit:
+    """Soft: a deleted visit counts nowhere (caps, lists, household columns, tallies) until restored."""
+    household = _lock_visit(visit)
     if visit.deleted_at is not None:
         raise RuleError(_("Lượt thăm này đã bị xóa."))
-    household = visit.household
-    _lock(household)
     by_id = {s.id: s for s in db.session.scalars(select(Service))}
     counted = tallies.facts(visit, household)
     visit.deleted_at, visit.deleted_by_id = utcnow(), actor.id
@@ -210,11 +388,10 @@ def delete_visit(actor: User, visit: Visit) -> Visit:
 
 def restore_visit(actor: User, visit: Visit) -> Visit:
     """Undo a delete, unless later visits have since used up what this one counted."""
+    household = _lock_visit(visit)
     if visit.deleted_at is None:
         raise RuleError(_("Lượt thăm này chưa bị xóa."))
-    household = visit.household
     services = services_by_code()
-    _lock(household)
     data = VisitData(outcome=visit.outcome, visited_at=visit.visited_at, note=visit.note,
                      counts={a.service.code: a.count for a in visit.assists})
     try:

@@ -5,29 +5,27 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from ..access import can_edit_visit, can_record_in_village, household_or_404, visit_or_404
 from ..extensions import db
 from ..forms import EmptyForm, commit_or_show
-from ..households.queries import achieved_by_service, active_services
+from ..counting import achieved_in, household_stats, live, remaining
+from ..households.queries import active_services
 from ..households.routes import render_deleted
 from ..models import Role, Visit
 from ..rules import RuleError
 from ..timeutil import from_local, to_local, utcnow
 from . import bp
 from .forms import visit_form_class
-from .operations import VisitData, delete_visit, log_visit, restore_visit, update_visit
+from ..write_turns import write_turn
+from .operations import (CREATED, DUPLICATE, REJECTED, VisitData, VisitRecord, delete_visit, restore_visit,
+                         save_visits, update_visit)
 
 
 def _remaining(household, exclude_visit_id=None) -> dict[str, int | None]:
     """What is left to count per service, shown beside each stepper (None: no cap)."""
-    achieved = achieved_by_service(household.id, exclude_visit_id)
-    out = {}
-    for service in active_services():
-        cap = service.cap_for(household)
-        out[service.code] = None if cap is None else max(cap - achieved.get(service.id, 0), 0)
-    return out
+    done, stats = achieved_in(household.id, exclude_visit_id), household_stats(household)
+    return {s.code: remaining(s, stats, done.get(s.id, 0)) for s in active_services()}
 
 
 def _client_id(value: str | None) -> str | None:
@@ -35,11 +33,6 @@ def _client_id(value: str | None) -> str | None:
         return str(uuid.UUID(value)) if value else None
     except ValueError:
         return None
-
-
-def _already_saved(visit_id: str) -> bool:
-    visit = db.session.get(Visit, visit_id)
-    return visit is not None and visit.member_id == current_user.id
 
 
 def _window() -> int:
@@ -50,7 +43,7 @@ def _window() -> int:
 @login_required
 def new(household_id: str):
     household = household_or_404(current_user, household_id)
-    shown = url_for("households.show", household_id=household.id)  # before the commit expires household
+    shown = url_for("households.show", household_id=household.id)  # before the write expires household
     if not can_record_in_village(current_user, household.village):
         abort(403)
     services = active_services()
@@ -59,34 +52,28 @@ def new(household_id: str):
         form.visited_at.data = to_local(utcnow()).replace(second=0, microsecond=0)
         form.client_id.data = str(uuid.uuid4())
     if form.validate_on_submit():
-        client_id = _client_id(form.client_id.data)
-        # One narrow lookup (not the visit with its household, member and assists).
-        earlier = db.session.scalar(select(Visit.member_id).where(Visit.id == client_id)) if client_id else None
-        if earlier is not None and earlier == current_user.id:
-            flash(_("Lượt thăm này đã được lưu trước đó."), "info")
-            return redirect(shown)
-        if earlier is not None:
-            client_id = None  # someone else's id (a shared phone): this is a new visit
+        # Made when the form was shown: a double tap or a resent POST is the same visit. A form without
+        # one (a very old page) gets one now.
+        client_id = _client_id(form.client_id.data) or str(uuid.uuid4())
         data = VisitData(outcome=form.outcome.data, visited_at=from_local(form.visited_at.data),
                          note=form.note.data, counts=form.counts())
         code = household.code
-        try:
-            # The active catalogue the form was built from: log_visit need not read it again.
-            log_visit(current_user._get_current_object(), household, data, visit_id=client_id,
-                      services={s.code: s for s in services})
-            db.session.commit()
-        except RuleError as err:
-            db.session.rollback()
-            form.apply_errors(err.errors)
-        except IntegrityError:  # the same form sent twice at once: the first one won
-            db.session.rollback()
-            if not (client_id and _already_saved(client_id)):
-                raise
-            flash(_("Lượt thăm này đã được lưu trước đó."), "info")
-            return redirect(shown)
-        else:
+        # The form is a batch of one: the sync batch's writer, lock and answers. The active catalogue
+        # the form was built from: the writer need not read it again.
+        with write_turn():
+            result, = save_visits(current_user._get_current_object(), [VisitRecord(client_id, household.id, data)],
+                                  {s.code: s for s in services})
+            if result.status == REJECTED:
+                db.session.rollback()
+            else:
+                db.session.commit()
+        if result.status == CREATED:
             flash(_("Đã lưu lượt thăm hộ %(code)s.", code=code), "success")
             return redirect(shown)
+        if result.status == DUPLICATE:
+            flash(_("Lượt thăm này đã được lưu trước đó."), "info")
+            return redirect(shown)
+        form.apply_errors({"": result.error} if "id" in result.errors else result.errors)
     status = 422 if form.is_submitted() else 200
     return render_template("visits/form.html", form=form, household=household, visit=None,
                            remaining=_remaining(household)), status
@@ -125,8 +112,7 @@ def edit(visit_id: str):
 def mine():
     since = utcnow() - timedelta(days=7)
     visits = db.session.scalars(
-        select(Visit).where(Visit.member_id == current_user.id, Visit.received_at >= since,
-                            Visit.deleted_at.is_(None))
+        select(Visit).where(Visit.member_id == current_user.id, Visit.received_at >= since, live(Visit))
         .order_by(Visit.received_at.desc()).limit(200)).all()
     return render_template("visits/list.html", visits=visits, title=_("Lượt thăm của tôi"),
                            editable=lambda v: can_edit_visit(current_user, v, utcnow(), _window()))
@@ -139,8 +125,7 @@ def team():
         abort(403)
     since = utcnow() - timedelta(days=14)
     visits = db.session.scalars(
-        select(Visit).where(Visit.team_id == current_user.team_id, Visit.visited_at >= since,
-                            Visit.deleted_at.is_(None))
+        select(Visit).where(Visit.team_id == current_user.team_id, Visit.visited_at >= since, live(Visit))
         .order_by(Visit.visited_at.desc()).limit(300)).all()
     return render_template("visits/list.html", visits=visits, title=_("Lượt thăm của tổ (14 ngày)"),
                            editable=lambda v: True)

@@ -11,7 +11,7 @@ its next edit (the form names the household it clashes with). The upgrade logs e
 near-duplicates.
 
 Revision ID: 0016_house_codes
-Revises: 0017_machine_access
+Revises: 0014_recount
 """
 import logging
 
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from fieldapp.text import CODE_KEY_LENGTH, code_key
 
 revision = "0016_house_codes"
-down_revision = "0017_machine_access"
+down_revision = "0014_recount"
 branch_labels = None
 depends_on = None
 

@@ -54,8 +54,11 @@
   }
 
   function cap(service, home) {
-    return { age14: home.residents_14plus, age18: home.residents_18plus, all: home.residents_total,
-             household: 1 }[service.eligibility];
+    // The server's catalogue names the household's count of those eligible (/api/v1/services
+    // eligible_from; "households": the household itself, once); none: no lifetime cap.
+    var from = service.eligible_from;
+    if (!from) return undefined;
+    return from === "households" ? 1 : home[from];
   }
 
   function remaining(service, home) {

@@ -1,0 +1,226 @@
+"""The counting rules, each in one function named in the domain's words (docs/counting.md).
+
+What is live, what a household has achieved, who is eligible for a service, what a figure is measured
+against and how its percentage reads, and which local day or period a moment belongs to. Every query,
+check, counter and screen that applies one of these rules calls the function here; none writes it out
+again (a second copy drifts: issue 14).
+"""
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import Date, DateTime, Integer, and_, cast, func, literal, select
+
+from .extensions import db, in_list
+from .models import Area, AreaStats, Assistance, Campaign, CampaignTarget, Eligibility, Household, Service, Visit
+from .timeutil import UTC_OFFSET, from_local, to_local, utcnow
+
+# --- Live: soft-deleted rows count nowhere --------------------------------------------------------
+
+def live(entity):
+    """The condition "not soft-deleted" on a household, visit or outreach session (a model, an alias
+    or a Core table): deleted rows count nowhere (caps, lists, tallies) until they are restored."""
+    columns = getattr(entity, "c", None)
+    return (columns.deleted_at if columns is not None else entity.deleted_at).is_(None)
+
+
+def live_visit(visit=Visit, household=Household):
+    """A visit that counts: it is live and so is its household (the caller joins the two)."""
+    return and_(live(visit), live(household))
+
+
+def live_households(*columns):
+    """SELECT the live households (or these columns of them)."""
+    return select(*(columns or (Household,))).where(live(Household))
+
+
+def live_visits(*columns):
+    """SELECT the visits that count (or these columns of them), joined to their household."""
+    return (select(*(columns or (Visit,))).select_from(Visit).join(Household, Household.id == Visit.household_id)
+            .where(live_visit()))
+
+
+# --- Achieved so far: per household and service ---------------------------------------------------
+
+def achieved(household_ids=None, *, village_id: int | None = None,
+             exclude_visit_id: str | None = None) -> dict[str, dict[int, int]]:
+    """{household id: {service id: people (or dossiers) counted so far}} over the visits that count,
+    in one grouped query: for these households, or every household of a village. A household with
+    nothing counted is absent (or {} when asked for by id). exclude_visit_id leaves out one visit
+    (the one being corrected)."""
+    stmt = (live_visits(Visit.household_id, Assistance.service_id, func.sum(Assistance.count))
+            .join(Assistance, Assistance.visit_id == Visit.id)
+            .group_by(Visit.household_id, Assistance.service_id))
+    out: dict[str, dict[int, int]] = {}
+    if household_ids is not None:
+        household_ids = list(household_ids)
+        out = {hid: {} for hid in household_ids}
+        if not household_ids:
+            return out
+        stmt = stmt.where(in_list(Visit.household_id, household_ids))
+    if village_id is not None:
+        stmt = stmt.where(Household.village_id == village_id)
+    if exclude_visit_id is not None:
+        stmt = stmt.where(Visit.id != exclude_visit_id)
+    for household_id, service_id, total in db.session.execute(stmt):
+        out.setdefault(household_id, {})[service_id] = int(total)
+    return out
+
+
+def achieved_in(household_id: str, exclude_visit_id: str | None = None) -> dict[int, int]:
+    """{service id: counted so far} of one household."""
+    return achieved([household_id], exclude_visit_id=exclude_visit_id)[household_id]
+
+
+# --- Eligible residents of a service ---------------------------------------------------------------
+
+STATS = ("households", "residents_total", "residents_14plus", "residents_18plus")
+
+
+def household_stats(household) -> dict[str, int]:
+    """What a household adds to its areas' denominators: itself and its residents by age group
+    (nothing once deleted). A Household, a row read with its columns, or None."""
+    if household is None or household.deleted_at is not None:
+        return dict.fromkeys(STATS, 0)
+    return {"households": 1, **{name: getattr(household, name) for name in STATS[1:]}}
+
+
+def eligible(service: Service, stats: dict[str, int]) -> int | None:
+    """The residents who could be counted for a service in a household or an area (stats as
+    household_stats or area_stats give them): its lifetime cap and its denominator. None: no cap
+    (dossiers)."""
+    column = Eligibility.COUNTED_IN[service.eligibility]
+    return None if column is None else stats.get(column, 0)
+
+
+def eligible_sql(eligibility: str, household=Household):
+    """eligible() of each household, in SQL, for a service of this eligibility (None: no cap)."""
+    column = Eligibility.COUNTED_IN[eligibility]
+    if column is None:
+        return None
+    return literal(1) if column == "households" else getattr(household, column)  # a household counts once
+
+
+def per_visit_limit(service: Service, stats: dict[str, int]) -> int | None:
+    """At most this many in one visit: services without a lifetime cap (dossiers) take one per resident."""
+    return stats.get("residents_total", 0) if eligible(service, stats) is None else None
+
+
+def over_eligible(service: Service, stats: dict[str, int], counted: int) -> bool:
+    """More counted than the residents who could be: what no write may leave behind."""
+    cap = eligible(service, stats)
+    return cap is not None and counted > cap
+
+
+def remaining(service: Service, stats: dict[str, int], done: int) -> int | None:
+    """What is still left to count (None: no cap)."""
+    cap = eligible(service, stats)
+    return None if cap is None else max(cap - done, 0)
+
+
+def area_stats(area_ids) -> dict[int, dict[str, int]]:
+    """The denominators of areas (villages, communes, provinces): {area id: stats}."""
+    ids = list(area_ids)
+    if not ids:
+        return {}
+    return {s.area_id: {name: getattr(s, name) for name in STATS}
+            for s in db.session.scalars(select(AreaStats).where(in_list(AreaStats.area_id, ids)))}
+
+
+# --- The goal of a figure and its percentage -----------------------------------------------------
+
+def goal(target: int | None, eligible_residents: int | None) -> int | None:
+    """What a figure is measured against: the campaign's target when one is set, else the eligible residents."""
+    return target if target is not None else eligible_residents
+
+
+def share(done: int, of: int | None) -> float | None:
+    """done as a share of its goal (1.0 = 100%), shown as it is: over-achievement reads 1.217, not 1.0.
+    None when there is nothing to measure against."""
+    return done / of if of else None
+
+
+def campaign_goals(campaign: Campaign | None, areas: dict[int, str], services) -> dict[int, dict[int, int | None]]:
+    """{area id: {service id: goal}} of these areas ({id: path}, any level) in a campaign: a village's
+    goal is the campaign's target for it, else its eligible residents; an area above villages adds up
+    its villages' goals (its eligible residents, with each targeted village's replaced by the target).
+    Without a campaign: the eligible residents."""
+    services = list(services)
+    stats = area_stats(areas)
+    out = {aid: {s.id: eligible(s, stats.get(aid, {})) for s in services} for aid in areas}
+    if campaign is None or not areas:
+        return out
+    by_id = {s.id: s for s in services}
+    rows = db.session.execute(
+        select(Area.path, CampaignTarget.village_id, CampaignTarget.service_id, CampaignTarget.target)
+        .join(Area, Area.id == CampaignTarget.village_id)
+        .where(CampaignTarget.campaign_id == campaign.id, in_list(CampaignTarget.service_id, list(by_id)))).all()
+    if not rows:
+        return out
+    villages = area_stats({r.village_id for r in rows})
+    for aid, area_path in areas.items():
+        for path, village_id, service_id, target in rows:
+            if path.startswith(area_path):
+                instead = eligible(by_id[service_id], villages.get(village_id, {})) or 0
+                out[aid][service_id] = (out[aid][service_id] or 0) - instead + goal(target, instead)
+    return out
+
+
+# --- Local days and periods: Vietnam time (UTC+7) ---------------------------------------------------
+
+def today() -> date:
+    """Today in Vietnam."""
+    return to_local(utcnow()).date()
+
+
+def local_day(dt: datetime) -> date:
+    """The Vietnamese calendar day of a stored (naive UTC) time."""
+    return to_local(dt).date()
+
+
+def local_day_sql(column, dialect: str):
+    """local_day() in SQL, for a stored time column, on SQLite or PostgreSQL."""
+    if dialect == "sqlite":
+        return func.date(column, f"{UTC_OFFSET.total_seconds():+.0f} seconds", type_=Date)
+    return cast(column + UTC_OFFSET, Date)
+
+
+def day_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
+    """Local days start..end as stored instants: [start 00:00, end + 1 day 00:00) in Vietnam time."""
+    lo = from_local(datetime.combine(start, time())) if start else None
+    hi = from_local(datetime.combine(end + timedelta(days=1), time())) if end else None
+    return lo, hi
+
+
+def period_start(period: str, day: date) -> date:
+    """The first day of the ISO week ("w", a Monday), the month ("m") or the quarter ("q") of a day."""
+    if period == "w":
+        return day - timedelta(days=day.weekday())
+    if period == "m":
+        return day.replace(day=1)
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def period_end(period: str, start: date) -> date:
+    """The last day of the period that begins on start."""
+    if period == "w":
+        return start + timedelta(days=6)
+    months = 1 if period == "m" else 3
+    m = start.month - 1 + months
+    return date(start.year + m // 12, m % 12 + 1, 1) - timedelta(days=1)
+
+
+def campaign_days(campaign: Campaign) -> tuple[date, date]:
+    """The days a campaign's figures count so far: from its first day to its last, or to today while it runs."""
+    return campaign.starts_on, min(campaign.ends_on, max(today(), campaign.starts_on))
+
+
+def period_start_sql(period: str, day, dialect: str):
+    """period_start() in SQL, for a date column, on SQLite or PostgreSQL."""
+    if dialect == "sqlite":
+        if period == "w":
+            return func.date(day, "weekday 0", "-6 days", type_=Date)  # the Sunday on or after, minus 6 days
+        if period == "m":
+            return func.date(day, "start of month", type_=Date)
+        back = (cast(func.strftime("%m", day), Integer) - 1) % 3
+        return func.date(day, "start of month", func.printf("-%d months", back), type_=Date)
+    unit = {"w": "week", "m": "month", "q": "quarter"}[period]
+    return cast(func.date_trunc(unit, cast(day, DateTime)), Date)

@@ -1,0 +1,59 @@
+"""The lock every write that reads, then checks, takes before it reads what it checks.
+
+A visit reads what its household already achieved and how many residents it has, then checks the cap;
+a household edit reads what was achieved, then checks the residents it keeps. Two of them at the same
+instant must not both read the old state. So each begins the same way:
+
+- SQLite: BEGIN IMMEDIATE first (the database's write lock, before the first read), so the second
+  writer waits for the first to commit, then reads what it wrote;
+- PostgreSQL: the household rows, read afresh with SELECT ... FOR UPDATE (in id order, so two
+  writers never deadlock), held to the commit.
+"""
+from types import SimpleNamespace
+
+from sqlalchemy import select
+
+from .extensions import db, in_list
+from .models import Area, Household
+
+
+def begin_write() -> None:
+    """SQLite: open the transaction now with the write lock (BEGIN IMMEDIATE, waiting on busy_timeout),
+    unless this request already writes (then it holds the lock). pysqlite opens transactions lazily,
+    at the first write: a read before it would run outside any transaction, on data another worker
+    is about to change. PostgreSQL: nothing (the row locks below)."""
+    conn = db.session.connection()
+    if conn.dialect.name == "sqlite" and not conn.connection.dbapi_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class HouseholdRow(SimpleNamespace):
+    """A household's columns read under the lock, and its village (an ORM Area), with the model's
+    names: the checks take it as they take a Household (a hundred ORM objects with their village
+    chain cost twice as much to load, and the visit writer writes the row with Core anyway)."""
+
+
+def lock_households(ids) -> dict[str, HouseholdRow]:
+    """The households of these ids, locked for the rest of the transaction and read afresh."""
+    begin_write()
+    ids = sorted(set(ids))
+    if not ids:
+        return {}
+    db.session.flush()  # households created earlier in this transaction, for the Core read below
+    table = Household.__table__
+    rows = db.session.execute(select(*table.c).where(in_list(table.c.id, ids)).order_by(table.c.id)
+                              .with_for_update(of=table)).all()
+    # Usually one village, the member's own: already in the session (loaded with the user's team).
+    villages = {vid: db.session.get(Area, vid) for vid in {row.village_id for row in rows}}
+    return {row.id: HouseholdRow(**row._asdict(), village=villages[row.village_id]) for row in rows}
+
+
+_COLUMNS = [attr.key for attr in Household.__mapper__.column_attrs]
+
+
+def lock_household(household: Household) -> Household:
+    """One household (an ORM object), locked and every column read again: what was loaded earlier in
+    the request may predate a write another worker committed meanwhile."""
+    begin_write()
+    db.session.refresh(household, attribute_names=_COLUMNS, with_for_update={"of": Household})
+    return household

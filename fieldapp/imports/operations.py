@@ -210,7 +210,7 @@ def may_import_households(user: User, village: Area) -> bool:
     return user.role == Role.ADMIN
 
 
-def plan_households(village: Area, filename: str, data: bytes, consent: bool, *, personal: bool) -> Plan:
+def plan_households(village: Area, filename: str, data: bytes, consent: bool, *, personal: bool = False) -> Plan:
     """Matches rows on (village, house code) once normalised (text.code_key), deleted households included.
 
     Personal data: a head's name or phone from the file is taken only when the importer confirmed the

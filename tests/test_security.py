@@ -3,7 +3,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from fieldapp.extensions import csrf, db
 from fieldapp.models import AuditLog, LoginAttempt, User
@@ -136,6 +136,9 @@ def test_someone_who_knows_the_number_cannot_lock_the_owner_out(app, world):
     for _ in range(40):
         _fail(attacker, environ_base=ATTACKER)
     assert _sign_in(attacker, environ_base=ATTACKER).status_code == 429
+    for n in range(6):  # and from other addresses, waiting out each delay: the account's delay grows to 60 s
+        _age_failures(seconds=60)
+        assert _fail(attacker, environ_base={"REMOTE_ADDR": f"198.51.100.{n}"}).status_code == 422
     # The owner's phone is not slowed at all, even from the attacker's address (the same NAT).
     assert _sign_in(owner, environ_base=ATTACKER).status_code == 302
     # A new phone of the owner waits a growing delay, never more than LOGIN_MAX_DELAY_SECONDS.
@@ -147,17 +150,21 @@ def test_someone_who_knows_the_number_cannot_lock_the_owner_out(app, world):
 
 
 def test_the_accounts_delay_doubles_with_each_failure_from_any_address(app, world):
+    from fieldapp import throttle
     client = app.test_client()
     for n in range(10):
         assert _fail(client, environ_base={"REMOTE_ADDR": f"192.0.2.{n}"}).status_code == 422
     waits = []
     for n in range(10, 18):
-        r = _fail(client, environ_base={"REMOTE_ADDR": f"192.0.2.{n}"})
-        assert r.status_code == 429  # refused unread: not counted
-        waits.append(int(r.headers["Retry-After"]))
+        with app.test_request_context():  # the delay as the rule computes it (no race with the clock)
+            last = db.session.scalar(select(func.max(LoginAttempt.at)))
+            until = throttle.blocked_until(throttle.Attempt(MEMBER, f"192.0.2.{n}"))
+        waits.append(round((until - last).total_seconds()))
         _age_failures(seconds=waits[-1])
         assert _fail(client, environ_base={"REMOTE_ADDR": f"192.0.2.{n}"}).status_code == 422
     assert waits == [1, 2, 4, 8, 16, 32, 60, 60]
+    r = _fail(client, environ_base={"REMOTE_ADDR": "192.0.2.99"})  # within the delay: refused unread
+    assert r.status_code == 429 and 50 <= int(r.headers["Retry-After"]) <= 60
 
 
 def test_success_clears_that_clients_counter(client, world, auth):
@@ -178,7 +185,10 @@ def test_thirty_failures_from_one_client_slow_it_but_block_no_one(app, client, w
     trusted.post("/logout")
     for n in range(30):
         assert _fail(client, phone=f"09110000{n // 10:02d}").status_code == 422
-    r = auth.login("0900000002")  # the next untrusted try from that address waits a moment
+    for n in range(5):  # waiting out each delay: it grows to 32 s
+        _age_failures(seconds=60)
+        assert _fail(client, phone=f"091100009{n}").status_code == 422
+    r = auth.login("0900000002")  # the next untrusted try from that address waits
     assert r.status_code == 429 and int(r.headers["Retry-After"]) <= app.config["LOGIN_MAX_DELAY_SECONDS"]
     assert _sign_in(trusted).status_code == 302  # a trusted phone behind the same address is not slowed
     other_client = app.test_client()

@@ -3,7 +3,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from fieldapp.extensions import csrf, db
 from fieldapp.models import AuditLog, LoginAttempt, User

@@ -411,7 +411,7 @@ def test_a_hostile_spreadsheet_is_refused_through_the_upload_page_without_tying_
     started = time.perf_counter()
     r = upload(client, url, wide, "hộ.xlsx")
     assert r.status_code == 422 and "quá nhiều ô" in r.text
-    assert time.perf_counter() - started < 5
+    assert time.perf_counter() - started < 10
     # More rows than an import takes: the reader stops at the limit and says it
     rows = "".join(f'<row r="{n}">{inline(f"H{n}")}<c><v>1</v></c></row>' for n in range(2, 2_100))
     many = raw_xlsx(f'<row r="1">{inline("Mã hộ")}{inline("Số nhân khẩu")}</row>' + rows)

@@ -106,8 +106,8 @@ def refused_quickly(data: bytes, filename: str, match: str) -> None:
     started = time.perf_counter()
     with pytest.raises(SpreadsheetError, match=match):
         read_rows(filename, data)
-    # Before the limits the first file took 40 s; the bound is loose, the point is "stops early".
-    assert time.perf_counter() - started < 5
+    # Before the limits the first file took 40 s; the bound is loose (a shared, loaded machine), the point is "stops early".
+    assert time.perf_counter() - started < 10
 
 
 def test_a_row_of_two_million_cells_is_refused_at_once(app):
@@ -141,7 +141,7 @@ def test_a_lying_dimension_does_not_pad_every_row(app):
                     '<c><v>4</v></c></row>', dimension="A1:XFD1048576")
     started = time.perf_counter()
     assert read_rows("a.xlsx", data) == [(1, ["Mã hộ", "Số"]), (3, ["H1", "4"])]
-    assert time.perf_counter() - started < 5
+    assert time.perf_counter() - started < 10
 
 
 def test_csv_with_a_huge_line_or_cell_is_refused(app):

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from fieldapp.text import CODE_KEY_LENGTH, code_key
 
 revision = "0016_house_codes"
-down_revision = "0014_recount"
+down_revision = "0018_notices"
 branch_labels = None
 depends_on = None
 

@@ -11,7 +11,7 @@ its next edit (the form names the household it clashes with). The upgrade logs e
 near-duplicates.
 
 Revision ID: 0016_house_codes
-Revises: 0014_recount
+Revises: 0018_notices
 """
 import logging
 

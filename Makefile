@@ -27,9 +27,12 @@ run: upgrade
 	@$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-# The whole suite on SQLite, then again on a real PostgreSQL: a database of this run's own (.ci/pg-run.sh),
-# on a private server on a free port (stopped afterwards), or on the server at $PGPORT when it is set.
-test: test-sqlite test-pg
+# The whole suite on SQLite and, at the same time, on a real PostgreSQL: a database of this run's own
+# (.ci/pg-run.sh), on a private server on a free port (stopped afterwards), or on the server at $PGPORT when it
+# is set. The two halves run side by side (most of a half's time is waiting on fsync, browsers and servers, not
+# CPU); each half's output is printed whole when it ends. `make test-sqlite` or `make test-pg` runs one.
+test:
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-pg
 
 test-sqlite: $(VENV)/.installed translations
 	$(PY) -m pytest -q $(PYTEST_ARGS)

@@ -110,6 +110,7 @@ def generate(villages: int, households: int, visits: int, days: int, seed: int) 
     from flask_migrate import upgrade
     from fieldapp.extensions import db
     from fieldapp.passwords import hash_password
+    from fieldapp.text import code_key
     rng = random.Random(seed)
     upgrade()
     conn = db.session.connection()
@@ -151,9 +152,9 @@ def generate(villages: int, households: int, visits: int, days: int, seed: int) 
                 total = rng.randint(1, 8)
                 a14 = rng.randint(1, total)
                 a18 = rng.randint(0, a14)
-                yield (f"{v:05d}-{h:05d}", first_village + v, f"H{h}", total, a14, a18, 0, f"h{h}", created,
-                       created, 0)
-    n = load.rows("households", ("id", "village_id", "code", "residents_total", "residents_14plus",
+                yield (f"{v:05d}-{h:05d}", first_village + v, f"H{h}", code_key(f"H{h}"), total, a14, a18, 0,
+                       f"h{h}", created, created, 0)
+    n = load.rows("households", ("id", "village_id", "code", "code_key", "residents_total", "residents_14plus",
                                  "residents_18plus", "smartphones", "search_text", "created_at", "updated_at",
                                  "visit_count"), household_rows())
     _campaigns(load, now, communes, members + 2)

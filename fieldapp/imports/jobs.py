@@ -3,6 +3,7 @@ by the worker, with a progress bar, instead of holding a web worker (fieldapp/jo
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from ..access import can_see_personal_data
 from ..jobs.operations import JobRefused, area_of, job_kind, user_of
 from ..rules import RuleError
 from . import operations as ops, stash
@@ -18,7 +19,8 @@ def import_households(job, progress) -> None:
     if stashed is None:
         raise JobRefused(_("Phiên nhập tệp đã hết hạn hoặc đã được xác nhận. Hãy tải tệp lên lại để xem trước."))
     progress(0, 0, _("Đang kiểm tra lại từng dòng…"), force=True)
-    plan = ops.plan_households(village, stashed.filename, stashed.data, stashed.consent)
+    plan = ops.plan_households(village, stashed.filename, stashed.data, stashed.consent,
+                               personal=can_see_personal_data(user, village))
     if not plan.ok:
         shown = "; ".join(str(p) for p in plan.problems[:3])
         raise JobRefused(_("Dữ liệu đã thay đổi từ lúc xem trước và tệp không còn nhập được. Chưa có gì được ghi. "

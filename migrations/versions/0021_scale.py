@@ -11,14 +11,14 @@ time, and background jobs.
 - jobs: long work (imports, large exports, rebuilds) run by the worker, with its progress and its result.
 
 Revision ID: 0021_scale
-Revises: 0018_notices
+Revises: 0016_house_codes
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = "0021_scale"
-down_revision = "0018_notices"
+down_revision = "0016_house_codes"
 branch_labels = None
 depends_on = None
 

@@ -50,14 +50,19 @@ def gunicorn(database_url: str, instance: Path, *, workers: int = 1, log: Path |
             time.sleep(0.2)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         if log:
             out.close()
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """As systemd stops a service: SIGTERM, then SIGKILL if it has not ended within 20 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def _worker_env(database_url: str, instance: Path, **env) -> dict:
@@ -92,12 +97,7 @@ def worker(database_url: str, instance: Path, log: Path | None = None, **env):
         wait_ready(proc, log)
         yield proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 def wait_for_job(get, status_url: str, *, until=("done", "failed"), timeout: float = 90) -> dict:

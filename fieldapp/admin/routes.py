@@ -56,7 +56,7 @@ def import_areas_view():
         else:
             flash(_("Đã thêm %(a)d, cập nhật %(u)d đơn vị hành chính.", a=added, u=updated), "success")
             return redirect(url_for("admin.index"))
-    return render_template("admin/index.html", import_form=form), 422
+    return render_template("admin/index.html", import_form=form, form=EmptyForm()), 422
 
 
 # ---- officer and viewer accounts -------------------------------------------

@@ -1,7 +1,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
+from sqlalchemy import select, union
 
 from ..access import scope_path
 from ..extensions import db
@@ -87,8 +87,10 @@ def _visible_campaigns():
     prefix = _scope()
     area = current_user.scope_area
     ancestors = ancestor_paths(area.path) if area is not None else []
-    return (select(Campaign).join(Area, Area.id == Campaign.area_id)
-            .where(or_(within(Area.path, prefix), Area.path.in_(ancestors))))
+    # The areas first, each half by its own index condition on the paths, then their campaigns: with an OR,
+    # PostgreSQL read every area by its id to test the path (tests/test_query_plans.py).
+    areas = union(select(Area.id).where(within(Area.path, prefix)), select(Area.id).where(Area.path.in_(ancestors)))
+    return select(Campaign).join(Area, Area.id == Campaign.area_id).where(Campaign.area_id.in_(areas))
 
 
 def campaign_or_404(campaign_id: int) -> Campaign:

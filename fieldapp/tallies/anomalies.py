@@ -2,7 +2,7 @@
 from collections import defaultdict
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union
 
 from ..counting import STATS, day_bounds, eligible, household_stats, live_visit, local_day
 from ..extensions import db
@@ -75,9 +75,10 @@ def shared_households(area: Area, start: date, end: date) -> list[dict]:
 
 def late_edits(area: Area) -> list[dict]:
     """Visits inside an ended campaign's dates, edited after it ended."""
-    campaigns = db.session.scalars(
-        select(Campaign).join(Area, Area.id == Campaign.area_id).where(
-            (Area.path.in_(ancestor_paths(area.path))) | (within(Area.path, area.path)))).all()
+    # Each half by its own index condition on the paths (with an OR, every area was read to test it).
+    areas = union(select(Area.id).where(Area.path.in_(ancestor_paths(area.path))),
+                  select(Area.id).where(within(Area.path, area.path)))
+    campaigns = db.session.scalars(select(Campaign).where(Campaign.area_id.in_(areas))).all()
     out = []
     for c in campaigns:
         lo, hi = day_bounds(c.starts_on, c.ends_on)

@@ -72,7 +72,7 @@ def achieved_in(household_id: str, exclude_visit_id: str | None = None) -> dict[
 
 # --- Eligible residents of a service ---------------------------------------------------------------
 
-STATS = ("households", "residents_total", "residents_14plus", "residents_18plus")
+STATS = ("households", "residents_total", "residents_14plus", "residents_18plus", "smartphones")
 
 
 def household_stats(household) -> dict[str, int]:

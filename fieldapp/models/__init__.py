@@ -12,6 +12,9 @@ from .campaigns import Campaign, CampaignService, CampaignTarget
 from .outreach import OutreachSession, SessionKind
 from .imports import PendingImport
 from .machine import ApiToken, DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from .history import AreaStatsDay, MergedCounter, Membership, TeamPlace, VillageMerge, VisitLate
+from .reports import (ActivityKind, CommuneActivity, DocumentKind, IssuerSetting, ReportDraft, SignOff,
+                      SignOffStatus)
 
 __all__ = [
     "Area", "AreaLevel", "AuditLog", "Household", "LoginAttempt", "Role", "Team", "User",
@@ -20,4 +23,6 @@ __all__ = [
     "AreaStats", "HouseholdReach", "TallyDay", "TallyKind", "TallyTotal",
     "Campaign", "CampaignService", "CampaignTarget", "OutreachSession", "SessionKind",
     "PendingImport", "ApiToken", "DeliveryStatus", "WebhookDelivery", "WebhookEndpoint",
+    "AreaStatsDay", "MergedCounter", "Membership", "TeamPlace", "VillageMerge", "VisitLate",
+    "ActivityKind", "CommuneActivity", "DocumentKind", "IssuerSetting", "ReportDraft", "SignOff", "SignOffStatus",
 ]

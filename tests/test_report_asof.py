@@ -1,9 +1,8 @@
 """A closed period's report says the same whenever it is run (issue 15, part 1): figures as of the period's
 last day, whatever came after (visits, households, member changes, a village merge), unless visits of the
 period were corrected afterwards, and then it says so and lists them."""
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
-from freezegun import freeze_time
 from sqlalchemy import select
 
 from fieldapp.areas.operations import merge_villages
@@ -17,20 +16,9 @@ from fieldapp.teams.operations import close_team, create_account, deactivate_mem
 from fieldapp.timeutil import from_local
 from fieldapp.visits.operations import VisitData, delete_visit, log_visit, update_visit
 from tests.factories import build_world
+from tests.report_helpers import at, visit
 
 Q3 = Period.quarter(2026, 3)
-
-
-def at(day: date, hour: int = 12):
-    """Freeze the clock at a Vietnamese local time."""
-    return freeze_time(from_local(datetime.combine(day, time(hour))))
-
-
-def visit(app, actor, household, day: date, outcome="helped", **counts) -> Visit:
-    with app.test_request_context():
-        v = log_visit(actor, household, VisitData(outcome, from_local(datetime.combine(day, time(10))), counts=counts))
-        db.session.commit()
-    return v
 
 
 def services():
@@ -44,7 +32,7 @@ def _q3_world(app):
         visit(app, w.users["member"], w.households["h1"], date(2026, 8, 10), vneid=2, payment=1)
         visit(app, w.users["member2"], w.households["h3"], date(2026, 8, 10), vneid=1, dvc=2)
         visit(app, w.users["member"], w.households["h2"], date(2026, 8, 9), outcome="not_home")
-    with at(date(2026, 9, 30, ), 20):
+    with at(date(2026, 9, 30), 20):
         visit(app, w.users["leader"], w.households["h2"], date(2026, 9, 30), vneid=1)
     return w
 

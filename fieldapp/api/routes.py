@@ -1,3 +1,5 @@
+from datetime import date
+
 from flask import abort, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -13,6 +15,7 @@ from ..campaigns.queries import PERIODS, campaign_period, period_for
 from ..campaigns.routes import board_area_or_404, campaign_boards, campaign_or_404, period_boards
 from ..tallies.queries import area_tallies, children, running_campaign, services_for_tallies
 from ..tallies.routes import dashboard_area_or_404, date_range
+from ..signoff.queries import approved_in, late_after_approval
 from ..write_turns import write_turn
 from . import bp, queries, reads
 from ..integrations.tokens import token_readable
@@ -113,6 +116,34 @@ def area_tally(area_id: int):
         campaign=None if campaign is None else {"id": campaign.id, "name": campaign.name},
         tally=reads.tally_json(found[area.id], services),
         children=[{"area": reads.area_json(k), "tally": reads.tally_json(found[k.id], services)} for k in kids])
+
+
+@bp.get("/approved-periods")
+@login_required
+@token_readable
+def approved_periods():
+    """Village months and quarters the commune approved, with the figures as approved."""
+    raw = request.args.get("area_id")
+    area_id = request.args.get("area_id", type=bounded_int)
+    if area_id is None:
+        return _error(_("Thiếu hoặc sai tham số “area_id” (mã địa bàn, số nguyên).") if raw in (None, "")
+                      else _("Tham số “area_id” phải là số nguyên."), 400)
+    kind = request.args.get("period") or None
+    if kind not in (None, "m", "q"):
+        return _error(_("Tham số “period” là m (tháng) hoặc q (quý)."), 400)
+    start = None
+    if request.args.get("from"):
+        try:
+            start = date.fromisoformat(request.args["from"])
+        except ValueError:
+            return _error(_("Tham số “from” là một ngày dạng năm-tháng-ngày."), 400)
+    area = dashboard_area_or_404(area_id)
+    return jsonify(area=reads.area_json(area), periods=[
+        {"village": {"id": s.village_id, "name": s.village.name}, "commune_id": s.commune_id, "period": s.period,
+         "from": s.starts_on.isoformat(), "to": s.ends_on.isoformat(),
+         "approved_at": s.decided_at.isoformat() + "Z" if s.decided_at else None,
+         "late_after_approval": late_after_approval(s), "figures": s.snapshot}
+        for s in approved_in(area, kind, start)])
 
 
 @bp.get("/leaderboard")

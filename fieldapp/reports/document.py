@@ -15,8 +15,8 @@ from ..counting import share, today
 from ..extensions import db
 from ..models import AreaLevel, IssuerSetting
 from ..text import format_percent, number
-from .tables import (activity_lines, approval_text, indicator_lines, late_text, outreach_lines, payment_basis,
-                     unit_name)
+from .tables import (INDICATOR_NAMES, activity_lines, approval_text, indicator_lines, late_text, outreach_lines,
+                     payment_basis, unit_name)
 
 NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
@@ -76,6 +76,8 @@ class Block:
     header: list[str] = field(default_factory=list)
     rows: list[list[str]] = field(default_factory=list)
     italic: bool = False
+    widths: list[float] = field(default_factory=list)  # table columns, cm (the .docx; the page lays them out)
+    small: bool = False                                 # a wide table: a smaller type
 
 
 @dataclass
@@ -190,20 +192,27 @@ def report_document(report, fields: dict) -> Document:
         vis=number(t.visited), hh=number(t.households), p=format_percent(share(t.visited, t.households)))))
     prev = report.period.previous()
     rows = []
-    for i, s in enumerate(report.services, 1):
+    worked = [s for s in report.services if t.people(s) or report.previous.people(s) or t.people_ever(s)]
+    for i, s in enumerate(worked, 1):
         rows.append([str(i), s.name, unit_name(s), number(t.people(s)), number(report.previous.people(s)),
                      number(t.people_ever(s))])
-    blocks.append(Block("table", header=[_("STT"), _("Nội dung hỗ trợ"), _("Đơn vị"), _("Trong kỳ"),
-                                         _("Kỳ trước (%(p)s)", p=prev.short()), _("Lũy kế đến %(d)s", d=as_of)],
-                        rows=rows))
+    if rows:
+        blocks.append(Block("table", header=[_("STT"), _("Nội dung hỗ trợ"), _("Đơn vị"), _("Trong kỳ"),
+                                             _("Kỳ trước (%(p)s)", p=prev.label()), _("Lũy kế đến %(d)s", d=as_of)],
+                            rows=rows, widths=[1.3, 6.2, 1.6, 2.0, 2.7, 2.7]))
+    else:
+        blocks.append(Block("para", _("Chưa có người dân nào được hỗ trợ."), italic=True))
     blocks.append(Block("h2", _("4. Kết quả thực hiện các mục tiêu, chỉ tiêu")))
     rows = []
-    for i, line in enumerate(indicator_lines(report), 1):
+    headline = {str(INDICATOR_NAMES[c]) for c in INDICATOR_NAMES}
+    shown = [line for line in indicator_lines(report) if line.value or line.label in headline]  # the zeros stay in XLSX
+    for i, line in enumerate(shown, 1):
         result = (_("%(a)s/%(b)s", a=number(line.ever), b=number(line.of)) if line.of is not None
                   else f"{number(line.value)} {line.unit}")
         rows.append([str(i), f"{line.label} ({line.note})" if line.note else line.label, result,
                      format_percent(line.rate) if line.of is not None else "–"])
-    blocks.append(Block("table", header=[_("STT"), _("Chỉ tiêu"), _("Kết quả"), _("Tỉ lệ")], rows=rows))
+    blocks.append(Block("table", header=[_("STT"), _("Chỉ tiêu"), _("Kết quả"), _("Tỉ lệ")], rows=rows,
+                        widths=[1.3, 10.2, 2.8, 2.2]))
     s = t.stats
     blocks.append(Block("para", _(
         "Số liệu dân cư tính đến ngày %(d)s (theo danh sách hộ của các tổ): %(h)s hộ, %(r)s nhân khẩu, %(r14)s người từ "
@@ -222,7 +231,9 @@ def report_document(report, fields: dict) -> Document:
                      f"{number(r.visited)}/{number(r.households)}", number(r.visits)]
                     + [f"{number(r.people_ever(h))}/{number(r.eligible(h))} ({format_percent(r.rate(h))})"
                        for h in report.headline_services])
-    blocks.append(Block("table", header=head, rows=rows))
+    rest = (16.5 - 9.5) / max(len(report.headline_services), 1)
+    blocks.append(Block("table", header=head, rows=rows, widths=[3.5, 2.2, 2.3, 1.5] + [rest] * len(report.headline_services),
+                        small=True))
     blocks.append(Block("h2", _("6. Kết quả nổi bật, cách làm hay")))
     blocks += _paragraphs(fields.get("highlights"))
     blocks.append(Block("h1", _("II. ĐÁNH GIÁ")))
@@ -263,7 +274,8 @@ def commendation_document(proposal, fields: dict) -> Document:
         blocks.append(Block("table", header=[_("STT"), _("Tên tập thể"), _("Đạt chỉ tiêu"), _("Điểm"), _("Lượt thăm"),
                                              _("Thành tích chính")],
                             rows=[[str(i), f"{r.name} ({r.place})", format_percent(r.score), number(r.points),
-                                   number(r.visits), proposal.achievements(r)] for i, r in enumerate(proposal.teams, 1)]))
+                                   number(r.visits), proposal.achievements(r)] for i, r in enumerate(proposal.teams, 1)],
+                            widths=[1.3, 4.0, 2.0, 1.4, 1.6, 6.2]))
     else:
         blocks.append(Block("para", _("Không có tổ nào có kết quả trong kỳ để đề nghị."), italic=True))
     blocks.append(Block("h2", _("2. Cá nhân")))
@@ -271,7 +283,8 @@ def commendation_document(proposal, fields: dict) -> Document:
         blocks.append(Block("table", header=[_("STT"), _("Họ và tên"), _("Đơn vị"), _("Điểm"), _("Lượt thăm"),
                                              _("Thành tích chính")],
                             rows=[[str(i), r.name, r.place, number(r.points), number(r.visits), proposal.achievements(r)]
-                                  for i, r in enumerate(proposal.members, 1)]))
+                                  for i, r in enumerate(proposal.members, 1)],
+                            widths=[1.3, 3.6, 3.4, 1.4, 1.6, 5.2]))
     else:
         blocks.append(Block("para", _("Không có thành viên nào có kết quả trong kỳ để đề nghị."), italic=True))
     blocks.append(Block("para", _("Điểm thi đua: %(rule)s. Đạt chỉ tiêu: tỉ lệ số người được hỗ trợ trong kỳ trên số "

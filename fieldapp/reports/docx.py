@@ -51,6 +51,15 @@ def _no_borders(table) -> None:
     table._tbl.tblPr.append(borders)
 
 
+def _widths(table, cm: list[float]) -> None:
+    """Fixed column widths (Word and LibreOffice read the grid, Word also each cell's width)."""
+    table.autofit = False
+    for i, width in enumerate(cm):
+        table.columns[i].width = Cm(width)
+        for cell in table.columns[i].cells:
+            cell.width = Cm(width)
+
+
 def _cell(cell, lines: list[tuple[str, dict]]) -> None:
     cell.paragraphs[0].text = ""
     first = True
@@ -75,8 +84,8 @@ def docx_bytes(doc: Document) -> bytes:
     head = word.add_table(rows=1, cols=2)
     _no_borders(head)
     head.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _widths(head, [6.3, 10.2])
     left, right = head.rows[0].cells
-    left.width, right.width = Cm(6.5), Cm(10)
     issuer = []
     if doc.issuer.parent:
         issuer.append((doc.issuer.parent, {"size": 12}))
@@ -103,21 +112,25 @@ def docx_bytes(doc: Document) -> bytes:
         elif block.kind == "table":
             table = word.add_table(rows=1 + len(block.rows), cols=len(block.header))
             table.style = "Table Grid"
+            if block.widths:
+                _widths(table, block.widths)
+            size = 10 if block.small else 11
             for i, text in enumerate(block.header):
                 cell = table.rows[0].cells[i]
                 cell.paragraphs[0].text = ""
-                _run(cell.paragraphs[0], text, bold=True, size=11)
+                _run(cell.paragraphs[0], text, bold=True, size=size)
             for r, row in enumerate(block.rows, 1):
                 for i, text in enumerate(row):
                     cell = table.rows[r].cells[i]
                     cell.paragraphs[0].text = ""
-                    _run(cell.paragraphs[0], text, size=11)
+                    _run(cell.paragraphs[0], text, size=size)
             _para(word, "", space_after=4)
         else:
             _para(word, block.text, italic=block.italic, indent=True, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
 
     foot = word.add_table(rows=1, cols=2)
     _no_borders(foot)
+    _widths(foot, [7.5, 9.0])
     left, right = foot.rows[0].cells
     left.paragraphs[0].text = ""
     _run(left.paragraphs[0], _("Nơi nhận:"), bold=True, italic=True, size=12)

@@ -114,6 +114,18 @@ class Period:
             return _("giai đoạn %(a)d – %(b)d", a=self.start.year, b=self.end.year)
         return self.dates()
 
+    def label(self) -> str:
+        """A short label in a table head: "quý II/2026", "tháng 11/2026", "năm 2025"."""
+        if self.kind == "month":
+            return _("tháng %(m)d/%(y)d", m=self.start.month, y=self.start.year)
+        if self.kind == "quarter":
+            return _("quý %(q)s/%(y)d", q=ROMAN[quarter_of(self.start)], y=self.start.year)
+        if self.kind == "year":
+            return _("năm %(y)d", y=self.start.year)
+        if self.kind == "review":
+            return _("năm %(y)d (10/10)", y=self.end.year)
+        return f"{self.start.strftime('%d/%m/%Y')} – {self.end.strftime('%d/%m/%Y')}"
+
     def short(self) -> str:
         """A label for a chip or a file name."""
         if self.kind == "month":

@@ -90,7 +90,9 @@ def document(area_id: int):
     report, fields = _report_and_fields(area, period)
     return render_template("reports/document.html", doc=report_document(report, fields), area=area,
                            args=period.args(), back=url_for("reports.show", area_id=area.id, **period.args()),
-                           docx_url=url_for("reports.docx", area_id=area.id, **period.args()))
+                           docx_url=url_for("reports.docx", area_id=area.id, **period.args()),
+                           draft_url=url_for("reports.draft", area_id=area.id, **period.args())
+                           if may_draft(current_user, area) else None)
 
 
 @bp.get("/reports/<int:area_id>.docx")

@@ -10,7 +10,6 @@ from ..access import scope_path
 from ..extensions import db
 from ..forms import EmptyForm, RuleForm
 from ..models import Area, AreaLevel, Role, SignOffStatus
-from ..reports.figures import late_reason
 from ..reports.periods import Period, PeriodError, parse_period
 from ..reports.queries import build_report
 from ..reports.tables import unit_name
@@ -62,25 +61,28 @@ def village(village_id: int):
     village = _area_or_404(village_id, AreaLevel.VILLAGE)
     periods = recent_periods()
     rows = [(p, find(village, p)) for p in periods]
-    return render_template("signoff/village.html", village=village, rows=rows, SignOffStatus=SignOffStatus)
+    return render_template("signoff/village.html", village=village, rows=rows)
+
+
+def _period_page(village: Area, period: Period, return_form: "ReturnForm | None" = None, status: int = 200):
+    signoff = find(village, period)
+    report = build_report(village, period)
+    t = report.total
+    approved = signoff is not None and signoff.status == SignOffStatus.APPROVED
+    return render_template(
+        "signoff/period.html", village=village, period=period, signoff=signoff, report=report, t=t,
+        worked=[s for s in report.services if t.people(s) or t.people_ever(s)], unit_name=unit_name,
+        button=EmptyForm(), return_form=return_form or ReturnForm(formdata=None),
+        may_confirm=can_confirm(current_user, village) and period.closed, may_decide=can_decide(current_user, village),
+        late_rows=late_after_approval_rows(signoff) if approved else [],
+        approved_figures=signoff.snapshot if approved else None), status
 
 
 @bp.get("/signoff/villages/<int:village_id>/<kind>/<start>")
 @login_required
 def period(village_id: int, kind: str, start: str):
     village = _area_or_404(village_id, AreaLevel.VILLAGE)
-    period = _period_or_404(kind, start)
-    signoff = find(village, period)
-    report = build_report(village, period)
-    late_rows = late_after_approval_rows(signoff) if signoff else []
-    return render_template(
-        "signoff/period.html", village=village, period=period, signoff=signoff, report=report, t=report.total,
-        unit_name=unit_name, button=EmptyForm(), return_form=ReturnForm(formdata=None),
-        may_confirm=can_confirm(current_user, village) and period.closed,
-        may_decide=can_decide(current_user, village), late_rows=late_rows,
-        late_reason=(lambda v: late_reason(v, signoff.decided_at)) if signoff and signoff.decided_at else None,
-        approved_figures=signoff.snapshot if signoff and signoff.status == SignOffStatus.APPROVED else None,
-        SignOffStatus=SignOffStatus)
+    return _period_page(village, _period_or_404(kind, start))
 
 
 def _back(village: Area, period: Period):
@@ -154,11 +156,7 @@ def do_return(village_id: int, kind: str, start: str):
     except RuleError as err:
         db.session.rollback()
         form.apply_errors(err.errors)
-        report = build_report(village, period)
-        return render_template(
-            "signoff/period.html", village=village, period=period, signoff=signoff, report=report,
-            t=report.total, unit_name=unit_name, button=EmptyForm(), return_form=form, may_confirm=False,
-            may_decide=True, late_rows=[], late_reason=None, approved_figures=None, SignOffStatus=SignOffStatus), 422
+        return _period_page(village, period, return_form=form, status=422)
     flash(_("Đã trả lại số liệu %(p)s của %(v)s cho tổ trưởng.", p=period.name(), v=village.name), "success")
     return redirect(url_for("signoff.commune", area_id=village.parent_id, **period.args()))
 
@@ -171,7 +169,7 @@ def commune(area_id: int):
         abort(403)
     period = _month_or_quarter()
     return render_template("signoff/commune.html", area=area, period=period, rows=commune_overview(area, period),
-                           SignOffStatus=SignOffStatus, choices=recent_periods())
+                           choices=recent_periods())
 
 
 @bp.get("/signoff/provinces/<int:area_id>")

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 
 from ..counting import STATS, day_bounds, live, period_cover
 from ..extensions import db, in_list
@@ -40,17 +40,27 @@ def _cover_condition(kind: str, start: date, end: date, rolled: bool):
     return or_(*parts)
 
 
-def counter_sums(kind: str, ref_ids, start: date | None, end: date, rolled: bool) -> Sums:
+def counter_sums(kind: str, ref_ids, start: date | None, end: date, rolled: bool,
+                 service_ids: list[int] | None = None) -> Sums:
     """{ref: {service: {counter: total}}} over the local days start..end (None: since the start), in one query.
-    rolled: the owners have period rollups (teams, members, communes)."""
-    ref_ids = list(ref_ids)
+    ref_ids: a list, or a SELECT of them (a province's members: no parameter per member).
+    rolled: the owners have period rollups (teams, members, communes). service_ids: only these rows."""
     out: Sums = defaultdict(lambda: defaultdict(_blank))
-    if not ref_ids or (start is not None and start > end):
+    if isinstance(ref_ids, Select):
+        owners = TallyDay.ref_id.in_(ref_ids)
+    else:
+        ref_ids = list(ref_ids)
+        if not ref_ids:
+            return out
+        owners = in_list(TallyDay.ref_id, ref_ids)
+    if start is not None and start > end:
         return out
     cols = [func.sum(getattr(TallyDay, c)) for c in COUNTERS]
     stmt = (select(TallyDay.ref_id, TallyDay.service_id, *cols)
-            .where(in_list(TallyDay.ref_id, ref_ids), _cover_condition(kind, start or EPOCH, end, rolled))
+            .where(owners, _cover_condition(kind, start or EPOCH, end, rolled))
             .group_by(TallyDay.ref_id, TallyDay.service_id))
+    if service_ids is not None:
+        stmt = stmt.where(in_list(TallyDay.service_id, service_ids))
     for ref, sid, *values in db.session.execute(stmt):
         out[ref][sid] = {c: int(v or 0) for c, v in zip(COUNTERS, values)}
     return out
@@ -109,25 +119,50 @@ def teams_on(area: Area, day: date) -> list[tuple[int, str]]:
         .where(Area.path.startswith(area.path), _on(TeamPlace, day)))]
 
 
+def _members_on(area: Area, day: date, *columns):
+    return (select(*columns).join(TeamPlace, and_(TeamPlace.team_id == Membership.team_id, _on(TeamPlace, day)))
+            .join(Area, Area.id == TeamPlace.village_id)
+            .where(Area.path.startswith(area.path), _on(Membership, day)))
+
+
 def members_on(area: Area, day: date) -> list[tuple[int, int, str]]:
     """(member id, team id, village path) of the members of the area's teams on a day."""
     return [tuple(r) for r in db.session.execute(
-        select(Membership.user_id, Membership.team_id, Area.path)
-        .join(TeamPlace, and_(TeamPlace.team_id == Membership.team_id, _on(TeamPlace, day)))
-        .join(Area, Area.id == TeamPlace.village_id)
-        .where(Area.path.startswith(area.path), _on(Membership, day)))]
+        _members_on(area, day, Membership.user_id, Membership.team_id, Area.path))]
+
+
+def member_ids_on(area: Area, day: date) -> Select:
+    """members_on's ids as a SELECT, for a counter query over a whole province's members."""
+    return _members_on(area, day, Membership.user_id)
+
+
+def _villages_on(area: Area, day: date, *columns):
+    _lo, end = day_bounds(day, day)
+    return select(*columns).where(Area.path.startswith(area.path), Area.level == AreaLevel.VILLAGE,
+                                  Area.created_at < end)
+
+
+def _still_there(rows, day: date) -> set[int]:
+    """Villages archived by the day that held no household then (a merged-away village): not listed."""
+    _lo, end = day_bounds(day, day)
+    archived = [r.id for r in rows if r.archived_at is not None and r.archived_at < end]
+    holding = stats_as_of(archived, day) if archived else {}
+    return {a for a, s in holding.items() if s["households"] == 0}
 
 
 def villages_on(area: Area, day: date) -> list[Area]:
     """The villages under the area on a day: made by then and not yet archived (a merged village until its
     merge), or archived but still holding households then."""
-    _lo, end = day_bounds(day, day)
-    rows = list(db.session.scalars(select(Area).where(
-        Area.path.startswith(area.path), Area.level == AreaLevel.VILLAGE, Area.created_at < end)
-        .order_by(Area.name, Area.id)))
-    archived = [a.id for a in rows if a.archived_at is not None and a.archived_at < end]
-    holding = stats_as_of(archived, day) if archived else {}
-    return [a for a in rows if a.id not in holding or holding[a.id]["households"] > 0]
+    rows = list(db.session.scalars(_villages_on(area, day, Area).order_by(Area.name, Area.id)))
+    gone = _still_there(rows, day)
+    return [a for a in rows if a.id not in gone]
+
+
+def village_paths_on(area: Area, day: date) -> list[str]:
+    """villages_on's paths, without loading the areas (a province has thousands)."""
+    rows = db.session.execute(_villages_on(area, day, Area.id, Area.path, Area.archived_at)).all()
+    gone = _still_there(rows, day)
+    return [r.path for r in rows if r.id not in gone]
 
 
 def child_of(area: Area, path: str) -> int | None:

@@ -19,8 +19,8 @@ from ..models import (ActivityKind, Area, AreaLevel, CommuneActivity, Eligibilit
 from ..models.outreach import outreach_session_services
 from ..models.tallies import VISIT_ROW
 from ..tallies.queries import children, services_for_tallies
-from .figures import (Late, child_of, counter_sums, late_changes, members_on, stats_as_of, teams_on, village_sums,
-                      villages_on)
+from .figures import (Late, child_of, counter_sums, late_changes, member_ids_on, members_on, stats_as_of, teams_on,
+                      village_paths_on, village_sums, villages_on)
 from .periods import Period
 
 COVERAGE_CODES = ("vneid", "payment", "skills5")  # the seeds' headline rates, shown in the per-area table
@@ -151,7 +151,8 @@ class Report:
 
 
 def _active(kind: str, ref_ids, start: date, end: date, rolled: bool) -> set[int]:
-    sums = counter_sums(kind, ref_ids, start, end, rolled)
+    """Owners with at least one visit in start..end (their visit rows only)."""
+    sums = counter_sums(kind, ref_ids, start, end, rolled, service_ids=[VISIT_ROW])
     return {ref for ref, per in sums.items() if per.get(VISIT_ROW, {}).get("visits", 0) > 0}
 
 
@@ -177,14 +178,18 @@ def _figures(area: Area, kids: list[Area], period: Period, services: list[Servic
     for ref, f in out.items():
         f.period, f.ever = dict(in_period.get(ref, {})), dict(ever.get(ref, {}))
 
+    owners: dict[str, tuple] = {}
+
     def bump(path: str, attr: str, n: int = 1) -> None:
-        for ref in (area.id, child_of(area, path)):
-            if ref in out:
-                setattr(out[ref], attr, getattr(out[ref], attr) + n)
+        refs = owners.get(path)
+        if refs is None:
+            refs = owners[path] = tuple(r for r in {area.id, child_of(area, path)} if r in out)
+        for ref in refs:
+            setattr(out[ref], attr, getattr(out[ref], attr) + n)
 
     # Villages and teams on the last day; teams with a visit or a session in the period.
-    for v in villages_on(area, end):
-        bump(v.path, "villages")
+    for path in village_paths_on(area, end):
+        bump(path, "villages")
     teams = teams_on(area, end)
     team_ids = [t for t, _p in teams]
     busy = _active(TallyKind.TEAM, team_ids, start, end, rolled=True) | _session_teams(area, start, end)
@@ -204,7 +209,7 @@ def _figures(area: Area, kids: list[Area], period: Period, services: list[Servic
         out[area.id].communes = len(kids)
         out[area.id].communes_with_team = len(communes_with_team & set(kid_ids))
     members = members_on(area, end)
-    visiting = (_active(TallyKind.MEMBER, [m for m, _t, _p in members], start, end, rolled=True)
+    visiting = (_active(TallyKind.MEMBER, member_ids_on(area, end), start, end, rolled=True)
                 if with_members_active else set())
     for mid, _tid, path in members:
         bump(path, "members")

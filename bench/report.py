@@ -14,7 +14,6 @@ included — from a cold identity map; it prints the median and the spread. It m
 import argparse
 import os
 import random
-import statistics
 import sys
 import time
 from datetime import date, timedelta
@@ -27,6 +26,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from sqlalchemy import func, select, text  # noqa: E402
 
 import generate  # noqa: E402
+from leaderboard import timed  # noqa: E402  (median, min, max in ms, warm cache first)
 from fieldapp import create_app  # noqa: E402
 from fieldapp.counting import today  # noqa: E402
 from fieldapp.extensions import db  # noqa: E402
@@ -83,17 +83,6 @@ def build(args) -> None:
     filled = backfill(db.session)
     db.session.commit()
     print(f"late visits, {len(rows):,} sessions, history {filled}: {time.perf_counter() - t0:.1f}s", flush=True)
-
-
-def timed(fn, runs: int) -> tuple[float, float, float]:
-    fn()  # warm the page cache once
-    times = []
-    for _ in range(runs):
-        db.session.expire_all()
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times), min(times), max(times)
 
 
 def settings() -> str:

@@ -151,7 +151,12 @@ def _first_visit_day(session, dialect: str, column) -> dict[int, object]:
                                 .group_by(column)).all())
 
 
+MEMBER_ACTIONS = ("move", "appoint_leader", "deactivate", "reactivate")
+
+
 def _memberships(session, dialect: str) -> int:
+    """Each team member's stints, replayed from the audit trail of their moves, deactivations and
+    reactivations (the team before and after each), from the day the account was made (or the first visit)."""
     users = session.execute(
         select(User.id, User.team_id, User.created_at, User.active, User.deactivated_at, User.deactivation_reason)
         .where(User.role.in_(Role.TEAM_ROLES), User.team_id.isnot(None),
@@ -159,15 +164,40 @@ def _memberships(session, dialect: str) -> int:
     if not users:
         return 0
     first = _first_visit_day(session, dialect, Visit.__table__.c.member_id)
+    trail: dict[str, list] = {}
+    for entity_id, action, at, before, after in session.execute(
+            select(AuditLog.entity_id, AuditLog.action, AuditLog.at, AuditLog.before, AuditLog.after)
+            .where(AuditLog.entity_type == "user", AuditLog.action.in_(MEMBER_ACTIONS))
+            .order_by(AuditLog.at, AuditLog.id)):
+        trail.setdefault(entity_id, []).append((action, local_day(at), before or {}, after or {}))
     rows = []
     for uid, team_id, created_at, active, deactivated_at, reason in users:
         start = local_day(created_at)
         if first.get(uid) is not None and first[uid] < start:
             start = first[uid]
-        end = None if active else (local_day(deactivated_at) if deactivated_at else today())
-        rows.append({"user_id": uid, "team_id": team_id, "started_on": start,
-                     "ended_on": max(end, start) if end else None, "end_reason": None if active else (reason or "left")})
-    session.execute(insert(Membership.__table__), rows)
+        events = trail.get(str(uid), [])
+        team = (events[0][2].get("team_id") if events else None) or team_id
+        current = {"team_id": team, "started_on": start}
+        stints = []
+        for action, day, before, after in events:
+            was_active, now_active = before.get("active", True), after.get("active", True)
+            moved = after.get("team_id") not in (None, current["team_id"] if current else None)
+            if current and (not now_active or moved):
+                stints.append({**current, "ended_on": max(day, current["started_on"]),
+                               "end_reason": "moved" if now_active else (after.get("deactivation_reason") or "left")})
+                current = None
+            if now_active and current is None and (moved or not was_active or action == "reactivate"):
+                current = {"team_id": after.get("team_id") or team_id, "started_on": max(day, start)}
+        if current and not active:  # deactivated without a trail entry
+            end = local_day(deactivated_at) if deactivated_at else today()
+            stints.append({**current, "ended_on": max(end, current["started_on"]), "end_reason": reason or "left"})
+            current = None
+        if current:
+            stints.append({**current, "ended_on": None, "end_reason": None})
+        rows += [{"user_id": uid, **stint} for stint in stints if stint["ended_on"] is None
+                 or stint["ended_on"] > stint["started_on"]]
+    if rows:
+        session.execute(insert(Membership.__table__), rows)
     return len(rows)
 
 

@@ -140,3 +140,41 @@ def test_denominators_and_members_follow_the_dates(app):
     with at(date(2026, 12, 1)):
         province = build_report(w.province, Period.month(2026, 11)).total
     assert (province.teams, province.members, province.communes, province.communes_with_team) == (3, 3, 2, 2)
+
+
+def test_the_upgrade_replays_membership_history_from_the_audit_trail(app):
+    """Migration 0019 fills memberships from what exists: the accounts' dates and the audit trail of moves,
+    deactivations and reactivations give the same stints the operations write as they happen."""
+    from fieldapp.history import backfill
+    from fieldapp.models import Membership
+    from fieldapp.teams.operations import reactivate_member
+    with at(date(2026, 7, 1)):
+        w = build_world()
+        officer = w.users["officer"]
+        with app.test_request_context():
+            a = create_account(officer, phone="0911000001", name="Người A", password="mat-khau-rat-dai-9",
+                               role="member", team=w.team1)
+            b = create_account(officer, phone="0911000002", name="Người B", password="mat-khau-rat-dai-9",
+                               role="member", team=w.team2)
+        db.session.commit()
+    for day, step in ((date(2026, 8, 3), lambda: move_member(officer, a, w.team2)),
+                      (date(2026, 9, 10), lambda: deactivate_member(officer, b, "left")),
+                      (date(2026, 10, 1), lambda: reactivate_member(officer, b)),
+                      (date(2026, 10, 20), lambda: move_member(officer, a, w.team1))):
+        with at(day):
+            step()
+            db.session.commit()
+
+    def stints():
+        return sorted((m.user_id, m.team_id, m.started_on, m.ended_on) for m in db.session.scalars(
+            select(Membership).where(Membership.user_id.in_([a.id, b.id]))))
+    written = stints()
+    assert written == sorted([(a.id, w.team1.id, date(2026, 7, 1), date(2026, 8, 3)),
+                              (a.id, w.team2.id, date(2026, 8, 3), date(2026, 10, 20)),
+                              (a.id, w.team1.id, date(2026, 10, 20), None),
+                              (b.id, w.team2.id, date(2026, 7, 1), date(2026, 9, 10)),
+                              (b.id, w.team2.id, date(2026, 10, 1), None)])
+    db.session.execute(Membership.__table__.delete().where(Membership.user_id.in_([a.id, b.id])))
+    with at(date(2026, 11, 1)):
+        backfill(db.session)
+    assert stints() == written

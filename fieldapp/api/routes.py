@@ -27,6 +27,16 @@ def _error(message: str, status: int):
     return jsonify(error=message), status
 
 
+def _area_id_arg():
+    """?area_id= as an integer, or (None, the 400 answer in Vietnamese)."""
+    raw = request.args.get("area_id")
+    area_id = request.args.get("area_id", type=bounded_int)
+    if area_id is None:
+        return None, _error(_("Thiếu hoặc sai tham số “area_id” (mã địa bàn, số nguyên).") if raw in (None, "")
+                            else _("Tham số “area_id” phải là số nguyên."), 400)
+    return area_id, None
+
+
 @bp.get("/session")
 @login_required
 def session():
@@ -123,11 +133,9 @@ def area_tally(area_id: int):
 @token_readable
 def approved_periods():
     """Village months and quarters the commune approved, with the figures as approved."""
-    raw = request.args.get("area_id")
-    area_id = request.args.get("area_id", type=bounded_int)
-    if area_id is None:
-        return _error(_("Thiếu hoặc sai tham số “area_id” (mã địa bàn, số nguyên).") if raw in (None, "")
-                      else _("Tham số “area_id” phải là số nguyên."), 400)
+    area_id, refused = _area_id_arg()
+    if refused:
+        return refused
     kind = request.args.get("period") or None
     if kind not in (None, "m", "q"):
         return _error(_("Tham số “period” là m (tháng) hoặc q (quý)."), 400)
@@ -150,11 +158,9 @@ def approved_periods():
 @login_required
 @token_readable
 def leaderboard():
-    raw = request.args.get("area_id")
-    area_id = request.args.get("area_id", type=bounded_int)
-    if area_id is None:
-        return _error(_("Thiếu hoặc sai tham số “area_id” (mã địa bàn, số nguyên).") if raw is None or raw == ""
-                      else _("Tham số “area_id” phải là số nguyên."), 400)
+    area_id, refused = _area_id_arg()
+    if refused:
+        return refused
     key = request.args.get("period", "week")
     if key not in PERIODS:
         return _error(_("Kỳ xếp hạng không hợp lệ; chọn một trong: week, month, quarter."), 400)

@@ -111,23 +111,28 @@ def do_confirm(village_id: int, kind: str, start: str):
     return _back(village, period)
 
 
-def _signoff_or_404(village: Area, period: Period):
+def _decision(village_id: int, kind: str, start: str, form):
+    """(village, period, sign-off) for the officer's approve or return, after scope, rights and the form."""
+    village = _area_or_404(village_id, AreaLevel.VILLAGE)
+    period = _period_or_404(kind, start)
+    if not can_decide(current_user, village):
+        abort(403)
+    if not form.validate_on_submit():
+        abort(400)
     signoff = find(village, period)
     if signoff is None:
         abort(404)
-    return signoff
+    return village, period, signoff
+
+
+def _to_commune(village: Area, period: Period):
+    return redirect(url_for("signoff.commune", area_id=village.parent_id, **period.args()))
 
 
 @bp.post("/signoff/villages/<int:village_id>/<kind>/<start>/approve")
 @login_required
 def do_approve(village_id: int, kind: str, start: str):
-    village = _area_or_404(village_id, AreaLevel.VILLAGE)
-    period = _period_or_404(kind, start)
-    if not can_decide(current_user, village):
-        abort(403)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    signoff = _signoff_or_404(village, period)
+    village, period, signoff = _decision(village_id, kind, start, EmptyForm())
     try:
         approve(current_user, signoff)
         db.session.commit()
@@ -136,20 +141,14 @@ def do_approve(village_id: int, kind: str, start: str):
         flash(err.message, "error")
     else:
         flash(_("Đã duyệt số liệu %(p)s của %(v)s.", p=period.name(), v=village.name), "success")
-    return redirect(url_for("signoff.commune", area_id=village.parent_id, **period.args()))
+    return _to_commune(village, period)
 
 
 @bp.post("/signoff/villages/<int:village_id>/<kind>/<start>/return")
 @login_required
 def do_return(village_id: int, kind: str, start: str):
-    village = _area_or_404(village_id, AreaLevel.VILLAGE)
-    period = _period_or_404(kind, start)
-    if not can_decide(current_user, village):
-        abort(403)
     form = ReturnForm()
-    if not form.validate_on_submit():
-        abort(400)
-    signoff = _signoff_or_404(village, period)
+    village, period, signoff = _decision(village_id, kind, start, form)
     try:
         return_for_correction(current_user, signoff, form.reason.data)
         db.session.commit()
@@ -158,7 +157,7 @@ def do_return(village_id: int, kind: str, start: str):
         form.apply_errors(err.errors)
         return _period_page(village, period, return_form=form, status=422)
     flash(_("Đã trả lại số liệu %(p)s của %(v)s cho tổ trưởng.", p=period.name(), v=village.name), "success")
-    return redirect(url_for("signoff.commune", area_id=village.parent_id, **period.args()))
+    return _to_commune(village, period)
 
 
 @bp.get("/signoff/communes/<int:area_id>")

@@ -202,6 +202,8 @@ def _memberships(session, dialect: str) -> int:
 
 
 def _team_places(session, dialect: str) -> int:
+    """Each team in its village from the day it was made (or its first visit); moved on the day of a village
+    merge that carried it (the merge's audit entry lists its teams); ended on the day it was closed."""
     teams = session.execute(select(Team.id, Team.village_id, Team.created_at, Team.active)
                             .where(not_(exists().where(TeamPlace.team_id == Team.id)))).all()
     if not teams:
@@ -210,16 +212,28 @@ def _team_places(session, dialect: str) -> int:
     closed = dict(session.execute(select(AuditLog.entity_id, func.max(AuditLog.at))
                                   .where(AuditLog.entity_type == "team", AuditLog.action == "close")
                                   .group_by(AuditLog.entity_id)).all())
+    moves: dict[int, list] = {}
+    for at, after in session.execute(select(AuditLog.at, AuditLog.after).where(
+            AuditLog.entity_type == "village", AuditLog.action == "merge").order_by(AuditLog.at, AuditLog.id)):
+        for tid in (after or {}).get("teams", []):
+            moves.setdefault(tid, []).append((local_day(at), after["absorbed_id"], after["survivor_id"]))
     rows = []
     for tid, village_id, created_at, active in teams:
         start = local_day(created_at)
         if first.get(tid) is not None and first[tid] < start:
             start = first[tid]
+        village = moves[tid][0][1] if tid in moves else village_id
+        for day, _absorbed, survivor in moves.get(tid, []):
+            if day > start:
+                rows.append({"team_id": tid, "village_id": village, "started_on": start, "ended_on": day,
+                             "end_reason": "merged"})
+                start = day
+            village = survivor
         end = None
         if not active:
             at = closed.get(str(tid))
             end = max(local_day(at), start) if at else today()
-        rows.append({"team_id": tid, "village_id": village_id, "started_on": start, "ended_on": end,
+        rows.append({"team_id": tid, "village_id": village, "started_on": start, "ended_on": end,
                      "end_reason": None if active else "closed"})
     session.execute(insert(TeamPlace.__table__), rows)
     return len(rows)

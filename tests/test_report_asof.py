@@ -178,3 +178,24 @@ def test_the_upgrade_replays_membership_history_from_the_audit_trail(app):
     with at(date(2026, 11, 1)):
         backfill(db.session)
     assert stints() == written
+
+
+def test_the_upgrade_replays_team_places_from_merges_and_closures(app):
+    from fieldapp.history import backfill
+    from fieldapp.models import TeamPlace
+    w = _q3_world(app)
+    with at(date(2026, 10, 21)):
+        merge_villages(w.users["officer"], w.village2, w.village1)
+        db.session.commit()
+    with at(date(2026, 10, 22)):
+        before = build_report(w.commune, Q3).as_dict()
+
+    def places():
+        return sorted((p.team_id, p.village_id, p.started_on, p.ended_on) for p in db.session.scalars(select(TeamPlace)))
+    written = places()
+    assert (w.team2.id, w.village2.id, date(2026, 7, 1), date(2026, 10, 21)) in written
+    db.session.execute(TeamPlace.__table__.delete())
+    with at(date(2026, 10, 22)):
+        backfill(db.session)
+        assert places() == written
+        assert build_report(w.commune, Q3).as_dict() == before

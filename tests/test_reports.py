@@ -149,6 +149,7 @@ def test_document_page_has_the_decree_layout(client, busy, auth):
     for piece in ("Số: …/BC-UBND", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
                   "Tuy Phước, ngày 05 tháng 01 năm 2027", "BÁO CÁO",
                   "Kết quả hoạt động của Tổ công nghệ số cộng đồng quý IV năm 2026", "Kính gửi: …",
+                  "Thực hiện Công văn số … ngày … của …; Ủy ban nhân dân xã Tuy Phước báo cáo",
                   "I. KẾT QUẢ THỰC HIỆN", "II. ĐÁNH GIÁ", "III. ĐỀ XUẤT, KIẾN NGHỊ", "Nơi nhận:", "Như trên;",
                   "Lưu: VT.", "TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"):
         assert piece in text, piece
@@ -174,7 +175,7 @@ def test_draft_is_saved_and_offered_to_the_next_period(client, busy, auth, app):
     doc = plain(client.get(f"/reports/{w.commune.id}/document?period=quarter&year=2026&q=3").text)
     assert "Số: 12/BC-UBND" in doc and "Tuy Phước, ngày 05 tháng 10 năm 2026" in doc
     assert "Kính gửi: - UBND tỉnh Gia Lai; - Sở Khoa học và Công nghệ" in doc
-    assert ("Thực hiện Công văn số 389/SKHCN ngày 26/9/2026 của Sở Khoa học và Công nghệ về việc báo cáo; ủy ban "
+    assert ("Thực hiện Công văn số 389/SKHCN ngày 26/9/2026 của Sở Khoa học và Công nghệ về việc báo cáo; Ủy ban "
             "nhân dân xã Tuy Phước báo cáo") in doc
     assert "Người dân sợ lừa đảo." in doc and "Nguyễn Hùng Tân" in doc and "CT, các PCT UBND xã;" in doc
     # Q4 starts from Q3's text (not its number or date) until it is saved.

@@ -155,11 +155,11 @@ def report_document(report, fields: dict) -> Document:
     province = area.level == AreaLevel.PROVINCE
     as_of = period.as_of.strftime("%d/%m/%Y")
     blocks: list[Block] = []
-    reference = (fields.get("reference") or "").strip().rstrip(";.")
+    # The request the report answers; until the officer names it, a blank to fill in Word.
+    reference = (fields.get("reference") or "").strip().rstrip(";.") or _("Công văn số … ngày … của …")
     opening = _("%(who)s báo cáo kết quả hoạt động của Tổ công nghệ số cộng đồng %(period)s như sau:",
                 who=issuer.in_sentence, period=period.name())
-    blocks.append(Block("para", _("Thực hiện %(ref)s; %(rest)s", ref=reference, rest=_lower_first(opening))
-                        if reference else opening))
+    blocks.append(Block("para", _("Thực hiện %(ref)s; %(rest)s", ref=reference, rest=opening)))
     if not period.closed:
         blocks.append(Block("para", _("(Kỳ báo cáo chưa kết thúc: số liệu tính đến ngày %(d)s.)", d=as_of),
                             italic=True))

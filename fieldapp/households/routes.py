@@ -9,6 +9,7 @@ from ..input_guard import bounded_int
 from ..forms import EmptyForm, commit_or_show
 from ..timeutil import utcnow
 from ..models import AreaLevel, Role
+from ..notices.queries import home_notices
 from ..qr.queries import pending_requests
 from . import bp, queries
 from .forms import HouseholdForm
@@ -43,6 +44,7 @@ def village(village_id: int):
         "households/list.html", village=village, result=result, q=q, filter_=filter_,
         counts=queries.village_counts(village.id),
         join_requests=len(pending_requests(current_user.team_id)) if leads else 0,
+        notices=home_notices(current_user, village),
         can_record=can_record_in_village(current_user, village),
         can_import=may_import_households(current_user, village))
 

@@ -10,6 +10,7 @@ from .visits import Assistance, Outcome, Visit
 from .tallies import AreaStats, HouseholdReach, TallyDay, TallyKind, TallyTotal
 from .campaigns import Campaign, CampaignService, CampaignTarget
 from .outreach import OutreachSession, SessionKind
+from .notices import Notice, NoticeSeen
 from .imports import PendingImport
 from .machine import ApiToken, DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from .history import AreaStatsDay, MergedCounter, Membership, TeamPlace, VillageMerge, VisitLate
@@ -22,6 +23,7 @@ __all__ = [
     "Badge", "HouseholdTag", "JoinRequest", "JoinStatus", "OneTimeLogin", "TeamInvite",
     "AreaStats", "HouseholdReach", "TallyDay", "TallyKind", "TallyTotal",
     "Campaign", "CampaignService", "CampaignTarget", "OutreachSession", "SessionKind",
+    "Notice", "NoticeSeen",
     "PendingImport", "ApiToken", "DeliveryStatus", "WebhookDelivery", "WebhookEndpoint",
     "AreaStatsDay", "MergedCounter", "Membership", "TeamPlace", "VillageMerge", "VisitLate",
     "ActivityKind", "CommuneActivity", "DocumentKind", "IssuerSetting", "ReportDraft", "SignOff", "SignOffStatus",

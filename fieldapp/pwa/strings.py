@@ -60,6 +60,16 @@ def js_strings() -> dict[str, str]:
         "badWhen": _("Ngày giờ thăm không hợp lệ: hãy chọn lại ngày và giờ đã đến thăm."),
         "filter": _("Lọc"), "all": _("Tất cả"), "needsReturn": _("Cần quay lại"),
         "shown": _("%(n)s / %(total)s hộ"),
+        "notices": _("Thông báo của xã"),
+        "noticeUntil": _("hiện đến %(d)s"),
+        "noticeCampaign": _("Đợt thi đua: %(name)s"),
+        "noticeTeam": _("Trong tổ: %(seen)s/%(n)s người đã xem"),
+        "noticeSeen": _("Tôi đã xem"),
+        "noticeSeenTag": _("Đã xem"),
+        "noticeNoted": _("Đã ghi nhận bạn đã xem; xã sẽ biết khi máy có mạng."),
+        "noticesRead": _("Thông báo đã xem (%(n)s)"),
+        "noticesMore": _("%(n)s thông báo khác chưa xem"),
+        "noticesNone": _("Chưa có thông báo nào của xã trên máy."),
     }
 
 

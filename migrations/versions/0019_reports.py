@@ -12,7 +12,7 @@ and area_stats.smartphones (a denominator). Filled here from what the database h
   operation writes its own dated row.
 
 Revision ID: 0019_reports
-Revises: 0014_recount
+Revises: 0018_notices
 """
 from alembic import op
 import sqlalchemy as sa
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 # revision identifiers, used by Alembic.
 revision = '0019_reports'
-down_revision = '0014_recount'
+down_revision = '0018_notices'
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from ..counting import achieved_in, eligible, household_stats, live, live_households
 from ..extensions import db
 from ..models import Household, Service, Visit
-from ..text import search_terms
+from ..text import code_key, search_terms
 
 FILTERS = ("unvisited", "revisit")
 
@@ -20,10 +20,12 @@ class HouseholdPage:
 
 
 def village_households(village_id: int, *, q: str | None = None, filter_: str | None = None,
-                       page: int = 1, per_page: int = 50) -> HouseholdPage:
+                       page: int = 1, per_page: int = 50, names: bool = True) -> HouseholdPage:
+    """names=False (a viewer who may not see residents' names): the search matches house codes only."""
     stmt = live_households().where(Household.village_id == village_id)
+    searched = Household.search_text if names else func.lower(Household.code)
     for term in search_terms(q):
-        stmt = stmt.where(Household.search_text.contains(term, autoescape=True))
+        stmt = stmt.where(searched.contains(term, autoescape=True))
     if filter_ == "unvisited":
         stmt = stmt.where(Household.last_visited_at.is_(None))
     elif filter_ == "revisit":
@@ -75,12 +77,13 @@ def progress_rows(household: Household) -> list[dict]:
     return rows
 
 
-def code_taken(village_id: int, code: str, exclude_id: str | None = None) -> bool:
-    stmt = select(Household.id).where(Household.village_id == village_id,
-                                      func.lower(Household.code) == code.lower())
+def code_taken(village_id: int, code: str, exclude_id: str | None = None) -> str | None:
+    """The code of another household of the village that is the same code once normalised
+    (text.code_key: "H 001", "h001", "H０01"), or None."""
+    stmt = select(Household.code).where(Household.village_id == village_id, Household.code_key == code_key(code))
     if exclude_id:
         stmt = stmt.where(Household.id != exclude_id)
-    return db.session.scalar(stmt) is not None
+    return db.session.scalar(stmt.limit(1))
 
 
 def deleted_in_village(village_id: int, limit: int = 100) -> tuple[list[Household], list[Visit]]:

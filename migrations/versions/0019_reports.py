@@ -12,7 +12,7 @@ and area_stats.smartphones (a denominator). Filled here from what the database h
   operation writes its own dated row.
 
 Revision ID: 0019_reports
-Revises: 0018_notices
+Revises: 0016_house_codes
 """
 from alembic import op
 import sqlalchemy as sa
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 # revision identifiers, used by Alembic.
 revision = '0019_reports'
-down_revision = '0018_notices'
+down_revision = '0016_house_codes'
 branch_labels = None
 depends_on = None
 

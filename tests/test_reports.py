@@ -237,6 +237,7 @@ def test_xlsx_and_csv(client, busy, auth):
 @pytest.mark.parametrize("query,message", [
     ("period=custom&from=2026-13-01&to=2026-12-01", "Ngày không hợp lệ"),
     ("from=hôm-qua&to=2026-01-01", "Ngày không hợp lệ"),
+    ("period=custom&from=1899-12-31&to=2026-05-01", "nằm ngoài khoảng ứng dụng dùng được"),  # timeutil's one rule
     ("period=week", "Kỳ báo cáo không hợp lệ."),
     ("period=quarter&year=2026&q=5", "Tham số “q” phải là số từ 1 đến 4."),
     ("period=month&year=abc", "Tham số “year”"),

@@ -166,6 +166,9 @@ def test_approved_periods_for_the_province_systems(app, client):
                           headers={"Authorization": f"Bearer {raw_other}"}).status_code == 404
         assert client.get("/api/v1/approved-periods?area_id=x", headers=auth).status_code == 400
         assert client.get(f"/api/v1/approved-periods?area_id={w.province.id}&period=w", headers=auth).status_code == 400
+        for bad in ("2026-13-01", "1999-12-31"):  # unreadable, or outside timeutil's days: a 400 that says why
+            r = client.get(f"/api/v1/approved-periods?area_id={w.province.id}&from={bad}", headers=auth)
+            assert r.status_code == 400 and "Ngày không hợp lệ" in r.get_json()["error"], r.text
         # A token reads; it never approves.
         assert client.post(f"/signoff/villages/{w.village2.id}/{Q3_URL}/approve", headers=auth).status_code == 302
         assert "/login" in client.post(f"/signoff/villages/{w.village2.id}/{Q3_URL}/approve",

@@ -1,4 +1,3 @@
-from datetime import date
 
 from flask import abort, jsonify, request
 from flask_babel import gettext as _
@@ -10,7 +9,7 @@ from ..extensions import db
 from ..input_guard import bounded_int, json_body
 from ..households.queries import active_services
 from ..models import AreaLevel
-from ..timeutil import BadDate, parse_iso, utcnow
+from ..timeutil import BadDate, parse_day, parse_iso, utcnow
 from ..campaigns.queries import PERIODS, campaign_period, period_for
 from ..campaigns.routes import board_area_or_404, campaign_boards, campaign_or_404, period_boards
 from ..tallies.queries import area_tallies, children, running_campaign, services_for_tallies
@@ -143,9 +142,9 @@ def approved_periods():
     start = None
     if request.args.get("from"):
         try:
-            start = date.fromisoformat(request.args["from"])
-        except ValueError:
-            return _error(_("Tham số “from” là một ngày dạng năm-tháng-ngày."), 400)
+            start = parse_day(request.args["from"])
+        except BadDate as err:
+            return _error(str(err), 400)
     area = dashboard_area_or_404(area_id)
     return jsonify(area=reads.area_json(area), periods=[
         {"village": {"id": s.village_id, "name": s.village.name}, "commune_id": s.commune_id, "period": s.period,

@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, RadioField, StringField, TextAreaField
+from wtforms import RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional
 
-from ..forms import CountField, RuleForm
+from ..forms import CountField, DayField, RuleForm
 from ..models import ActivityKind
 from .tables import ACTIVITY_NAMES
 
@@ -13,7 +13,7 @@ SIGNER_CHOICES = [SelectChoice("deputy", _l("Phó Chủ tịch ký thay (KT. CH�
 
 class _DocumentForm(RuleForm):
     number = StringField(_l("Số văn bản (để trống nếu chưa có số)"), render_kw={"inputmode": "numeric"})
-    doc_date = DateField(_l("Ngày văn bản"), validators=[Optional()])
+    doc_date = DayField(_l("Ngày văn bản"), validators=[Optional()])
     recipients = TextAreaField(_l("Kính gửi (mỗi nơi một dòng)"), render_kw={"rows": 2})
     copies = TextAreaField(_l("Nơi nhận khác (mỗi nơi một dòng; “Như trên” và “Lưu: VT” đã có sẵn)"),
                            render_kw={"rows": 2})
@@ -43,7 +43,7 @@ class CommendationDraftForm(_DocumentForm):
 class ActivityForm(RuleForm):
     kind = RadioField(_l("Loại hoạt động"), choices=[SelectChoice(k, ACTIVITY_NAMES[k]) for k in ActivityKind.ALL],
                       validators=[InputRequired(_l("Vui lòng chọn loại hoạt động."))])
-    held_on = DateField(_l("Ngày"), validators=[InputRequired(_l("Vui lòng nhập ngày."))])
+    held_on = DayField(_l("Ngày"), validators=[InputRequired(_l("Vui lòng nhập ngày."))])
     title = StringField(_l("Nội dung"), validators=[InputRequired(_l("Vui lòng nhập nội dung."))])
     quantity = CountField(_l("Số lượng (lớp, tờ, tin bài, chương trình)"), validators=[Optional()],
                           render_kw={"inputmode": "numeric", "min": 1})

@@ -11,7 +11,7 @@ from ..counting import today
 from ..extensions import db
 from ..models import ActivityKind, Area, AreaLevel, CommuneActivity, DocumentKind, IssuerSetting, ReportDraft, Role, User
 from ..rules import RuleError
-from ..timeutil import utcnow
+from ..timeutil import BadDate, parse_day, utcnow
 from .periods import Period
 
 SHORT, LONG = 300, 8000
@@ -73,9 +73,9 @@ def _clean(kind: str, raw: dict) -> dict:
         out[name] = value
     if out.get("doc_date"):
         try:
-            date.fromisoformat(out["doc_date"])
-        except ValueError:
-            errors["doc_date"] = _("Ngày văn bản không hợp lệ (năm-tháng-ngày).")
+            parse_day(out["doc_date"])
+        except BadDate as err:
+            errors["doc_date"] = str(err)
     if out.get("signer_role") and out["signer_role"] not in SIGNER_ROLES:
         errors["signer_role"] = _("Vui lòng chọn người ký.")
     for name in ("teams_n", "members_n"):

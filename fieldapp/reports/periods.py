@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from flask_babel import gettext as _
 
 from ..counting import period_end, period_start, today
+from ..timeutil import BadDate, parse_day
 
 KINDS = ("month", "quarter", "year", "review", "custom")
 REVIEW_MONTH, REVIEW_DAY = 10, 10   # Ngày Chuyển đổi số quốc gia
@@ -159,9 +160,9 @@ def _day(args, name: str) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise PeriodError(_("Ngày không hợp lệ: “%(v)s” (định dạng năm-tháng-ngày).", v=raw[:20])) from None
+        return parse_day(raw)
+    except BadDate as err:
+        raise PeriodError(str(err)) from None
 
 
 def parse_period(args, default: Period | None = None) -> Period:

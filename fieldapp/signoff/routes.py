@@ -1,4 +1,3 @@
-from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -14,6 +13,7 @@ from ..reports.periods import Period, PeriodError, parse_period
 from ..reports.queries import build_report
 from ..reports.tables import unit_name
 from ..rules import RuleError
+from ..timeutil import BadDate, parse_day
 from . import bp
 from .operations import approve, confirm, return_for_correction
 from .queries import (can_confirm, can_decide, can_view, commune_overview, find, late_after_approval_rows,
@@ -36,8 +36,8 @@ def _area_or_404(area_id: int, level: str) -> Area:
 
 def _period_or_404(kind: str, start: str) -> Period:
     try:
-        day = date.fromisoformat(start)
-    except ValueError:
+        day = parse_day(start)
+    except BadDate:
         abort(404)
     period = period_of(kind, day)
     if period is None:

@@ -96,4 +96,4 @@ class VisitLate(db.Model):
     province_id: Mapped[int] = mapped_column(Integer)
     first_day: Mapped[date] = mapped_column(Date)
     last_day: Mapped[date] = mapped_column(Date)
-    changed_at: Mapped[datetime]
+    changed_at: Mapped[datetime] = mapped_column(info={"clock": True})  # the wall clock at the change

@@ -11,14 +11,14 @@ time, and background jobs.
 - jobs: long work (imports, large exports, rebuilds) run by the worker, with its progress and its result.
 
 Revision ID: 0021_scale
-Revises: 0016_house_codes
+Revises: 0019_reports
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = "0021_scale"
-down_revision = "0016_house_codes"
+down_revision = "0019_reports"
 branch_labels = None
 depends_on = None
 

@@ -41,6 +41,9 @@ class Config:
     AUDIT_PER_PAGE = 50
     # A member corrects their own visits this long after sending them.
     VISIT_EDIT_WINDOW_HOURS = 24
+    # The back-entry window: a visit may be dated at most this many days before today, whatever the door
+    # (the form, a phone's batch, a paper walk sheet); counting.earliest_visit_day.
+    BACK_ENTRY_DAYS = 30
     HOUSEHOLDS_PER_PAGE = 50
     # The address printed in QR codes (posters, badges, stickers), e.g. http://192.168.1.20:5000 when
     # phones on the LAN try the app; unset: the address the page was opened with.

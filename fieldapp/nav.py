@@ -26,8 +26,9 @@ def tabs(user: User) -> list[Tab]:
     team = user.team if user.role in Role.TEAM_ROLES else None
     if team is not None:
         out.append(Tab(_l("Hộ dân"), url_for("households.village", village_id=team.village_id),
-                       ("households", "visits.new", "visits.edit", "privacy", "qr.sticker", "imports.households")))
-        out.append(Tab(_l("Lượt thăm"), url_for("visits.mine"), ("visits.mine",)))
+                       ("households", "visits.new", "visits.edit", "privacy", "qr.sticker", "imports.households",
+                        "walks.assign", "walks.sheet", "walks.paper", "walks.paper_visit")))
+        out.append(Tab(_l("Lượt thăm"), url_for("visits.mine"), ("visits.mine", "walks.my_results")))
         if user.role == Role.LEADER:
             out.append(Tab(_l("Lượt của tổ"), url_for("visits.team"), ("visits.team",)))
         else:

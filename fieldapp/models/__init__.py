@@ -12,6 +12,7 @@ from .campaigns import Campaign, CampaignService, CampaignTarget
 from .outreach import OutreachSession, SessionKind
 from .imports import PendingImport
 from .machine import ApiToken, DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from .sync import SyncReport
 
 __all__ = [
     "Area", "AreaLevel", "AuditLog", "Household", "LoginAttempt", "Role", "Team", "User",
@@ -19,5 +20,5 @@ __all__ = [
     "Badge", "HouseholdTag", "JoinRequest", "JoinStatus", "OneTimeLogin", "TeamInvite",
     "AreaStats", "HouseholdReach", "TallyDay", "TallyKind", "TallyTotal",
     "Campaign", "CampaignService", "CampaignTarget", "OutreachSession", "SessionKind",
-    "PendingImport", "ApiToken", "DeliveryStatus", "WebhookDelivery", "WebhookEndpoint",
+    "PendingImport", "ApiToken", "DeliveryStatus", "WebhookDelivery", "WebhookEndpoint", "SyncReport",
 ]

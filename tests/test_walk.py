@@ -285,8 +285,13 @@ def test_the_walk_sheet_lists_the_remaining_households_with_tick_boxes(client, w
     assert client.get(f"/villages/{v1.id}/walk-sheet?member={world.users['member2'].id}").status_code == 404
     auth.logout()
     auth.login("0900000003")  # a member prints their own sheet only
-    assert client.get(f"/villages/{v1.id}/walk-sheet").status_code == 200
+    own = client.get(f"/villages/{v1.id}/walk-sheet")
+    assert own.status_code == 200 and "Người đi: Nguyễn Văn Ba" in own.text
     assert client.get(f"/villages/{v1.id}/walk-sheet?member={tu.id}").status_code == 403
+    assert client.get(f"/villages/{v1.id}/walk-sheet?member=all").status_code == 403
+    auth.logout()
+    client.post("/login", data={"phone": "0900000021", "password": "secret-pass-1"})
+    assert "Cả thôn" in client.get(f"/villages/{v1.id}/walk-sheet").text  # nothing assigned: the village's
     assert client.get(f"/villages/{world.village2.id}/walk-sheet").status_code == 404
 
 

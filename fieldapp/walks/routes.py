@@ -135,14 +135,15 @@ def sheet(village_id: int):
     if not can_record_in_village(current_user, village):
         abort(403)
     leads = current_user.role == Role.LEADER
-    raw = request.args.get("member", "all" if leads else str(current_user.id))
+    has_own = queries.assigned_count(current_user) > 0
+    raw = request.args.get("member", str(current_user.id) if has_own and not leads else "all")
     member = None
     if raw != "all":
         member = db.session.get(User, bounded_int(raw)) if raw.isdigit() and len(raw) < 12 else None
         if member is None or member.team_id != current_user.team_id:
             abort(404)
-    if not leads and (member is None or member.id != current_user.id):
-        abort(403)  # a member prints their own sheet; the leader anyone's, or the village's
+    if not leads and (member.id != current_user.id if member else has_own):
+        abort(403)  # a member prints their own sheet (the village's when none is assigned to them)
     return render_template("walks/sheet.html", village=village, member=member,
                            households=queries.sheet_households(village.id, member.id if member else None),
                            services=active_services(), members=queries.team_members(current_user.team) if leads else [],

@@ -60,6 +60,14 @@ def js_strings() -> dict[str, str]:
         "badWhen": _("Ngày giờ thăm không hợp lệ: hãy chọn lại ngày và giờ đã đến thăm."),
         "filter": _("Lọc"), "all": _("Tất cả"), "needsReturn": _("Cần quay lại"),
         "shown": _("%(n)s / %(total)s hộ"),
+        "mine": _("Hộ của tôi (%(n)s)"), "dueChip": _("Đến hẹn (%(n)s)"), "dueTitle": _("Hôm nay cần đến / Quá hẹn"),
+        "sortBy": _("Xếp theo"), "byCode": _("Theo mã hộ"), "byLast": _("Lâu chưa thăm nhất"),
+        "longSince": _("%(n)s ngày chưa thăm"), "overdue": _("Quá hẹn %(n)s ngày"), "dueToday": _("Hẹn hôm nay"),
+        "backOn": _("Hẹn %(d)s"),
+        "returnWhen": _("Khi nào quay lại?"), "noReturn": _("Chưa hẹn"), "tonight": _("Tối nay"), "tomorrow": _("Mai"),
+        "weekend": _("Cuối tuần"), "pickDay": _("Chọn ngày"), "returnDay": _("Ngày quay lại"),
+        "needReturnDay": _("Hãy chọn ngày quay lại."), "returnBefore": _("Ngày hẹn quay lại không thể trước ngày thăm."),
+        "tooOld": _("Ngày thăm quá xa: chỉ ghi được lượt thăm từ ngày %(d)s trở đi."),
     }
 
 

@@ -5,7 +5,7 @@ Out of the user's area is a 404 (the object "does not exist" for them), not a 40
 from flask import abort
 
 from .extensions import db
-from .models import Area, Household, Role, User, Visit
+from .models import Area, AreaLevel, Household, Notice, Role, User, Visit
 
 
 def scope_path(user: User) -> str | None:
@@ -75,6 +75,16 @@ def area_or_404(user: User, area_id: int) -> Area:
     return area
 
 
+def managed_commune_or_404(user: User, area_id: int) -> Area:
+    """A commune the user runs (its officer, or an admin): out of their area 404, a viewer above it 403."""
+    commune = area_or_404(user, area_id)
+    if commune.level != AreaLevel.COMMUNE:
+        abort(404)
+    if not can_manage_villages(user, commune):
+        abort(403)
+    return commune
+
+
 def household_or_404(user: User, household_id: str, *, deleted: bool = False) -> Household:
     """deleted=True loads a soft-deleted household (for undo) and only such."""
     household = db.session.get(Household, household_id)
@@ -100,3 +110,21 @@ def can_manage_personal_data(user: User, household: Household) -> bool:
     if user.role == Role.COMMUNE_OFFICER:
         return user.area is not None and household.village.path.startswith(user.area.path)
     return False
+
+
+def can_post_notice(user: User, commune: Area) -> bool:
+    """The commune officer (or an admin) writes, archives and follows up the commune's notices
+    (managed_commune_or_404 asks the same)."""
+    return commune.level == AreaLevel.COMMUNE and can_manage_villages(user, commune)
+
+
+def notice_team(user: User):
+    """The team through which a user reads notices: members and leaders of an active team; else None."""
+    team = user.team if user.role in Role.TEAM_ROLES and user.active else None
+    return team if team is not None and team.active else None
+
+
+def can_read_notice(user: User, notice: Notice) -> bool:
+    """A notice reaches every active team of its commune (see notices.queries.audience_teams)."""
+    team = notice_team(user)
+    return team is not None and team.village.parent_id == notice.commune_id

@@ -114,8 +114,9 @@ def seed_demo(households_per_village: int = 240, seed: int = 2025) -> dict:
 
 def _demo_qr_and_campaign(users, teams, commune, services, today) -> None:
     """What a visitor tries on a phone: every member's badge, each team's join poster, the door
-    stickers of the first village, and a campaign running this week and next."""
+    stickers of the first village, a campaign running this week and next, and two notices from the commune."""
     from .campaigns.operations import CampaignData, create_campaign
+    from .notices.operations import NoticeData, post_notice
     from .qr.operations import issue_badge, prepare_stickers, rotate_invite
     now = utcnow()
     officer = next(u for u in users if u.role == Role.COMMUNE_OFFICER)
@@ -126,10 +127,18 @@ def _demo_qr_and_campaign(users, teams, commune, services, today) -> None:
         leader = next(u for u in users if u.team_id == team.id and u.role == Role.LEADER)
         rotate_invite(leader, team, now)
     prepare_stickers(officer, teams[0].village, now)
-    create_campaign(officer, commune, CampaignData(
+    campaign = create_campaign(officer, commune, CampaignData(
         name="Tháng cao điểm VNeID và thanh toán không dùng tiền mặt", starts_on=today - timedelta(days=10),
         ends_on=today + timedelta(days=20),
         points={services[code].id: p for code, p in (("vneid", 3), ("payment", 2), ("safety", 1)) if code in services}))
+    db.session.flush()
+    post_notice(officer, commune, NoticeData(
+        title="Họp tổ trưởng các tổ CNSCĐ chiều thứ Sáu",
+        body="14 giờ tại hội trường UBND xã. Mang theo danh sách hộ chưa thăm và các phiếu giấy đã ghi trong tuần."))
+    post_notice(officer, commune, NoticeData(
+        title="Tuần cao điểm: ưu tiên hộ có người từ 14 tuổi chưa kích hoạt VNeID",
+        body="Nhắc người dân không cung cấp mã OTP cho bất kỳ ai, kể cả người xưng là cán bộ.",
+        campaign_id=campaign.id))
 
 
 def _demo_visits(rng, hh, team, members, services, today, visit_rows, assist_rows) -> None:

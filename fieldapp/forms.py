@@ -54,6 +54,23 @@ def commit_or_show(form: RuleForm, write: Callable[[], T]) -> T | None:
     return written
 
 
+def commit_or_flash(write: Callable[[], T], done: str) -> T | None:
+    """For a POST-only button: run the write, commit it and flash `done`; refused by a rule (RuleError):
+    roll back and flash why. What it wrote, or None."""
+    from flask import flash
+    from .extensions import db
+    from .rules import RuleError
+    try:
+        written = write()
+        db.session.commit()
+    except RuleError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return None
+    flash(done, "success")
+    return written
+
+
 class EmptyForm(FlaskForm):
     """For POST-only buttons: carries the CSRF token and nothing else."""
 

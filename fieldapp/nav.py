@@ -27,7 +27,7 @@ def tabs(user: User) -> list[Tab]:
     if team is not None:
         out.append(Tab(_l("Hộ dân"), url_for("households.village", village_id=team.village_id),
                        ("households", "visits.new", "visits.edit", "privacy", "qr.sticker", "imports.households",
-                        "walks.assign", "walks.sheet", "walks.paper", "walks.paper_visit")))
+                        "notices", "walks.assign", "walks.sheet", "walks.paper", "walks.paper_visit")))
         out.append(Tab(_l("Lượt thăm"), url_for("visits.mine"), ("visits.mine", "walks.my_results")))
         if user.role == Role.LEADER:
             out.append(Tab(_l("Lượt của tổ"), url_for("visits.team"), ("visits.team",)))
@@ -43,6 +43,7 @@ def tabs(user: User) -> list[Tab]:
         if user.role == Role.COMMUNE_OFFICER and user.area_id:
             out.append(Tab(_l("Tổ, thành viên"), url_for("teams.commune", commune_id=user.area_id),
                            ("teams", "qr", "imports.members")))
+            out.append(Tab(_l("Thông báo"), url_for("notices.commune", commune_id=user.area_id), ("notices",)))
         elif user.role == Role.ADMIN:
             out.append(Tab(_l("Quản trị"), url_for("admin.index"), ("admin",)))
     if user.scope_area is None:  # an admin over everything starts from the provinces

@@ -202,6 +202,16 @@ REGISTRY: dict[str, Route] = {
     "walks.paper_visit": R("household", *LEADER_ONLY),
     "walks.my_results": R(None, OK, OK, 403, 403, 403),
     "api.sync_status": R(None, *ALL, ok=API_REFUSED_EMPTY),
+    # Commune notices: the officer posts to the commune's teams, their members and leaders read them
+    "notices.commune": R("commune_teams", *COMMUNE_PAGE),
+    "notices.new": R("commune_teams", *COMMUNE_PAGE),
+    "notices.show": R("notice", OK, OK, OK, 403, OK),
+    "notices.archive": R("notice", *COMMUNE_RUN),
+    "notices.restore": R("notice", *COMMUNE_RUN),  # not archived: refused with a message, back to the notice
+    "notices.seen": R("notice", *TEAM_ONLY),
+    "notices.mine": R(None, OK, OK, OK, 403, 403),  # the officer is sent on to the commune's notices
+    "notices.api_list": R(None, *ALL),  # anyone but a team's user gets an empty list
+    "notices.api_seen": R(None, *ALL, ok=API_REFUSED_EMPTY),
 }
 
 
@@ -392,6 +402,15 @@ def _outreach_session(mw: MatrixWorld, village: Area) -> int:
     return session.id
 
 
+def _notice(mw: MatrixWorld, commune: Area) -> int:
+    """A live notice of the commune, to all its teams (posted by an admin)."""
+    from fieldapp.notices.operations import NoticeData, post_notice
+    admin = db.session.scalar(select(User).where(User.role == Role.ADMIN))
+    notice = post_notice(admin, commune, NoticeData(title=f"Thông báo {next(mw.serial)}"))
+    db.session.commit()
+    return notice.id
+
+
 KINDS = {
     "static": lambda mw, viewer, inside: {"filename": "css/app.css"} if inside else None,
     "lang": lambda mw, viewer, inside: {"code": "vi"} if inside else None,
@@ -445,6 +464,9 @@ KINDS = {
         and {"campaign_id": _campaign(mw, v.parent).id, "commune_id": v.parent_id}),
     "outreach_session": lambda mw, viewer, inside: (
         (v := _pick(mw.villages, viewer, inside)) and {"session_id": _outreach_session(mw, v)}),
+    # A notice reaches a whole commune: outside means another commune (as for a campaign).
+    "notice": lambda mw, viewer, inside: (
+        (v := _campaign_village(mw, viewer, inside)) and {"notice_id": _notice(mw, v.parent)}),
     "export_area": lambda mw, viewer, inside: (
         (v := _pick(mw.villages, viewer, inside)) and {"area": v.id}),
     "api_village": lambda mw, viewer, inside: (

@@ -1,7 +1,9 @@
 """Issue 16 and 17 (item 2) in real Chromium at 360x640: navigation, sizes, the offline list, the
 visit save, the outbox that never retries forever, leaderboards and door-sticker sheets."""
 import json
+import os
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -10,6 +12,8 @@ from tests.test_browser import (TIMEOUT, badge, browser, live, log_visit, server
                                 sign_in, wait_badge)
 
 pytestmark = [pytest.mark.browser]
+# FIELDAPP_SHOTS=/some/dir: the notice tests also save 360x640 screenshots there.
+SHOTS = Path(os.environ["FIELDAPP_SHOTS"]) if os.environ.get("FIELDAPP_SHOTS") else None
 PHONE = {"member": "0900000003", "leader": "0900000002", "officer": "0900000001", "province": "0900000012",
          "admin": "0900000000"}
 
@@ -36,7 +40,7 @@ def ready_offline_app(page, base, phone="0900000003"):
 MAIN = {
     "member": ["Hộ dân", "Lượt thăm", "Thẻ của tôi", "Tuyên truyền", "Xếp hạng"],
     "leader": ["Hộ dân", "Lượt thăm", "Lượt của tổ", "Tuyên truyền", "Tổ của tôi", "Tổng hợp", "Xếp hạng"],
-    "officer": ["Địa bàn", "Tổ, thành viên", "Tổng hợp", "Xếp hạng"],
+    "officer": ["Địa bàn", "Tổ, thành viên", "Thông báo", "Tổng hợp", "Xếp hạng"],
     "province": ["Địa bàn", "Tổng hợp", "Xếp hạng"],
     "admin": ["Địa bàn", "Quản trị"],  # no area of their own: dashboards and boards start from the provinces
 }
@@ -90,9 +94,25 @@ SIZES = """() => {
 }"""
 
 
+def post_notice(app, village, title="Họp tổ trưởng chiều thứ Sáu", body="14 giờ tại nhà văn hóa xã.\n"
+                "Mang theo danh sách hộ chưa thăm và các phiếu giấy đã ghi trong tuần."):
+    """A live notice of the village's commune, from its officer; its id."""
+    from fieldapp.extensions import db
+    from fieldapp.models import Area, User
+    from fieldapp.notices.operations import NoticeData, post_notice as post
+    with app.app_context():
+        officer = db.session.scalar(select(User).where(User.phone == PHONE["officer"]))
+        notice = post(officer, db.session.get(Area, village).parent, NoticeData(title=title, body=body))
+        db.session.commit()
+        nid = notice.id
+        db.session.remove()
+    return nid
+
+
 def pages_of(role, app, village):
     from fieldapp.extensions import db
     from fieldapp.models import Household, Team
+    nid = post_notice(app, village)  # the home screens show it; its own pages are checked too
     with app.app_context():
         household = db.session.scalar(select(Household).where(Household.village_id == village).order_by(Household.code))
         team = db.session.scalar(select(Team).where(Team.village_id == village))
@@ -102,11 +122,13 @@ def pages_of(role, app, village):
     common = ["/leaderboard", "/account/password"]
     return {
         "member": [f"/villages/{village}", f"/households/{hid}", f"/households/{hid}/visits/new", "/visits/mine",
-                   f"/outreach/{village}", "/me/badge", "/app", "/app#outbox", "/app#new"] + common,
+                   f"/outreach/{village}", "/me/badge", "/app", "/app#outbox", "/app#new", "/app#notices",
+                   "/notices", f"/notices/{nid}"] + common,
         "leader": [f"/villages/{village}", "/visits/team", f"/teams/{tid}", f"/teams/{tid}/members",
-                   f"/dashboard/{village}", "/campaigns"] + common,
+                   f"/dashboard/{village}", "/campaigns", "/notices", f"/notices/{nid}"] + common,
         "officer": [f"/areas/{commune}", f"/communes/{commune}/teams", f"/dashboard/{commune}",
-                    f"/dashboard/{commune}/anomalies", "/campaigns"] + common,
+                    f"/dashboard/{commune}/anomalies", "/campaigns", f"/communes/{commune}/notices",
+                    f"/communes/{commune}/notices/new", f"/notices/{nid}"] + common,
     }[role]
 
 
@@ -411,4 +433,87 @@ def test_120_stickers_print_on_five_a4_pages(live, browser):
     pdf = page.pdf(format="A4", prefer_css_page_size=True, print_background=False)
     pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf))
     assert pages == 5
+    context.close()
+
+
+# --- (6) commune notices: on the home screens, and in the offline app with the network off -----------
+
+def seen_rows(app):
+    from fieldapp.extensions import db
+    from fieldapp.models import NoticeSeen
+    with app.app_context():
+        out = sorted((r.notice_id, r.user_id) for r in db.session.scalars(select(NoticeSeen)))
+        db.session.remove()
+    return out
+
+
+def wait_for_server(check, page, seconds=20):
+    for _ in range(seconds * 4):
+        if check():
+            return True
+        page.wait_for_timeout(250)
+    return check()
+
+
+def test_a_commune_notice_shows_in_the_offline_app_with_the_network_off(live, browser):
+    base, app, users, village = live
+    read_online = post_notice(app, village, title="Tập huấn VNeID mức 2", body="Sáng thứ Hai, hội trường xã.")
+    read_offline = post_notice(app, village)
+    context, page = new_page(browser)
+    ready_offline_app(page, base)
+    # Online, the home page shows both; one is read there (a plain form, CSRF).
+    assert page.locator("article.notice").count() == 2
+    page.click(f"article.notice[data-notice='{read_online}'] button:has-text('Tôi đã xem')")
+    page.wait_for_selector("text=Đã ghi nhận: bạn đã xem thông báo")
+    assert page.locator("article.notice").count() == 1
+    assert seen_rows(app) == [(read_online, users["member"])]
+    page.goto(f"{base}/app")
+    page.wait_for_selector(f"#shell-notices article.notice[data-notice='{read_offline}']")
+
+    context.set_offline(True)
+    page.reload()  # the cached shell, with the notices kept in this member's IndexedDB
+    card = page.locator("#shell-notices article.notice")
+    card.first.wait_for()
+    assert card.count() == 1  # the one read online stays read offline
+    assert "Họp tổ trưởng chiều thứ Sáu" in card.text_content()
+    assert "Mang theo danh sách hộ chưa thăm" in card.text_content()
+    assert page.locator("#shell-notices a:has-text('Thông báo đã xem (1)')").count() == 1
+    assert page.evaluate(SIZES) == []  # 360 px, 16 px text, 44 px targets
+    page.screenshot(path=str(SHOTS / "offline-app-notice.png")) if SHOTS else None
+
+    card.locator("button:has-text('Tôi đã xem')").click()  # read with no network: kept on the phone
+    page.wait_for_selector("text=Đã ghi nhận bạn đã xem; xã sẽ biết khi máy có mạng.")
+    assert page.locator("#shell-notices article.notice").count() == 0
+    page.reload()
+    page.wait_for_selector("#shell-notices a:has-text('Thông báo đã xem (2)')")
+    assert page.locator("#shell-notices article.notice").count() == 0
+    page.goto(page.url.split("#")[0] + "#notices")
+    page.wait_for_selector("article.notice.seen")
+    assert page.locator("article.notice.seen").count() == 2 and page.evaluate(SIZES) == []
+    assert seen_rows(app) == [(read_online, users["member"])]  # the server does not know yet
+
+    context.set_offline(False)  # back online: the tap reaches the server, once
+    assert wait_for_server(lambda: len(seen_rows(app)) == 2, page)
+    assert seen_rows(app) == sorted([(read_online, users["member"]), (read_offline, users["member"])])
+
+    # Archived by the officer: gone from the offline app at its next refresh.
+    from fieldapp.extensions import db
+    from fieldapp.models import Notice, User
+    from fieldapp.notices.operations import archive_notice
+    third = post_notice(app, village, title="Thông báo sẽ gỡ", body="")
+    page.goto(f"{base}/villages/{village}")  # the home page refreshes the phone's copy
+    page.wait_for_selector(f"article.notice[data-notice='{third}']")
+    page.goto(f"{base}/app")
+    page.wait_for_selector(f"#shell-notices article.notice[data-notice='{third}']")
+    with app.app_context():
+        archive_notice(db.session.scalar(select(User).where(User.phone == PHONE["officer"])),
+                       db.session.get(Notice, third))
+        db.session.commit()
+        db.session.remove()
+    page.goto(f"{base}/villages/{village}")
+    assert page.locator("article.notice").count() == 0
+    page.goto(f"{base}/app")  # drawn from the phone's copy at once, then redrawn from the server's answer
+    page.wait_for_selector(f"#shell-notices article.notice[data-notice='{third}']", state="detached")
+    page.wait_for_selector("#shell-notices a:has-text('Thông báo đã xem (2)')")
+    assert seen_rows(app) == sorted([(read_online, users["member"]), (read_offline, users["member"])])
     context.close()

@@ -166,6 +166,18 @@ OPENAPI = {
                     "kind": {"type": "string", "enum": ["members", "teams", "communes"]},
                     "title": {"type": "string"},
                     "rows": {"type": "array", "items": {"$ref": "#/components/schemas/BoardRow"}}}}}}},
+            "Notice": {"type": "object", "required": ["id", "title", "body", "expires_on", "seen"], "properties": {
+                "id": {"type": "integer"}, "title": {"type": "string"}, "body": {"type": "string"},
+                "created_at": {"type": "string", "format": "date-time"},
+                "expires_on": {"type": "string", "format": "date",
+                               "description": "the last local day it shows on home screens"},
+                "seen": {"type": "boolean", "description": "the caller has tapped “Tôi đã xem”"},
+                "campaign": {"type": "object", "nullable": True, "properties": {
+                    "id": {"type": "integer"}, "name": {"type": "string"}}},
+                "team_seen": {"type": "integer", "nullable": True,
+                              "description": "leaders: members and leaders of the team who have read it"},
+                "team_members": {"type": "integer", "nullable": True,
+                                 "description": "leaders: active members and leaders of the team"}}},
             "Result": {"type": "object", "required": ["id", "status"], "properties": {
                 "id": {"type": "string"}, "kind": {"type": "string", "enum": ["household", "visit"]},
                 "status": {"type": "string", "enum": ["created", "duplicate", "rejected"]},
@@ -253,6 +265,25 @@ OPENAPI = {
             "responses": {"200": _ok({"$ref": "#/components/schemas/LeaderboardAnswer"}),
                           "400": _ERR, "401": _ERR, "404": _ERR},
             "security": [{"session": []}, {"token": []}]}},
+        "/notices": {"get": {
+            "summary": "The live notices of the caller's commune (members and leaders; others: an empty list)",
+            "description": "For the offline app's cache: newest first, not archived, not past expires_on.",
+            "responses": {"200": _ok({"type": "object", "required": ["notices"], "properties": {
+                "notices": {"type": "array", "items": {"$ref": "#/components/schemas/Notice"}},
+                "today": {"type": "string", "format": "date"},
+                "server_time": {"type": "string", "format": "date-time"}}}), "401": _ERR}}},
+        "/notices/seen": {"post": {
+            "summary": "“Tôi đã xem” tapped on a phone (possibly offline): counted once per member and notice",
+            "description": "Idempotent. Each id is answered: seen (counted, now or before) or unknown "
+                           "(no such notice, or not one the caller may read).",
+            "security": [{"session": [], "csrf": []}],
+            "requestBody": {"required": True, "content": {_JSON: {"schema": {
+                "type": "object", "required": ["ids"], "properties": {
+                    "ids": {"type": "array", "minItems": 1, "maxItems": 100, "items": {"type": "integer"}}}}}}},
+            "responses": {"200": _ok({"type": "object", "properties": {"results": {"type": "array", "items": {
+                "type": "object", "required": ["id", "status"], "properties": {
+                    "id": {"type": "integer"}, "status": {"type": "string", "enum": ["seen", "unknown"]}}}}}}),
+                "400": _ERR, "401": _ERR}}},
         "/openapi.json": {"get": {
             "summary": "This description", "security": [],
             "responses": {"200": {"description": "OpenAPI 3 document"}}}},

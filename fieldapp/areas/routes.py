@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from ..access import area_or_404, can_manage_villages
+from ..access import area_or_404, can_manage_villages, managed_commune_or_404
 from ..extensions import db
 from ..forms import EmptyForm, commit_or_show
 from ..models import Area, AreaLevel, Role
@@ -42,12 +42,7 @@ def show(area_id: int):
 
 
 def _managed_commune(area_id: int) -> Area:
-    commune = area_or_404(current_user, area_id)
-    if commune.level != AreaLevel.COMMUNE:
-        abort(404)
-    if not can_manage_villages(current_user, commune):
-        abort(403)
-    return commune
+    return managed_commune_or_404(current_user, area_id)
 
 
 @bp.post("/areas/<int:area_id>/villages")

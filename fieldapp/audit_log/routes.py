@@ -12,11 +12,12 @@ from .queries import audit_page, audit_prefix, changes
 ENTITY_TYPES = {
     "household": _l("Hộ"), "visit": _l("Lượt thăm"), "user": _l("Tài khoản"), "area": _l("Địa bàn"),
     "team": _l("Tổ"), "target": _l("Chỉ tiêu"), "campaign": _l("Đợt cao điểm"), "export": _l("Xuất dữ liệu"),
+    "notice": _l("Thông báo"),
 }
 ACTIONS = {
     "create": _l("Tạo"), "update": _l("Sửa"), "delete": _l("Xóa"), "restore": _l("Khôi phục"),
     "sign_in": _l("Đăng nhập"), "password_change": _l("Đổi mật khẩu"), "erase": _l("Xóa dữ liệu cá nhân"),
-    "export": _l("Xuất dữ liệu"),
+    "export": _l("Xuất dữ liệu"), "archive": _l("Lưu trữ"),
 }
 
 

@@ -11,6 +11,7 @@ from ..counting import today
 from ..timeutil import utcnow
 from ..walks.queries import leader_week
 from ..models import AreaLevel, Role
+from ..notices.queries import home_notices
 from ..qr.queries import pending_requests
 from . import bp, queries
 from .forms import HouseholdForm
@@ -53,6 +54,7 @@ def village(village_id: int):
         due=queries.due_households(village.id, on, assignee_id=current_user.id if counts["mine"] else None),
         week=leader_week(current_user.team, on) if leads else None, in_team=in_team,
         join_requests=len(pending_requests(current_user.team_id)) if leads else 0,
+        notices=home_notices(current_user, village),
         can_record=can_record_in_village(current_user, village),
         can_import=may_import_households(current_user, village))
 

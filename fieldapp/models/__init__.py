@@ -10,6 +10,7 @@ from .visits import Assistance, Outcome, Visit
 from .tallies import AreaStats, HouseholdReach, TallyDay, TallyKind, TallyTotal
 from .campaigns import Campaign, CampaignService, CampaignTarget
 from .outreach import OutreachSession, SessionKind
+from .notices import Notice, NoticeSeen
 from .imports import PendingImport
 from .machine import ApiToken, DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from .sync import SyncReport
@@ -20,5 +21,6 @@ __all__ = [
     "Badge", "HouseholdTag", "JoinRequest", "JoinStatus", "OneTimeLogin", "TeamInvite",
     "AreaStats", "HouseholdReach", "TallyDay", "TallyKind", "TallyTotal",
     "Campaign", "CampaignService", "CampaignTarget", "OutreachSession", "SessionKind",
+    "Notice", "NoticeSeen",
     "PendingImport", "ApiToken", "DeliveryStatus", "WebhookDelivery", "WebhookEndpoint", "SyncReport",
 ]

@@ -8,7 +8,7 @@ from . import bp
 
 # The shell: everything the phone needs to open the app with no network. No page here holds a
 # user's data or a CSRF token; those come from the API into IndexedDB.
-SHELL_ASSETS = ("css/app.css", "js/app.js", "js/outbox.js", "js/pwa.js", "js/shell.js",
+SHELL_ASSETS = ("css/app.css", "js/app.js", "js/outbox.js", "js/pwa.js", "js/notices.js", "js/shell.js",
                 "js/textsize.js", "icons/icon-192.png", "icons/icon-512.png")
 
 

@@ -68,6 +68,16 @@ def js_strings() -> dict[str, str]:
         "weekend": _("Cuối tuần"), "pickDay": _("Chọn ngày"), "returnDay": _("Ngày quay lại"),
         "needReturnDay": _("Hãy chọn ngày quay lại."), "returnBefore": _("Ngày hẹn quay lại không thể trước ngày thăm."),
         "tooOld": _("Ngày thăm quá xa: chỉ ghi được lượt thăm từ ngày %(d)s trở đi."),
+        "notices": _("Thông báo của xã"),
+        "noticeUntil": _("hiện đến %(d)s"),
+        "noticeCampaign": _("Đợt thi đua: %(name)s"),
+        "noticeTeam": _("Trong tổ: %(seen)s/%(n)s người đã xem"),
+        "noticeSeen": _("Tôi đã xem"),
+        "noticeSeenTag": _("Đã xem"),
+        "noticeNoted": _("Đã ghi nhận bạn đã xem; xã sẽ biết khi máy có mạng."),
+        "noticesRead": _("Thông báo đã xem (%(n)s)"),
+        "noticesMore": _("%(n)s thông báo khác chưa xem"),
+        "noticesNone": _("Chưa có thông báo nào của xã trên máy."),
     }
 
 

@@ -12,7 +12,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0020_walk"
-down_revision = "0014_recount"
+down_revision = "0018_notices"
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,7 @@
   if (!window.indexedDB || !window.Outbox || !window.FieldApp) return;
   var t = FieldApp.t;
   var view = document.getElementById("view");
-  var user = null, services = [], homes = [], recs = [], flash = null, earliest = null;  // flash: {text, hash}
+  var user = null, services = [], homes = [], recs = [], news = [], flash = null, earliest = null;  // flash: {text, hash}
   var OUTCOMES = ["helped", "not_home", "declined", "revisit"];
   var COME_BACK = ["not_home", "revisit"];  // the outcomes that ask when
   var LONG_SINCE = 30;  // days without a visit marked on the list (as the server's list)
@@ -38,13 +38,14 @@
       document.getElementById("who").textContent = u ? u.name : "";
       if (!u) return;
       return Promise.all([Outbox.households(u.id), Outbox.list(u.id), Outbox.getKv(u.id, "services"),
-                          Outbox.getKv(u.id, "earliest")])
+                          window.Notices ? Notices.cached(u.id) : [], Outbox.getKv(u.id, "earliest")])
         .then(function (r) {
-          earliest = r[3] || null;
+          earliest = r[4] || null;
           homes = r[0].filter(function (x) { return x.village_id === u.village_id; })
             .sort(function (a, b) { return a.code.localeCompare(b.code, "vi", { numeric: true }); });
           recs = r[1].sort(function (a, b) { return a.created - b.created; });
           services = r[2] || [];
+          news = r[3];
         });
     });
   }
@@ -211,7 +212,45 @@
     }).length;
   }
 
-  function notices() { return null; }
+  // The commune's notices kept on the phone: those not read yet in full, with "Tôi đã xem".
+  function noticeCard(n, withButton) {
+    var day = n.expires_on.split("-").reverse().slice(0, 2).join("/");
+    var kids = [h("p", { "class": "notice-meta", text: t("noticeUntil", { d: day }) }),
+                n.campaign ? h("p", { "class": "notice-meta" }, [h("span", { "class": "tag tag-new",
+                  text: t("noticeCampaign", { name: n.campaign.name }) })]) : null,
+                h("h3", { text: n.title }), n.body ? h("p", { "class": "notice-body", text: n.body }) : null,
+                n.team_members !== null && n.team_members !== undefined
+                  ? h("p", { "class": "meta", text: t("noticeTeam", { seen: n.team_seen, n: n.team_members }) }) : null];
+    if (withButton) {
+      kids.push(h("div", { "class": "notice-actions" }, [h("button", { type: "button", "class": "button primary",
+        text: t("noticeSeen"), on: { click: function () {
+          Notices.markSeen(user.id, n.id).then(function () {
+            flash = { text: t("noticeNoted"), hash: location.hash.replace(/^#$/, "") };
+            return load();
+          }).then(route);
+        } } })]));
+    } else {
+      kids.push(h("p", {}, [h("span", { "class": "tag tag-helped", text: t("noticeSeenTag") })]));
+    }
+    return h("article", { "class": "notice" + (withButton ? "" : " seen"), "data-notice": n.id }, kids);
+  }
+
+  function notices() {
+    var unseen = news.filter(function (n) { return !n.seen; }), seen = news.length - unseen.length;
+    if (!news.length) return null;
+    var box = h("section", { "class": "notices", id: "shell-notices" },
+                unseen.length ? [h("h2", { text: t("notices") })] : []);
+    unseen.slice(0, 3).forEach(function (n) { box.appendChild(noticeCard(n, true)); });
+    var more = unseen.length > 3 ? t("noticesMore", { n: unseen.length - 3 }) : seen ? t("noticesRead", { n: seen }) : "";
+    if (more) box.appendChild(h("p", {}, [h("a", { href: "#notices", text: more + " ›" })]));
+    return box;
+  }
+
+  function noticesView() {
+    show([h("p", { "class": "crumbs" }, [h("a", { href: "#", text: t("back") })]), h("h1", { text: t("notices") }),
+          news.length ? h("div", {}, news.map(function (n) { return noticeCard(n, !n.seen); }))
+            : h("p", { "class": "empty", text: t("noticesNone") })]);
+  }
 
   function field(label, input) {
     return h("div", { "class": "field" }, [h("label", { "for": input.id, text: label }), input]);
@@ -416,6 +455,7 @@
     if (parts[0] === "new") return householdView();
     if (parts[0] === "fixh" && rec()) return householdView(rec());
     if (parts[0] === "outbox") return outboxView();
+    if (parts[0] === "notices" && user) return noticesView();
     return listView();
   }
 
@@ -424,9 +464,11 @@
     load().then(route);
   });
   // New data from the server: redraw lists, never a form someone is typing in.
-  document.addEventListener("outbox:synced", function () {
+  function redrawLists() {
     var busy = /^#(h|fix|new|fixh)\b/.test(location.hash);
     load().then(function () { if (!busy) route(); });
-  });
+  }
+  document.addEventListener("outbox:synced", redrawLists);
+  document.addEventListener("notices:updated", redrawLists);
   load().then(route);
 })();

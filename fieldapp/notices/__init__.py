@@ -1,0 +1,6 @@
+"""Commune notices: the officer's short notices to the teams, on members' home screens and offline."""
+from flask import Blueprint
+
+bp = Blueprint("notices", __name__)
+
+from . import routes  # noqa: E402,F401

@@ -53,9 +53,14 @@ def done_sql(household=Household):
     return and_(household.last_visited_at.is_not(None), household.last_outcome.not_in(Outcome.COME_BACK))
 
 
+def come_back_sql(household=Household):
+    """The latest visit was "Không có nhà" or "Hẹn quay lại": someone must go back ("Cần quay lại")."""
+    return household.last_outcome.in_(Outcome.COME_BACK)
+
+
 def remaining_sql(household=Household):
     """The households still to visit (not done), in SQL."""
-    return or_(household.last_visited_at.is_(None), household.last_outcome.in_(Outcome.COME_BACK))
+    return or_(household.last_visited_at.is_(None), come_back_sql(household))
 
 
 def due_back_sql(on: date, household=Household):

@@ -5,10 +5,10 @@ from datetime import date
 
 from sqlalchemy import case, func, select
 
-from ..counting import (achieved_in, due_back_sql, eligible, household_stats, live, live_households, remaining,
-                        remaining_sql, today)
+from ..counting import (achieved_in, come_back_sql, due_back_sql, eligible, household_stats, live, live_households,
+                        remaining, remaining_sql, today)
 from ..extensions import db
-from ..models import Household, Outcome, Service, Visit
+from ..models import Household, Service, Visit
 from ..text import search_terms
 
 # "all" is no filter; "mine": assigned to the user; "due": the return day has come (today or overdue).
@@ -35,7 +35,7 @@ def filtered(stmt, filter_: str | None, *, on: date, user_id: int | None = None,
     elif filter_ == "unvisited":
         stmt = stmt.where(Household.last_visited_at.is_(None))
     elif filter_ == "revisit":
-        stmt = stmt.where(Household.last_outcome.in_(Outcome.COME_BACK))
+        stmt = stmt.where(come_back_sql())
     elif filter_ == "due":
         stmt = stmt.where(due_back_sql(on))
     elif filter_ == "remaining":
@@ -63,7 +63,7 @@ def village_counts(village_id: int, on: date, user_id: int | None = None) -> dic
         select(
             func.count(),
             func.count(Household.last_visited_at),
-            func.count().filter(Household.last_outcome.in_(Outcome.COME_BACK)),
+            func.count().filter(come_back_sql()),
             func.count().filter(due_back_sql(on)),
             func.count().filter(Household.assignee_id == user_id) if user_id else func.sum(0),
         ).where(Household.village_id == village_id, live(Household))

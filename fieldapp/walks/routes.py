@@ -160,6 +160,10 @@ def _day_arg(default: date) -> date:
         day = date.fromisoformat(raw)
     except ValueError:
         abort(400, description=_("Ngày không hợp lệ: “%(v)s”. Dùng dạng năm-tháng-ngày, ví dụ 2025-10-10.", v=raw[:20]))
+    earliest, last = earliest_visit_day(), today()
+    if not earliest <= day <= last:  # a sheet of a day no visit may be dated (and no day_bounds overflow)
+        abort(400, description=_("Chỉ nhập phiếu giấy của các ngày từ %(a)s đến hôm nay (%(b)s).",
+                                 a=earliest.strftime("%d/%m/%Y"), b=last.strftime("%d/%m/%Y")))
     return day
 
 

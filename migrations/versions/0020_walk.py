@@ -6,7 +6,7 @@ visits.entered_by_id and the sync_reports table. Nothing to fill: no visit promi
 was assigned and no visit was entered from paper before this revision, and no phone has reported yet.
 
 Revision ID: 0020_walk
-Revises: 0014_recount
+Revises: 0018_notices
 """
 from alembic import op
 import sqlalchemy as sa

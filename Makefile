@@ -25,9 +25,12 @@ run: upgrade
 	@if [ "$(HOST)" != "127.0.0.1" ]; then echo "on the LAN: http://$$(hostname -I 2>/dev/null | cut -d' ' -f1):$(PORT) (set FIELDAPP_BASE_URL to it so QR codes open there)"; fi
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-# The whole suite on SQLite, then again on a real PostgreSQL: a database of this run's own (.ci/pg-run.sh),
-# on a private server on a free port (stopped afterwards), or on the server at $PGPORT when it is set.
-test: test-sqlite test-pg
+# The whole suite on SQLite and, at the same time, on a real PostgreSQL: a database of this run's own
+# (.ci/pg-run.sh), on a private server on a free port (stopped afterwards), or on the server at $PGPORT when it
+# is set. The two halves run side by side (most of a half's time is waiting on fsync, browsers and servers, not
+# CPU); each half's output is printed whole when it ends. `make test-sqlite` or `make test-pg` runs one.
+test:
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-pg
 
 test-sqlite: $(VENV)/.installed translations
 	$(PY) -m pytest -q $(PYTEST_ARGS)

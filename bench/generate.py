@@ -23,6 +23,7 @@ from sqlalchemy import func, select, text  # noqa: E402
 
 from fieldapp import create_app  # noqa: E402
 from fieldapp.extensions import db  # noqa: E402
+from fieldapp.text import code_key  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 VILLAGES_PER_COMMUNE = 37
@@ -98,10 +99,11 @@ def generate(villages: int, households: int, visits: int, seed: int) -> None:
                 total = rng.randint(1, 8)
                 a14 = rng.randint(1, total)
                 a18 = rng.randint(0, a14)
-                yield (f"{v:05d}-{h:05d}", first_village + v, f"H{h}", total, a14, a18, 0, "", created, created, 0)
-    n = _bulk(conn, "INSERT INTO households (id, village_id, code, residents_total, residents_14plus, "
+                yield (f"{v:05d}-{h:05d}", first_village + v, f"H{h}", code_key(f"H{h}"), total, a14, a18, 0, "",
+                       created, created, 0)
+    n = _bulk(conn, "INSERT INTO households (id, village_id, code, code_key, residents_total, residents_14plus, "
                     "residents_18plus, smartphones, search_text, created_at, updated_at, visit_count) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?)", household_rows())
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", household_rows())
     print(f"areas, teams, members, {n:,} households: {time.perf_counter() - t0:.1f}s", flush=True)
     db.session.commit()
     add_visits(visits, seed + 1)

@@ -5,7 +5,7 @@ Out of the user's area is a 404 (the object "does not exist" for them), not a 40
 from flask import abort
 
 from .extensions import db
-from .models import Area, AreaLevel, Household, Notice, Role, User, Visit
+from .models import Area, AreaLevel, Household, Notice, Role, Team, User, Visit
 
 
 def scope_path(user: User) -> str | None:
@@ -103,13 +103,71 @@ def visit_or_404(user: User, visit_id: str, *, deleted: bool = False) -> Visit:
     return visit
 
 
+# --- Ids posted in a form (the new leader, the team to move to, the village to merge into) ---------------
+# Outside the actor's area such an id is answered exactly as one that does not exist: the refusal never
+# names a user, team or village of another commune.
+
+def can_see_user(viewer: User, user: User) -> bool:
+    """A team member belongs to their team's village; an officer or a viewer to their area; an admin to no area."""
+    prefix = scope_path(viewer)
+    if prefix is None:
+        return False
+    if user.role in Role.TEAM_ROLES:
+        return user.team is not None and user.team.village.path.startswith(prefix)
+    if user.area is not None:
+        return user.area.path.startswith(prefix)
+    return viewer.role == Role.ADMIN
+
+
+def posted_user(viewer: User, user_id: int | None) -> User | None:
+    user = db.session.get(User, user_id) if user_id is not None else None
+    return user if user is not None and can_see_user(viewer, user) else None
+
+
+def posted_team(viewer: User, team_id: int | None) -> Team | None:
+    team = db.session.get(Team, team_id) if team_id is not None else None
+    prefix = scope_path(viewer)
+    return team if team is not None and prefix is not None and team.village.path.startswith(prefix) else None
+
+
+def posted_area(viewer: User, area_id: int | None) -> Area | None:
+    """An area inside the viewer's own (not the chain above it, which officers see for navigation)."""
+    area = db.session.get(Area, area_id) if area_id is not None else None
+    prefix = scope_path(viewer)
+    return area if area is not None and prefix is not None and area.path.startswith(prefix) else None
+
+
+# --- Residents' personal data: one rule for every page, API, export and the audit trail ------------------
+
+def personal_data_scope(user: User) -> str | None:
+    """The area path under which the user sees residents' names, phones and visit notes, or None.
+
+    Law 91/2025/QH15 (minimum access): only those who work with the household see who lives there.
+    The members and the leader of a team see their own village's (they knock on the doors and search
+    by name); the commune officer sees the commune's (the staff of the data controller, the UBND xã,
+    who answers a resident's request). Province viewers and admins see the counts only.
+    """
+    if user.role in Role.TEAM_ROLES:
+        return user.team.village.path if user.team is not None else None
+    if user.role == Role.COMMUNE_OFFICER:
+        return user.area.path if user.area is not None else None
+    return None
+
+
+def can_see_personal_data(user: User, where: Area | Household | str) -> bool:
+    """`where`: a household, an area (the whole of it must be inside), or an area path (an audit entry)."""
+    prefix = personal_data_scope(user)
+    if prefix is None:
+        return False
+    if isinstance(where, Household):
+        where = where.village
+    path = where if isinstance(where, str) else where.path
+    return path.startswith(prefix)
+
+
 def can_manage_personal_data(user: User, household: Household) -> bool:
     """Export or erase a resident's data on request: the village's team leader or the commune officer."""
-    if user.role == Role.LEADER:
-        return user.team is not None and user.team.village_id == household.village_id
-    if user.role == Role.COMMUNE_OFFICER:
-        return user.area is not None and household.village.path.startswith(user.area.path)
-    return False
+    return user.role in (Role.LEADER, Role.COMMUNE_OFFICER) and can_see_personal_data(user, household)
 
 
 def can_post_notice(user: User, commune: Area) -> bool:

@@ -32,10 +32,18 @@ class Config:
     HTTPS = False
     # Number of trusted reverse proxies in front (X-Forwarded-For/-Proto); 0 = none.
     PROXY_FIX = 0
-    # Sign-in throttling, counted in the database so every worker shares it.
+    # Sign-in throttling, counted in the database so every worker shares it (auth/throttle.py):
+    # failures per trusted device or per account+client pair, then 429; per account and per client,
+    # then growing delays up to LOGIN_MAX_DELAY_SECONDS (never a lock-out of the owner).
     LOGIN_WINDOW_MINUTES = 15
     LOGIN_MAX_FAILURES_ACCOUNT = 10
     LOGIN_MAX_FAILURES_CLIENT = 30
+    LOGIN_MAX_DELAY_SECONDS = 60
+    # Join requests from a team's poster: per client and per join link in the window; pending per team.
+    JOIN_WINDOW_MINUTES = 60
+    JOIN_MAX_PER_CLIENT = 10
+    JOIN_MAX_PER_LINK = 30
+    JOIN_MAX_PENDING_PER_TEAM = 30
     # Personal fields of households not visited for this long are erased by purge-personal-data.
     PERSONAL_DATA_RETENTION_MONTHS = 24
     AUDIT_PER_PAGE = 50

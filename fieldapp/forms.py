@@ -4,8 +4,10 @@ from typing import Callable, TypeVar
 
 from flask_babel import lazy_gettext as _
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, IntegerField, RadioField, SelectField
+from wtforms import DateField, DateTimeLocalField, IntegerField, RadioField, SelectField
 from wtforms.validators import ValidationError
+
+from .timeutil import BadDate, check_day, parse_day
 
 T = TypeVar("T")
 PHONE_RE = re.compile(r"^0\d{9}$")
@@ -112,11 +114,37 @@ class IdSelectField(SelectField):
 
 
 class LocalDateTimeField(DateTimeLocalField):
+    """A Vietnam-time date and time; the day must be one the app uses (timeutil.check_day)."""
+
     def process_formdata(self, valuelist):
         try:
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(_("Ngày giờ không hợp lệ, ví dụ 21/11/2026 08:30.")) from None
+        if self.data is not None:
+            try:
+                check_day(self.data)
+            except BadDate as err:
+                self.data = None
+                raise ValueError(str(err)) from None
+
+
+class DayField(DateField):
+    """A local day (YYYY-MM-DD, as a date input sends it), read by timeutil.parse_day: unreadable or
+    outside the days the app uses is a Vietnamese message under the field. Empty is no day (None)."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return  # not sent: the default stays
+        raw = str(valuelist[0]).strip()
+        if not raw:
+            self.data = None
+            return
+        try:
+            self.data = parse_day(raw)
+        except BadDate as err:
+            self.data = None
+            raise ValueError(str(err)) from None
 
 
 class ChoiceRadioField(RadioField):

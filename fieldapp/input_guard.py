@@ -5,7 +5,10 @@
 - Text: NUL and the other C0 control characters (except tab and line breaks) cannot be stored by
   PostgreSQL (NUL) or have no business in a name or a note; lone UTF-16 surrogates cannot be encoded at
   all. Forms and query arguments carrying them are refused with a 400; the sync API refuses the one record.
+- JSON bodies (/api/): at most API_MAX_BYTES, refused with a 413 before they are read; nesting too deep
+  for the parser is a 400, not a RecursionError (a 500).
 """
+import json
 import re
 
 from flask import Flask, abort, request
@@ -13,6 +16,9 @@ from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
 INT_MAX = 2**31 - 1
+# The largest sync batch (200 visits with 500-character notes, 200 households) is under 1 MB even
+# with every character \u-escaped; twice that leaves room and stops a 60 MB body at the door.
+API_MAX_BYTES = 2 * 1024 * 1024
 _BAD_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
@@ -39,6 +45,29 @@ class BoundedIntConverter(IntegerConverter):
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", INT_MAX)
         super().__init__(map, *args, **kwargs)
+
+
+def limit_api_body(_endpoint, _values) -> None:
+    """A blueprint's url_value_preprocessor: runs before anything reads the body."""
+    request.max_content_length = API_MAX_BYTES
+
+
+def api_too_large_message() -> str:
+    return _("Dữ liệu gửi lên quá lớn (tối đa %(n)d MB một lần). Hãy gửi ít bản ghi hơn mỗi lần.",
+             n=API_MAX_BYTES // (1024 * 1024))
+
+
+def json_body():
+    """The request's JSON (any JSON value), or a Vietnamese 400; past API_MAX_BYTES a 413 (unread)."""
+    if not request.is_json:
+        abort(400, _("Dữ liệu gửi lên không phải JSON hợp lệ."))
+    data = request.get_data(cache=True)  # RequestEntityTooLarge past request.max_content_length
+    try:
+        return json.loads(data)
+    except RecursionError:
+        abort(400, _("Dữ liệu JSON lồng nhau quá sâu; hãy gửi đúng cấu trúc của API."))
+    except ValueError:  # also UnicodeDecodeError
+        abort(400, _("Dữ liệu gửi lên không phải JSON hợp lệ."))
 
 
 def control_character_message() -> str:

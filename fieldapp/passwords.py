@@ -22,11 +22,40 @@ def hash_password(password: str) -> str:
     return _hasher().hash(password)
 
 
-def check_password(password_hash: str, password: str) -> bool:
+def check_password(password_hash: str | None, password: str) -> bool:
+    """Always one argon2 verification at the configured cost, whatever the hash: no hash (an unknown
+    phone) or an unusable one costs the same as a wrong password, so the time to refuse does not tell
+    which phone numbers have accounts."""
+    if not password_hash:
+        _verify_dummy(password)
+        return False
     try:
         return _hasher().verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
+    except VerificationError:
         return False
+    except InvalidHashError:
+        _verify_dummy(password)
+        return False
+
+
+def dummy_hash() -> str:
+    cfg = current_app.config
+    return _dummy_hash(cfg["ARGON2_TIME_COST"], cfg["ARGON2_MEMORY_COST"], cfg["ARGON2_PARALLELISM"])
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash(time_cost: int, memory_cost: int, parallelism: int) -> str:
+    """A hash of a random secret at this cost, made once per process (nothing to leak: it matches nothing)."""
+    import secrets
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism).hash(
+        secrets.token_urlsafe(32))
+
+
+def _verify_dummy(password: str) -> None:
+    try:
+        _hasher().verify(dummy_hash(), password)
+    except (VerificationError, InvalidHashError):
+        pass
 
 
 def needs_rehash(password_hash: str) -> bool:

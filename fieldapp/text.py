@@ -14,6 +14,18 @@ def fold(text: str | None) -> str:
     return " ".join(stripped.lower().split())
 
 
+CODE_KEY_LENGTH = 60
+
+
+def code_key(code: str | None) -> str:
+    """The form of a house code that is unique in its village: "H 001", "h001" and "H０01" (a full-width
+    zero) are one code. NFKC (full-width and compatibility forms), no spaces or invisible format
+    characters, case folded. Cut to the column's length (NFKC may lengthen a pathological code)."""
+    text = unicodedata.normalize("NFKC", code or "")
+    text = "".join(c for c in text if not c.isspace() and unicodedata.category(c) != "Cf")
+    return text.casefold()[:CODE_KEY_LENGTH]
+
+
 def search_terms(query: str | None) -> list[str]:
     """Split a search box into folded words; every word must match."""
     return [t for t in fold(query).split(" ") if t][:8]

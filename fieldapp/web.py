@@ -1,4 +1,7 @@
-"""Cross-cutting web wiring: sign-in loading, template helpers, errors, headers, SQLite pragmas."""
+"""Cross-cutting web wiring: sign-in loading, template helpers, errors, headers, SQLite pragmas, redirects."""
+import unicodedata
+from urllib.parse import urlsplit
+
 from flask import Flask, jsonify, render_template, request
 from flask_babel import format_date, format_datetime, get_locale, gettext as _, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -6,7 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from .extensions import db, login_manager
-from .input_guard import init_input_guard
+from .input_guard import api_too_large_message, init_input_guard
 from .models import Role, User
 from .counting import local_day, share, today
 from .nav import tabs as nav_tabs
@@ -52,6 +55,23 @@ def _load_user(user_key: str):
     return user
 
 
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Where to go after an action (a `next=` argument): a path of this site, else `default`.
+
+    Browsers drop tabs and line breaks inside a URL and read a backslash as a slash, so "/\t/evil",
+    "/\\evil" and "//evil" all lead to another site; a line break in a header is a 500. Such targets,
+    and anything with a scheme or a host, fall back to the default. Every `next` goes through here.
+    """
+    if not isinstance(target, str) or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return default
+    if any(c == "\\" or unicodedata.category(c)[0] in "CZ" for c in target):  # controls, format chars, spaces
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -62,6 +82,20 @@ def _configure_https(app: Flask) -> None:
     if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    else:
+        warned = []
+
+        @app.before_request
+        def _warn_unconfigured_proxy():
+            """Behind a proxy the app was not told about, every client has the proxy's address: the
+            sign-in limits per client then apply to everyone at once. Said once per worker, at the first
+            such request (the configuration cannot know it before)."""
+            if not warned and request.headers.get("X-Forwarded-For"):
+                warned.append(True)
+                app.logger.warning(
+                    "Requests carry X-Forwarded-For but FIELDAPP_PROXY_FIX=0: every client is seen with the "
+                    "proxy's address %s, so sign-in limits per client slow all of them together. Behind one "
+                    "reverse proxy (nginx) set FIELDAPP_PROXY_FIX=1 (see docs/deploy.md).", request.remote_addr)
     if app.config.get("HTTPS"):
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
@@ -131,6 +165,8 @@ def init_web(app: Flask) -> None:
 
     @app.errorhandler(413)
     def _too_large(e):
+        if _wants_json():
+            return jsonify(error=api_too_large_message()), 413
         return _error(413, _("Tệp quá lớn"), _("Tệp hoặc dữ liệu gửi lên quá lớn."))
 
     @app.errorhandler(500)

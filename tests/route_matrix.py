@@ -9,10 +9,16 @@ the role's scope.
 - Objects for requests that change data are made fresh for each request, so one request's write
   (a delete, an erasure, a sign-out) cannot change what the next one sees.
 
+- Residents' personal data (issue 17.9): every household the matrix makes has a head's name and phone
+  and a visit note (PERSONAL_MARKS). Every answer to a role outside the minimum-access rule
+  (access.personal_data_scope: province viewers, admins) is read for them, pages, JSON, CSV and XLSX
+  alike; and the household pages must show them to the roles inside it, so the check can fail.
+
 To cover a new feature: add its endpoints to REGISTRY; a new URL parameter kind goes in `KINDS`.
 """
+import io
+import zipfile
 from dataclasses import dataclass, field
-from datetime import timedelta
 from itertools import count
 from uuid import uuid4
 
@@ -31,6 +37,12 @@ PHONES = {"member": "0900000003", "leader": "0900000002", "officer": "0900000001
           "province": "0900000012", "admin": "0900000000"}
 OK = "ok"  # 200, 422 (the empty form was refused) or a redirect anywhere but the sign-in page
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
+MARK_NAME, MARK_PHONE, MARK_NOTE = "Zzresidentname", "0987001717", "Zzvisitnote"
+PERSONAL_MARKS = (MARK_NAME, MARK_PHONE, MARK_NOTE)
+NO_PERSONAL_DATA = ("province", "admin")  # see counts only (access.personal_data_scope)
+# Pages that show a household's personal data to the roles inside the rule: (endpoint, marks expected).
+SHOWS_PERSONAL = {"households.show": PERSONAL_MARKS, "households.village": (MARK_NAME,),
+                  "api.households": (MARK_NAME,), "tallies.dashboard": (MARK_NAME,)}
 
 
 @dataclass(frozen=True)
@@ -243,6 +255,10 @@ def extend_world(world) -> MatrixWorld:
     db.session.flush()
     outsider = user("0900000099", Role.MEMBER, "Người Tỉnh Khác", team=team)
     w = world
+    # Not visited yet: on the village dashboard's list of households to visit.
+    create_household(w.users["member"], w.village1, HouseholdData(
+        code="RM-0", residents_total=2, residents_14plus=1, residents_18plus=1,
+        head_name=f"{MARK_NAME} Chưa Thăm", head_phone=MARK_PHONE, consent=True))
     db.session.commit()
     return MatrixWorld(
         world=w, villages=[w.village1, w.village2, w.village3, village],
@@ -252,9 +268,12 @@ def extend_world(world) -> MatrixWorld:
 
 
 def _fresh_household(mw: MatrixWorld, village: Area, deleted=False):
+    """A household with a head's name and phone (with consent) and one visit with a note."""
     recorder = mw.recorders[village.id]
     household = create_household(recorder, village, HouseholdData(
-        code=f"RM-{next(mw.serial)}", residents_total=3, residents_14plus=2, residents_18plus=2))
+        code=f"RM-{next(mw.serial)}", residents_total=3, residents_14plus=2, residents_18plus=2,
+        head_name=f"{MARK_NAME} Văn", head_phone=MARK_PHONE, consent=True))
+    log_visit(recorder, household, VisitData(outcome="revisit", visited_at=utcnow(), note=f"{MARK_NOTE} chiều"))
     if deleted:
         delete_household(recorder, household)
     db.session.commit()
@@ -264,8 +283,8 @@ def _fresh_household(mw: MatrixWorld, village: Area, deleted=False):
 def _fresh_visit(mw: MatrixWorld, village: Area, deleted=False):
     household = _fresh_household(mw, village)
     recorder = mw.recorders[village.id]
-    visit = log_visit(recorder, household, VisitData(outcome="not_home",
-                                                     visited_at=utcnow() - timedelta(minutes=1)))
+    visit = log_visit(recorder, household, VisitData(outcome="not_home", visited_at=utcnow(),
+                                                     note=f"{MARK_NOTE} hai"))
     if deleted:
         delete_visit(recorder, visit)
     db.session.commit()
@@ -488,6 +507,16 @@ def _verdict(response, expected, path: str, entry: Route) -> bool:
     return status == expected
 
 
+def personal_marks(response) -> list[str]:
+    """The personal-data marks found in an answer: HTML, JSON, CSV, or the XML inside an XLSX."""
+    data = response.get_data()
+    if data[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            data = b"".join(z.read(name) for name in z.namelist())
+    text = data.decode("utf-8", errors="replace")
+    return [m for m in PERSONAL_MARKS if m in text]
+
+
 def run_matrix(app, mw: MatrixWorld, registry=REGISTRY, roles=ROLES) -> list[str]:
     """Every (endpoint, method, role, inside/outside) request; returns the mismatches, readable."""
     problems = []
@@ -533,10 +562,19 @@ def run_matrix(app, mw: MatrixWorld, registry=REGISTRY, roles=ROLES) -> list[str
                     else:
                         expected = entry.expect[role] if inside else (OK if entry.public else 404)
                     response = client.open(path, method=method)
+                    where = 'inside' if inside else 'outside'
                     if not _verdict(response, expected, path, entry):
-                        problems.append(f"{role:9} {method:4} {path} ({'inside' if inside else 'outside'}): "
+                        problems.append(f"{role:9} {method:4} {path} ({where}): "
                                         f"expected {expected}, got {response.status_code} "
                                         f"{response.headers.get('Location', '')}")
+                    found = personal_marks(response)
+                    if role in NO_PERSONAL_DATA and found:
+                        problems.append(f"{role:9} {method:4} {path} ({where}): shows residents' personal data {found}")
+                    wanted = SHOWS_PERSONAL.get(rule.endpoint, ())
+                    if (role in ("member", "leader", "officer") and inside and method == "GET"
+                            and response.status_code == 200 and set(wanted) - set(found)):
+                        problems.append(f"{role:9} {method:4} {path} ({where}): personal data missing "
+                                        f"{sorted(set(wanted) - set(found))} (the check would not see a leak)")
                     if entry.ends_session:  # signed out, or signed in as someone else: start afresh
                         client = app.test_client()
                         if viewer is not None:

@@ -67,7 +67,8 @@ def test_audit_filters_pages_and_rights(client, make_app, world, auth):
 
 def test_privacy_notice_is_public_and_complete(client):
     page = client.get("/privacy").text
-    for words in ("Dữ liệu nào được xử lý", "Vì sao", "Lưu trong bao lâu", "24 tháng",
+    for words in ("Dữ liệu nào được xử lý", "Vì sao", "Ai được xem", "Cán bộ tỉnh và quản trị hệ thống chỉ xem mã hộ",
+                  "Lưu trong bao lâu", "24 tháng",
                   "Quyền của người dân", "Liên hệ", "UBND xã", "91/2025/QH15", "356/2025"):
         assert words in page, words
 
@@ -172,3 +173,81 @@ def test_purge_erases_households_not_visited_for_the_retention_period(app, world
     assert "của 0 hộ" in again.output
     bad = app.test_cli_runner().invoke(args=["purge-personal-data", "--months", "0"])
     assert bad.exit_code != 0
+
+
+# --- One minimum-access rule for residents' names, phones and notes (issue 17.9) ----------------------
+
+PROVINCE, ADMIN, OFFICER, OTHER_OFFICER, LEADER, MEMBER = (
+    "0900000012", "0900000000", "0900000001", "0900000011", "0900000002", "0900000003")
+
+
+def test_the_rule_is_one_predicate(app, world):
+    from fieldapp.access import can_manage_personal_data, can_see_personal_data
+    from fieldapp.exports.queries import can_export_personal
+    u, h1, h3 = world.users, world.households["h1"], world.households["h3"]
+    seen = {who: (can_see_personal_data(u[who], h1), can_see_personal_data(u[who], h3))
+            for who in ("member", "leader", "member2", "officer", "other_officer", "province", "admin")}
+    assert seen == {"member": (True, False), "leader": (True, False), "member2": (False, True),
+                    "officer": (True, True), "other_officer": (False, False), "province": (False, False),
+                    "admin": (False, False)}
+    assert [can_manage_personal_data(u[w], h1) for w in ("member", "leader", "officer", "province", "admin")] \
+        == [False, True, True, False, False]
+    assert [can_export_personal(u[w], world.commune) for w in ("leader", "officer", "province", "admin")] \
+        == [False, True, False, False]
+    assert can_export_personal(u["leader"], world.village1) and not can_export_personal(u["member"], world.village1)
+
+
+def test_province_viewers_and_admins_see_codes_and_counts_but_no_names_phones_or_notes(client, world, auth):
+    h1 = world.households["h1"]
+    h1.head_phone = "0912345678"
+    visit(world.users["member"], h1, note="Bà Hai hẹn thứ Bảy")
+    for phone in (PROVINCE, ADMIN):
+        auth.login(phone)
+        pages = [client.get(f"/households/{h1.id}").text, client.get(f"/villages/{world.village1.id}").text,
+                 client.get(f"/dashboard/{world.village1.id}").text]
+        for page in pages:
+            assert "VT1-001" in page or "VT1-002" in page
+            assert "Nguyễn Văn An" not in page and "Trần Thị Bình" not in page
+            assert "0912345678" not in page and "Bà Hai hẹn thứ Bảy" not in page
+        # searching by a name finds nothing: the search does not look at names for them
+        found = client.get(f"/villages/{world.village1.id}", query_string={"q": "nguyen van an"}).text
+        assert "VT1-001" not in found.split("<main", 1)[-1] and "Tìm theo mã hộ" in found
+        assert "VT1-002" in client.get(f"/villages/{world.village1.id}", query_string={"q": "vt1-002"}).text
+        api = client.get("/api/v1/households", query_string={"village": world.village1.id}).json
+        assert {h["code"]: h["head_name"] for h in api["households"]} == {"VT1-001": None, "VT1-002": None}
+        auth.logout()
+    auth.login(MEMBER)  # the village's team does see them, and finds by name
+    assert "Nguyễn Văn An" in client.get(f"/households/{h1.id}").text
+    assert "Bà Hai hẹn thứ Bảy" in client.get(f"/households/{h1.id}").text
+    assert "VT1-001" in client.get(f"/villages/{world.village1.id}", query_string={"q": "nguyen van an"}).text
+    api = client.get("/api/v1/households", query_string={"village": world.village1.id}).json
+    assert {h["code"]: h["head_name"] for h in api["households"]}["VT1-001"] == "Nguyễn Văn An"
+
+
+def test_the_audit_trail_hides_residents_values_from_the_admin_not_from_the_officer(client, world, auth):
+    visit(world.users["member"], world.households["h1"], note="Bà Hai hẹn thứ Bảy")
+    auth.login(ADMIN)
+    page = client.get("/audit").text
+    assert "VT1-001" in page and "head_name" in page and "•••" in page
+    assert "Nguyễn Văn An" not in page and "Bà Hai hẹn thứ Bảy" not in page
+    auth.logout()
+    auth.login(OFFICER)
+    page = client.get("/audit").text
+    assert "Nguyễn Văn An" in page and "Bà Hai hẹn thứ Bảy" in page
+
+
+def test_an_admins_household_import_neither_shows_nor_takes_names(app, client, world, auth, tmp_path):
+    import io
+    from fieldapp.spreadsheets import csv_bytes
+    app.config["IMPORT_STASH_DIR"] = str(tmp_path)
+    world.households["h1"].head_phone = "0912345678"
+    db.session.commit()
+    data = csv_bytes(["Mã hộ", "Họ tên chủ hộ", "Số điện thoại", "Số nhân khẩu", "Từ 14 tuổi", "Từ 18 tuổi"],
+                     [["VT1-001", "", "0987654321", 5, 3, 2], ["VT1-201", "Lê Văn Mới", "", 2, 1, 1]])
+    auth.login(ADMIN)
+    r = client.post(f"/villages/{world.village1.id}/import", content_type="multipart/form-data",
+                    data={"file": (io.BytesIO(data), "hộ.csv"), "consent": "y"})
+    assert r.status_code == 200, r.text[:300]
+    assert "không xem dữ liệu cá nhân" in r.text
+    for secret in ("Nguyễn Văn An", "0912345678", "0987654321", "Lê Văn Mới"):
+        assert secret not in r.text, secret

@@ -206,7 +206,12 @@ def test_officer_creates_a_second_team_for_a_village(client, world, auth):
 
 
 def test_team_in_another_communes_village_is_refused(client, world, auth):
-    auth.login(OFFICER)
+    auth.login(OFFICER)  # outside the officer's commune: as if it did not exist (issue 17.10)
+    r = client.post(f"/communes/{world.commune.id}/teams", data={"village_id": world.village3.id, "name": "Tổ X"})
+    assert r.status_code == 422
+    assert "Không tìm thấy thôn được chọn." in r.text and "Phú Mỹ" not in r.text
+    auth.logout()
+    auth.login(ADMIN)  # the admin sees both communes: the rule itself is the message
     r = client.post(f"/communes/{world.commune.id}/teams", data={"village_id": world.village3.id, "name": "Tổ X"})
     assert r.status_code == 422
     assert "Thôn được chọn không thuộc Xã Tuy Phước." in r.text
@@ -239,10 +244,15 @@ def test_leader_from_another_commune_is_refused(client, world, auth):
     auth.login(OFFICER)
     r = client.post(f"/teams/{world.team1.id}/leader", data={"user_id": world.users["member3"].id})
     assert r.status_code == 422
-    assert "Không thể bổ nhiệm Phạm Văn Năm: người này không thuộc Xã Tuy Phước." in r.text
+    assert "Không tìm thấy người được chọn." in r.text and "Phạm Văn Năm" not in r.text
     assert fresh(User, world.users["member3"].id).role == Role.MEMBER
     r = client.post(f"/teams/{world.team1.id}/leader", data={"user_id": world.users["officer"].id})
     assert r.status_code == 422 and "không phải thành viên tổ" in r.text
+    auth.logout()
+    auth.login(ADMIN)
+    r = client.post(f"/teams/{world.team1.id}/leader", data={"user_id": world.users["member3"].id})
+    assert r.status_code == 422
+    assert "Không thể bổ nhiệm Phạm Văn Năm: người này không thuộc Xã Tuy Phước." in r.text
 
 
 @pytest.mark.parametrize("phone,status", [(LEADER, 403), (MEMBER, 403), (PROVINCE, 403), (OTHER_OFFICER, 404)])
@@ -258,7 +268,13 @@ def test_move_member_within_the_commune_only(client, world, auth):
     member = world.users["member"].id
     r = client.post(f"/members/{member}/move", data={"team_id": world.team3.id})
     assert r.status_code == 422
-    assert "tổ này thuộc xã khác" in r.text
+    assert "Không tìm thấy tổ được chọn." in r.text and "Phú Mỹ" not in r.text
+    auth.logout()
+    auth.login(ADMIN)
+    r = client.post(f"/members/{member}/move", data={"team_id": world.team3.id})
+    assert r.status_code == 422 and "tổ này thuộc xã khác" in r.text
+    auth.logout()
+    auth.login(OFFICER)
     r = client.post(f"/members/{member}/move", data={"team_id": world.team2.id})
     assert r.status_code == 302
     assert fresh(User, member).team_id == world.team2.id
@@ -452,3 +468,40 @@ def test_leader_sees_their_team_page_with_member_management_only(client, world, 
     assert "Cho ngừng hoạt động" in member_page.text and "Chuyển tổ" not in member_page.text
     assert client.get(f"/communes/{world.commune.id}/teams").status_code == 404
     assert client.get(f"/teams/{world.team3.id}").status_code == 404
+
+
+# --- Ids of another commune posted to the forms: the answer names nothing of it (issue 17.10) ---
+
+OTHER_NAMES = ("Phạm Văn Năm", "Phú Mỹ", "Tuy Phước Đông", "Cán bộ xã khác", "Cán bộ tỉnh", "Quản trị")
+
+
+def _form_answer(r) -> str:
+    """The page without its navigation: the form and its messages."""
+    assert r.status_code == 422, r.status_code
+    return r.text.split("<main", 1)[-1]
+
+
+@pytest.mark.parametrize("who", ["member3", "other_officer", "province", "admin"])
+def test_a_user_of_another_commune_is_not_found_for_the_leader_form(client, world, auth, who):
+    auth.login(OFFICER)
+    url = f"/teams/{world.team1.id}/leader"
+    outside = _form_answer(client.post(url, data={"user_id": world.users[who].id}))
+    missing = _form_answer(client.post(url, data={"user_id": 999_999}))
+    assert outside == missing and "Không tìm thấy người được chọn." in outside
+    assert not [n for n in OTHER_NAMES if n in outside]
+    assert fresh(User, world.users[who].id).role != Role.LEADER
+
+
+def test_a_team_or_village_of_another_commune_is_not_found_for_move_merge_and_new_team(client, world, auth):
+    auth.login(OFFICER)
+    member, v1 = world.users["member"].id, world.village1.id
+    for url, field, outside_id, message in [
+            (f"/members/{member}/move", "team_id", world.team3.id, "Không tìm thấy tổ được chọn."),
+            (f"/areas/{v1}/merge", "survivor_id", world.village3.id, "Không tìm thấy thôn được chọn."),
+            (f"/communes/{world.commune.id}/teams", "village_id", world.village3.id, "Không tìm thấy thôn được chọn.")]:
+        extra = {"confirm": "y", "name": "Tổ X"}
+        outside = _form_answer(client.post(url, data={field: outside_id, **extra}))
+        missing = _form_answer(client.post(url, data={field: 999_999, **extra}))
+        assert outside == missing and message in outside, url
+        assert not [n for n in OTHER_NAMES if n in outside], url
+    assert fresh(User, member).team_id == world.team1.id

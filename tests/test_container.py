@@ -66,11 +66,14 @@ def test_compose_with_postgresql_migrates_and_serves(context):
         r = subprocess.run([*compose, "up", "-d", "--build"], env=env, capture_output=True, text=True, timeout=1800)
         assert r.returncode == 0, r.stderr[-3000:]
         base = f"http://127.0.0.1:{port}"
-        for _ in range(60):
+        deadline = time.monotonic() + 180  # a loaded CI machine: the app may take a while to come up
+        while True:
             try:
-                health = requests.get(base + "/healthz", timeout=3)
+                health = requests.get(base + "/healthz", timeout=10)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
+                if time.monotonic() > deadline:
+                    raise
                 time.sleep(1)
         assert health.status_code == 200 and health.json()["migrations"] == "up to date", health.text
         r = subprocess.run([*compose, "exec", "-T", "app", "flask", "--app", "fieldapp", "create-admin",

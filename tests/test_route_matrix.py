@@ -33,3 +33,14 @@ def test_the_matrix_notices_a_route_that_lets_too_much_through(app, world, resto
     problems = run_matrix(app, extend_world(world), registry=loose, roles=("anonymous", "officer"))
     assert any("officer   GET  /households/" in p and "/edit (inside): expected ok, got 403" in p for p in problems)
     assert any("anonymous GET  /visits/team" in p for p in problems)
+
+
+def test_the_matrix_notices_personal_data_shown_to_the_province(app, world, restore_services, monkeypatch):
+    """Loosen the minimum-access rule and the matrix must object (the marks are really on the pages)."""
+    import fieldapp.access
+    monkeypatch.setattr(fieldapp.access, "personal_data_scope", lambda user: "")
+    registry = {k: REGISTRY[k] for k in ("households.show", "households.village", "api.households", "audit_log.index")}
+    problems = run_matrix(app, extend_world(world), registry=registry, roles=("province", "admin"))
+    for endpoint_path in ("GET  /households/", "GET  /villages/", "GET  /api/v1/households"):
+        assert any(endpoint_path in p and "shows residents' personal data" in p for p in problems), endpoint_path
+    assert any("admin     GET  /audit" in p and "personal data" in p for p in problems)

@@ -3,7 +3,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select
 
 from fieldapp.extensions import csrf, db
 from fieldapp.models import AuditLog, LoginAttempt, User
@@ -93,46 +93,137 @@ def test_change_password_requires_sign_in(client):
     assert r.status_code == 302 and "/login" in r.headers["Location"]
 
 
-# --- Sign-in throttling ----------------------------------------------------------------------------
+# --- Sign-in throttling (issue 17.6: slow the guesser, never lock the owner out) ------------------------
+
+ATTACKER = {"REMOTE_ADDR": "198.51.100.66"}
+
 
 def _fail(client, phone=MEMBER, **kw):
     return client.post("/login", data={"phone": phone, "password": "wrong-password"}, **kw)
 
 
-def test_ten_failures_lock_the_account_for_fifteen_minutes(client, world, auth):
+def _sign_in(client, phone=MEMBER, **kw):
+    return client.post("/login", data={"phone": phone, "password": PASSWORD}, **kw)
+
+
+def _age_failures(minutes=0, seconds=0):
+    """Move every recorded failure back in time (instead of waiting). In Python: SQLite has no
+    datetime arithmetic, `at - interval` there is a number."""
+    for row in db.session.scalars(select(LoginAttempt)):
+        row.at -= timedelta(minutes=minutes, seconds=seconds)
+    db.session.commit()
+
+
+def test_ten_failures_block_that_client_for_that_account_for_fifteen_minutes(client, world, auth):
     for _ in range(10):
         assert _fail(client).status_code == 422
-    r = auth.login(MEMBER)  # even the right password is refused now
+    r = auth.login(MEMBER)  # even the right password is refused from this client now
     assert r.status_code == 429
     assert "Đã nhập sai quá nhiều lần. Vui lòng thử lại sau" in r.text
     assert 800 <= int(r.headers["Retry-After"]) <= 900
     assert client.get("/visits/mine").status_code == 302
     assert auth.login("0900000002").status_code == 302  # another account from the same client is fine
     auth.logout()
-    # Fifteen minutes later the account may try again.
-    db.session.execute(update(LoginAttempt).values(at=LoginAttempt.at - timedelta(minutes=16)))
-    db.session.commit()
+    _age_failures(minutes=16)  # fifteen minutes later this client may try again
     assert auth.login(MEMBER).status_code == 302
 
 
-def test_success_clears_the_account_counter(client, world, auth):
+def test_someone_who_knows_the_number_cannot_lock_the_owner_out(app, world):
+    owner = app.test_client()
+    assert _sign_in(owner).status_code == 302  # the owner's own phone: now a trusted device of the account
+    owner.post("/logout")
+    attacker = app.test_client()
+    for _ in range(40):
+        _fail(attacker, environ_base=ATTACKER)
+    assert _sign_in(attacker, environ_base=ATTACKER).status_code == 429
+    for n in range(6):  # and from other addresses, waiting out each delay: the account's delay grows to 60 s
+        _age_failures(seconds=60)
+        assert _fail(attacker, environ_base={"REMOTE_ADDR": f"198.51.100.{n}"}).status_code == 422
+    # The owner's phone is not slowed at all, even from the attacker's address (the same NAT).
+    assert _sign_in(owner, environ_base=ATTACKER).status_code == 302
+    # A new phone of the owner waits a growing delay, never more than LOGIN_MAX_DELAY_SECONDS.
+    new_phone = app.test_client()
+    r = _sign_in(new_phone, environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    assert r.status_code == 429 and 1 <= int(r.headers["Retry-After"]) <= app.config["LOGIN_MAX_DELAY_SECONDS"]
+    _age_failures(seconds=app.config["LOGIN_MAX_DELAY_SECONDS"])
+    assert _sign_in(new_phone, environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code == 302
+
+
+def test_the_accounts_delay_doubles_with_each_failure_from_any_address(app, world):
+    from fieldapp import throttle
+    client = app.test_client()
+    for n in range(10):
+        assert _fail(client, environ_base={"REMOTE_ADDR": f"192.0.2.{n}"}).status_code == 422
+    waits = []
+    for n in range(10, 18):
+        with app.test_request_context():  # the delay as the rule computes it (no race with the clock)
+            last = db.session.scalar(select(func.max(LoginAttempt.at)))
+            until = throttle.blocked_until(throttle.Attempt(MEMBER, f"192.0.2.{n}"))
+        waits.append(round((until - last).total_seconds()))
+        _age_failures(seconds=waits[-1])
+        assert _fail(client, environ_base={"REMOTE_ADDR": f"192.0.2.{n}"}).status_code == 422
+    assert waits == [1, 2, 4, 8, 16, 32, 60, 60]
+    r = _fail(client, environ_base={"REMOTE_ADDR": "192.0.2.99"})  # within the delay: refused unread
+    assert r.status_code == 429 and 50 <= int(r.headers["Retry-After"]) <= 60
+
+
+def test_success_clears_that_clients_counter(client, world, auth):
     for _ in range(9):
         _fail(client)
     assert auth.login(MEMBER).status_code == 302
     auth.logout()
     for _ in range(9):
-        assert _fail(client).status_code == 422
+        assert _fail(client).status_code in (422, 429)  # the account's delay still grows meanwhile
+        _age_failures(seconds=60)
+    _age_failures(seconds=60)
     assert auth.login(MEMBER).status_code == 302
 
 
-def test_thirty_failures_lock_the_client(client, world, auth):
+def test_thirty_failures_from_one_client_slow_it_but_block_no_one(app, client, world, auth):
+    trusted = app.test_client()
+    assert _sign_in(trusted).status_code == 302
+    trusted.post("/logout")
     for n in range(30):
         assert _fail(client, phone=f"09110000{n // 10:02d}").status_code == 422
-    assert auth.login(MEMBER).status_code == 429
-    other_client = client.application.test_client()
-    r = other_client.post("/login", data={"phone": MEMBER, "password": PASSWORD},
-                          environ_base={"REMOTE_ADDR": "10.9.9.9"})
-    assert r.status_code == 302
+    for n in range(5):  # waiting out each delay: it grows to 32 s
+        _age_failures(seconds=60)
+        assert _fail(client, phone=f"091100009{n}").status_code == 422
+    r = auth.login("0900000002")  # the next untrusted try from that address waits
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) <= app.config["LOGIN_MAX_DELAY_SECONDS"]
+    assert _sign_in(trusted).status_code == 302  # a trusted phone behind the same address is not slowed
+    other_client = app.test_client()
+    assert _sign_in(other_client, environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code == 302
+    _age_failures(seconds=app.config["LOGIN_MAX_DELAY_SECONDS"])
+    assert auth.login("0900000002").status_code == 302
+
+
+def test_a_forged_or_foreign_device_cookie_is_not_trusted(app, world):
+    from fieldapp.throttle import DEVICE_COOKIE
+    leader = app.test_client()
+    assert _sign_in(leader, phone="0900000002").status_code == 302  # a device trusted for the leader only
+    leader.post("/logout")
+    for _ in range(10):
+        _fail(leader, phone=MEMBER)
+    assert _sign_in(leader).status_code == 429  # not the member's device: the pair limit applies
+    forged = app.test_client()
+    forged.set_cookie(DEVICE_COOKIE, "eyJkIjoieCIsInUiOlszXX0.forged")
+    for _ in range(10):
+        _fail(forged, environ_base=ATTACKER)
+    assert _sign_in(forged, environ_base=ATTACKER).status_code == 429
+
+
+def test_requests_forwarded_by_an_unconfigured_proxy_are_warned_about_once(make_app, caplog):
+    app = make_app(PROXY_FIX=0)
+    c = app.test_client()
+    with caplog.at_level("WARNING"):
+        c.get("/login")
+        c.get("/login", headers={"X-Forwarded-For": "203.0.113.7"})
+        c.get("/login", headers={"X-Forwarded-For": "203.0.113.8"})
+    warnings = [r for r in caplog.records if "FIELDAPP_PROXY_FIX=0" in r.getMessage()]
+    assert len(warnings) == 1 and "FIELDAPP_PROXY_FIX=1" in warnings[0].getMessage()
+    with caplog.at_level("WARNING"):
+        make_app(PROXY_FIX=1).test_client().get("/login", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert len([r for r in caplog.records if "FIELDAPP_PROXY_FIX=0" in r.getMessage()]) == 1
 
 
 def test_throttle_is_shared_by_workers_and_old_rows_are_purged(make_app, world, app):
@@ -143,11 +234,10 @@ def test_throttle_is_shared_by_workers_and_old_rows_are_purged(make_app, world, 
         assert _fail(a if n % 2 else b).status_code == 422
     assert a.post("/login", data={"phone": MEMBER, "password": PASSWORD}).status_code == 429
     assert b.post("/login", data={"phone": MEMBER, "password": PASSWORD}).status_code == 429
-    db.session.execute(update(LoginAttempt).values(at=LoginAttempt.at - timedelta(hours=1)))
-    db.session.commit()
+    _age_failures(minutes=61)
     _fail(a, phone="0911999999")
     keys = db.session.scalars(select(LoginAttempt.key)).all()
-    assert sorted(keys) == ["ip:127.0.0.1", "phone:0911999999"]  # the hour-old rows are gone
+    assert sorted(keys) == ["ip:127.0.0.1", "pair:0911999999|127.0.0.1", "phone:0911999999"]  # old rows gone
 
 
 def test_wrong_current_password_counts_towards_the_lock(client, world, auth):
@@ -302,3 +392,42 @@ def test_argon2id_at_the_owasp_cost_and_rehash_on_sign_in(make_app):
         stored = db.session.scalar(select(User.password_hash).where(User.phone == MEMBER))
         assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
         assert check_password(stored, PASSWORD)
+
+
+# --- Redirects after an action go back inside the app only (issue 17.3) ---------------------------------
+
+HOSTILE_NEXT = ["/%09/127.0.0.2/x", "/%0d%0a/evil.example", "//evil.example/x", "/\\evil.example", "\\\\evil.example",
+                "/%5Cevil.example", "https://evil.example/x", "javascript:alert(1)", "%09//evil.example",
+                " //evil.example", "/%0d%0aSet-Cookie:%20x=1", "/%E2%80%8B/evil.example", "http:/evil.example",
+                "///evil.example", "/%2F/evil.example"]
+
+
+def _location(response) -> str:
+    assert response.status_code == 302, response.status_code
+    return response.headers["Location"]
+
+
+def test_language_switch_never_redirects_off_site(client):
+    for target in HOSTILE_NEXT:
+        location = _location(client.get(f"/lang/vi?next={target}"))
+        assert location == "/", (target, location)
+    assert _location(client.get("/lang/en?next=/households/abc%3Fx")) == "/households/abc?x"
+    assert _location(client.get("/lang/vi?next=/dashboard/3?from=2026-01-01%26to=2026-01-31")) \
+        == "/dashboard/3?from=2026-01-01&to=2026-01-31"
+
+
+def test_sign_in_never_redirects_off_site(app, world):
+    for target in HOSTILE_NEXT:
+        client = app.test_client()
+        location = _location(client.post(f"/login?next={target}", data={"phone": MEMBER, "password": PASSWORD}))
+        assert location == "/", (target, location)
+    client = app.test_client()
+    assert _location(client.post("/login?next=/visits/mine", data={"phone": MEMBER, "password": PASSWORD})) \
+        == "/visits/mine"
+
+
+def test_safe_next_is_one_helper():
+    from fieldapp.web import safe_next
+    assert safe_next(None) == "/" and safe_next("/a/b?c=1") == "/a/b?c=1"
+    assert safe_next("/\t/x") == safe_next("/\r\n/x") == safe_next("//x") == safe_next("/\\x") == "/"
+    assert safe_next("http://x", default="/login") == "/login"

@@ -2,7 +2,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
-from ..auth import throttle
+from .. import throttle
 from ..extensions import db
 from ..rules import RuleError
 from . import bp
@@ -22,7 +22,8 @@ def password():
     if form.validate_on_submit():
         user = current_user._get_current_object()
         # A stolen session must not become a way to guess the password: same counter as sign-in.
-        until = throttle.blocked_until(user.phone, None)
+        attempt = throttle.Attempt(user.phone, request.remote_addr, signed_in=True)
+        until = throttle.blocked_until(attempt)
         if until is not None:
             form.form_errors.append(_("Đã nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút."))
             return render_template("account/password.html", form=form, reset=reset), 429
@@ -32,7 +33,7 @@ def password():
         except RuleError as err:
             db.session.rollback()
             if "current" in err.errors:
-                throttle.record_failure(user.phone, None)
+                throttle.record_failure(attempt)
                 db.session.commit()
             form.apply_errors(err.errors)
         else:

@@ -50,7 +50,10 @@ OPENAPI = {
                 "unit": {"type": "string"}, "eligibility": {"type": "string"}}},
             "Household": {"type": "object", "properties": {
                 "id": {"type": "string", "format": "uuid"}, "village_id": {"type": "integer"},
-                "code": {"type": "string"}, "head_name": {"type": "string", "nullable": True},
+                "code": {"type": "string"},
+                "head_name": {"type": "string", "nullable": True,
+                              "description": "null for a caller who may not see residents' names (province "
+                                             "viewers, admins: see /privacy)"},
                 "residents_total": {"type": "integer"}, "residents_14plus": {"type": "integer"},
                 "residents_18plus": {"type": "integer"}, "smartphones": {"type": "integer"},
                 "created_at": {"type": "string", "format": "date-time"},
@@ -84,7 +87,8 @@ OPENAPI = {
                              "household_id": {"type": "string", "format": "uuid"},
                              "visited_at": {"type": "string", "format": "date-time",
                                             "description": "ISO 8601; without offset = Vietnam time; not in the "
-                                                           "future, not before the session's earliest_visit_day"},
+                                                           "future, not before the session's earliest_visit_day; "
+                                                           "the day from 2000-01-01 to 2099-12-31 (else rejected)"},
                              "outcome": {"type": "string", "enum": ["helped", "not_home", "declined", "revisit"]},
                              "note": {"type": "string", "maxLength": 500, "nullable": True},
                              "return_on": {"type": "string", "format": "date", "nullable": True,
@@ -180,7 +184,10 @@ OPENAPI = {
                                  "description": "leaders: active members and leaders of the team"}}},
             "Result": {"type": "object", "required": ["id", "status"], "properties": {
                 "id": {"type": "string"}, "kind": {"type": "string", "enum": ["household", "visit"]},
-                "status": {"type": "string", "enum": ["created", "duplicate", "rejected"]},
+                "status": {"type": "string", "enum": ["created", "duplicate", "rejected"],
+                           "description": "created and duplicate: the server has it, drop it from the outbox; "
+                                          "rejected: refused for good as it is, set aside for the member to "
+                                          "correct or discard (never resent unchanged)"},
                 "error": {"type": "string", "description": "Vietnamese reason (rejected only)"},
                 "errors": {"type": "object", "additionalProperties": {"type": "string"},
                            "description": "reasons per field"}}},
@@ -203,7 +210,8 @@ OPENAPI = {
                 {"name": "village", "in": "query", "required": True, "schema": {"type": "integer"}},
                 {"name": "since", "in": "query", "required": False,
                  "schema": {"type": "string", "format": "date-time"},
-                 "description": "only households changed at or after this time (use the last server_time)"}],
+                 "description": "only households changed at or after this time (use the last server_time); "
+                                "a day outside 2000-01-01..2099-12-31 is a 400"}],
             "responses": {"200": _ok({"type": "object", "properties": {
                 "village": {"type": "object"},
                 "households": {"type": "array", "items": {"$ref": "#/components/schemas/Household"}},
@@ -214,7 +222,16 @@ OPENAPI = {
             "description": "Households are applied first. Each record is answered on its own: created, "
                            "duplicate (same id, same content: nothing changes) or rejected (with the reason; "
                            "same id with other content is rejected and the first is kept). "
-                           "Accepted records are on disk when the answer is sent.",
+                           "Accepted records are on disk when the answer is sent.\n\n"
+                           "`rejected` means the server refused that record as it is, for good: resending it "
+                           "unchanged gets the same answer. The client sets it aside (it must not block the "
+                           "records after it), shows the member `error` (Vietnamese) and `errors` (per field: "
+                           "`visited_at`, `household_id`, `svc_<code>`, …), and lets them correct it (a new "
+                           "record with a new id) or discard it. A bad record never fails the batch: e.g. a "
+                           "`visited_at` of 0001-01-01 or 9999-12-31 is `rejected` with a reason while the other "
+                           "records of the batch are stored. Only a body that is not usable at all (not JSON, "
+                           "nested too deeply, too large, too many records, another user's records) is answered "
+                           "with a 4xx for the whole request, and nothing of it is stored.",
             "security": [{"session": [], "csrf": []}],
             "requestBody": {"required": True, "content": {_JSON: {"schema": {
                 "type": "object", "properties": {

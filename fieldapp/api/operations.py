@@ -20,7 +20,8 @@ from ..households.operations import HouseholdData, create_household
 from ..locks import begin_write
 from ..models import Area, AreaLevel, Household, Outcome, Service, User
 from ..rules import RuleError
-from ..timeutil import parse_iso, utcnow
+from ..text import code_key
+from ..timeutil import BadDate, parse_day, parse_iso, utcnow
 from ..visits.operations import (CLOCK_SKEW, CREATED, DUPLICATE, REJECTED, Result, VisitData, VisitRecord,
                                  save_visits, services_by_code)
 
@@ -93,6 +94,8 @@ def _when(rec: dict, name: str, required: bool) -> datetime | None:
         return None
     try:
         return parse_iso(value)
+    except BadDate as err:  # a year-1 or year-9999 date: this record is refused, the batch goes on
+        raise RuleError({name: _("“%(field)s”: %(problem)s", field=name, problem=str(err))}) from None
     except (TypeError, ValueError, AttributeError):
         raise RuleError({name: _("“%(field)s” phải là ngày giờ ISO 8601, ví dụ 2025-07-01T09:30:00+07:00.",
                                  field=name)}) from None
@@ -112,7 +115,7 @@ def _household_data(rec: dict) -> HouseholdData:
 
 
 def _same_household(h: Household, rec: dict, data: HouseholdData) -> bool:
-    return (h.village_id == rec.get("village_id") and h.code.lower() == data.code.strip().lower()
+    return (h.village_id == rec.get("village_id") and h.code_key == code_key(data.code)
             and (h.residents_total, h.residents_14plus, h.residents_18plus)
             == (data.residents_total, data.residents_14plus, data.residents_18plus))
 
@@ -210,13 +213,12 @@ def _day(rec: dict, name: str) -> date | None:
     value = rec.get(name)
     if value is None:
         return None
+    if not isinstance(value, str) or len(value) != 10:
+        raise RuleError({name: _("“%(field)s” phải là một ngày dạng năm-tháng-ngày, ví dụ 2025-07-01.", field=name)})
     try:
-        if not isinstance(value, str) or len(value) != 10:
-            raise ValueError
-        return date.fromisoformat(value)
-    except ValueError:
-        raise RuleError({name: _("“%(field)s” phải là một ngày dạng năm-tháng-ngày, ví dụ 2025-07-01.",
-                                 field=name)}) from None
+        return parse_day(value)
+    except BadDate as err:
+        raise RuleError({name: str(err)}) from None
 
 
 def _visit_record(rec, services: dict[str, Service]) -> VisitRecord | Result:

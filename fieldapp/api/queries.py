@@ -27,10 +27,11 @@ def achieved_in_village(village_id: int, household_ids: list[str] | None = None)
     return {hid: {codes[sid]: n for sid, n in per.items()} for hid, per in found.items() if per}
 
 
-def household_json(h: Household, achieved: dict[str, int]) -> dict:
-    # The head's phone stays on the server: the phone cache holds only what the list shows.
+def household_json(h: Household, achieved: dict[str, int], personal: bool) -> dict:
+    """personal: the caller may see residents' names (access.can_see_personal_data), else head_name is null.
+    The head's phone stays on the server: the phone cache holds only what the list shows."""
     return {
-        "id": h.id, "village_id": h.village_id, "code": h.code, "head_name": h.head_name,
+        "id": h.id, "village_id": h.village_id, "code": h.code, "head_name": h.head_name if personal else None,
         "residents_total": h.residents_total, "residents_14plus": h.residents_14plus,
         "residents_18plus": h.residents_18plus, "smartphones": h.smartphones,
         "created_at": _iso(h.created_at), "updated_at": _iso(h.updated_at),

@@ -3,13 +3,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
-from ..access import area_or_404
+from ..access import area_or_404, can_see_personal_data
 from ..counting import earliest_visit_day
 from ..extensions import db
-from ..input_guard import bounded_int
+from ..input_guard import bounded_int, json_body
 from ..households.queries import active_services
 from ..models import AreaLevel
-from ..timeutil import parse_iso, utcnow
+from ..timeutil import BadDate, parse_iso, utcnow
 from ..campaigns.queries import PERIODS, campaign_period, period_for
 from ..campaigns.routes import board_area_or_404, campaign_boards, campaign_or_404, period_boards
 from ..tallies.queries import area_tallies, children, running_campaign, services_for_tallies
@@ -58,6 +58,8 @@ def households():
     if request.args.get("since"):
         try:
             since = parse_iso(request.args["since"])
+        except BadDate as err:
+            return _error(_("Tham số “since”: %(problem)s", problem=str(err)), 400)
         except ValueError:
             return _error(_("Tham số “since” phải là ngày giờ ISO 8601."), 400)
     village = area_or_404(current_user, village_id)
@@ -66,17 +68,16 @@ def households():
     server_time = utcnow()  # read before the query: the next "since" never skips a change
     items = queries.village_households(village.id, since)
     achieved = queries.achieved_in_village(village.id, None if since is None else [h.id for h in items])
+    personal = can_see_personal_data(current_user, village)
     return jsonify(village={"id": village.id, "name": village.name},
-                   households=[queries.household_json(h, achieved.get(h.id, {})) for h in items],
+                   households=[queries.household_json(h, achieved.get(h.id, {}), personal) for h in items],
                    server_time=server_time.isoformat() + "Z")
 
 
 @bp.post("/visits/batch")
 @login_required
 def visits_batch():
-    body = request.get_json(silent=True)
-    if body is None:
-        return _error(_("Dữ liệu gửi lên không phải JSON hợp lệ."), 400)
+    body = json_body()  # a 400 or 413 with the reason when it is not usable
     with write_turn():  # SQLite: the other worker's batch waits in the kernel, not in a sleep loop
         try:
             results = apply_batch(current_user._get_current_object(), body)  # not the proxy, per record

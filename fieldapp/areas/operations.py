@@ -2,7 +2,7 @@
 import re
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from .. import audit
 from ..extensions import db
@@ -11,7 +11,7 @@ from ..locks import begin_write, lock_households
 from ..models import Area, AreaLevel, Household, Service, Team, User
 from ..rules import RuleError
 from ..tallies.operations import move_village_counters
-from ..text import fold
+from ..text import code_key, fold
 from ..timeutil import utcnow
 
 MAX_VILLAGES_PER_IMPORT = 500
@@ -159,11 +159,11 @@ def archive_village(actor: User, village: Area) -> Area:
 
 
 def code_clashes(absorbed: Area, survivor: Area) -> list[str]:
-    """House codes of the absorbed village already used in the survivor (case-insensitive)."""
-    taken = select(func.lower(Household.code)).where(Household.village_id == survivor.id)
+    """House codes of the absorbed village already used in the survivor (once normalised: text.code_key)."""
+    taken = select(Household.code_key).where(Household.village_id == survivor.id)
     return list(db.session.scalars(
         select(Household.code).where(Household.village_id == absorbed.id,
-                                     func.lower(Household.code).in_(taken))
+                                     Household.code_key.in_(taken))
         .order_by(Household.code)))
 
 
@@ -205,9 +205,9 @@ def merge_villages(actor: User, absorbed: Area, survivor: Area, clash_prefix: st
         if too_long:
             raise RuleError({"clash_prefix": _("Mã hộ mới dài quá %(n)d ký tự: %(codes)s.",
                                                n=MAX_CODE, codes=", ".join(too_long[:10]))})
-        existing = {c.lower() for c in db.session.scalars(select(Household.code).where(
-            Household.village_id.in_((absorbed.id, survivor.id))))}
-        still = [n for n in new_codes.values() if n.lower() in existing]
+        existing = set(db.session.scalars(select(Household.code_key).where(
+            Household.village_id.in_((absorbed.id, survivor.id)))))
+        still = [n for n in new_codes.values() if code_key(n) in existing]
         if still:
             raise RuleError({"clash_prefix": _("Mã hộ mới vẫn bị trùng: %(codes)s. Hãy chọn tiền tố khác.",
                                                codes=", ".join(still[:30]))})

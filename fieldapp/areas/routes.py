@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from ..access import area_or_404, can_manage_villages, managed_commune_or_404
+from ..access import area_or_404, can_manage_villages, managed_commune_or_404, posted_area
 from ..extensions import db
 from ..forms import EmptyForm, commit_or_show
 from ..models import Area, AreaLevel, Role
@@ -112,7 +112,7 @@ def merge(area_id: int):
     village = _managed_village(area_id)
     form = VillageMergeForm()
     if form.validate_on_submit():
-        survivor = db.session.get(Area, form.survivor_id.data)
+        survivor = posted_area(current_user, form.survivor_id.data)
         try:
             if survivor is None:
                 raise RuleError({"survivor_id": _("Không tìm thấy thôn được chọn.")})

@@ -45,8 +45,23 @@ def audit_page(prefix: str, *, entity_type: str | None = None, since: datetime |
     return AuditPage(items=[(entry, name) for entry, name in rows], total=total, page=page, pages=pages)
 
 
-def changes(entry: AuditLog) -> list[tuple[str, object, object]]:
-    """(field, before, after) for the fields that differ, for display."""
+# What an entry about a household or a visit may hold of a resident (access.can_see_personal_data).
+PERSONAL_FIELDS = {"household": ("head_name", "head_phone"), "visit": ("note",)}
+HIDDEN = "•••"
+
+
+def changes(entry: AuditLog, personal: bool = True) -> list[tuple[str, object, object]]:
+    """(field, before, after) for the fields that differ, for display; personal=False hides what a
+    household or visit entry holds of a resident (a viewer outside the minimum-access rule)."""
     before, after = entry.before or {}, entry.after or {}
     keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
-    return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+    hidden = () if personal else PERSONAL_FIELDS.get(entry.entity_type, ())
+    rows = []
+    for k in keys:
+        old, new = before.get(k), after.get(k)
+        if old == new:
+            continue
+        if k in hidden:
+            old, new = (None if old is None else HIDDEN), (None if new is None else HIDDEN)
+        rows.append((k, old, new))
+    return rows

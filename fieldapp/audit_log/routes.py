@@ -4,8 +4,9 @@ from flask import abort, current_app, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from ..access import can_see_personal_data
 from ..input_guard import bounded_int
-from ..timeutil import from_local
+from ..timeutil import BadDate, from_local, parse_day
 from . import bp
 from .queries import audit_page, audit_prefix, changes
 
@@ -26,9 +27,9 @@ def _date_arg(name: str) -> tuple[date | None, str | None]:
     if not raw:
         return None, None
     try:
-        return date.fromisoformat(raw), None
-    except ValueError:
-        return None, _("Ngày không hợp lệ: “%(v)s”. Hãy chọn ngày theo dạng 2026-11-21.", v=raw[:20])
+        return parse_day(raw), None
+    except BadDate as err:
+        return None, str(err)
 
 
 @bp.get("/audit")
@@ -50,6 +51,9 @@ def index():
     result = audit_page(prefix, entity_type=entity_type, since=since, until=until,
                         page=request.args.get("page", 1, type=bounded_int),
                         per_page=current_app.config["AUDIT_PER_PAGE"])
-    return render_template("audit_log/index.html", result=result, changes=changes, errors=errors,
+    def shown_changes(entry):
+        return changes(entry, personal=can_see_personal_data(current_user, entry.area_path or ""))
+
+    return render_template("audit_log/index.html", result=result, changes=shown_changes, errors=errors,
                            entity_type=entity_type, start=start, end=end,
                            ENTITY_TYPES=ENTITY_TYPES, ACTIONS=ACTIONS), 400 if errors else 200

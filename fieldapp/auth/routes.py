@@ -1,28 +1,20 @@
 import math
-from urllib.parse import urlsplit
 
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from .. import audit
+from .. import audit, throttle
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import User
 from ..passwords import check_password, hash_password, needs_rehash
+from ..qr.queries import pending_request_for_phone
 from ..timeutil import to_local, utcnow
-from . import bp, throttle
+from ..web import safe_next
+from . import bp
 from .forms import LoginForm
-
-
-def _safe_next(target: str | None) -> str:
-    if not target:
-        return url_for("core.index")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/"):
-        return url_for("core.index")
-    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -31,27 +23,36 @@ def login():
         return redirect(url_for("core.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        client = request.remote_addr
-        until = throttle.blocked_until(form.phone.data, client)
+        phone = form.phone.data
+        user = db.session.scalar(select(User).where(User.phone == phone))
+        attempt = throttle.Attempt(phone, request.remote_addr, throttle.trusted_device(user.id if user else None))
+        until = throttle.blocked_until(attempt)
         if until is not None:
             return _throttled(form, until)
-        user = db.session.scalar(select(User).where(User.phone == form.phone.data))
-        if user is None and _join_pending(form.phone.data, form.password.data):
+        # One argon2 verification whichever branch: an unknown number costs what a known one does.
+        pending = pending_request_for_phone(phone) if user is None else None
+        hashed = user.password_hash if user is not None else pending.password_hash if pending is not None else None
+        password_ok = check_password(hashed, form.password.data)
+        if user is None and pending is not None and password_ok:
+            # Told only to whoever knows the password they chose on the poster.
             form.phone.errors.append(_("Yêu cầu tham gia tổ của bạn đang chờ tổ trưởng duyệt."))
-        elif user is None or not check_password(user.password_hash, form.password.data):
-            throttle.record_failure(form.phone.data, client)
+        elif user is None or not password_ok:
+            throttle.record_failure(attempt)
             db.session.commit()
             form.password.errors.append(_("Số điện thoại hoặc mật khẩu không đúng."))
         elif not user.active:
             form.phone.errors.append(_("Tài khoản này đã ngừng hoạt động. Hãy liên hệ tổ trưởng hoặc cán bộ xã."))
         else:
-            throttle.record_success(user.phone)
+            throttle.record_success(attempt)
             if needs_rehash(user.password_hash):  # the configured cost went up since this hash was made
                 user.password_hash = hash_password(form.password.data)
             login_user(user, remember=form.remember.data)
             audit.record(user, "sign_in", user, area_path=_area_path(user))
+            user_id = user.id  # read before the commit expires it (no reload for the cookie)
             db.session.commit()
-            return redirect(_safe_next(request.args.get("next")))
+            response = redirect(safe_next(request.args.get("next"), default=url_for("core.index")))
+            throttle.remember_device(response, user_id)
+            return response
         return render_template("auth/login.html", form=form), 422
     return render_template("auth/login.html", form=form)
 
@@ -81,13 +82,6 @@ def logout():
     logout_user()
     flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("auth.login"))
-
-
-def _join_pending(phone: str, password: str) -> bool:
-    """Someone who signed up on a team's poster and is not approved yet (told only with the right password)."""
-    from ..qr.queries import pending_request_for_phone
-    pending = pending_request_for_phone(phone)
-    return pending is not None and check_password(pending.password_hash, password)
 
 
 def _area_path(user: User) -> str:

@@ -1,16 +1,16 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, IntegerField, StringField
+from wtforms import IntegerField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from ..forms import RuleForm
+from ..forms import DayField, RuleForm
 from ..models import Service
 
 
 class CampaignFormBase(RuleForm):
     name = StringField(_l("Tên đợt thi đua"), validators=[
         InputRequired(_l("Vui lòng nhập tên đợt thi đua.")), Length(max=160, message=_l("Tên dài tối đa 160 ký tự."))])
-    starts_on = DateField(_l("Ngày bắt đầu"), validators=[InputRequired(_l("Vui lòng nhập ngày bắt đầu hợp lệ."))])
-    ends_on = DateField(_l("Ngày kết thúc"), validators=[InputRequired(_l("Vui lòng nhập ngày kết thúc hợp lệ."))])
+    starts_on = DayField(_l("Ngày bắt đầu"), validators=[InputRequired(_l("Vui lòng nhập ngày bắt đầu hợp lệ."))])
+    ends_on = DayField(_l("Ngày kết thúc"), validators=[InputRequired(_l("Vui lòng nhập ngày kết thúc hợp lệ."))])
 
     service_fields: list[tuple[Service, str]] = []
 

@@ -4,6 +4,7 @@ from sqlalchemy import text
 
 from ..extensions import db
 from ..models import Role
+from ..web import safe_next
 from . import bp
 
 
@@ -43,10 +44,7 @@ def healthz():
 
 @bp.get("/lang/<code>")
 def set_language(code: str):
-    target = request.args.get("next") or "/"
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"
-    response = make_response(redirect(target))
+    response = make_response(redirect(safe_next(request.args.get("next"))))
     if code in ("vi", "en"):
         response.set_cookie("lang", code, max_age=60 * 60 * 24 * 365, samesite="Lax", httponly=True)
     return response

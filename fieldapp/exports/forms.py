@@ -2,21 +2,13 @@ from datetime import timedelta
 
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField
+from wtforms import BooleanField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, StopValidation, ValidationError
 
-from ..forms import ChoiceRadioField, IdSelectField
 from ..counting import today
+from ..forms import ChoiceRadioField, DayField, IdSelectField
 from .queries import MAX_DAYS
-
-
-class VnDateField(DateField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(_("Ngày không hợp lệ. Dùng dạng năm-tháng-ngày, ví dụ 2026-11-21.")) from None
 
 
 class RequiredDate:
@@ -39,9 +31,9 @@ class ExportForm(FlaskForm):
         csrf = False
 
     area = IdSelectField(_l("Địa bàn"), validators=[DataRequired(_l("Vui lòng chọn địa bàn."))])
-    start = VnDateField(_l("Từ ngày"), name="from", default=lambda: today() - timedelta(days=29),
+    start = DayField(_l("Từ ngày"), name="from", default=lambda: today() - timedelta(days=29),
                         validators=[RequiredDate(_l("Vui lòng chọn ngày bắt đầu."))])
-    end = VnDateField(_l("Đến ngày"), name="to", default=today,
+    end = DayField(_l("Đến ngày"), name="to", default=today,
                       validators=[RequiredDate(_l("Vui lòng chọn ngày kết thúc."))])
     fmt = ChoiceRadioField(_l("Định dạng"), name="format", default="xlsx",
                            choices=[SelectChoice("xlsx", _l("Excel (.xlsx), hai trang tính")),

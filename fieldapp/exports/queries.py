@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
+from ..access import can_see_personal_data
 from ..campaigns.queries import villages_under
 from ..counting import day_bounds, live_visits, local_day
 from ..extensions import db
@@ -28,14 +29,10 @@ def can_export(user: User) -> bool:
 
 
 def can_export_personal(user: User, area: Area) -> bool:
-    """Names, phones and notes: as for one household's data (access.can_manage_personal_data), the
-    village's team leader or the commune officer (the data controller's staff), inside their own area.
-    Province viewers and admins only need the counts, so they never get them (data minimisation)."""
-    if user.role == Role.LEADER:
-        return user.team is not None and area.id == user.team.village_id
-    if user.role == Role.COMMUNE_OFFICER:
-        return user.area is not None and area.path.startswith(user.area.path)
-    return False
+    """Names, phones and notes: those who export (a member does not) and see the area's personal data
+    (access.can_see_personal_data): the village's team leader or the commune officer, inside their own
+    area. Province viewers and admins only need the counts, so they never get them (data minimisation)."""
+    return can_export(user) and can_see_personal_data(user, area)
 
 
 def _visits_in(area: Area, start: date, end: date):

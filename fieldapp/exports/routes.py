@@ -1,5 +1,3 @@
-from datetime import date
-
 from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -11,6 +9,7 @@ from ..input_guard import bounded_int
 from ..models import Area
 from ..spreadsheets import download as download_response
 from ..text import number
+from ..timeutil import BadDate, parse_day
 from . import bp
 from .files import build_export
 from .forms import ExportForm
@@ -45,8 +44,8 @@ def _dates_from_link() -> dict:
     out = {}
     for arg, name in (("from", "start"), ("to", "end")):
         try:
-            out[name] = date.fromisoformat(request.args.get(arg, ""))
-        except ValueError:
+            out[name] = parse_day(request.args.get(arg, ""))
+        except BadDate:
             pass
     return out
 

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import audit
 from ..counting import achieved_in, household_stats, live, over_eligible
 from ..extensions import db
+from ..forms import PHONE_RE, normalize_phone
 from ..locks import lock_household
 from ..models import Area, Household, User, Visit
 from ..rules import RuleError
@@ -38,13 +39,18 @@ def _validate(data: HouseholdData, village: Area, exclude_id: str | None = None,
     errors = {}
     data.code = (data.code or "").strip()
     data.head_name = (data.head_name or "").strip() or None
-    data.head_phone = (data.head_phone or "").strip() or None
+    data.head_phone = normalize_phone(data.head_phone) or None  # the form does this too; the sync API not
     if not data.code:
         errors["code"] = _("Vui lòng nhập mã hoặc số nhà.")
     elif len(data.code) > 40:
         errors["code"] = _("Mã hộ dài tối đa 40 ký tự.")
-    elif taken if taken is not None else code_taken(village.id, data.code, exclude_id):
-        errors["code"] = _("Mã hộ %(code)s đã có trong %(village)s.", code=data.code, village=village.name)
+    else:
+        if taken is None:
+            clash = code_taken(village.id, data.code, exclude_id)
+        else:  # the caller (a batch) knows whether the code is taken, not by which household
+            clash = data.code if taken else None
+        if clash is not None:
+            errors["code"] = code_clash_message(data.code, clash, village)
     for name in ("residents_total", "residents_14plus", "residents_18plus", "smartphones"):
         value = getattr(data, name)
         if not isinstance(value, int) or value < 0 or value > MAX_RESIDENTS:
@@ -62,8 +68,17 @@ def _validate(data: HouseholdData, village: Area, exclude_id: str | None = None,
         errors["consent"] = _("Chỉ lưu tên hoặc số điện thoại chủ hộ khi chủ hộ đồng ý. Hãy đánh dấu ô đồng ý hoặc bỏ trống hai ô này.")
     if data.head_name and len(data.head_name) > 120:
         errors["head_name"] = _("Tên dài tối đa 120 ký tự.")
+    if data.head_phone and not PHONE_RE.match(data.head_phone):
+        errors["head_phone"] = _("Số điện thoại gồm 10 chữ số và bắt đầu bằng 0, ví dụ 0912345678.")
     if errors:
         raise RuleError(errors)
+
+
+def code_clash_message(code: str, existing: str, village: Area) -> str:
+    if existing.lower() == code.lower():
+        return _("Mã hộ %(code)s đã có trong %(village)s.", code=code, village=village.name)
+    return _("Mã hộ %(code)s trùng với hộ %(existing)s đã có trong %(village)s (chỉ khác khoảng trắng, chữ hoa, "
+             "chữ thường hoặc kiểu chữ số). Hãy đặt mã khác.", code=code, existing=existing, village=village.name)
 
 
 def create_household(actor: User, village: Area, data: HouseholdData,

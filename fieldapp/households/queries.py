@@ -9,7 +9,7 @@ from ..counting import (achieved_in, come_back_sql, due_back_sql, eligible, hous
                         remaining, remaining_sql, today)
 from ..extensions import db
 from ..models import Household, Service, Visit
-from ..text import search_terms
+from ..text import code_key, search_terms
 
 # "all" is no filter; "mine": assigned to the user; "due": the return day has come (today or overdue).
 FILTERS = ("all", "mine", "unvisited", "revisit", "due", "remaining")
@@ -25,11 +25,14 @@ class HouseholdPage:
     pages: int
 
 
-def filtered(stmt, filter_: str | None, *, on: date, user_id: int | None = None, q: str | None = None):
+def filtered(stmt, filter_: str | None, *, on: date, user_id: int | None = None, q: str | None = None,
+             names: bool = True):
     """The village list's search words and filter on a SELECT of households (the list, the walk sheet,
-    the assignment by filter)."""
+    the assignment by filter). names=False (a viewer who may not see residents' names): the search
+    matches house codes only."""
+    searched = Household.search_text if names else func.lower(Household.code)
     for term in search_terms(q):
-        stmt = stmt.where(Household.search_text.contains(term, autoescape=True))
+        stmt = stmt.where(searched.contains(term, autoescape=True))
     if filter_ == "mine":
         stmt = stmt.where(Household.assignee_id == user_id)
     elif filter_ == "unvisited":
@@ -45,9 +48,9 @@ def filtered(stmt, filter_: str | None, *, on: date, user_id: int | None = None,
 
 def village_households(village_id: int, *, q: str | None = None, filter_: str | None = None,
                        page: int = 1, per_page: int = 50, sort: str = "code", on: date | None = None,
-                       user_id: int | None = None) -> HouseholdPage:
+                       user_id: int | None = None, names: bool = True) -> HouseholdPage:
     stmt = filtered(live_households().where(Household.village_id == village_id), filter_, on=on or today(),
-                    user_id=user_id, q=q)
+                    user_id=user_id, q=q, names=names)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
@@ -113,12 +116,13 @@ def progress_rows(household: Household) -> list[dict]:
     return rows
 
 
-def code_taken(village_id: int, code: str, exclude_id: str | None = None) -> bool:
-    stmt = select(Household.id).where(Household.village_id == village_id,
-                                      func.lower(Household.code) == code.lower())
+def code_taken(village_id: int, code: str, exclude_id: str | None = None) -> str | None:
+    """The code of another household of the village that is the same code once normalised
+    (text.code_key: "H 001", "h001", "H０01"), or None."""
+    stmt = select(Household.code).where(Household.village_id == village_id, Household.code_key == code_key(code))
     if exclude_id:
         stmt = stmt.where(Household.id != exclude_id)
-    return db.session.scalar(stmt) is not None
+    return db.session.scalar(stmt.limit(1))
 
 
 def deleted_in_village(village_id: int, limit: int = 100) -> tuple[list[Household], list[Visit]]:

@@ -2,7 +2,8 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..access import area_or_404, can_edit_household, can_edit_visit, can_record_in_village, household_or_404
+from ..access import (area_or_404, can_edit_household, can_edit_visit, can_record_in_village, can_see_personal_data,
+                      household_or_404)
 from ..extensions import db
 from ..imports.operations import may_import_households
 from ..input_guard import bounded_int
@@ -46,7 +47,8 @@ def village(village_id: int):
     q = (request.args.get("q") or "")[:100]
     page = request.args.get("page", 1, type=bounded_int)
     result = queries.village_households(village.id, q=q, filter_=filter_, page=page, sort=sort, on=on,
-                                        user_id=current_user.id, per_page=current_app.config["HOUSEHOLDS_PER_PAGE"])
+                                        user_id=current_user.id, per_page=current_app.config["HOUSEHOLDS_PER_PAGE"],
+                                        names=can_see_personal_data(current_user, village))
     leads = in_team and current_user.role == Role.LEADER
     return render_template(
         "households/list.html", village=village, result=result, q=q, filter_=filter_, sort=sort,

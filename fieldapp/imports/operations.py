@@ -32,7 +32,7 @@ from ..rules import RuleError
 from ..spreadsheets import Sheet, SpreadsheetError, read_rows
 from ..teams.operations import _open_team, appoint_leader, create_account
 from ..teams.queries import manages_team
-from ..text import fold
+from ..text import code_key, fold
 
 CREATE, UPDATE, SAME = "create", "update", "same"
 MAX_HOUSEHOLD_ROWS = 2000
@@ -133,7 +133,7 @@ def template_sheet(kind: str) -> Sheet:
 def _table(plan: Plan, data: bytes, columns, max_rows: int) -> list[tuple[int, dict[str, str]]]:
     """The body rows as {column key: text}; header problems go into the plan (and no row is returned)."""
     try:
-        rows = read_rows(plan.filename, data)
+        rows = read_rows(plan.filename, data, max_rows)  # stops reading past the limit
     except SpreadsheetError as err:
         plan.problem(None, None, str(err))
         return []
@@ -210,22 +210,26 @@ def may_import_households(user: User, village: Area) -> bool:
     return user.role == Role.ADMIN
 
 
-def plan_households(village: Area, filename: str, data: bytes, consent: bool) -> Plan:
-    """Matches rows on (village, house code), case-insensitive, deleted households included.
+def plan_households(village: Area, filename: str, data: bytes, consent: bool, *, personal: bool = False) -> Plan:
+    """Matches rows on (village, house code) once normalised (text.code_key), deleted households included.
 
     Personal data: a head's name or phone from the file is taken only when the importer confirmed the
-    heads' consent for the whole file; otherwise those cells are ignored (said in a note). A blank name
-    or phone cell keeps what the household already has (erasing goes through the household page).
+    heads' consent for the whole file and may see the village's personal data (personal:
+    access.can_see_personal_data, so an admin's preview never shows a stored name); otherwise those
+    cells are ignored (said in a note). A blank name or phone cell keeps what the household already has
+    (erasing goes through the household page).
     """
     plan = Plan("households", filename)
+    not_allowed = consent and not personal
+    consent = consent and personal
     if village.archived_at is not None:
         plan.problem(None, None, _("%(village)s đã lưu trữ, không thể thêm hộ mới.", village=village.name))
         return plan
     columns = HOUSEHOLD_COLUMNS
     body = _table(plan, data, columns, MAX_HOUSEHOLD_ROWS)
     stored = list(db.session.scalars(select(Household).where(Household.village_id == village.id)))
-    existing = {h.code.lower(): h for h in stored}
-    code_uses = Counter(h.code.lower() for h in stored)
+    existing = {h.code_key: h for h in stored}  # a near-duplicate kept by migration 0016 matches no code
+    code_uses = Counter(h.code_key for h in stored)
     done = achieved(village_id=village.id)
     services = all_services()
     seen: dict[str, int] = {}
@@ -235,11 +239,11 @@ def plan_households(village: Area, filename: str, data: bytes, consent: bool) ->
         code = " ".join(cells["code"].split())
         if not code:
             plan.problem(line, _label(columns, "code"), _("chưa có mã hộ."))
-        elif code.lower() in seen:
+        elif code_key(code) in seen:
             plan.problem(line, _label(columns, "code"), _("mã hộ %(code)s trùng với dòng %(other)d của tệp.",
-                                                          code=code, other=seen[code.lower()]))
+                                                          code=code, other=seen[code_key(code)]))
         else:
-            seen[code.lower()] = line
+            seen[code_key(code)] = line
         counts = {}
         for key, low in (("residents_total", 1), ("residents_14plus", 0), ("residents_18plus", 0),
                          ("smartphones", 0)):
@@ -259,7 +263,7 @@ def plan_households(village: Area, filename: str, data: bytes, consent: bool) ->
                          _("số điện thoại gồm 10 chữ số và bắt đầu bằng 0, ví dụ 0912345678."))
         if len(plan.problems) > before:
             continue
-        household = existing.get(code.lower())
+        household = existing.get(code_key(code))
         if household is not None and household.deleted_at is not None:
             plan.problem(line, _label(columns, "code"), _(
                 "hộ %(code)s đã bị xóa; hãy khôi phục hộ trong mục “Đã xóa” của thôn hoặc đổi mã.", code=code))
@@ -283,7 +287,7 @@ def plan_households(village: Area, filename: str, data: bytes, consent: bool) ->
             plan.rows.append(RowPlan(line, SAME, code, "", row, household))  # already stored, already valid
             continue
         try:
-            taken = code_uses[code.lower()] > (0 if household is None else 1)
+            taken = code_uses[code_key(code)] > (0 if household is None else 1)
             check_household(row, village, household, taken=taken,
                             achieved=done.get(household.id, {}) if household else None, services=services)
         except RuleError as err:
@@ -300,7 +304,11 @@ def plan_households(village: Area, filename: str, data: bytes, consent: bool) ->
         plan.notes.append(_(
             "Tên hoặc số điện thoại chủ hộ của %(n)d dòng sẽ được lưu, với sự đồng ý của chủ hộ mà bạn đã xác nhận "
             "(thời điểm đồng ý và người nhập được ghi lại).", n=kept_personal))
-    if ignored_personal:
+    if ignored_personal and not_allowed:
+        plan.notes.append(_(
+            "%(n)d dòng có tên hoặc số điện thoại chủ hộ: tên và số điện thoại sẽ không được nhập, vì tài khoản "
+            "của bạn không xem dữ liệu cá nhân của người dân (chỉ nhập mã hộ và số nhân khẩu).", n=ignored_personal))
+    elif ignored_personal:
         plan.notes.append(_(
             "%(n)d dòng có tên hoặc số điện thoại chủ hộ, nhưng bạn chưa xác nhận chủ hộ đã đồng ý: "
             "tên và số điện thoại sẽ không được nhập (chỉ nhập mã hộ và số nhân khẩu).", n=ignored_personal))

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from ..access import area_or_404, can_manage_villages
+from ..access import area_or_404, can_manage_villages, can_see_personal_data
 from ..extensions import db
 from ..forms import EmptyForm
 from ..input_guard import _BAD_TEXT
@@ -104,7 +104,8 @@ def _render_upload(target: Target, form=None, error: str | None = None, status: 
 
 def _plan(target: Target, filename: str, data: bytes, consent: bool) -> ops.Plan:
     if target.kind == "households":
-        return ops.plan_households(target.obj, filename, data, consent)
+        return ops.plan_households(target.obj, filename, data, consent,
+                                   personal=can_see_personal_data(current_user, target.obj))
     if target.kind == "villages":
         return ops.plan_villages(target.obj, filename, data)
     return ops.plan_members(current_user, target.obj, filename, data)

@@ -2,16 +2,21 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
-from ..text import fold
+from ..text import CODE_KEY_LENGTH, code_key, fold
 from ..timeutil import utcnow
 from .areas import Area
 
 
 def new_uuid() -> str:
     return str(uuid.uuid4())
+
+
+def _code_key_default(context) -> str:
+    """For inserts that bypass the ORM attribute (bulk rows): the key of the row's code."""
+    return code_key(context.get_current_parameters().get("code"))
 
 
 class Household(db.Model):
@@ -22,6 +27,9 @@ class Household(db.Model):
     __tablename__ = "households"
     __table_args__ = (
         UniqueConstraint("village_id", "code"),
+        # The rule: one normalised code per village (text.code_key); migration 0016 says what became of
+        # near-duplicates stored before it.
+        Index("ix_households_village_code_key", "village_id", "code_key", unique=True),
         CheckConstraint("residents_18plus <= residents_14plus", name="adults_within_14plus"),
         CheckConstraint("residents_14plus <= residents_total", name="14plus_within_total"),
         CheckConstraint("residents_18plus >= 0 AND smartphones >= 0", name="non_negative"),
@@ -32,6 +40,7 @@ class Household(db.Model):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
     village_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
     code: Mapped[str] = mapped_column(String(40))
+    code_key: Mapped[str] = mapped_column(String(CODE_KEY_LENGTH), default=_code_key_default, server_default="")
     head_name: Mapped[str | None] = mapped_column(String(120))
     head_phone: Mapped[str | None] = mapped_column(String(15))
     consent_at: Mapped[datetime | None]
@@ -57,6 +66,11 @@ class Household(db.Model):
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     village: Mapped[Area] = relationship(lazy="joined")
+
+    @validates("code")
+    def _set_code_key(self, _name, code):
+        self.code_key = code_key(code)
+        return code
 
     def refresh_search_text(self) -> None:
         self.search_text = fold(f"{self.code} {self.head_name or ''}")[:300]

@@ -8,9 +8,9 @@ from ..timeutil import utcnow
 
 
 class LoginAttempt(db.Model):
-    """One failed sign-in, keyed by account ("phone:0912…") and by client ("ip:1.2.3.4").
-
-A successful sign-in deletes the account's rows; rows older than the window are purged as we go.
+    """One counted event (fieldapp/throttle.py): a failed sign-in, under each of its keys ("device:…",
+    "pair:0912…|1.2.3.4", "phone:0912…", "ip:1.2.3.4", "change:0912…"), or a join request ("join-link:…",
+    "join-ip:…"). Rows older than the longest window are purged as we go.
 
     In the database, not in process memory, so every worker sees the same counts.
     """

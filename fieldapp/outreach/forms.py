@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectField, SelectMultipleField, StringField
+from wtforms import SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import CountField, RuleForm
+from ..forms import CountField, DayField, RuleForm
 from ..models import SessionKind
 
 KIND_NAMES = {
@@ -13,15 +13,6 @@ KIND_NAMES = {
     SessionKind.HELP_POINT: _l("Điểm hỗ trợ tại nhà văn hóa"),
     SessionKind.BROADCAST: _l("Phát thanh loa"),
 }
-
-
-class VietDateField(DateField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError(_l("Ngày không hợp lệ, ví dụ 21/11/2026.")) from None
 
 
 class ServiceChecks(SelectMultipleField):
@@ -53,7 +44,7 @@ class KindField(SelectField):
 
 
 class SessionForm(RuleForm):
-    held_on = VietDateField(_l("Ngày tổ chức"), validators=[InputRequired(_l("Vui lòng nhập ngày tổ chức."))])
+    held_on = DayField(_l("Ngày tổ chức"), validators=[InputRequired(_l("Vui lòng nhập ngày tổ chức."))])
     kind = KindField(_l("Hình thức"), choices=[SelectChoice(k, v) for k, v in KIND_NAMES.items()], default=SessionKind.MEETING)
     topic = StringField(_l("Chủ đề"), validators=[
         InputRequired(_l("Vui lòng nhập chủ đề.")), Length(max=200, message=_l("Chủ đề dài tối đa 200 ký tự."))])

@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, PasswordField, StringField
+from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from ..forms import RuleForm, phone_number
+from ..forms import DayField, RuleForm, phone_number
 
 PASSWORD_RULE = Length(min=8, max=200, message=_l("Mật khẩu cần ít nhất 8 ký tự."))
 
@@ -25,6 +25,6 @@ class JoinForm(RuleForm):
 
 class InviteSettingsForm(RuleForm):
     auto_approve = BooleanField(_l("Tự động duyệt người đăng ký qua mã này"))
-    expires_on = DateField(_l("Hết hạn sau ngày (để trống: không hết hạn)"), validators=[Optional()])
+    expires_on = DayField(_l("Hết hạn sau ngày (để trống: không hết hạn)"), validators=[Optional()])
 
 

@@ -3,11 +3,12 @@ import hmac
 import secrets
 from datetime import date, datetime, timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit
+from .. import audit, throttle
 from ..counting import day_bounds
 from ..extensions import db
 from ..forms import PHONE_RE, normalize_phone
@@ -16,8 +17,8 @@ from ..models import (Badge, Household, HouseholdTag, JoinRequest, JoinStatus, O
 from ..passwords import hash_password, password_problem
 from ..rules import RuleError
 from ..timeutil import to_local
-from .queries import (hash_token, live_badge, live_invite, members_without_badge, pending_request_for_phone,
-                      phone_taken, untagged_households)
+from .queries import (hash_token, live_badge, live_invite, members_without_badge, pending_count,
+                      pending_request_for_phone, phone_taken, untagged_households)
 
 SIGN_IN_MINUTES = 15
 
@@ -88,6 +89,8 @@ def update_invite(actor: User, invite: TeamInvite, *, auto_approve: bool, expire
 
 
 def _check_new_member(name: str, phone: str, password: str) -> tuple[str, str]:
+    """The form's rules only. Whether the phone has an account is not said here (issue 17.7): the
+    public form would tell anyone which numbers are registered."""
     errors = {}
     name = " ".join((name or "").split())
     phone = normalize_phone(phone)
@@ -97,10 +100,6 @@ def _check_new_member(name: str, phone: str, password: str) -> tuple[str, str]:
         errors["name"] = _("Tên dài tối đa 120 ký tự.")
     if not PHONE_RE.match(phone):
         errors["phone"] = _("Số điện thoại gồm 10 chữ số và bắt đầu bằng 0, ví dụ 0912345678.")
-    elif phone_taken(phone):
-        errors["phone"] = _("Số điện thoại này đã có tài khoản. Hãy đăng nhập, hoặc nhờ tổ trưởng hỗ trợ nếu quên mật khẩu.")
-    elif pending_request_for_phone(phone) is not None:
-        errors["phone"] = _("Số điện thoại này đã gửi yêu cầu tham gia và đang chờ tổ trưởng duyệt.")
     problem = password_problem(password or "", phone=phone)
     if problem:
         errors["password"] = problem
@@ -109,15 +108,52 @@ def _check_new_member(name: str, phone: str, password: str) -> tuple[str, str]:
     return name, phone
 
 
+def _join_keys(invite: TeamInvite, client: str | None) -> list[tuple[str, str]]:
+    keys = [("link", throttle.event_key("join-link", invite.id))]
+    if client:
+        keys.append(("client", throttle.event_key("join-ip", client)))
+    return keys
+
+
+def join_limit_problem(invite: TeamInvite, client: str | None, now: datetime) -> tuple[str, int] | None:
+    """(message, seconds to wait) when this sign-up must wait (issue 17.8), else None: per client and
+    per join link in the window, and a cap on the team's pending requests (the leader decides first)."""
+    cfg = current_app.config
+    window = timedelta(minutes=cfg["JOIN_WINDOW_MINUTES"])
+    limits = {"link": cfg["JOIN_MAX_PER_LINK"], "client": cfg["JOIN_MAX_PER_CLIENT"]}
+    for kind, key in _join_keys(invite, client):
+        if throttle.count_events(key, now - window) >= limits[kind]:
+            minutes = cfg["JOIN_WINDOW_MINUTES"]
+            if kind == "client":
+                return _("Đã có quá nhiều đăng ký từ máy hoặc mạng này. Vui lòng thử lại sau khoảng %(n)d phút, "
+                         "hoặc nhờ tổ trưởng thêm bạn vào tổ.", n=minutes), minutes * 60
+            return _("Mã QR này vừa nhận quá nhiều đăng ký. Vui lòng thử lại sau khoảng %(n)d phút, hoặc nhờ "
+                     "tổ trưởng thêm bạn vào tổ.", n=minutes), minutes * 60
+    if not invite.auto_approve and pending_count(invite.team_id) >= cfg["JOIN_MAX_PENDING_PER_TEAM"]:
+        return _("%(team)s đang có nhiều yêu cầu chờ duyệt. Hãy nhờ tổ trưởng duyệt các yêu cầu đó rồi đăng ký "
+                 "lại.", team=invite.team.name), 3600
+    return None
+
+
 def submit_join_request(invite: TeamInvite, *, name: str, phone: str, password: str,
-                        now: datetime) -> JoinRequest:
-    """A sign-up from the poster: pending, or approved at once when the link says so."""
+                        now: datetime, client: str | None = None) -> JoinRequest | None:
+    """A sign-up from the poster: pending, or approved at once when the link says so.
+
+    A phone that already has an account or a pending request stores nothing (None) and is answered
+    exactly as a new one, at the same cost (the password is hashed either way): the public form does
+    not confirm which numbers are registered. Counted for the limits (join_limit_problem) either way.
+    """
     problem = invite.problem(now)
     if problem is not None:
         raise RuleError(invite_problem_message(invite, problem))
     name, phone = _check_new_member(name, phone, password)
+    password_hash = hash_password(password)
+    for _kind, key in _join_keys(invite, client):
+        throttle.record_event(key, now)
+    if phone_taken(phone) or pending_request_for_phone(phone) is not None:
+        return None
     join = JoinRequest(invite_id=invite.id, team_id=invite.team_id, name=name, phone=phone,
-                       password_hash=hash_password(password), created_at=now)
+                       password_hash=password_hash, created_at=now)
     join.team = invite.team
     db.session.add(join)
     db.session.flush()

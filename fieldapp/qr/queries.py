@@ -62,6 +62,11 @@ def pending_request_for_phone(phone: str) -> JoinRequest | None:
         JoinRequest.phone == phone, JoinRequest.status == JoinStatus.PENDING).limit(1))
 
 
+def pending_count(team_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(JoinRequest).where(
+        JoinRequest.team_id == team_id, JoinRequest.status == JoinStatus.PENDING))
+
+
 def pending_requests(team_id: int) -> list[JoinRequest]:
     return list(db.session.scalars(select(JoinRequest).where(
         JoinRequest.team_id == team_id, JoinRequest.status == JoinStatus.PENDING)

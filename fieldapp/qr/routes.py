@@ -2,6 +2,7 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from .. import throttle
 from ..account.routes import RESET_KEY
 from ..extensions import db
 from ..input_guard import bounded_int
@@ -15,7 +16,7 @@ from .access import can_lead_team, can_open_sticker, team_member_or_404, team_or
 from .forms import InviteSettingsForm, JoinForm
 from .operations import (SIGN_IN_MINUTES, approve_join_request, bind_one_time_login, count_badge_view,
                          create_one_time_login,
-                         expiry_day, invite_problem_message, issue_badge, issue_missing_badges,
+                         expiry_day, invite_problem_message, issue_badge, issue_missing_badges, join_limit_problem,
                          prepare_stickers, refuse_join_request, rotate_invite,
                          submit_join_request, update_invite, use_one_time_login)
 
@@ -62,16 +63,28 @@ def join(token: str):
         return _refused(410, _("Mã QR không còn dùng được"), invite_problem_message(invite, problem))
     form = JoinForm()
     if form.validate_on_submit():
-        join_request = commit_or_show(form, lambda: submit_join_request(
-            invite, name=form.name.data, phone=form.phone.data, password=form.password.data, now=now))
-        if join_request is not None:
-            if join_request.status == JoinStatus.APPROVED:
+        client = request.remote_addr
+        limited = join_limit_problem(invite, client, now)
+        if limited is not None:
+            form.form_errors.append(limited[0])
+            response = _page("qr/join.html", 429, form=form, team=invite.team, commune=queries.commune_of(invite.team))
+            response.headers["Retry-After"] = str(limited[1])
+            return response
+        # In a tuple: None inside means "stored nothing" (a known phone), None outside a refusal shown in the form.
+        sent = commit_or_show(form, lambda: (submit_join_request(
+            invite, name=form.name.data, phone=form.phone.data, password=form.password.data, now=now,
+            client=client),))
+        if sent is not None:
+            join_request = sent[0]
+            if join_request is not None and join_request.status == JoinStatus.APPROVED:
                 if current_user.is_authenticated:
                     logout_user()
                 login_user(db.session.get(User, join_request.user_id), remember=True)
                 flash(_("Chào mừng %(name)s tham gia %(team)s.", name=join_request.name,
                         team=invite.team.name), "success")
-                return redirect(url_for("core.index"))
+                response = redirect(url_for("core.index"))
+                throttle.remember_device(response, join_request.user_id)
+                return response
             return redirect(url_for("qr.join_sent", token=token))
     status = 422 if form.is_submitted() else 200
     return _page("qr/join.html", status, form=form, team=invite.team,
@@ -141,7 +154,9 @@ def sign_in_qr(token: str):
         login_user(member, remember=True)
         session[RESET_KEY] = member.id
         flash(_("Đã đăng nhập. Hãy đặt mật khẩu mới để lần sau tự đăng nhập."), "success")
-        return redirect(url_for("account.password"))
+        response = redirect(url_for("account.password"))
+        throttle.remember_device(response, member.id)  # this phone is the member's own from now on
+        return response
     response = _page("qr/sign_in.html", member=otl.user, form=form)
     if new_holder is not None:
         response.set_cookie(SIGN_IN_HOLDER_COOKIE, new_holder, max_age=SIGN_IN_MINUTES * 60, path=request.path,

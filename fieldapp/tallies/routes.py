@@ -10,6 +10,7 @@ from ..counting import period_start
 from ..extensions import db
 from ..models import Area, AreaLevel, Role, Service, User
 from ..models.tallies import TallyKind
+from ..timeutil import BadDate, parse_day
 from . import bp
 from .anomalies import LATE_DAYS, anomalies
 from .drill import households_behind, visits_behind
@@ -40,9 +41,9 @@ def date_arg(name: str) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        abort(400, description=_("Ngày không hợp lệ: “%(v)s”. Dùng dạng năm-tháng-ngày, ví dụ 2025-10-10.", v=raw[:20]))
+        return parse_day(raw)
+    except BadDate as err:
+        abort(400, description=str(err))
 
 
 def date_range(default_days: int = 30, allow_open: bool = False) -> tuple[date | None, date | None]:

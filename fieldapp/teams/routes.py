@@ -3,7 +3,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from ..access import area_or_404, can_assign_households, can_manage_villages, can_view_area
+from ..access import (area_or_404, can_assign_households, can_manage_villages, can_view_area, posted_area, posted_team,
+                      posted_user)
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import Area, AreaLevel, Role, Team, User
@@ -65,9 +66,11 @@ def create(commune_id: int):
     form = TeamForm()
     form.village_id.choices = []
     if form.validate_on_submit():
-        village = db.session.get(Area, form.village_id.data)
+        village = posted_area(current_user, form.village_id.data)
         try:
-            if village is None or village.parent_id != commune.id:
+            if village is None:
+                raise RuleError({"village_id": _("Không tìm thấy thôn được chọn.")})
+            if village.parent_id != commune.id:
                 raise RuleError({"village_id": _("Thôn được chọn không thuộc %(commune)s.", commune=commune.name)})
             team = create_team(current_user, village, form.name.data)
             db.session.commit()
@@ -109,7 +112,7 @@ def leader(team_id: int):
     form = LeaderForm()
     if form.validate_on_submit():
         try:
-            new_leader = appoint_leader(current_user, team, db.session.get(User, form.user_id.data))
+            new_leader = appoint_leader(current_user, team, posted_user(current_user, form.user_id.data))
             db.session.commit()
         except RuleError as err:
             db.session.rollback()
@@ -192,7 +195,7 @@ def move(user_id: int):
     form = MoveForm()
     if form.validate_on_submit():
         try:
-            move_member(current_user, member, db.session.get(Team, form.team_id.data))
+            move_member(current_user, member, posted_team(current_user, form.team_id.data))
             db.session.commit()
         except RuleError as err:
             db.session.rollback()

@@ -1,13 +1,13 @@
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, HiddenField, RadioField, TextAreaField
+from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from ..forms import ChoiceRadioField, CountField, LocalDateTimeField, RuleForm
+from ..forms import ChoiceRadioField, CountField, DayField, LocalDateTimeField, RuleForm
 from ..models import Outcome, Service
-from ..timeutil import from_local
+from ..timeutil import BadDate, from_local, parse_day
 from .operations import VisitData
 
 OUTCOME_CHOICES = [
@@ -27,14 +27,6 @@ def quick_return_days(day: date) -> list[tuple[str, date]]:
 
 
 RETURN_LABELS = {"tonight": _l("Tối nay"), "tomorrow": _l("Mai"), "weekend": _l("Cuối tuần")}
-
-
-class DayField(DateField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(_l("Ngày không hợp lệ, ví dụ 21/11/2026.")) from None
 
 
 class VisitFormBase(RuleForm):
@@ -81,9 +73,9 @@ class VisitFormBase(RuleForm):
         if not value:
             return None
         try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise ValueError(_l("Ngày quay lại không hợp lệ.")) from None
+            return parse_day(value)
+        except BadDate as err:
+            raise ValueError(str(err)) from None
 
     def visit_data(self) -> VisitData | None:
         """The visit the form holds; None (with the message under its field) when the return day cannot be read."""

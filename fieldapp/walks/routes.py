@@ -15,7 +15,7 @@ from ..households.queries import active_services, filtered, remaining_per_servic
 from ..input_guard import bounded_int
 from ..models import AreaLevel, Household, Role, User
 from ..rules import RuleError
-from ..timeutil import to_local
+from ..timeutil import BadDate, parse_day, to_local
 from ..visits.operations import CREATED, DUPLICATE, REJECTED, VisitRecord, save_visits
 from ..visits.forms import visit_form_class
 from ..write_turns import write_turn
@@ -157,9 +157,9 @@ def _day_arg(default: date) -> date:
     if not raw:
         return default
     try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        abort(400, description=_("Ngày không hợp lệ: “%(v)s”. Dùng dạng năm-tháng-ngày, ví dụ 2025-10-10.", v=raw[:20]))
+        day = parse_day(raw)
+    except BadDate as err:
+        abort(400, description=str(err))
     earliest, last = earliest_visit_day(), today()
     if not earliest <= day <= last:  # a sheet of a day no visit may be dated (and no day_bounds overflow)
         abort(400, description=_("Chỉ nhập phiếu giấy của các ngày từ %(a)s đến hôm nay (%(b)s).",

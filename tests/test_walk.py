@@ -137,6 +137,11 @@ def test_the_village_page_opens_with_what_is_due_and_sorts_by_days_since_the_las
     api = client.get(f"/api/v1/households?village={v1.id}").get_json()["households"]
     row = next(x for x in api if x["code"] == "VT1-001")
     assert row["return_on"] == (today() - timedelta(days=2)).isoformat() and row["assignee_id"] is None
+    # The province viewer sees what is due, by house code only (minimum access: no resident's name).
+    auth.logout()
+    auth.login("0900000012")
+    due = client.get(f"/villages/{v1.id}").text.split('id="due-title"')[1].split("</section>")[0]
+    assert "VT1-001" in due and h1.head_name and h1.head_name not in due
 
 
 # --- 2. Who goes where ----------------------------------------------------------------------------------

@@ -102,7 +102,7 @@ def achieved_in(household_id: str, exclude_visit_id: str | None = None) -> dict[
 
 # --- Eligible residents of a service ---------------------------------------------------------------
 
-STATS = ("households", "residents_total", "residents_14plus", "residents_18plus")
+STATS = ("households", "residents_total", "residents_14plus", "residents_18plus", "smartphones")
 
 
 def household_stats(household) -> dict[str, int]:
@@ -255,6 +255,29 @@ def earliest_visit_day(on: date | None = None) -> date:
     paper walk sheet) and whenever or however its household was added: today minus the back-entry
     window (BACK_ENTRY_DAYS). A household a phone added offline is dated no earlier either."""
     return (on or today()) - timedelta(days=current_app.config["BACK_ENTRY_DAYS"])
+
+
+def period_cover(start: date, end: date) -> list[tuple[str, date, date]]:
+    """Tile the days start..end with whole quarters ("q"), months ("m"), ISO weeks ("w") and runs of single
+    days ("d"), taking the longest period that begins on each day and fits: [(period, first start, last
+    start)], the starts of consecutive periods of one kind merged into one run. A sum over start..end then
+    reads one rollup row per owner, service and period (tally_day's "<kind>:q" ... rows, day = the
+    period's first day) and day rows only at the ragged ends."""
+    out: list[tuple[str, date, date]] = []
+    d = start
+    while d <= end:
+        for p in ("q", "m", "w"):
+            if period_start(p, d) == d and period_end(p, d) <= end:
+                step, last = p, period_end(p, d)
+                break
+        else:
+            step, last = "d", d
+        if out and out[-1][0] == step:
+            out[-1] = (step, out[-1][1], d)
+        else:
+            out.append((step, d, d))
+        d = last + timedelta(days=1)
+    return out
 
 
 def campaign_days(campaign: Campaign) -> tuple[date, date]:

@@ -37,7 +37,7 @@ def tabs(user: User) -> list[Tab]:
         if user.role == Role.LEADER:
             out.append(Tab(_l("Tổ của tôi"), url_for("teams.show", team_id=team.id),
                            ("teams", "qr.members", "qr.invite", "qr.poster", "qr.badges", "qr.badge", "qr.stickers",
-                            "imports.members")))
+                            "imports.members", "signoff")))
     else:
         out.append(Tab(_l("Địa bàn"), url_for("core.index"), ("core.index", "areas", "imports.villages")))
         if user.role == Role.COMMUNE_OFFICER and user.area_id:
@@ -49,6 +49,7 @@ def tabs(user: User) -> list[Tab]:
     if user.scope_area is None:  # an admin over everything starts from the provinces
         return out
     if user.role != Role.MEMBER:
-        out.append(Tab(_l("Tổng hợp"), url_for("tallies.home"), ("tallies", "reports", "exports")))
+        out.append(Tab(_l("Tổng hợp"), url_for("tallies.home"), ("tallies", "reports", "exports")
+                       + (() if user.role == Role.LEADER else ("signoff",))))
     out.append(Tab(_l("Xếp hạng"), url_for("campaigns.my_leaderboard"), ("campaigns",)))
     return out

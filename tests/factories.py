@@ -3,6 +3,7 @@ from dataclasses import dataclass, field
 
 from fieldapp.areas.operations import _place, create_village
 from fieldapp.extensions import db
+from fieldapp.history import backfill
 from fieldapp.households.operations import HouseholdData, create_household
 from fieldapp.models import Area, AreaLevel, Household, Role, Team, User
 from fieldapp.passwords import hash_password
@@ -75,5 +76,6 @@ def build_world() -> World:
         "h3": household(w.users["member2"], v2, "T2-001"),
         "h4": household(w.users["member3"], v3, "PM-001"),
     }
+    backfill(db.session)  # the teams and members above were made without the operations: their history
     db.session.commit()
     return w

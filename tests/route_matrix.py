@@ -190,6 +190,26 @@ REGISTRY: dict[str, Route] = {
     "reports.show": R("commune", 404, 404, OK, OK, OK),
     "reports.xlsx": R("commune", 404, 404, OK, OK, OK),
     "reports.csv": R("commune", 404, 404, OK, OK, OK),
+    "reports.docx": R("commune", 404, 404, OK, OK, OK),
+    "reports.document": R("commune", 404, 404, OK, OK, OK),
+    "reports.late": R("commune", 404, 404, OK, OK, OK),
+    "reports.draft": R("commune", *COMMUNE_PAGE),             # the officer drafts; a province drafts its own
+    "reports.commendation": R("commune", 404, 404, OK, OK, OK),
+    "reports.commendation_docx": R("commune", 404, 404, OK, OK, OK),
+    "reports.commendation_draft": R("commune", *COMMUNE_PAGE),
+    "reports.activities": R("commune", 404, 404, OK, OK, OK),
+    "reports.activity_new": R("commune", *COMMUNE_PAGE),
+    "reports.activity_edit": R("commune_activity", *COMMUNE_PAGE),
+    "reports.activity_delete": R("commune_activity", *COMMUNE_PAGE),
+    "reports.settings": R("province", 404, 404, 404, 403, OK),  # the province's issuing body: an admin sets it
+    # Sign-off of a village's month or quarter: the leader confirms, the officer approves or returns
+    "signoff.village": R("village", 403, OK, OK, OK, OK),
+    "signoff.period": R("signoff_period", 403, OK, OK, OK, OK),
+    "signoff.do_confirm": R("signoff_period", *LEADER_ONLY),
+    "signoff.do_approve": R("signoff_period", 403, 403, OK, 403, OK),
+    "signoff.do_return": R("signoff_period", 403, 403, OK, 403, OK),
+    "signoff.commune": R("commune", 404, 404, OK, OK, OK),
+    "signoff.province": R("province", 404, 404, 404, OK, OK),
     # Imports (CSV/XLSX, preview then confirm): households by the village's leader or the commune officer,
     # villages by the commune officer, members by the team's leader or the commune officer.
     "imports.households": R("village", *TEAM_PRINTS),
@@ -214,6 +234,7 @@ REGISTRY: dict[str, Route] = {
     "walks.paper_visit": R("household", *LEADER_ONLY),
     "walks.my_results": R(None, OK, OK, 403, 403, 403),
     "api.sync_status": R(None, *ALL, ok=API_REFUSED_EMPTY),
+    "api.approved_periods": R(None, *ALL, ok=API_REFUSED_EMPTY),  # without ?area_id=: a 400
     # Commune notices: the officer posts to the commune's teams, their members and leaders read them
     "notices.commune": R("commune_teams", *COMMUNE_PAGE),
     "notices.new": R("commune_teams", *COMMUNE_PAGE),
@@ -241,6 +262,7 @@ class MatrixWorld:
     world: object
     villages: list[Area]            # village1 first: inside everyone's scope but the outsiders'
     communes: list[Area]            # the commune of village1 first
+    provinces: list[Area]           # the province of village1 first
     recorders: dict[int, User]      # village id -> a member who records there
     serial: count = field(default_factory=lambda: count(1))
 
@@ -262,7 +284,7 @@ def extend_world(world) -> MatrixWorld:
     db.session.commit()
     return MatrixWorld(
         world=w, villages=[w.village1, w.village2, w.village3, village],
-        communes=[w.commune, w.other_commune, commune],
+        communes=[w.commune, w.other_commune, commune], provinces=[w.province, province],
         recorders={w.village1.id: w.users["member"], w.village2.id: w.users["member2"],
                    w.village3.id: w.users["member3"], village.id: outsider})
 
@@ -386,6 +408,31 @@ def _webhook(mw: MatrixWorld) -> int:
     return endpoint.id
 
 
+def _activity(mw: MatrixWorld, commune: Area) -> int:
+    from fieldapp.reports.operations import ActivityData, create_activity
+    from fieldapp.counting import today
+    activity = create_activity(mw.world.users["admin"], commune,
+                               ActivityData("news", today(), f"Tin {next(mw.serial)}", 1))
+    db.session.commit()
+    return activity.id
+
+
+def _signoff(mw: MatrixWorld, village: Area) -> dict:
+    """The village's last quarter, confirmed by its leader (so the officer may approve or return it)."""
+    from fieldapp.models import SignOff, SignOffStatus
+    from fieldapp.reports.periods import Period
+    period = Period.previous_quarter()
+    signoff = db.session.scalar(select(SignOff).where(SignOff.village_id == village.id,
+                                                      SignOff.starts_on == period.start))
+    if signoff is None:
+        signoff = SignOff(village_id=village.id, commune_id=village.parent_id, period="q", starts_on=period.start,
+                          ends_on=period.end, status=SignOffStatus.CONFIRMED)
+        db.session.add(signoff)
+    signoff.status = SignOffStatus.CONFIRMED
+    db.session.commit()
+    return {"village_id": village.id, "kind": "q", "start": period.start.isoformat()}
+
+
 # kind -> (mw, viewer or None for anonymous, inside) -> URL values, or None when no such object exists
 def _campaign_village(mw: MatrixWorld, viewer: User | None, inside: bool):
     """A commune campaign covers every village of the commune: outside means another commune."""
@@ -490,6 +537,12 @@ KINDS = {
         (v := _pick(mw.villages, viewer, inside)) and {"area": v.id}),
     "api_village": lambda mw, viewer, inside: (
         (v := _pick(mw.villages, viewer, inside)) and {"village": v.id}),
+    "province": lambda mw, viewer, inside: (
+        (p := _pick(mw.provinces, viewer, inside)) and {"area_id": p.id}),
+    "commune_activity": lambda mw, viewer, inside: (
+        (c := _pick(mw.communes, viewer, inside)) and {"activity_id": _activity(mw, c)}),
+    "signoff_period": lambda mw, viewer, inside: (
+        (v := _pick(mw.villages, viewer, inside)) and _signoff(mw, v)),
 }
 
 

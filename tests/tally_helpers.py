@@ -76,8 +76,11 @@ def stored(reach=True):
             if any(values.values()):
                 out[tuple(getattr(r, k) for k in keys)] = values
         return out
+    # Named columns, not the model: an older schema (a downgrade test) lacks the columns added since.
     stats = {s.area_id: [s.households, s.residents_total, s.residents_14plus, s.residents_18plus]
-             for s in db.session.scalars(select(AreaStats)) if s.households}
+             for s in db.session.execute(select(AreaStats.area_id, AreaStats.households, AreaStats.residents_total,
+                                                AreaStats.residents_14plus, AreaStats.residents_18plus))
+             if s.households}
     reach = {r.household_id: (r.first_day, r.team_id, r.member_id, r.first_at)
              for r in db.session.scalars(select(HouseholdReach))} if reach else None
     return (rows(TallyDay, ("kind", "ref_id", "day", "service_id")), rows(TallyTotal, ("kind", "ref_id", "service_id")),

@@ -269,7 +269,9 @@ def test_the_visit_form_saves_in_one_round_trip_and_shows_progress(live, browser
     assert page.locator("form.visit-form button[type=submit]").is_disabled()
     page.wait_for_url(household_url)
     page.wait_for_selector("text=Đã lưu lượt thăm.")
-    assert [c for c in calls if c[1].startswith("/api/")][:1] == [("POST", "/api/v1/visits/batch")]  # no session first
+    # No session round trip before the save (a background refresh of the village's households may run beside it)
+    saving = [c for c in calls if c[1].startswith(("/api/v1/session", "/api/v1/visits"))]
+    assert saving[:1] == [("POST", "/api/v1/visits/batch")], calls
     assert server_visits(app) == [("VT1-002", "not_home", users["member"], {})]
     context.close()
 

@@ -106,7 +106,7 @@ def _written_by_the_clock(column) -> bool:
     """A column the database fills from the wall clock at write time (received_at, audit time,
     updated_at...): it differs between two runs, not between two writers."""
     clock = [c for c in (column.default, column.onupdate) if c is not None and getattr(c, "is_callable", False)]
-    return isinstance(column.type, DateTime) and bool(clock)
+    return isinstance(column.type, DateTime) and (bool(clock) or column.info.get("clock", False))
 
 
 def _surrogate(column) -> bool:

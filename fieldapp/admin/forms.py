@@ -12,6 +12,7 @@ ELIGIBILITY_CHOICES = [
     SelectChoice("all", _l("Mọi nhân khẩu")),
     SelectChoice("household", _l("Cả hộ (một lần)")),
     SelectChoice("dossier", _l("Hồ sơ (không giới hạn tổng)")),
+    SelectChoice("smartphone", _l("Người có điện thoại thông minh (theo số máy của hộ)")),
 ]
 
 

@@ -23,7 +23,7 @@ OPENAPI = {
                        "system sends `Authorization: Bearer fa_…` on the routes marked with the `token` "
                        "scheme. A token reads only inside its area (elsewhere 404), only with GET, and stops "
                        "working the moment it is revoked.\n\n"
-                       "Webhooks: for each subscribed event (`campaign.frozen`) fieldapp POSTs JSON "
+                       "Webhooks: for each subscribed event (`campaign.frozen`, `period.approved`) fieldapp POSTs JSON "
                        "`{event, delivery, occurred_at, area, data}` with the headers X-Fieldapp-Event, "
                        "X-Fieldapp-Delivery (the same on every retry), X-Fieldapp-Timestamp and "
                        "X-Fieldapp-Signature: `sha256=` + hex HMAC-SHA256 of `<timestamp>.<body>` with the "
@@ -131,6 +131,22 @@ OPENAPI = {
                           "outcomes": {"type": "object", "properties": {
                               o: {"type": "integer"} for o in ("helped", "not_home", "declined", "revisit")}},
                           "services": {"type": "array", "items": {"$ref": "#/components/schemas/ServiceTally"}}}},
+            "ApprovedPeriods": {"type": "object", "required": ["area", "periods"], "properties": {
+                "area": {"$ref": "#/components/schemas/Area"},
+                "periods": {"type": "array", "items": {"type": "object", "required": [
+                    "village", "commune_id", "period", "from", "to", "approved_at", "late_after_approval", "figures"],
+                    "properties": {
+                        "village": {"type": "object", "properties": {"id": {"type": "integer"},
+                                                                     "name": {"type": "string"}}},
+                        "commune_id": {"type": "integer"},
+                        "period": {"type": "string", "enum": ["m", "q"]},
+                        "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+                        "approved_at": {"type": "string", "format": "date-time", "nullable": True},
+                        "late_after_approval": {"type": "integer"},
+                        "figures": {"type": "object", "nullable": True, "additionalProperties": True,
+                                    "description": "households, residents_total, residents_14plus, residents_18plus, "
+                                                   "smartphones, teams, members, visits, reached, visited, outcomes, "
+                                                   "services {code: {unit, period, cumulative, eligible}} …"}}}}}},
             "TallyAnswer": {"type": "object", "required": ["area", "from", "to", "tally", "children"], "properties": {
                 "area": {"$ref": "#/components/schemas/Area"},
                 "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
@@ -281,6 +297,23 @@ OPENAPI = {
                 {"name": "campaign_id", "in": "query", "required": False, "schema": {"type": "integer"}}],
             "responses": {"200": _ok({"$ref": "#/components/schemas/LeaderboardAnswer"}),
                           "400": _ERR, "401": _ERR, "404": _ERR},
+            "security": [{"session": []}, {"token": []}]}},
+        "/approved-periods": {"get": {
+            "summary": "Village months and quarters approved by their commune, with the figures as approved",
+            "description": "The sign-off (duyệt số liệu): a team leader confirms the village's month or quarter, "
+                           "the commune officer approves it. Each approved period is kept as approved: `figures` "
+                           "are those of the approval (as of the period's last day); `late_after_approval` counts "
+                           "the visits of the period corrected since. Newest first, at most 500. The same approval "
+                           "is sent as the `period.approved` webhook.",
+            "parameters": [
+                {"name": "area_id", "in": "query", "required": True, "schema": {"type": "integer"},
+                 "description": "a province, a commune or a village inside the caller's area"},
+                {"name": "period", "in": "query", "required": False, "schema": {"type": "string", "enum": ["m", "q"]},
+                 "description": "m: months, q: quarters; both by default"},
+                {"name": "from", "in": "query", "required": False, "schema": {"type": "string", "format": "date"},
+                 "description": "only the periods that begin on this day (e.g. 2026-10-01)"}],
+            "responses": {"200": _ok({"$ref": "#/components/schemas/ApprovedPeriods"}),
+                          "400": _ERR, "401": _ERR, "403": _ERR, "404": _ERR},
             "security": [{"session": []}, {"token": []}]}},
         "/notices": {"get": {
             "summary": "The live notices of the caller's commune (members and leaders; others: an empty list)",

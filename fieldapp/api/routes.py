@@ -1,3 +1,4 @@
+
 from flask import abort, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -9,11 +10,12 @@ from ..extensions import db
 from ..input_guard import bounded_int, json_body
 from ..households.queries import active_services
 from ..models import AreaLevel
-from ..timeutil import BadDate, parse_iso, utcnow
+from ..timeutil import BadDate, parse_day, parse_iso, utcnow
 from ..campaigns.queries import PERIODS, campaign_period, period_for
 from ..campaigns.routes import board_area_or_404, campaign_boards, campaign_or_404, period_boards
 from ..tallies.queries import area_tallies, children, running_campaign, services_for_tallies
 from ..tallies.routes import dashboard_area_or_404, date_range
+from ..signoff.queries import approved_in, late_after_approval
 from ..write_turns import write_turn
 from . import bp, queries, reads
 from ..integrations.tokens import token_readable
@@ -25,6 +27,16 @@ from ..walks.operations import record_sync_report
 
 def _error(message: str, status: int):
     return jsonify(error=message), status
+
+
+def _area_id_arg():
+    """?area_id= as an integer, or (None, the 400 answer in Vietnamese)."""
+    raw = request.args.get("area_id")
+    area_id = request.args.get("area_id", type=bounded_int)
+    if area_id is None:
+        return None, _error(_("Thiếu hoặc sai tham số “area_id” (mã địa bàn, số nguyên).") if raw in (None, "")
+                            else _("Tham số “area_id” phải là số nguyên."), 400)
+    return area_id, None
 
 
 @bp.get("/session")
@@ -143,15 +155,39 @@ def area_tally(area_id: int):
         children=[{"area": reads.area_json(k), "tally": reads.tally_json(found[k.id], services)} for k in kids])
 
 
+@bp.get("/approved-periods")
+@login_required
+@token_readable
+def approved_periods():
+    """Village months and quarters the commune approved, with the figures as approved."""
+    area_id, refused = _area_id_arg()
+    if refused:
+        return refused
+    kind = request.args.get("period") or None
+    if kind not in (None, "m", "q"):
+        return _error(_("Tham số “period” là m (tháng) hoặc q (quý)."), 400)
+    start = None
+    if request.args.get("from"):
+        try:
+            start = parse_day(request.args["from"])
+        except BadDate as err:
+            return _error(str(err), 400)
+    area = dashboard_area_or_404(area_id)
+    return jsonify(area=reads.area_json(area), periods=[
+        {"village": {"id": s.village_id, "name": s.village.name}, "commune_id": s.commune_id, "period": s.period,
+         "from": s.starts_on.isoformat(), "to": s.ends_on.isoformat(),
+         "approved_at": s.decided_at.isoformat() + "Z" if s.decided_at else None,
+         "late_after_approval": late_after_approval(s), "figures": s.snapshot}
+        for s in approved_in(area, kind, start)])
+
+
 @bp.get("/leaderboard")
 @login_required
 @token_readable
 def leaderboard():
-    raw = request.args.get("area_id")
-    area_id = request.args.get("area_id", type=bounded_int)
-    if area_id is None:
-        return _error(_("Thiếu hoặc sai tham số “area_id” (mã địa bàn, số nguyên).") if raw is None or raw == ""
-                      else _("Tham số “area_id” phải là số nguyên."), 400)
+    area_id, refused = _area_id_arg()
+    if refused:
+        return refused
     key = request.args.get("period", "week")
     if key not in PERIODS:
         return _error(_("Kỳ xếp hạng không hợp lệ; chọn một trong: week, month, quarter."), 400)

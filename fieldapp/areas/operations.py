@@ -11,6 +11,7 @@ from ..locks import begin_write, lock_households
 from ..models import Area, AreaLevel, Household, Service, Team, User
 from ..rules import RuleError
 from ..tallies.operations import move_village_counters
+from ..history import move_teams
 from ..text import code_key, fold
 from ..timeutil import utcnow
 
@@ -222,6 +223,7 @@ def merge_villages(actor: User, absorbed: Area, survivor: Area, clash_prefix: st
                        .values(village_id=survivor.id), execution_options={"synchronize_session": False})
     db.session.execute(update(Team).where(Team.village_id == absorbed.id)
                        .values(village_id=survivor.id), execution_options={"synchronize_session": False})
+    move_teams(team_ids, survivor.id)
     move_village_counters(absorbed.id, survivor.id)
     absorbed.archived_at = utcnow()
     db.session.flush()

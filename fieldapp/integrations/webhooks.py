@@ -27,10 +27,12 @@ from ..models import Area, DeliveryStatus, User, WebhookDelivery, WebhookEndpoin
 from ..rules import RuleError
 from ..timeutil import utcnow
 
-# Every event a receiver can subscribe to. Adding an event is one line here and one emit() where it happens
-# ("period.approved" comes with approved reports).
+# Every event a receiver can subscribe to. Adding an event is one line here and one emit() where it happens.
 EVENTS = {
     "campaign.frozen": _l("Đợt thi đua đã chốt kết quả"),
+    # signoff.operations.approve: a village's month or quarter approved (scope "village"), and the commune's
+    # when its last village is approved (scope "commune"); data carries the figures as approved.
+    "period.approved": _l("Số liệu tháng, quý đã được xã duyệt"),
 }
 MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(minutes=1)

@@ -14,6 +14,9 @@ from .notices import Notice, NoticeSeen
 from .imports import PendingImport
 from .machine import ApiToken, DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from .sync import SyncReport
+from .history import AreaStatsDay, MergedCounter, Membership, TeamPlace, VillageMerge, VisitLate
+from .reports import (ActivityKind, CommuneActivity, DocumentKind, IssuerSetting, ReportDraft, SignOff,
+                      SignOffStatus)
 
 __all__ = [
     "Area", "AreaLevel", "AuditLog", "Household", "LoginAttempt", "Role", "Team", "User",
@@ -23,4 +26,6 @@ __all__ = [
     "Campaign", "CampaignService", "CampaignTarget", "OutreachSession", "SessionKind",
     "Notice", "NoticeSeen",
     "PendingImport", "ApiToken", "DeliveryStatus", "WebhookDelivery", "WebhookEndpoint", "SyncReport",
+    "AreaStatsDay", "MergedCounter", "Membership", "TeamPlace", "VillageMerge", "VisitLate",
+    "ActivityKind", "CommuneActivity", "DocumentKind", "IssuerSetting", "ReportDraft", "SignOff", "SignOffStatus",
 ]

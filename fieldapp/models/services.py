@@ -11,11 +11,12 @@ class Eligibility:
     ALL = "all"              # every resident
     HOUSEHOLD = "household"  # the household itself, once
     DOSSIER = "dossier"      # dossiers: no lifetime cap, at most one per resident per visit
-    ALL_CHOICES = (AGE14, AGE18, ALL, HOUSEHOLD, DOSSIER)
+    SMARTPHONE = "smartphone"  # residents with a smartphone (as many as the household's smartphones)
+    ALL_CHOICES = (AGE14, AGE18, ALL, HOUSEHOLD, DOSSIER, SMARTPHONE)
     # Which denominator counts the eligible (a household's or an area's: counting.household_stats,
     # counting.area_stats); None: no lifetime cap. Served to the phones with the catalogue.
     COUNTED_IN = {AGE14: "residents_14plus", AGE18: "residents_18plus", ALL: "residents_total",
-                  HOUSEHOLD: "households", DOSSIER: None}
+                  HOUSEHOLD: "households", DOSSIER: None, SMARTPHONE: "smartphones"}
 
 
 class Service(db.Model):

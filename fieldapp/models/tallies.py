@@ -79,7 +79,7 @@ class HouseholdReach(db.Model):
 
 
 class AreaStats(db.Model):
-    """Denominators per area (every level): households and residents by age group."""
+    """Denominators per area (every level): households, residents by age group, smartphones."""
     __tablename__ = "area_stats"
     __table_args__ = {"sqlite_with_rowid": False}
 
@@ -88,3 +88,4 @@ class AreaStats(db.Model):
     residents_total: Mapped[int] = mapped_column(default=0)
     residents_14plus: Mapped[int] = mapped_column(default=0)
     residents_18plus: Mapped[int] = mapped_column(default=0)
+    smartphones: Mapped[int] = mapped_column(default=0)  # as the households declare them

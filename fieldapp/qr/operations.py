@@ -16,6 +16,7 @@ from ..models import (Badge, Household, HouseholdTag, JoinRequest, JoinStatus, O
                       Team, TeamInvite, User)
 from ..passwords import hash_password, password_problem
 from ..rules import RuleError
+from ..history import join_team
 from ..timeutil import to_local
 from .queries import (hash_token, live_badge, live_invite, members_without_badge, pending_count,
                       pending_request_for_phone, phone_taken, untagged_households)
@@ -182,6 +183,7 @@ def _approve(actor: User | None, join: JoinRequest, now: datetime) -> User:
     join.decided_by_id = actor.id if actor else None
     join.user_id = member.id
     join.password_hash = ""  # now kept on the user only
+    join_team(member)
     audit.record(actor, "join_approve" if actor else "join_auto_approve", join,
                  area_path=_team_path(join.team), after={"user_id": member.id})
     issue_badge(actor, member, now)

@@ -1,103 +1,134 @@
-"""The periodic report (báo cáo định kỳ) of a commune or a province: one query function, three renderers.
+"""The periodic report (báo cáo định kỳ) of a commune or a province, as of its period's last day.
 
-Every figure about visits comes from the tally counters (fieldapp/tallies/queries.py), so the report
-equals the dashboards; sessions come from one grouped query on the sessions table. The number of
-queries is fixed (about a dozen per period), whatever the number of villages, teams or visits.
+Every figure is read as it was on that day (reports.figures): cumulative counts and coverage over the
+households and residents registered then, teams and members of then, villages as they were before any later
+merge. A closed period's report therefore says the same whenever it is run; what changed its figures after
+the close (a visit entered or corrected late, a household deleted) is counted in its late line and listed.
+Counting rules are counting.py's (eligible, share, live); the counters are the tallies'.
 """
+from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import func, select
 
-from ..counting import day_bounds, live_visits, period_start, share
+from ..counting import eligible, live, share
 from ..extensions import db
-from ..models import Area, AreaLevel, Household, Role, Service, TallyDay, TallyKind, Team, User, Visit
+from ..models import (ActivityKind, Area, AreaLevel, CommuneActivity, Eligibility, OutreachSession, Service,
+                      SessionKind, SignOff, SignOffStatus, TallyKind)
+from ..models.outreach import outreach_session_services
 from ..models.tallies import VISIT_ROW
-from ..outreach.queries import SessionSums, active_team_ids, session_sums
-from ..tallies.operations import area_ids
-from ..tallies.queries import Tally, area_tallies, children, services_for_tallies
+from ..tallies.queries import children, services_for_tallies
+from .figures import (Late, child_of, counter_sums, late_changes, member_ids_on, members_on, stats_as_of, teams_on,
+                      village_paths_on, village_sums, villages_on)
+from .periods import Period
 
-PERIODS = ("quarter", "year", "review", "custom")
-REVIEW_MONTH, REVIEW_DAY = 10, 10   # the yearly review of the teams is on 10 October
-COVERAGE_CODES = ("vneid", "payment", "skills5")
-DOSSIER_CODE = "dvc"
-MAX_DAYS = 732
-
-
-def period_dates(key: str, on: date) -> tuple[date, date]:
-    """Quick picks, ending on `on` (today): this quarter, this year, since the last 10 October."""
-    if key == "quarter":
-        return period_start("q", on), on
-    if key == "year":
-        return date(on.year, 1, 1), on
-    if key == "review":
-        review = date(on.year, REVIEW_MONTH, REVIEW_DAY)
-        return (review if on >= review else date(on.year - 1, REVIEW_MONTH, REVIEW_DAY)), on
-    raise ValueError(key)
-
-
-def previous_period(start: date, end: date) -> tuple[date, date]:
-    """The period of the same length just before."""
-    days = (end - start).days + 1
-    prev_end = start - timedelta(days=1)
-    return prev_end - timedelta(days=days - 1), prev_end
+COVERAGE_CODES = ("vneid", "payment", "skills5")  # the seeds' headline rates, shown in the per-area table
 
 
 @dataclass
-class Coverage:
-    service: Service
-    helped_ever: int
-    eligible: int | None
-
-    @property
-    def rate(self) -> float | None:
-        """As it is: the cap keeps it at most 1, and a figure above would be a fault to see, not to hide."""
-        return share(self.helped_ever, self.eligible)
-
-
-@dataclass
-class Row:
-    """The figures of one area over one period."""
+class Figures:
+    """One area (the report's, or a village or commune of it) over the period, as of its last day."""
     area: Area
-    tally: Tally
-    teams_active: int = 0
-    teams_total: int = 0
-    members_active: int = 0
-    members_total: int = 0
-    villages_covered: int = 0
-    villages_total: int = 0
-    households_visited: int = 0    # households with a visit in the period
-    sessions: SessionSums = field(default_factory=SessionSums)
+    stats: dict[str, int] = field(default_factory=dict)                 # denominators as of the last day
+    period: dict[int, dict[str, int]] = field(default_factory=dict)     # service (0: visits) -> counters
+    ever: dict[int, dict[str, int]] = field(default_factory=dict)       # the same, since the start
+    teams: int = 0
+    teams_active: int = 0          # with a visit or a session in the period
+    villages: int = 0
+    villages_with_team: int = 0
+    communes: int = 0              # a province: its communes, and those with a team
+    communes_with_team: int = 0
+    members: int = 0
+    members_active: int = 0        # with a visit in the period
+    sessions: int = 0
+    attendees: int = 0
+    late_visits: int = 0
+    approved: int = 0              # villages whose month or quarter is approved (sign-off)
+    to_approve: int = 0            # villages with a team, that need one
 
     @property
     def households(self) -> int:
-        return self.tally.households
+        return self.stats.get("households", 0)
+
+    def _get(self, rows, sid: int, name: str) -> int:
+        return rows.get(sid, {}).get(name, 0)
+
+    @property
+    def visits(self) -> int:
+        return self._get(self.period, VISIT_ROW, "visits")
+
+    @property
+    def reached(self) -> int:
+        """Households visited for the first time in the period."""
+        return self._get(self.period, VISIT_ROW, "reached")
+
+    @property
+    def visited(self) -> int:
+        """Households visited at least once, up to the last day."""
+        return self._get(self.ever, VISIT_ROW, "reached")
+
+    def outcome(self, name: str) -> int:
+        return self._get(self.period, VISIT_ROW, name)
 
     def people(self, service: Service) -> int:
-        st = self.tally.services.get(service.id)
-        return st.people if st else 0
+        return self._get(self.period, service.id, "people")
 
     def people_ever(self, service: Service) -> int:
-        st = self.tally.services.get(service.id)
-        return st.people_ever if st else 0
+        return self._get(self.ever, service.id, "people")
 
-    def coverage(self, service: Service) -> Coverage:
-        st = self.tally.services.get(service.id)
-        eligible = st.eligible if st else None
-        return Coverage(service, st.people_ever if st else 0, eligible)
+    def eligible(self, service: Service) -> int | None:
+        return eligible(service, self.stats)
+
+    def rate(self, service: Service) -> float | None:
+        return share(self.people_ever(service), self.eligible(service))
+
+    COUNTS = ("teams", "teams_active", "villages", "villages_with_team", "communes", "communes_with_team",
+              "members", "members_active", "sessions", "attendees", "late_visits", "approved", "to_approve")
+
+    def as_dict(self, services: list[Service]) -> dict:
+        """Every figure, JSON-ready: a sign-off's snapshot, the API's answer, a test's comparison."""
+        return {"area": {"id": self.area.id, "name": self.area.name, "level": self.area.level},
+                **{name: getattr(self, name) for name in self.COUNTS}, **self.stats,
+                "visits": self.visits, "reached": self.reached, "visited": self.visited,
+                "outcomes": {o: self.outcome(o) for o in ("helped", "not_home", "declined", "revisit")},
+                "services": {s.code: {"unit": s.unit, "period": self.people(s), "cumulative": self.people_ever(s),
+                                      "eligible": self.eligible(s)} for s in services}}
 
 
 @dataclass
 class Report:
     area: Area
-    start: date
-    end: date
-    prev_start: date
-    prev_end: date
+    period: Period
     services: list[Service]
-    total: Row
-    previous: Row
-    rows: list[Row]               # villages (commune report) or communes (province report)
+    total: Figures
+    previous: Figures
+    rows: list[Figures]
+    sessions_by_kind: dict[str, list[int]]                  # kind -> [sessions, attendees]
+    sessions_by_topic: dict[str, dict[int, int]]            # kind -> {service id: sessions}
+    activities: dict[str, list[int]]                        # kind -> [records, quantity, attendees]
+    late: Late
+
+    def as_dict(self) -> dict:
+        def kinds(rows):
+            return {k: list(v) for k, v in rows.items()}
+        return {"area": {"id": self.area.id, "name": self.area.name, "level": self.area.level},
+                "period": {"kind": self.period.kind, "from": self.period.start.isoformat(),
+                           "to": self.period.end.isoformat(), "as_of": self.period.as_of.isoformat()},
+                "total": self.total.as_dict(self.services), "previous": self.previous.as_dict(self.services),
+                "rows": [r.as_dict(self.services) for r in self.rows],
+                "sessions_by_kind": kinds(self.sessions_by_kind),
+                "sessions_by_topic": {k: {str(sid): n for sid, n in v.items()} for k, v in self.sessions_by_topic.items()},
+                "activities": kinds(self.activities),
+                "late": {"visits": self.late.visits, "sessions": self.late.sessions, "activities": self.late.activities}}
+
+    @property
+    def start(self) -> date:
+        return self.period.start
+
+    @property
+    def end(self) -> date:
+        return self.period.as_of
 
     @property
     def child_level(self) -> str:
@@ -105,82 +136,179 @@ class Report:
 
     @property
     def coverage_services(self) -> list[Service]:
-        by_code = {s.code: s for s in self.services}
-        return [by_code[c] for c in COVERAGE_CODES if c in by_code]
+        """Services with a denominator, in the seeds' order first (VNeID, payment, 5 skills), then the rest."""
+        with_cap = [s for s in self.services if Eligibility.COUNTED_IN[s.eligibility] is not None]
+        head = [s for c in COVERAGE_CODES for s in with_cap if s.code == c]
+        return head + [s for s in with_cap if s not in head]
 
     @property
-    def dossier_service(self) -> Service | None:
-        return next((s for s in self.services if s.code == DOSSIER_CODE), None)
+    def headline_services(self) -> list[Service]:
+        return [s for s in self.coverage_services if s.code in COVERAGE_CODES]
+
+    @property
+    def dossier_services(self) -> list[Service]:
+        return [s for s in self.services if s.eligibility == Eligibility.DOSSIER]
 
 
-def _child_of(depth: int, path: str) -> int | None:
-    ids = area_ids(path)
-    return ids[depth] if len(ids) > depth else None
+def _active(kind: str, ref_ids, start: date, end: date, rolled: bool) -> set[int]:
+    """Owners with at least one visit in start..end (their visit rows only)."""
+    sums = counter_sums(kind, ref_ids, start, end, rolled, service_ids=[VISIT_ROW])
+    return {ref for ref, per in sums.items() if per.get(VISIT_ROW, {}).get("visits", 0) > 0}
 
 
-def _active_refs(kind: str, ref_ids_stmt, start: date, end: date) -> set[int]:
-    """Owners (teams, members, villages) with at least one visit in the period, from the counters."""
-    return set(db.session.scalars(
-        select(TallyDay.ref_id).distinct()
-        .where(TallyDay.kind == kind, TallyDay.service_id == VISIT_ROW, TallyDay.visits > 0,
-               TallyDay.day >= start, TallyDay.day <= end, TallyDay.ref_id.in_(ref_ids_stmt))))
+def _figures(area: Area, kids: list[Area], period: Period, services: list[Service],
+             with_members_active: bool = True) -> dict[int, Figures]:
+    """Figures of the area and each of its children (villages of a commune, communes of a province)."""
+    start, end = period.start, period.as_of
+    out = {a.id: Figures(area=a) for a in (area, *kids)}
+    ids = list(out)
+    stats = stats_as_of(ids, end)
+    for ref, f in out.items():
+        f.stats = stats[ref]
+    # Counters: villages as they were before any later merge; communes read their period rollups.
+    def sums(level: str, refs: list[int], first: date | None):
+        if level == AreaLevel.VILLAGE:
+            return village_sums(refs, first, end, end)
+        return counter_sums(TallyKind.AREA, refs, first, end, rolled=level == AreaLevel.COMMUNE)
 
+    kid_ids, kid_level = [k.id for k in kids], (kids[0].level if kids else None)
+    in_period, ever = sums(kid_level, kid_ids, start), sums(kid_level, kid_ids, None)
+    own, own_ever = sums(area.level, [area.id], start), sums(area.level, [area.id], None)
+    in_period[area.id], ever[area.id] = own.get(area.id, {}), own_ever.get(area.id, {})
+    for ref, f in out.items():
+        f.period, f.ever = dict(in_period.get(ref, {})), dict(ever.get(ref, {}))
 
-def _rows(area: Area, kids: list[Area], start: date, end: date, services: list[Service]) -> dict[int, Row]:
-    tallies = area_tallies([area, *kids], start, end, services)
-    rows = {a.id: Row(area=a, tally=tallies[a.id]) for a in (area, *kids)}
-    depth = len(area_ids(area.path))
+    owners: dict[str, tuple] = {}
 
-    def bump(path: str, attr: str) -> None:
-        for ref in (area.id, _child_of(depth, path)):
-            if ref in rows:
-                setattr(rows[ref], attr, getattr(rows[ref], attr) + 1)
+    def bump(path: str, attr: str, n: int = 1) -> None:
+        refs = owners.get(path)
+        if refs is None:
+            refs = owners[path] = tuple(r for r in {area.id, child_of(area, path)} if r in out)
+        for ref in refs:
+            setattr(out[ref], attr, getattr(out[ref], attr) + n)
 
-    inside = Area.path.startswith(area.path)
-    # Active teams of the area's villages, and those with a visit or a session in the period.
-    team_ids = select(Team.id).join(Area, Area.id == Team.village_id).where(inside, Team.active.is_(True))
-    busy = _active_refs(TallyKind.TEAM, team_ids, start, end) | active_team_ids(area, start, end)
-    team_paths = {}
-    for team_id, path in db.session.execute(
-            select(Team.id, Area.path).join(Area, Area.id == Team.village_id).where(inside, Team.active.is_(True))):
-        team_paths[team_id] = path
-        bump(path, "teams_total")
-        if team_id in busy:
+    # Villages and teams on the last day; teams with a visit or a session in the period.
+    for path in village_paths_on(area, end):
+        bump(path, "villages")
+    teams = teams_on(area, end)
+    team_ids = [t for t, _p in teams]
+    busy = _active(TallyKind.TEAM, team_ids, start, end, rolled=True) | _session_teams(area, start, end)
+    with_team = set()
+    for tid, path in teams:
+        bump(path, "teams")
+        if tid in busy:
             bump(path, "teams_active")
-    # Active members of those teams, and those with a visit in the period.
-    member_ids = select(User.id).where(User.team_id.in_(team_ids), User.active.is_(True),
-                                       User.role.in_(Role.TEAM_ROLES))
-    visiting = _active_refs(TallyKind.MEMBER, member_ids, start, end)
-    for user_id, team_id in db.session.execute(select(User.id, User.team_id).where(User.id.in_(member_ids))):
-        bump(team_paths[team_id], "members_total")
-        if user_id in visiting:
-            bump(team_paths[team_id], "members_active")
-    # Villages (not archived), and those with a visit in the period.
-    village_ids = select(Area.id).where(inside, Area.level == AreaLevel.VILLAGE, Area.archived_at.is_(None))
-    covered = _active_refs(TallyKind.AREA, village_ids, start, end)
-    for village_id, path in db.session.execute(select(Area.id, Area.path).where(Area.id.in_(village_ids))):
-        bump(path, "villages_total")
-        if village_id in covered:
-            bump(path, "villages_covered")
-    # Households with at least one (live) visit in the period: the counters hold first visits only.
-    lo, hi = day_bounds(start, end)
-    for path, n in db.session.execute(
-            live_visits(Area.path, func.count(func.distinct(Visit.household_id)))
-            .join(Area, Area.id == Household.village_id)
-            .where(inside, Visit.visited_at >= lo, Visit.visited_at < hi).group_by(Area.path)):
-        for ref in (area.id, _child_of(depth, path)):
+        with_team.add(path)
+    for path in with_team:
+        bump(path, "villages_with_team")
+    if area.level == AreaLevel.PROVINCE:
+        communes_with_team = {child_of(area, p) for p in with_team}
+        for k in kids:
+            out[k.id].communes = 1
+            out[k.id].communes_with_team = int(k.id in communes_with_team)
+        out[area.id].communes = len(kids)
+        out[area.id].communes_with_team = len(communes_with_team & set(kid_ids))
+    members = members_on(area, end)
+    visiting = (_active(TallyKind.MEMBER, member_ids_on(area, end), start, end, rolled=True)
+                if with_members_active else set())
+    for mid, _tid, path in members:
+        bump(path, "members")
+        if mid in visiting:
+            bump(path, "members_active")
+    # Sessions held in the period.
+    for path, kind, n, attendees in _session_rows(area, start, end):
+        bump(path, "sessions", n)
+        bump(path, "attendees", attendees)
+    return out
+
+
+def _session_teams(area: Area, start: date, end: date) -> set[int]:
+    s = OutreachSession
+    return set(db.session.scalars(
+        select(s.team_id).distinct().join(Area, Area.id == s.village_id)
+        .where(Area.path.startswith(area.path), live(s), s.held_on >= start, s.held_on <= end)))
+
+
+def _session_rows(area: Area, start: date, end: date) -> list[tuple[str, str, int, int]]:
+    """(village path, kind, sessions, attendees) of the live sessions held start..end."""
+    s = OutreachSession
+    return [(p, k, int(n), int(a or 0)) for p, k, n, a in db.session.execute(
+        select(Area.path, s.kind, func.count(), func.sum(s.attendees)).join(Area, Area.id == s.village_id)
+        .where(Area.path.startswith(area.path), live(s), s.held_on >= start, s.held_on <= end)
+        .group_by(Area.path, s.kind))]
+
+
+def _sessions_by_topic(area: Area, start: date, end: date) -> dict[str, dict[int, int]]:
+    """{kind: {service id: sessions}}: "39 buổi tập huấn: 13 TMĐT, 26 thanh toán" (service 0: no service named)."""
+    s, link = OutreachSession, outreach_session_services
+    out: dict[str, dict[int, int]] = defaultdict(dict)
+    for kind, sid, n in db.session.execute(
+            select(s.kind, link.c.service_id, func.count()).select_from(s)
+            .join(Area, Area.id == s.village_id).outerjoin(link, link.c.session_id == s.id)
+            .where(Area.path.startswith(area.path), live(s), s.held_on >= start, s.held_on <= end)
+            .group_by(s.kind, link.c.service_id)):
+        out[kind][sid or 0] = int(n)
+    return dict(out)
+
+
+def _activities(area: Area, start: date, end: date) -> dict[str, list[int]]:
+    c = CommuneActivity
+    out = {k: [0, 0, 0] for k in ActivityKind.ALL}
+    for kind, n, quantity, attendees in db.session.execute(
+            select(c.kind, func.count(), func.sum(c.quantity), func.sum(c.attendees))
+            .join(Area, Area.id == c.commune_id)
+            .where(Area.path.startswith(area.path), live(c), c.held_on >= start, c.held_on <= end)
+            .group_by(c.kind)):
+        out[kind] = [int(n), int(quantity or 0), int(attendees or 0)]
+    return out
+
+
+def _signoffs(area: Area, period: Period, rows: dict[int, Figures]) -> None:
+    """Villages with a team on the last day need their month or quarter approved; count those that are."""
+    key = period.signoff_key
+    if key is None:
+        return
+    approved = set(db.session.scalars(
+        select(SignOff.village_id).join(Area, Area.id == SignOff.village_id)
+        .where(Area.path.startswith(area.path), SignOff.period == key, SignOff.starts_on == period.start,
+               SignOff.status == SignOffStatus.APPROVED)))
+    villages = {}
+    for _tid, path in teams_on(area, period.as_of):
+        villages[path] = int(path.strip("/").split("/")[-1])
+    for path, village_id in villages.items():
+        for ref in (area.id, child_of(area, path)):
             if ref in rows:
-                rows[ref].households_visited += int(n or 0)
-    for ref, sums in session_sums(area, start, end, kids).items():
-        rows[ref].sessions = sums
-    return rows
+                rows[ref].to_approve += 1
+                rows[ref].approved += int(village_id in approved)
 
 
-def build_report(area: Area, start: date, end: date, services: list[Service] | None = None) -> Report:
+def build_report(area: Area, period: Period, services: list[Service] | None = None) -> Report:
     services = services if services is not None else services_for_tallies()
-    kids = children(area) if area.level != AreaLevel.VILLAGE else []
-    rows = _rows(area, kids, start, end, services)
-    prev_start, prev_end = previous_period(start, end)
-    previous = _rows(area, [], prev_start, prev_end, services)[area.id]
-    return Report(area=area, start=start, end=end, prev_start=prev_start, prev_end=prev_end, services=services,
-                  total=rows[area.id], previous=previous, rows=[rows[k.id] for k in kids])
+    kids = children_on(area, period.as_of)
+    rows = _figures(area, kids, period, services)
+    previous = period.previous()
+    prev = _figures(area, [], previous, services, with_members_active=True)[area.id]
+    late = late_changes(area, period.start, period.as_of)
+    for ref, n in late.by_child.items():
+        if ref in rows:
+            rows[ref].late_visits = n
+    rows[area.id].late_visits = late.visits
+    _signoffs(area, period, rows)
+    by_kind: dict[str, list[int]] = {k: [0, 0] for k in SessionKind.ALL}
+    for _path, kind, n, attendees in _session_rows(area, period.start, period.as_of):
+        by_kind.setdefault(kind, [0, 0])
+        by_kind[kind][0] += n
+        by_kind[kind][1] += attendees
+    return Report(area=area, period=period, services=services, total=rows[area.id], previous=prev,
+                  rows=[rows[k.id] for k in kids], sessions_by_kind=by_kind,
+                  sessions_by_topic=_sessions_by_topic(area, period.start, period.as_of),
+                  activities=_activities(area, period.start, period.as_of), late=late)
+
+
+def children_on(area: Area, day: date) -> list[Area]:
+    """The rows of a report: a commune's villages as they were on the day, a province's communes."""
+    if area.level == AreaLevel.COMMUNE:
+        return villages_on(area, day)
+    if area.level == AreaLevel.PROVINCE:
+        return children(area)
+    return []

@@ -10,11 +10,14 @@ from datetime import date, datetime
 
 from sqlalchemy import Column, Date, Integer, MetaData, String, Table, bindparam, case, delete, func, literal, or_, select
 
-from ..counting import STATS, household_stats, live, live_visit, local_day, local_day_sql, period_start, period_start_sql
+from ..counting import (STATS, household_stats, live, live_visit, local_day, local_day_sql, period_start,
+                        period_start_sql, today)
 from ..extensions import db, in_list
-from ..models import (Area, AreaStats, Assistance, Household, HouseholdReach, TallyDay, TallyKind, TallyTotal,
-                      Visit)
+from ..history import backfill
+from ..models import (Area, AreaStats, AreaStatsDay, Assistance, Household, HouseholdReach, MergedCounter, TallyDay,
+                      TallyKind, TallyTotal, VillageMerge, Visit, VisitLate)
 from ..models.tallies import ROLLUPS, VISIT_ROW, rollup_kind
+from ..timeutil import utcnow
 
 COUNTERS = ("visits", "helped", "not_home", "declined", "revisit", "reached", "people")
 OUTCOME_COLUMNS = ("helped", "not_home", "declined", "revisit")
@@ -31,6 +34,7 @@ class VisitFacts:
     at: datetime  # visited_at, naive UTC: compared with the household's first visit
     outcome: str
     counts: tuple[tuple[int, int], ...]
+    visit_id: str | None = None  # to note a change made on a later day than the visit's (visit_late)
 
 
 def area_ids(path: str) -> tuple[int, ...]:
@@ -43,7 +47,8 @@ def facts(visit: Visit, household: Household | None = None) -> VisitFacts:
     return VisitFacts(
         household_id=household.id, area_ids=area_ids(household.village.path),
         team_id=visit.team_id, member_id=visit.member_id, day=local_day(visit.visited_at),
-        at=visit.visited_at, outcome=visit.outcome, counts=tuple(sorted((a.service_id, a.count) for a in visit.assists)))
+        at=visit.visited_at, outcome=visit.outcome, counts=tuple(sorted((a.service_id, a.count) for a in visit.assists)),
+        visit_id=visit.id)
 
 
 def _owners(area_list, team_id, member_id):
@@ -117,6 +122,7 @@ def apply_visit_delta(before: VisitFacts | None, after: VisitFacts | None) -> No
     ref = after or before
     _refresh_reach(ref.household_id, ref.area_ids, day_rows, total_rows)
     write_rows(day_rows, total_rows)
+    note_late([f for f in (before, after) if f is not None])
 
 
 def apply_new_visits(new: list[VisitFacts]) -> None:
@@ -143,6 +149,33 @@ def apply_new_visits(new: list[VisitFacts]) -> None:
         _add_alike(day_rows, total_rows, key, n)
     _refresh_reach_many(areas, earliest, day_rows, total_rows)
     write_rows(day_rows, total_rows)
+    note_late(new)
+
+
+def note_late(changed: list[VisitFacts]) -> None:
+    """Visits changed today whose own day is earlier: a report of a period that ended before today moved,
+    so each is kept in visit_late (its earliest and latest day, this change's time). A visit entered or
+    corrected on its own day is not late for any period and writes nothing: the usual path costs nothing."""
+    day = today()
+    by_visit: dict[str, list] = {}
+    for f in changed:
+        if f.visit_id is None:
+            continue
+        seen = by_visit.setdefault(f.visit_id, [f, f.day, f.day])
+        seen[1], seen[2] = min(seen[1], f.day), max(seen[2], f.day)
+    rows = [{"visit_id": vid, "household_id": f.household_id, "commune_id": f.area_ids[-2] if len(f.area_ids) > 1
+             else f.area_ids[0], "province_id": f.area_ids[0], "first_day": lo, "last_day": hi}
+            for vid, (f, lo, hi) in sorted(by_visit.items()) if lo < day]
+    if not rows:
+        return
+    now = utcnow()
+    table = VisitLate.__table__
+    stmt = _insert_for_dialect()(table)
+    low, high = (func.least, func.greatest) if db.session.get_bind().dialect.name == "postgresql" else (func.min, func.max)
+    stmt = stmt.on_conflict_do_update(index_elements=["visit_id"], set_={
+        "first_day": low(table.c.first_day, stmt.excluded.first_day),
+        "last_day": high(table.c.last_day, stmt.excluded.last_day), "changed_at": stmt.excluded.changed_at})
+    db.session.execute(stmt, [{**r, "changed_at": now} for r in rows])
 
 
 def _refresh_reach_many(areas: dict[str, tuple[int, ...]], earliest: dict[str, list[VisitFacts]],
@@ -271,16 +304,26 @@ def apply_household_delta(before: dict[str, int] | None, household: Household) -
     before = before or household_stats(None)
     after = household_stats(household)
     delta = {k: after[k] - before[k] for k in STATS}
-    rows = {(a,): dict(delta) for a in area_ids(household.village.path)}
-    _upsert(AreaStats, ("area_id",), rows, columns=STATS)
+    if not any(delta.values()):
+        return
+    ids = area_ids(household.village.path)
+    _upsert(AreaStats, ("area_id",), {(a,): dict(delta) for a in ids}, columns=STATS)
+    # Dated, so a report reads the denominators as they were on its last day (stats_as_of).
+    day = today()
+    _upsert(AreaStatsDay, ("area_id", "day"), {(a, day): dict(delta) for a in ids}, columns=STATS)
 
 
 def move_village_counters(absorbed_id: int, survivor_id: int) -> None:
     """A merge of two villages of one commune: every counter and denominator row of the absorbed village
     is added to the survivor's, then removed. The commune's and the province's rows do not move; the
     teams', members' and households' first visits are not the village's. In the merge's transaction,
-    after its households are locked and moved (a visit saved meanwhile counts where its household is)."""
+    after its households are locked and moved (a visit saved meanwhile counts where its household is).
+
+    Before anything moves, the merge is recorded with a copy of the absorbed village's day rows and dated
+    denominator changes (out of the absorbed village, into the survivor), so a report for a period that
+    ended before the merge still shows the two villages as they were (reports.figures)."""
     insert = _insert_for_dialect()
+    _record_merge(absorbed_id, survivor_id)
     village_rows = or_(TallyDay.kind == TallyKind.AREA, TallyDay.kind.startswith(TallyKind.AREA + ":"))
     for model, keys, columns, where in (
             (TallyDay, ("kind", "ref_id", "day", "service_id"), COUNTERS, village_rows),
@@ -300,6 +343,23 @@ def move_village_counters(absorbed_id: int, survivor_id: int) -> None:
     db.session.execute(delete(AreaStats).where(table.c.area_id == absorbed_id))
 
 
+def _record_merge(absorbed_id: int, survivor_id: int) -> VillageMerge:
+    merge = VillageMerge(absorbed_id=absorbed_id, survivor_id=survivor_id, merged_at=utcnow(), merged_on=today())
+    db.session.add(merge)
+    db.session.flush()
+    td, mc = TallyDay.__table__, MergedCounter.__table__
+    db.session.execute(mc.insert().from_select(
+        ["merge_id", "day", "service_id", *COUNTERS],
+        select(literal(merge.id), td.c.day, td.c.service_id, *[td.c[c] for c in COUNTERS])
+        .where(td.c.kind == TallyKind.AREA, td.c.ref_id == absorbed_id)))
+    moved = db.session.get(AreaStats, absorbed_id)
+    if moved is not None:
+        values = {c: getattr(moved, c) for c in STATS}
+        _upsert(AreaStatsDay, ("area_id", "day"), {(absorbed_id, merge.merged_on): {c: -v for c, v in values.items()},
+                                                  (survivor_id, merge.merged_on): values}, columns=STATS)
+    return merge
+
+
 # --- Rebuild from raw rows (demo seed, bulk imports, repairs) -------------------------------------
 
 def _stage_table() -> Table:
@@ -309,10 +369,12 @@ def _stage_table() -> Table:
     return Table("tally_stage", MetaData(), *cols, prefixes=["TEMPORARY"])
 
 
-def rebuild_counters(session=None) -> dict[str, int]:
-    """Recompute every counter from households, visits and assistance, in SQL (GROUP BY), not per row.
+def rebuild_counters(session=None, stats: tuple[str, ...] = STATS, history: bool = True) -> dict[str, int]:
+    """Recompute every counter from households, visits and assistance, in SQL (GROUP BY), not per row;
+    then fill the dated history a bulk load left out (history.backfill: it keeps what is there).
 
-    session: the app's by default; a migration passes one bound to its own connection."""
+    session: the app's by default; a migration passes one bound to its own connection, with the
+    denominator columns of its revision (stats) and history=False before the history tables exist."""
     session = session if session is not None else db.session
     dialect = session.get_bind().dialect.name
     for model in (TallyDay, TallyTotal, HouseholdReach, AreaStats):
@@ -321,13 +383,12 @@ def rebuild_counters(session=None) -> dict[str, int]:
 
     # Denominators: villages from households, then one level up twice.
     hh = Household.__table__
-    sums = [func.count(), func.sum(hh.c.residents_total), func.sum(hh.c.residents_14plus),
-            func.sum(hh.c.residents_18plus)]
+    sums = [func.count()] + [func.sum(hh.c[name]) for name in stats[1:]]
     for owner in (hh.c.village_id, village.c.parent_id, commune.c.parent_id):
         src = hh.join(village, village.c.id == hh.c.village_id).join(commune, commune.c.id == village.c.parent_id)
         session.execute(AreaStats.__table__.insert().from_select(
-            ["area_id", *STATS], select(owner, *sums).select_from(src)
-            .where(live(hh)).group_by(owner)))
+            ["area_id", *stats], select(owner, *sums).select_from(src)
+            .where(live(hh)).group_by(owner), include_defaults=False))
 
     # First visit per household (ties broken like the live path).
     v = Visit.__table__
@@ -403,5 +464,7 @@ def rebuild_counters(session=None) -> dict[str, int]:
                 session.execute(td.insert().from_select(["kind", "ref_id", "day", "service_id", *COUNTERS], stmt))
     finally:
         stage.drop(conn)
+    if history:
+        backfill(session)
     return {"day_rows": session.scalar(select(func.count()).select_from(TallyDay)),
             "total_rows": session.scalar(select(func.count()).select_from(TallyTotal))}

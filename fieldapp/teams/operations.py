@@ -15,6 +15,7 @@ from ..passwords import hash_password, password_problem
 from ..qr.operations import retire_sign_in_codes
 from ..rules import RuleError
 from ..timeutil import utcnow
+from .. import history
 
 REASONS = ("left", "moved", "other")
 
@@ -54,6 +55,7 @@ def create_team(actor: User, village: Area, name: str) -> Team:
     team = Team(village=village, name=name)
     db.session.add(team)
     db.session.flush()
+    history.place_team(team)
     audit.record(actor, "create", team, area_path=village.path, after={"name": name, "village_id": village.id})
     return team
 
@@ -69,6 +71,7 @@ def close_team(actor: User, team: Team) -> Team:
                           "Hãy chuyển họ sang tổ khác hoặc cho nghỉ trước.",
                           team=team.name, n=len(active), names=", ".join(active[:10])))
     team.active = False
+    history.close_team_place(team)
     audit.record(actor, "close", team, area_path=team.village.path, before={"active": True}, after={"active": False})
     return team
 
@@ -102,6 +105,7 @@ def appoint_leader(actor: User, team: Team, candidate: User | None) -> User:
     candidate.role = Role.LEADER
     candidate.team = team
     candidate.team_id = team.id
+    history.join_team(candidate)
     audit.record(actor, "appoint_leader", candidate, entity_type="user", area_path=team.village.path,
                  before=before, after=_member_snapshot(candidate))
     return candidate
@@ -127,6 +131,7 @@ def move_member(actor: User, member: User, team: Team | None) -> User:
     member.team = team
     member.team_id = team.id
     member.role = Role.MEMBER
+    history.join_team(member)
     audit.record(actor, "move", member, entity_type="user", area_path=from_path,
                  before=before, after=_member_snapshot(member))
     return member
@@ -151,6 +156,7 @@ def deactivate_member(actor: User, member: User, reason: str, note: str | None =
     member.deactivation_reason = reason
     member.session_version += 1  # every open session and remember-me cookie stops working
     retire_sign_in_codes(member, member.deactivated_at)
+    history.leave_team(member, reason)
     after = _member_snapshot(member)
     after["note"] = note
     audit.record(actor, "deactivate", member, entity_type="user", area_path=_path(member), before=before, after=after)
@@ -170,6 +176,7 @@ def reactivate_member(actor: User, member: User) -> User:
     member.active = True
     member.deactivated_at = None
     member.deactivation_reason = None
+    history.join_team(member)
     audit.record(actor, "reactivate", member, entity_type="user", area_path=_path(member),
                  before=before, after=_member_snapshot(member))
     return member
@@ -218,6 +225,7 @@ def create_account(actor: User, *, phone: str, name: str, password: str, role: s
         db.session.flush()
     except IntegrityError:  # two officers adding the same phone at once: the unique key decides
         raise RuleError({"phone": _("Số điện thoại %(phone)s đã có tài khoản.", phone=phone)}) from None
+    history.join_team(user)
     path = team.village.path if role in Role.TEAM_ROLES else area.path
     audit.record(actor, "create", user, entity_type="user", area_path=path,
                  after={"phone": phone, "name": name, "role": role, "team_id": user.team_id, "area_id": user.area_id})

@@ -334,7 +334,7 @@ def _write(actor: User, accepted: list[Planned], services: dict[str, Service]) -
         tallies.VisitFacts(household_id=p.household.id, area_ids=tallies.area_ids(p.household.village.path),
                            team_id=p.member.team_id, member_id=p.member.id, day=local_day(p.record.data.visited_at),
                            at=p.record.data.visited_at, outcome=p.record.data.outcome,
-                           counts=tuple(sorted(p.counts.items())))
+                           counts=tuple(sorted(p.counts.items())), visit_id=p.record.id)
         for p in accepted])
 
 

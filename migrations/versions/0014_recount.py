@@ -26,7 +26,9 @@ depends_on = None
 def upgrade():
     from fieldapp.tallies.operations import rebuild_counters
     session = Session(bind=op.get_bind())
-    rebuild_counters(session)
+    # The denominator columns of this revision; the dated history comes with 0019_reports.
+    rebuild_counters(session, stats=("households", "residents_total", "residents_14plus", "residents_18plus"),
+                     history=False)
     session.flush()
 
 

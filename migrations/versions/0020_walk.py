@@ -6,13 +6,13 @@ visits.entered_by_id and the sync_reports table. Nothing to fill: no visit promi
 was assigned and no visit was entered from paper before this revision, and no phone has reported yet.
 
 Revision ID: 0020_walk
-Revises: 0016_house_codes
+Revises: 0019_reports
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0020_walk"
-down_revision = "0016_house_codes"
+down_revision = "0019_reports"
 branch_labels = None
 depends_on = None
 

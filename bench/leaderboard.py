@@ -59,9 +59,10 @@ def main() -> None:
             p = period_for(key)
             prev = (p.previous.start, p.previous.end)
             cases.append((f"commune leaderboard ({key}, with previous-period ranks)",
-                          lambda p=p, prev=prev: team_board(commune, p.start, p.end, previous=prev)))
+                          lambda p=p, prev=prev: team_board(commune, p.start, p.end, previous=prev, unit=p.key[0])))
             cases.append((f"province leaderboard ({key}, with previous-period ranks)",
-                          lambda p=p, prev=prev: commune_board(province, p.start, p.end, previous=prev)))
+                          lambda p=p, prev=prev: commune_board(province, p.start, p.end, previous=prev,
+                                                              unit=p.key[0])))
         month = period_for("month")
         cases.append(("commune dashboard tallies (every village, month)",
                       lambda: area_tallies(children(commune), month.start, month.end, services)))

@@ -50,6 +50,17 @@ def can_edit_visit(user: User, visit: Visit, now, window_hours: int) -> bool:
     return False
 
 
+def can_enter_paper_visits(actor: User, member: User) -> bool:
+    """A team's leader enters the visits of a paper walk sheet, credited to the member of the team who made them."""
+    return (actor.role == Role.LEADER and actor.team_id is not None and member.team_id == actor.team_id
+            and member.role in Role.TEAM_ROLES)
+
+
+def can_assign_households(user: User, village: Area) -> bool:
+    """The leader of a team of the village says who of the team goes where."""
+    return user.role == Role.LEADER and can_record_in_village(user, village)
+
+
 def can_manage_villages(user: User, commune: Area) -> bool:
     if user.role == Role.ADMIN:
         return True

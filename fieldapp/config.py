@@ -49,6 +49,9 @@ class Config:
     AUDIT_PER_PAGE = 50
     # A member corrects their own visits this long after sending them.
     VISIT_EDIT_WINDOW_HOURS = 24
+    # The back-entry window: a visit may be dated at most this many days before today, whatever the door
+    # (the form, a phone's batch, a paper walk sheet); counting.earliest_visit_day.
+    BACK_ENTRY_DAYS = 30
     HOUSEHOLDS_PER_PAGE = 50
     # Background jobs (fieldapp/jobs): where DBOS keeps its queue (default: the app's PostgreSQL database,
     # or "<sqlite file>-jobs"), this worker's name among several (each host its own), jobs run at once.

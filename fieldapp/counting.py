@@ -7,10 +7,12 @@ again (a second copy drifts: issue 14).
 """
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Date, DateTime, Integer, and_, cast, func, literal, select
+from flask import current_app
+from sqlalchemy import Date, DateTime, Integer, and_, cast, func, literal, or_, select
 
 from .extensions import db, in_list
-from .models import Area, AreaStats, Assistance, Campaign, CampaignTarget, Eligibility, Household, Service, Visit
+from .models import (Area, AreaStats, Assistance, Campaign, CampaignTarget, Eligibility, Household, Outcome, Service,
+                     Visit)
 from .timeutil import UTC_OFFSET, from_local, to_local, utcnow
 
 # --- Live: soft-deleted rows count nowhere --------------------------------------------------------
@@ -36,6 +38,34 @@ def live_visits(*columns):
     """SELECT the visits that count (or these columns of them), joined to their household."""
     return (select(*(columns or (Visit,))).select_from(Visit).join(Household, Household.id == Visit.household_id)
             .where(live_visit()))
+
+
+# --- A household's state on the walk list: done, or someone must come back ---------------------------
+
+def is_done(household) -> bool:
+    """Nobody needs to go back: visited, and the latest visit helped or was declined. The others (never
+    visited, or "Không có nhà" / "Hẹn quay lại" last) are the remaining households of a walk list."""
+    return household.last_visited_at is not None and household.last_outcome not in Outcome.COME_BACK
+
+
+def done_sql(household=Household):
+    """is_done() in SQL, on the households table (or an alias)."""
+    return and_(household.last_visited_at.is_not(None), household.last_outcome.not_in(Outcome.COME_BACK))
+
+
+def come_back_sql(household=Household):
+    """The latest visit was "Không có nhà" or "Hẹn quay lại": someone must go back ("Cần quay lại")."""
+    return household.last_outcome.in_(Outcome.COME_BACK)
+
+
+def remaining_sql(household=Household):
+    """The households still to visit (not done), in SQL."""
+    return or_(household.last_visited_at.is_(None), come_back_sql(household))
+
+
+def due_back_sql(on: date, household=Household):
+    """Households whose latest visit promised to come back on or before this day (due today or overdue)."""
+    return and_(household.return_on.is_not(None), household.return_on <= on)
 
 
 # --- Achieved so far: per household and service ---------------------------------------------------
@@ -138,6 +168,18 @@ def share(done: int, of: int | None) -> float | None:
     return done / of if of else None
 
 
+GOAL_YEAR_DAYS = 365  # without a campaign, a goal (the eligible residents) is the work of a year
+
+
+def period_goal(goal: int | None, period: str, start: date) -> float | None:
+    """The share of a year's goal that falls to the week ("w"), month ("m") or quarter ("q") beginning on
+    start: goal x its days / 365. A week is measured against its part of the work, not against every
+    eligible resident (which read 0.24-1.45%: issue 16). None without a goal."""
+    if not goal:
+        return None
+    return goal * ((period_end(period, start) - start).days + 1) / GOAL_YEAR_DAYS
+
+
 def campaign_goals(campaign: Campaign | None, areas: dict[int, str], services) -> dict[int, dict[int, int | None]]:
     """{area id: {service id: goal}} of these areas ({id: path}, any level) in a campaign: a village's
     goal is the campaign's target for it, else its eligible residents; an area above villages adds up
@@ -208,6 +250,13 @@ def period_end(period: str, start: date) -> date:
     months = 1 if period == "m" else 3
     m = start.month - 1 + months
     return date(start.year + m // 12, m % 12 + 1, 1) - timedelta(days=1)
+
+
+def earliest_visit_day(on: date | None = None) -> date:
+    """The earliest local day a new visit may be dated, for every door (the form, a phone's batch, a
+    paper walk sheet) and whenever or however its household was added: today minus the back-entry
+    window (BACK_ENTRY_DAYS). A household a phone added offline is dated no earlier either."""
+    return (on or today()) - timedelta(days=current_app.config["BACK_ENTRY_DAYS"])
 
 
 def period_cover(start: date, end: date) -> list[tuple[str, date, date]]:

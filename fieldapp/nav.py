@@ -27,8 +27,8 @@ def tabs(user: User) -> list[Tab]:
     if team is not None:
         out.append(Tab(_l("Hộ dân"), url_for("households.village", village_id=team.village_id),
                        ("households", "visits.new", "visits.edit", "privacy", "qr.sticker", "imports.households",
-                        "notices")))
-        out.append(Tab(_l("Lượt thăm"), url_for("visits.mine"), ("visits.mine",)))
+                        "notices", "walks.assign", "walks.sheet", "walks.paper", "walks.paper_visit")))
+        out.append(Tab(_l("Lượt thăm"), url_for("visits.mine"), ("visits.mine", "walks.my_results")))
         if user.role == Role.LEADER:
             out.append(Tab(_l("Lượt của tổ"), url_for("visits.team"), ("visits.team",)))
         else:

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from .extensions import db, login_manager
 from .input_guard import api_too_large_message, init_input_guard
 from .models import Role, User
-from .counting import share
+from .counting import local_day, share, today
 from .nav import tabs as nav_tabs
 from .text import format_percent, number
 from .timeutil import to_local
@@ -102,6 +102,11 @@ def _configure_https(app: Flask) -> None:
         app.config["PREFERRED_URL_SCHEME"] = "https"
 
 
+def days_since(dt) -> int | None:
+    """Whole local days from a stored time to today (0: today), for lists."""
+    return None if dt is None else (today() - local_day(dt)).days
+
+
 def percent(part, whole) -> str:
     """A figure against its goal, for templates: counting.share, formatted ("68,84%", "121,7%", "–")."""
     return format_percent(share(part, whole))
@@ -126,7 +131,7 @@ def init_web(app: Flask) -> None:
     app.jinja_env.filters["local"] = to_local
     app.jinja_env.globals.update(
         percent=percent, ROLE_NAMES=ROLE_NAMES, current_locale=lambda: str(get_locale() or 'vi'), OUTCOME_NAMES=OUTCOME_NAMES,
-        format_date=format_date, format_datetime=format_datetime, nav_tabs=nav_tabs)
+        format_date=format_date, format_datetime=format_datetime, nav_tabs=nav_tabs, days_since=days_since)
     # Used after |local (already Vietnam time): rebase=False, or Babel would add 7 hours a second time.
     app.jinja_env.filters["localdt"] = lambda dt: format_datetime(dt, "HH:mm dd/MM/yyyy", rebase=False) if dt else ""
     app.jinja_env.filters["localdate"] = lambda dt: format_date(dt, "dd/MM/yyyy", rebase=False) if dt else ""

@@ -21,9 +21,14 @@ PG_URL = os.environ.get("TEST_DATABASE_URL")
 FAST_HASH = {"ARGON2_MEMORY_COST": 1024, "ARGON2_TIME_COST": 1, "ARGON2_PARALLELISM": 1}
 
 
+# Tests build months of history through the real operations (reports, rollups, campaigns): a back-entry
+# window of a year and more. The window's own tests (test_back_entry.py) use the default of Config, 30 days.
+BACK_ENTRY = {"BACK_ENTRY_DAYS": 400}
+
+
 def _config(url: str, **extra) -> dict:
     return {"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url,
-            "WTF_CSRF_ENABLED": False, "JOBS_INLINE": True, **FAST_HASH, **extra}
+            "WTF_CSRF_ENABLED": False, "JOBS_INLINE": True, **FAST_HASH, **BACK_ENTRY, **extra}
 
 
 @pytest.fixture(scope="session")

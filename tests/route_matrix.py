@@ -231,6 +231,14 @@ REGISTRY: dict[str, Route] = {
     "exports.download": R("export_area", 403, OK, OK, OK, OK),
     "api.area_tally": R("village_area", 403, OK, OK, OK, OK),
     "api.leaderboard": R("village_area", *ALL),  # ?area_id=: the rule has no such parameter, it goes in the query
+    # The walk (issue 16): the leader assigns and types paper sheets in; the team prints walk sheets (a member
+    # their own: the default); each member of a team reads their own results; every phone reports its outbox.
+    "walks.assign": R("village", *LEADER_ONLY),
+    "walks.sheet": R("village", *TEAM_ONLY),
+    "walks.paper": R("village", *LEADER_ONLY),
+    "walks.paper_visit": R("household", *LEADER_ONLY),
+    "walks.my_results": R(None, OK, OK, 403, 403, 403),
+    "api.sync_status": R(None, *ALL, ok=API_REFUSED_EMPTY),
     "api.approved_periods": R(None, *ALL, ok=API_REFUSED_EMPTY),  # without ?area_id=: a 400
     # Commune notices: the officer posts to the commune's teams, their members and leaders read them
     "notices.commune": R("commune_teams", *COMMUNE_PAGE),

@@ -131,7 +131,8 @@ def test_leaderboard_order_equals_the_team_board(client, auth, figures):
     (board,) = r.json["boards"]
     assert board["kind"] == "teams"
     period = period_for("week")
-    expected = team_board(w.commune, period.start, period.end, previous=(period.previous.start, period.previous.end))
+    expected = team_board(w.commune, period.start, period.end, previous=(period.previous.start, period.previous.end),
+                          unit="w")
     assert [row["id"] for row in board["rows"]] == [row.key for row in expected]
     assert [row["rank"] for row in board["rows"]] == [1, 2]
     first, second = board["rows"]

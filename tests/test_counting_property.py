@@ -1,12 +1,13 @@
 """Counters stay true through every operation the app offers: a Hypothesis state machine runs random
-sequences of visits (the form's writer and sync batches), corrections, deletes and restores of visits
+sequences of visits (the form's writer, sync batches and paper walk sheets entered by the leader, some with
+a promised return day), households assigned to members, corrections, deletes and restores of visits
 and households, household edits and imports, village creation, merges and archives, team creation and
 closing, member moves, deactivation and reactivation; after each step:
 
 - the counters and denominators equal a recount from the visits and households;
 - no count exceeds its eligible residents (per household, and per area);
 - the village rows add up to the commune's totals and the commune rows to the province's;
-- every household's visit_count and latest visit equal its live visits.
+- every household's visit_count, latest visit and promised return day equal its live visits'.
 
 Each example works in a commune of its own (examples share the test's database on PostgreSQL).
 """
@@ -19,7 +20,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from sqlalchemy import func, select
 
 from fieldapp.areas.operations import archive_village, create_village, merge_villages
-from fieldapp.counting import achieved, eligible, household_stats, live
+from fieldapp.counting import achieved, eligible, household_stats, live, local_day
 from fieldapp.extensions import db
 from fieldapp.households.operations import (HouseholdData, create_household, delete_household, restore_household,
                                             update_household)
@@ -32,6 +33,7 @@ from fieldapp.teams.operations import close_team, create_team, deactivate_member
 from fieldapp.timeutil import utcnow
 from fieldapp.visits.operations import VisitData, VisitRecord, delete_visit, log_visit, restore_visit, save_visits
 from fieldapp.visits.operations import update_visit
+from fieldapp.walks.operations import assign_households as assign
 from tests.factories import area, user
 from tests.tally_helpers import recount, stored
 
@@ -44,15 +46,19 @@ counts_st = st.dictionaries(st.sampled_from(CODES), st.integers(0, 3), max_size=
 residents_st = st.tuples(st.integers(1, 6), st.integers(0, 6), st.integers(0, 6)).map(
     lambda t: (t[0], min(t[1], t[0]), min(t[2], t[1], t[0])))
 visit_st = st.fixed_dictionaries({"household": pick, "outcome": st.sampled_from(OUTCOMES), "counts": counts_st,
-                                  "days_ago": st.integers(0, 40), "minutes": st.integers(0, 900)})
+                                  "days_ago": st.integers(0, 40), "minutes": st.integers(0, 900),
+                                  "back_in": st.none() | st.integers(0, 20)})
 
 
 def _data(spec) -> VisitData:
     counts = {k: v for k, v in spec["counts"].items() if v} if spec["outcome"] == "helped" else {}
     if spec["outcome"] == "helped" and not counts:
         counts = {"dvc": 1}
-    return VisitData(outcome=spec["outcome"], counts=counts,
-                     visited_at=utcnow() - timedelta(days=spec["days_ago"], minutes=spec["minutes"]))
+    at = utcnow() - timedelta(days=spec["days_ago"], minutes=spec["minutes"])
+    back = None
+    if spec.get("back_in") is not None and spec["outcome"] in ("not_home", "revisit"):
+        back = local_day(at) + timedelta(days=spec["back_in"])  # "Hẹn quay lại": the day promised
+    return VisitData(outcome=spec["outcome"], counts=counts, visited_at=at, return_on=back)
 
 
 def _of(items: list, i: int):
@@ -199,6 +205,28 @@ class Commune(RuleBasedStateMachine):
             records += [rec, VisitRecord(rec.id, rec.household_id, _data(spec) if twice else rec.data)][:1 + twice]
         self.step(lambda: save_visits(actor, records))
 
+    @rule(spec=visit_st, who=pick)
+    def paper_entry(self, spec, who):
+        """The leader types a paper walk sheet in: the visit is the member's (counters and all)."""
+        household = _of(self.households(), spec["household"])
+        member = household and self.recorder(household.village_id, who)
+        leader = member and next((m for m in self.members if m.role == Role.LEADER and m.team_id == member.team_id
+                                  and m.active), None)
+        if leader is not None:
+            self.step(lambda: save_visits(leader, [VisitRecord(str(uuid.uuid4()), household.id, _data(spec),
+                                                               member=member, paper=True)]))
+
+    @rule(h=st.lists(pick, min_size=1, max_size=4), who=pick)
+    def assign_households(self, h, who):
+        """Who goes where moves no counter."""
+        households = self.households()
+        member = households and self.recorder(_of(households, h[0]).village_id, who)
+        leader = member and next((m for m in self.members if m.role == Role.LEADER and m.team_id == member.team_id
+                                  and m.active), None)
+        if leader is not None:
+            chosen = [_of(households, i) for i in h]
+            self.step(lambda: assign(leader, member.team.village, chosen, member))
+
     @precondition(lambda self: self.visits())
     @rule(v=pick, spec=visit_st)
     def correct_visit(self, v, spec):
@@ -323,6 +351,11 @@ class Commune(RuleBasedStateMachine):
             assert h.visit_count == len(live_visits)
             latest = max((v.visited_at for v in live_visits), default=None)
             assert h.last_visited_at == latest
+            last = [v for v in live_visits if v.visited_at == latest]
+            if len(last) == 1:  # the latest visit's promise to come back (none after one that helped)
+                assert (h.last_outcome, h.return_on) == (last[0].outcome, last[0].return_on)
+            elif not last:
+                assert h.return_on is None
 
 
 def _sums(model, ref_ids, keys) -> dict:

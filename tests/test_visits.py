@@ -99,15 +99,16 @@ def test_bad_visits_are_refused_with_a_clear_message(client, world, auth, data, 
     assert visit_count() == 0
 
 
-def test_visit_date_rules(client, world, auth):
+def test_visit_date_rules(client, world, auth, app):
+    app.config["BACK_ENTRY_DAYS"] = 30
     auth.login("0900000003")
     h1 = world.households["h1"]
     future = {"outcome": "not_home", "visited_at": local(utcnow() + timedelta(days=1))}
     r = client.post(f"/households/{h1.id}/visits/new", data=future)
     assert r.status_code == 422 and "không thể ở tương lai" in r.text
-    before = {"outcome": "not_home", "visited_at": local(h1.created_at - timedelta(days=2))}
-    r = client.post(f"/households/{h1.id}/visits/new", data=before)
-    assert r.status_code == 422 and "trước ngày hộ được thêm vào danh sách" in r.text
+    too_old = {"outcome": "not_home", "visited_at": local(utcnow() - timedelta(days=31))}  # the back-entry window
+    r = client.post(f"/households/{h1.id}/visits/new", data=too_old)
+    assert r.status_code == 422 and "quá xa: chỉ ghi được lượt thăm từ ngày" in r.text
     r = client.post(f"/households/{h1.id}/visits/new", data={"outcome": "not_home", "visited_at": "hôm qua"})
     assert r.status_code == 422 and "Ngày giờ không hợp lệ" in r.text
     assert visit_count() == 0

@@ -60,6 +60,10 @@ OPENAPI = {
                 "updated_at": {"type": "string", "format": "date-time"},
                 "last_visited_at": {"type": "string", "format": "date-time", "nullable": True},
                 "last_outcome": {"type": "string", "nullable": True}, "visit_count": {"type": "integer"},
+                "return_on": {"type": "string", "format": "date", "nullable": True,
+                              "description": "the day the latest visit promised to come back"},
+                "assignee_id": {"type": "integer", "nullable": True,
+                                "description": "the member of the team the leader sent to this household"},
                 "achieved": {"type": "object", "additionalProperties": {"type": "integer"},
                              "description": "service code -> people (or dossiers) counted so far"}}},
             "NewHousehold": {"type": "object", "required": [
@@ -75,16 +79,21 @@ OPENAPI = {
                     "head_phone": {"type": "string", "nullable": True},
                     "consent": {"type": "boolean", "description": "required to keep head_name/head_phone"},
                     "created_at": {"type": "string", "format": "date-time",
-                                   "description": "when the phone recorded it; not in the future"}}},
+                                   "description": "when the phone recorded it; not in the future, and no "
+                                                  "earlier than the back-entry window (earliest_visit_day)"}}},
             "NewVisit": {"type": "object", "required": ["id", "household_id", "visited_at", "outcome"],
                          "properties": {
                              "id": {"type": "string", "format": "uuid"},
                              "household_id": {"type": "string", "format": "uuid"},
                              "visited_at": {"type": "string", "format": "date-time",
-                                            "description": "ISO 8601; without offset = Vietnam time; the day "
-                                                           "must be from 2000-01-01 to 2099-12-31 (else rejected)"},
+                                            "description": "ISO 8601; without offset = Vietnam time; not in the "
+                                                           "future, not before the session's earliest_visit_day; "
+                                                           "the day from 2000-01-01 to 2099-12-31 (else rejected)"},
                              "outcome": {"type": "string", "enum": ["helped", "not_home", "declined", "revisit"]},
                              "note": {"type": "string", "maxLength": 500, "nullable": True},
+                             "return_on": {"type": "string", "format": "date", "nullable": True,
+                                           "description": "not_home / revisit only: the local day the member "
+                                                          "comes back (at most 90 days after the visit)"},
                              "assists": {"type": "array", "items": {
                                  "type": "object", "required": ["service", "count"],
                                  "properties": {"service": {"type": "string"},
@@ -160,7 +169,9 @@ OPENAPI = {
                           "description": "share of the goals achieved, weighted by points (1 = 100%, more when exceeded)"},
                 "percent_of_target": {"type": "number", "nullable": True},
                 "people": {"type": "object", "additionalProperties": {"type": "integer"}},
-                "goals": {"type": "object", "additionalProperties": {"type": "integer"}},
+                "goals": {"type": "object", "additionalProperties": {"type": "number"},
+                          "description": "what each service is measured against: a campaign's goal; for a week, "
+                                         "month or quarter, its part of a year's goal (days/365)"},
                 "streak": {"type": "integer", "nullable": True, "description": "members: weeks in a row with visits"}}},
             "LeaderboardAnswer": {"type": "object", "required": ["area", "period", "boards"], "properties": {
                 "area": {"$ref": "#/components/schemas/Area"},
@@ -248,6 +259,18 @@ OPENAPI = {
             "responses": {"200": _ok({"type": "object", "properties": {"results": {
                 "type": "array", "items": {"$ref": "#/components/schemas/Result"}}}}),
                 "400": _ERR, "401": _ERR, "409": _ERR, "413": _ERR}}},
+        "/sync/status": {"post": {
+            "summary": "What the phone still holds after a sync (the leader's week shows phones with records not sent)",
+            "description": "The latest report of each member is kept: records waiting to be sent, records the "
+                           "server refused and the member must fix, and when the oldest waiting one was written.",
+            "security": [{"session": [], "csrf": []}],
+            "requestBody": {"required": True, "content": {_JSON: {"schema": {
+                "type": "object", "required": ["pending"], "properties": {
+                    "pending": {"type": "integer", "minimum": 0, "maximum": 100000},
+                    "rejected": {"type": "integer", "minimum": 0, "maximum": 100000},
+                    "oldest_at": {"type": "string", "format": "date-time", "nullable": True}}}}}},
+            "responses": {"200": _ok({"type": "object", "properties": {"status": {"type": "string"}}}),
+                          "400": _ERR, "401": _ERR}}},
         "/areas/{area_id}/tally": {"get": {
             "summary": "An area's tallies over local days, with the rows of the areas just below it",
             "description": "The same figures as the dashboard (/dashboard/{area_id}): counters of the area "

@@ -7,12 +7,13 @@ once. The client UUID is the primary key, so a resend is recognised and compared
 "duplicate", else "rejected".
 """
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from ..access import can_record_in_village, can_view_area, can_view_household
+from ..counting import day_bounds, earliest_visit_day
 from ..extensions import db
 from ..input_guard import bad_text, control_character_message, in_int_range
 from ..households.operations import HouseholdData, create_household
@@ -20,7 +21,7 @@ from ..locks import begin_write
 from ..models import Area, AreaLevel, Household, Outcome, Service, User
 from ..rules import RuleError
 from ..text import code_key
-from ..timeutil import BadDate, parse_iso, utcnow
+from ..timeutil import BadDate, parse_day, parse_iso, utcnow
 from ..visits.operations import (CLOCK_SKEW, CREATED, DUPLICATE, REJECTED, Result, VisitData, VisitRecord,
                                  save_visits, services_by_code)
 
@@ -142,11 +143,14 @@ def _apply_household(actor: User, rec) -> Result:
     if created_at is not None and created_at > now + CLOCK_SKEW:
         msg = _("Ngày thêm hộ không thể ở tương lai.")
         return Result(hid, "household", REJECTED, msg, {"created_at": msg})
+    if created_at is not None:
+        # Added offline, dated when the phone wrote it; never before the back-entry window (the one rule
+        # of counting.earliest_visit_day): a batch cannot put a household into a year long closed.
+        created_at = max(created_at, day_bounds(earliest_visit_day(), None)[0])
     try:
         with db.session.begin_nested():
             household = create_household(actor, village, data, household_id=hid)
             if created_at is not None and created_at < household.created_at:
-                # Added offline: visits logged the same day on the phone must be accepted.
                 household.created_at = created_at
     except RuleError as err:
         # The unique key refused it: maybe this very record, sent concurrently by a retry.
@@ -200,7 +204,21 @@ def _visit_data(rec: dict, services: dict[str, Service]) -> tuple[str, VisitData
                                               service=services[code].short_name)})
         counts[code] = count
     visited_at = _when(rec, "visited_at", required=True)
-    return household_id, VisitData(outcome=outcome, visited_at=visited_at, note=note, counts=counts)
+    return household_id, VisitData(outcome=outcome, visited_at=visited_at, note=note, counts=counts,
+                                   return_on=_day(rec, "return_on"))
+
+
+def _day(rec: dict, name: str) -> date | None:
+    """A local calendar day, YYYY-MM-DD (or absent / null)."""
+    value = rec.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) != 10:
+        raise RuleError({name: _("“%(field)s” phải là một ngày dạng năm-tháng-ngày, ví dụ 2025-07-01.", field=name)})
+    try:
+        return parse_day(value)
+    except BadDate as err:
+        raise RuleError({name: str(err)}) from None
 
 
 def _visit_record(rec, services: dict[str, Service]) -> VisitRecord | Result:

@@ -37,6 +37,7 @@ def household_json(h: Household, achieved: dict[str, int], personal: bool) -> di
         "created_at": _iso(h.created_at), "updated_at": _iso(h.updated_at),
         "last_visited_at": _iso(h.last_visited_at), "last_outcome": h.last_outcome,
         "visit_count": h.visit_count, "achieved": achieved, "deleted": h.deleted_at is not None,
+        "return_on": h.return_on.isoformat() if h.return_on else None, "assignee_id": h.assignee_id,
     }
 
 

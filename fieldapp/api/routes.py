@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from ..access import area_or_404, can_see_personal_data
+from ..counting import earliest_visit_day
 from ..extensions import db
 from ..input_guard import bounded_int, json_body
 from ..households.queries import active_services
@@ -20,6 +21,8 @@ from . import bp, queries, reads
 from ..integrations.tokens import token_readable
 from .openapi import OPENAPI
 from .operations import BatchError, apply_batch
+from ..rules import RuleError
+from ..walks.operations import record_sync_report
 
 
 def _error(message: str, status: int):
@@ -46,6 +49,8 @@ def session():
               "team_id": user.team_id, "team_name": team.name if team else None,
               "village_id": team.village_id if team else None,
               "village_name": team.village.name if team else None},
+        # The back-entry window, so the phone's form offers only dates the server will take.
+        earliest_visit_day=earliest_visit_day().isoformat(),
         csrf_token=generate_csrf(), server_time=utcnow().isoformat() + "Z")
 
 
@@ -93,6 +98,28 @@ def visits_batch():
             return _error(err.message, err.status)
         db.session.commit()  # durable before the answer: SQLite runs with synchronous=FULL
     return jsonify(results=[r.as_json() for r in results])
+
+
+@bp.post("/sync/status")
+@login_required
+def sync_status():
+    """What the phone still holds after a sync: the leader's week names phones with records not yet sent."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _error(_("Dữ liệu gửi lên không phải JSON hợp lệ."), 400)
+    oldest = None
+    if body.get("oldest_at") is not None:
+        try:
+            oldest = parse_iso(body["oldest_at"])
+        except (TypeError, ValueError, AttributeError, OverflowError):
+            return _error(_("“oldest_at” phải là ngày giờ ISO 8601."), 400)
+    try:
+        record_sync_report(current_user._get_current_object(), body.get("pending"), body.get("rejected", 0), oldest)
+        db.session.commit()
+    except RuleError as err:
+        db.session.rollback()
+        return jsonify(error=err.message, errors=err.errors), 400
+    return jsonify(status="ok")
 
 
 @bp.get("/openapi.json")

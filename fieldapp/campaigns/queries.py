@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import and_, case, false, func, literal, or_, select
 
-from ..counting import campaign_days, campaign_goals, period_end, period_start, share, today
+from ..counting import campaign_days, campaign_goals, period_end, period_goal, period_start, share, today
 from ..extensions import db, in_list
 from ..models import Area, AreaLevel, Campaign, Service, TallyDay, TallyKind, Team, User
 from ..models.areas import within
@@ -54,7 +54,7 @@ class BoardRow:
     per_member: float | None = None
     score: float | None = None   # share of the goals achieved (1.0 = 100%; over-achievement as it is)
     people: dict[str, int] = field(default_factory=dict)
-    goals: dict[str, int] = field(default_factory=dict)
+    goals: dict[str, float] = field(default_factory=dict)  # what each service is measured against (a period's part)
     rank: int = 0
     prev_rank: int | None = None
     streak: int | None = None
@@ -212,7 +212,7 @@ def _codes(counted: dict[int, tuple[Service, int]]) -> list[tuple[int, str, int]
     return [(sid, service.code, points) for sid, (service, points) in counted.items()]
 
 
-def _fill(row: BoardRow, done_by: dict[int, int], goals: dict[int, int | None],
+def _fill(row: BoardRow, done_by: dict[int, int], goals: dict[int, float | None],
           codes: list[tuple[int, str, int]], with_score: bool) -> None:
     row.visits = done_by.get(VISIT_ROW, 0)
     weight = achieved = 0.0
@@ -222,13 +222,21 @@ def _fill(row: BoardRow, done_by: dict[int, int], goals: dict[int, int | None],
         row.points += done * points
         goal = goals.get(sid)
         if goal:
-            row.goals[code] = goal
+            row.goals[code] = round(goal, 2)
             weight += points
             achieved += points * share(done, goal)
     if with_score and weight:
         row.score = achieved / weight
     if row.members:
         row.per_member = row.points / row.members
+
+
+def _for_period(goals: dict[int, int | None], unit: str | None, start: date) -> dict[int, float | None]:
+    """A board of a week, month or quarter (unit "w", "m", "q") without a campaign measures each goal's part
+    for that period (counting.period_goal); a campaign's board, its whole goal."""
+    if unit is None:
+        return goals
+    return {sid: period_goal(g, unit, start) for sid, g in goals.items()}
 
 
 def _with_previous(build, start: date, end: date, previous: tuple[date, date] | None) -> list[BoardRow]:
@@ -252,8 +260,9 @@ def villages_under(area: Area, village=Area):
 
 
 def team_board(area: Area, start: date, end: date, campaign: Campaign | None = None,
-               previous: tuple[date, date] | None = None) -> list[BoardRow]:
-    """Teams of the villages under an area (a commune, or a province for a campaign)."""
+               previous: tuple[date, date] | None = None, unit: str | None = None) -> list[BoardRow]:
+    """Teams of the villages under an area (a commune, or a province for a campaign). unit: the board of a
+    week, month or quarter ("w", "m", "q"), each goal measured for that period."""
     counted = services_points(campaign)
     codes = _codes(counted)
     teams = db.session.execute(
@@ -270,7 +279,7 @@ def team_board(area: Area, start: date, end: date, campaign: Campaign | None = N
         rows = []
         for tid, name, vid, vname, path in teams:
             row = BoardRow(key=tid, name=name, place=vname, path=path, members=members.get(tid, 0))
-            _fill(row, achieved.get(tid, {}), goals.get(vid, {}), codes, with_score=True)
+            _fill(row, achieved.get(tid, {}), _for_period(goals.get(vid, {}), unit, s), codes, with_score=True)
             rows.append(row)
         return rank(rows)
 
@@ -278,8 +287,8 @@ def team_board(area: Area, start: date, end: date, campaign: Campaign | None = N
 
 
 def commune_board(province: Area, start: date, end: date, campaign: Campaign | None = None,
-                  previous: tuple[date, date] | None = None) -> list[BoardRow]:
-    """Communes of a province, with targets summed over their villages."""
+                  previous: tuple[date, date] | None = None, unit: str | None = None) -> list[BoardRow]:
+    """Communes of a province, with targets summed over their villages (unit: as team_board's)."""
     counted = services_points(campaign)
     codes = _codes(counted)
     # Communes with no team yet have nothing to rank: they are left out (a row of zeros means nothing).
@@ -303,7 +312,7 @@ def commune_board(province: Area, start: date, end: date, campaign: Campaign | N
         out = []
         for cid, name, path, _level in communes:
             row = BoardRow(key=cid, name=name, place=province.name, path=path, members=members.get(cid, 0))
-            _fill(row, achieved.get(cid, {}), goals.get(cid, {}), codes, with_score=True)
+            _fill(row, achieved.get(cid, {}), _for_period(goals.get(cid, {}), unit, s), codes, with_score=True)
             out.append(row)
         return rank(out)
 

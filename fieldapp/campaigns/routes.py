@@ -76,9 +76,11 @@ def period_boards(area: Area, period) -> list[tuple[str, str, list[BoardRow]]]:
     if area.level == AreaLevel.VILLAGE:
         return [("members", team.name, member_board(area, period.start, period.end, previous=prev, team_id=team.id))
                 for team in teams_of(area)]
+    unit = period.key[0]  # "w", "m", "q": each goal measured for the period (counting.period_goal)
     if area.level == AreaLevel.COMMUNE:
-        return [("teams", _("Các tổ trong xã"), team_board(area, period.start, period.end, previous=prev))]
-    return [("communes", _("Các xã, phường trong tỉnh"), commune_board(area, period.start, period.end, previous=prev))]
+        return [("teams", _("Các tổ trong xã"), team_board(area, period.start, period.end, previous=prev, unit=unit))]
+    return [("communes", _("Các xã, phường trong tỉnh"),
+             commune_board(area, period.start, period.end, previous=prev, unit=unit))]
 
 
 # --- Campaigns -----------------------------------------------------------------------------------

@@ -8,12 +8,15 @@ from ..extensions import db
 from ..imports.operations import may_import_households
 from ..input_guard import bounded_int
 from ..forms import EmptyForm, commit_or_show
+from ..counting import today
 from ..timeutil import utcnow
+from ..walks.queries import leader_week
 from ..models import AreaLevel, Role
 from ..notices.queries import home_notices
 from ..qr.queries import pending_requests
 from . import bp, queries
 from .forms import HouseholdForm
+from .pages import render_deleted
 from .operations import (HouseholdData, create_household, delete_household, household_data_from,
                          restore_household, update_household)
 
@@ -32,19 +35,26 @@ def village(village_id: int):
     village = area_or_404(current_user, village_id)
     if village.level != AreaLevel.VILLAGE:
         abort(404)
+    on = today()
+    in_team = current_user.role in Role.TEAM_ROLES and current_user.team is not None \
+        and current_user.team.village_id == village.id
+    counts = queries.village_counts(village.id, on, current_user.id if in_team else None)
     filter_ = request.args.get("filter")
     if filter_ not in queries.FILTERS:
-        filter_ = None
+        filter_ = "mine" if counts["mine"] else "all"  # a member sees "Hộ của tôi" first
+    sort = request.args.get("sort")
+    sort = sort if sort in queries.SORTS else "code"
     q = (request.args.get("q") or "")[:100]
     page = request.args.get("page", 1, type=bounded_int)
-    result = queries.village_households(village.id, q=q, filter_=filter_, page=page,
-                                        per_page=current_app.config["HOUSEHOLDS_PER_PAGE"],
+    result = queries.village_households(village.id, q=q, filter_=filter_, page=page, sort=sort, on=on,
+                                        user_id=current_user.id, per_page=current_app.config["HOUSEHOLDS_PER_PAGE"],
                                         names=can_see_personal_data(current_user, village))
-    leads = current_user.role == Role.LEADER and current_user.team is not None \
-        and current_user.team.village_id == village.id
+    leads = in_team and current_user.role == Role.LEADER
     return render_template(
-        "households/list.html", village=village, result=result, q=q, filter_=filter_,
-        counts=queries.village_counts(village.id),
+        "households/list.html", village=village, result=result, q=q, filter_=filter_, sort=sort,
+        counts=counts, today=on, long_since=queries.LONG_SINCE_DAYS,
+        due=queries.due_households(village.id, on, assignee_id=current_user.id if counts["mine"] else None),
+        week=leader_week(current_user.team, on) if leads else None, in_team=in_team,
         join_requests=len(pending_requests(current_user.team_id)) if leads else 0,
         notices=home_notices(current_user, village),
         can_record=can_record_in_village(current_user, village),
@@ -137,11 +147,3 @@ def deleted(village_id: int):
         abort(403)
     return render_deleted(village)
 
-
-def render_deleted(village, error: str | None = None, status: int = 200):
-    """The village's recently deleted households and visits, with undo buttons."""
-    households, visits = queries.deleted_in_village(village.id)
-    window = current_app.config["VISIT_EDIT_WINDOW_HOURS"]
-    return render_template("households/deleted.html", village=village, households=households, visits=visits,
-                           form=EmptyForm(), error=error,
-                           can_restore_visit=lambda v: can_edit_visit(current_user, v, utcnow(), window)), status

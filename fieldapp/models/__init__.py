@@ -14,6 +14,7 @@ from .notices import Notice, NoticeSeen
 from .imports import PendingImport
 from .jobs import Job, JobState
 from .machine import ApiToken, DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from .sync import SyncReport
 from .history import AreaStatsDay, MergedCounter, Membership, TeamPlace, VillageMerge, VisitLate
 from .reports import (ActivityKind, CommuneActivity, DocumentKind, IssuerSetting, ReportDraft, SignOff,
                       SignOffStatus)
@@ -26,6 +27,7 @@ __all__ = [
     "Campaign", "CampaignService", "CampaignTarget", "OutreachSession", "SessionKind",
     "Notice", "NoticeSeen",
     "PendingImport", "Job", "JobState", "ApiToken", "DeliveryStatus", "WebhookDelivery", "WebhookEndpoint",
+    "SyncReport",
     "AreaStatsDay", "MergedCounter", "Membership", "TeamPlace", "VillageMerge", "VisitLate",
     "ActivityKind", "CommuneActivity", "DocumentKind", "IssuerSetting", "ReportDraft", "SignOff", "SignOffStatus",
 ]

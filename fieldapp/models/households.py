@@ -1,7 +1,7 @@
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
@@ -62,6 +62,10 @@ class Household(db.Model):
     last_visited_at: Mapped[datetime | None]
     last_outcome: Mapped[str | None] = mapped_column(String(20))
     visit_count: Mapped[int] = mapped_column(default=0)
+    # The day the latest visit promised to come back (a local day; None: no promise): "Hôm nay cần đến / Quá hẹn".
+    return_on: Mapped[date | None] = mapped_column(Date)
+    # Who of the team goes to this household (the leader assigns); None: anyone of the team.
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     # Soft delete: hidden everywhere, undone by clearing these.
     deleted_at: Mapped[datetime | None]
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -78,4 +82,5 @@ class Household(db.Model):
 
     @property
     def needs_return(self) -> bool:
-        return self.last_outcome in ("not_home", "revisit")
+        from .visits import Outcome
+        return self.last_outcome in Outcome.COME_BACK

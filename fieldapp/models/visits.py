@@ -1,6 +1,6 @@
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -16,6 +16,8 @@ class Outcome:
     DECLINED = "declined"
     REVISIT = "revisit"
     ALL = (HELPED, NOT_HOME, DECLINED, REVISIT)
+    # Someone must come back: the outcomes that ask when (a return date) and keep a household on the list.
+    COME_BACK = (NOT_HOME, REVISIT)
 
 
 class Visit(db.Model):
@@ -38,6 +40,10 @@ class Visit(db.Model):
     updated_at: Mapped[datetime | None]
     outcome: Mapped[str] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(String(500))
+    # "Hẹn quay lại" / "Không có nhà": the local day the member will come back (None: not said).
+    return_on: Mapped[date | None] = mapped_column(Date)
+    # Entered from a paper walk sheet by this user (the leader), credited to member_id who made it.
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # Soft delete: a deleted visit counts nowhere (caps, lists, tallies) until it is restored.
     deleted_at: Mapped[datetime | None]
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -2,7 +2,7 @@
 from collections import defaultdict
 from datetime import date, timedelta
 
-from sqlalchemy import func, select, union
+from sqlalchemy import func, or_, select, union
 
 from ..counting import STATS, day_bounds, eligible, household_stats, live_visit, local_day
 from ..extensions import db
@@ -11,6 +11,7 @@ from ..models.areas import within
 from .queries import ancestor_paths
 
 MAX_PER_HOUR = 12          # more visits than this in any 60 minutes by one member is implausible
+LATE_DAYS = 2              # a visit received more than this long after it was made was entered late (back-entry)
 CAP_BURST_HOUSEHOLDS = 10  # this many households counted at their full cap by one member in one day
 MAX_ROWS = 50
 
@@ -24,7 +25,8 @@ def _in_area(stmt, area: Area):
 def fast_visits(area: Area, start: date, end: date) -> list[dict]:
     lo, hi = day_bounds(start, end)
     rows = db.session.execute(_in_area(select(Visit.member_id, Visit.visited_at), area)
-                              .where(Visit.visited_at >= lo, Visit.visited_at < hi)
+                              .where(Visit.visited_at >= lo, Visit.visited_at < hi,
+                                     Visit.entered_by_id.is_(None))  # a paper sheet's times are typed: listed below
                               .order_by(Visit.member_id, Visit.visited_at)).all()
     found: dict[int, dict] = {}
     by_member: dict[int, list] = defaultdict(list)
@@ -89,6 +91,23 @@ def late_edits(area: Area) -> list[dict]:
     return out[:MAX_ROWS]
 
 
+def _late(dialect: str):
+    """Received more than LATE_DAYS after the visit, in SQL."""
+    if dialect == "sqlite":
+        return func.julianday(Visit.received_at) - func.julianday(Visit.visited_at) > LATE_DAYS
+    return Visit.received_at - Visit.visited_at > timedelta(days=LATE_DAYS)
+
+
+def back_entered(area: Area, start: date, end: date) -> list[Visit]:
+    """Visits entered in these days for an earlier day: from a paper walk sheet (by the leader, for a
+    member), or sent more than LATE_DAYS after they were made. Allowed within the back-entry window
+    (counting.earliest_visit_day), and shown here because they change figures already seen."""
+    lo, hi = day_bounds(start, end)
+    late = or_(Visit.entered_by_id.is_not(None), _late(db.session.get_bind().dialect.name))
+    return list(db.session.scalars(_in_area(select(Visit), area).where(
+        Visit.received_at >= lo, Visit.received_at < hi, late).order_by(Visit.received_at.desc()).limit(MAX_ROWS)))
+
+
 def _with_members(rows: list[dict]) -> list[dict]:
     ids = [r["member_id"] for r in rows]
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
@@ -102,4 +121,5 @@ def _with_members(rows: list[dict]) -> list[dict]:
 
 def anomalies(area: Area, start: date, end: date) -> dict[str, list]:
     return {"fast": fast_visits(area, start, end), "cap": cap_bursts(area, start, end),
-            "shared": shared_households(area, start, end), "late": late_edits(area)}
+            "shared": shared_households(area, start, end), "late": late_edits(area),
+            "back": back_entered(area, start, end)}

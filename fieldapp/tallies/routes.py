@@ -8,11 +8,11 @@ from sqlalchemy import select
 from ..access import scope_path
 from ..counting import period_start
 from ..extensions import db
-from ..models import Area, AreaLevel, Role, Service
+from ..models import Area, AreaLevel, Role, Service, User
 from ..models.tallies import TallyKind
 from ..timeutil import BadDate, parse_day
 from . import bp
-from .anomalies import anomalies
+from .anomalies import LATE_DAYS, anomalies
 from .drill import households_behind, visits_behind
 from .queries import (OUTCOMES, area_tallies, can_see_dashboards, chart, children, member_activity,
                       running_campaign, services_for_tallies, today, unvisited_households, village_teams,
@@ -148,5 +148,8 @@ def anomaly_list(area_id: int):
     if area.level != AreaLevel.COMMUNE:
         abort(404)
     start, end = date_range(default_days=31)
-    return render_template("tallies/anomalies.html", area=area, start=start, end=end,
-                           found=anomalies(area, start, end))
+    found = anomalies(area, start, end)
+    ids = {v.entered_by_id for v in found["back"] if v.entered_by_id}
+    entered_by = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    return render_template("tallies/anomalies.html", area=area, start=start, end=end, found=found,
+                           entered_by=entered_by, late_days=LATE_DAYS)

@@ -3,11 +3,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from ..access import area_or_404, can_manage_villages, can_view_area, posted_area, posted_team, posted_user
+from ..access import (area_or_404, can_assign_households, can_manage_villages, can_view_area, posted_area, posted_team,
+                      posted_user)
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import Area, AreaLevel, Role, Team, User
 from ..rules import RuleError
+from ..walks.queries import assigned_count
 from . import bp, queries
 from .forms import REASON_CHOICES, DeactivateForm, LeaderForm, MemberForm, MoveForm, TeamForm
 from .operations import (appoint_leader, close_team, create_account, create_team, deactivate_member,
@@ -221,6 +223,12 @@ def deactivate(user_id: int):
         else:
             flash(_("%(name)s đã ngừng hoạt động và không đăng nhập được nữa; các lượt thăm vẫn được tính.",
                     name=member.name), "success")
+            village = member.team.village
+            left = assigned_count(member)
+            if left and can_assign_households(current_user, village):
+                flash(_("%(name)s còn %(n)d hộ được giao. Hãy giao các hộ này cho người khác.",
+                        name=member.name, n=left), "info")
+                return redirect(url_for("walks.assign", village_id=village.id, **{"from": member.id}) + "#assign")
             return redirect(url_for("teams.show", team_id=member.team_id))
     return _render_member(member, deactivate_form=form, status=422)
 

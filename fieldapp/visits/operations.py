@@ -1,7 +1,7 @@
 """Writes about visits: the one writer of new visits, corrections, delete and undo.
 
-Every door that creates visits (the visit form, a phone's sync batch; later paper entry and imports)
-hands `save_visits` a list of `VisitRecord`s: the form is a batch of one. The writer takes the
+Every door that creates visits (the visit form, a phone's sync batch, a paper walk sheet entered by the
+leader) hands `save_visits` a list of `VisitRecord`s: the form is a batch of one. The writer takes the
 households' lock before it reads anything it checks (fieldapp/locks.py), decides every record as a
 whole (scope, rules, the eligibility cap counting what is stored plus what the batch accepted before
 it, the client id already stored: same content is a duplicate, other content a conflict), then
@@ -9,15 +9,16 @@ writes the accepted ones with one statement per table: the visits, their assista
 audit entries, the households' list columns and the counters, in the caller's transaction.
 """
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import DateTime, String, bindparam, case, func, insert, or_, select
+from sqlalchemy import Date, DateTime, String, bindparam, case, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
-from ..access import can_view_household
-from ..counting import achieved, achieved_in, eligible, household_stats, live, local_day, per_visit_limit
+from ..access import can_enter_paper_visits, can_view_household
+from ..counting import (achieved, achieved_in, earliest_visit_day, eligible, household_stats, live, local_day,
+                        per_visit_limit, today)
 from ..extensions import db, in_list
 from ..locks import lock_household, lock_households
 from ..models import AuditLog, Household, Outcome, Service, User, Visit
@@ -29,6 +30,7 @@ from ..timeutil import to_local, utcnow
 
 CLOCK_SKEW = timedelta(minutes=10)
 MAX_NOTE = 500
+MAX_RETURN_DAYS = 90  # a promise to come back further away than this is not a plan for the walk list
 CREATED, DUPLICATE, REJECTED = "created", "duplicate", "rejected"
 
 
@@ -38,14 +40,21 @@ class VisitData:
     visited_at: datetime  # naive UTC
     note: str | None = None
     counts: dict[str, int] = field(default_factory=dict)  # service code -> people or dossiers
+    return_on: date | None = None  # "Không có nhà" / "Hẹn quay lại": the local day the member comes back
 
 
 @dataclass
 class VisitRecord:
-    """A visit a door hands the writer: the client's id (the primary key), its household, its content."""
+    """A visit a door hands the writer: the client's id (the primary key), its household, its content.
+
+    member: who made the visit and is credited with it (None: the actor). paper: entered from a paper
+    walk sheet by the actor (a team's leader, for a member of the team), recorded as entered by them.
+    """
     id: str
     household_id: str
     data: VisitData
+    member: User | None = None
+    paper: bool = False
 
 
 @dataclass
@@ -80,12 +89,22 @@ def check(household, data: VisitData, services: dict[str, Service],
     if data.outcome not in Outcome.ALL:
         errors["outcome"] = _("Vui lòng chọn kết quả lượt thăm.")
     now = utcnow()
+    day, earliest = local_day(data.visited_at), earliest_visit_day()
     if data.visited_at > now + CLOCK_SKEW:
         errors["visited_at"] = _("Ngày giờ thăm không thể ở tương lai.")
-    elif local_day(data.visited_at) < local_day(household.created_at):
-        errors["visited_at"] = _("Ngày thăm (%(d)s) trước ngày hộ được thêm vào danh sách (%(c)s).",
-                                 d=to_local(data.visited_at).strftime("%d/%m/%Y"),
-                                 c=to_local(household.created_at).strftime("%d/%m/%Y"))
+    elif day < earliest and (exclude_visit is None or day < local_day(exclude_visit.visited_at)):
+        # One rule for every door and every household (added by hand, by a phone or by an import): a visit
+        # is dated within the back-entry window. A correction that keeps (or moves later) an older date passes.
+        errors["visited_at"] = _("Ngày thăm (%(d)s) quá xa: chỉ ghi được lượt thăm từ ngày %(e)s trở đi "
+                                 "(trong vòng %(n)d ngày).", d=to_local(data.visited_at).strftime("%d/%m/%Y"),
+                                 e=earliest.strftime("%d/%m/%Y"), n=(today() - earliest).days)
+    if data.return_on is not None and "visited_at" not in errors:
+        if data.outcome not in Outcome.COME_BACK:
+            errors["return_on"] = _("Chỉ hẹn ngày quay lại khi kết quả là “Không có nhà” hoặc “Hẹn quay lại”.")
+        elif data.return_on < day:
+            errors["return_on"] = _("Ngày hẹn quay lại không thể trước ngày thăm.")
+        elif data.return_on > day + timedelta(days=MAX_RETURN_DAYS):
+            errors["return_on"] = _("Ngày hẹn quay lại tối đa %(n)d ngày sau ngày thăm.", n=MAX_RETURN_DAYS)
     note = (data.note or "").strip()
     if len(note) > MAX_NOTE:
         errors["note"] = _("Ghi chú dài tối đa %(n)d ký tự.", n=MAX_NOTE)
@@ -133,6 +152,17 @@ def check(household, data: VisitData, services: dict[str, Service],
     return counts
 
 
+def check_paper(actor: User, member: User, data: VisitData) -> None:
+    """A visit from a paper walk sheet: the leader enters it for a member of their own team (themselves
+    included), who made it; a member who has since left made it before leaving."""
+    if not can_enter_paper_visits(actor, member):
+        raise RuleError({"member_id": _("Chỉ tổ trưởng nhập được lượt thăm từ phiếu giấy, cho thành viên tổ mình.")})
+    if not member.active and member.deactivated_at is not None \
+            and local_day(data.visited_at) > local_day(member.deactivated_at):
+        raise RuleError({"visited_at": _("%(name)s đã ngừng hoạt động từ ngày %(d)s; lượt thăm phải trước ngày đó.",
+                                         name=member.name, d=to_local(member.deactivated_at).strftime("%d/%m/%Y"))})
+
+
 def check_can_log(actor: User, household) -> None:
     """Who may log a visit to this household, whatever the visit holds."""
     if actor.team is None or actor.team.village_id != household.village_id:
@@ -146,29 +176,34 @@ def check_can_log(actor: User, household) -> None:
 # --- The writer ----------------------------------------------------------------------------------------
 
 def _audit_view(household_id: str, outcome: str, visited_at: datetime, note: str | None,
-                counts: dict[int, int], by_id: dict[int, Service]) -> dict:
+                counts: dict[int, int], by_id: dict[int, Service], return_on: date | None = None) -> dict:
     """A visit as the audit trail records it (before and after)."""
     return {"household_id": household_id, "outcome": outcome, "visited_at": visited_at.isoformat(), "note": note,
-            "assists": {by_id[sid].code: n for sid, n in sorted(counts.items())}}
+            "assists": {by_id[sid].code: n for sid, n in sorted(counts.items())},
+            "return_on": return_on.isoformat() if return_on else None}
 
 
 def _snapshot(visit: Visit, by_id: dict[int, Service]) -> dict:
-    return _audit_view(visit.household_id, visit.outcome, visit.visited_at, visit.note, visit.counts(), by_id)
+    return _audit_view(visit.household_id, visit.outcome, visit.visited_at, visit.note, visit.counts(), by_id,
+                       visit.return_on)
 
 
-def _content(household_id: str, visited_at: datetime, outcome: str, note: str | None, by_code: dict[str, int]):
-    """What makes two copies of a visit the same one: household, time to the second, outcome, note, counts."""
+def _content(household_id: str, visited_at: datetime, outcome: str, note: str | None, by_code: dict[str, int],
+             return_on: date | None):
+    """What makes two copies of a visit the same one: household, time to the second, outcome, note, counts,
+    the promised return day."""
     return (household_id, visited_at.replace(microsecond=0), outcome, (note or "").strip(),
-            {code: n for code, n in by_code.items() if n})
+            {code: n for code, n in by_code.items() if n}, return_on)
 
 
 def _sent(rec: VisitRecord):
-    return _content(rec.household_id, rec.data.visited_at, rec.data.outcome, rec.data.note, rec.data.counts)
+    return _content(rec.household_id, rec.data.visited_at, rec.data.outcome, rec.data.note, rec.data.counts,
+                    rec.data.return_on)
 
 
 def _kept(visit: Visit):
     return _content(visit.household_id, visit.visited_at, visit.outcome, visit.note,
-                    {a.service.code: a.count for a in visit.assists})
+                    {a.service.code: a.count for a in visit.assists}, visit.return_on)
 
 
 def conflict(visit_id: str) -> Result:
@@ -194,6 +229,11 @@ class Planned:
     record: VisitRecord
     household: object  # the HouseholdRow read under the lock
     counts: dict[int, int]  # service id -> people, the non-zero ones
+    member: User  # who made the visit and is credited (the actor, or the member of a paper sheet)
+
+    def entered_by(self, actor: User) -> int | None:
+        """Entered by someone other than who made it (a paper sheet): the actor, recorded on the visit."""
+        return actor.id if self.record.paper or self.member.id != actor.id else None
 
 
 def _plan(actor: User, records: list, services: dict[str, Service]) -> tuple[list[Result], list[Planned]]:
@@ -206,9 +246,10 @@ def _plan(actor: User, records: list, services: dict[str, Service]) -> tuple[lis
                      if rec.household_id in households and any(rec.data.counts.values())})
     planned: dict[str, Planned] = {}
     for i, rec in todo:
+        member = rec.member or actor
         if rec.id in stored:
             kept = stored[rec.id]
-            same = kept.member_id == actor.id and _kept(kept) == _sent(rec)
+            same = kept.member_id == member.id and _kept(kept) == _sent(rec)
             results[i] = Result(rec.id, "visit", DUPLICATE) if same else conflict(rec.id)
             continue
         if rec.id in planned:  # the same id twice in one request: the second is compared with the first
@@ -221,7 +262,9 @@ def _plan(actor: User, records: list, services: dict[str, Service]) -> tuple[lis
             results[i] = Result(rec.id, "visit", REJECTED, msg, {"household_id": msg})
             continue
         try:
-            check_can_log(actor, household)
+            if rec.paper or member.id != actor.id:
+                check_paper(actor, member, rec.data)
+            check_can_log(member, household)
             counts = check(household, rec.data, services, done=done.setdefault(rec.household_id, {}))
         except RuleError as err:
             results[i] = Result(rec.id, "visit", REJECTED, err.message, err.errors)
@@ -229,7 +272,7 @@ def _plan(actor: User, records: list, services: dict[str, Service]) -> tuple[lis
         so_far = done[rec.household_id]
         for service_id, n in counts.items():
             so_far[service_id] = so_far.get(service_id, 0) + n
-        planned[rec.id] = Planned(rec, household, counts)
+        planned[rec.id] = Planned(rec, household, counts, member)
         results[i] = Result(rec.id, "visit", CREATED)
     return results, list(planned.values())
 
@@ -248,6 +291,7 @@ def _household_columns():
             visit_count=t.c.visit_count + bindparam("n"),
             last_visited_at=case((newer, at), else_=t.c.last_visited_at),
             last_outcome=case((newer, bindparam("outcome", type_=String)), else_=t.c.last_outcome),
+            return_on=case((newer, bindparam("return_on", type_=Date)), else_=t.c.return_on),
             updated_at=bindparam("now", type_=DateTime))
     return _HOUSEHOLD_COLUMNS
 
@@ -257,9 +301,10 @@ def _write(actor: User, accepted: list[Planned], services: dict[str, Service]) -
     by_id = {s.id: s for s in services.values()}
     conn = db.session.connection()
     conn.execute(insert(Visit.__table__), [
-        {"id": p.record.id, "household_id": p.household.id, "member_id": actor.id, "team_id": actor.team_id,
+        {"id": p.record.id, "household_id": p.household.id, "member_id": p.member.id, "team_id": p.member.team_id,
          "visited_at": p.record.data.visited_at, "received_at": now, "outcome": p.record.data.outcome,
-         "note": p.record.data.note}
+         "note": p.record.data.note, "return_on": p.record.data.return_on,
+         "entered_by_id": p.entered_by(actor)}
         for p in accepted])
     assists = [{"visit_id": p.record.id, "service_id": sid, "count": n} for p in accepted for sid, n in p.counts.items()]
     if assists:
@@ -268,15 +313,18 @@ def _write(actor: User, accepted: list[Planned], services: dict[str, Service]) -
         {"at": now, "actor_id": actor.id, "action": "create", "entity_type": "visit", "entity_id": p.record.id,
          "area_path": p.household.village.path, "before": None,
          "after": _audit_view(p.household.id, p.record.data.outcome, p.record.data.visited_at, p.record.data.note,
-                              p.counts, by_id)}
+                              p.counts, by_id, p.record.data.return_on)
+         | ({"member_id": p.member.id, "from_paper": True} if p.entered_by(actor) else {})}
         for p in accepted])
 
     latest: dict[str, dict] = {}
     for p in accepted:
-        row = latest.setdefault(p.household.id, {"hid": p.household.id, "n": 0, "at": None, "outcome": None, "now": now})
+        row = latest.setdefault(p.household.id, {"hid": p.household.id, "n": 0, "at": None, "outcome": None,
+                                                 "return_on": None, "now": now})
         row["n"] += 1
         if row["at"] is None or p.record.data.visited_at >= row["at"]:
             row["at"], row["outcome"] = p.record.data.visited_at, p.record.data.outcome
+            row["return_on"] = p.record.data.return_on
     conn.execute(_household_columns(), list(latest.values()))
     for obj in [o for o in db.session.identity_map.values() if isinstance(o, Household)]:
         if obj.id in latest:
@@ -284,7 +332,7 @@ def _write(actor: User, accepted: list[Planned], services: dict[str, Service]) -
 
     tallies.apply_new_visits([
         tallies.VisitFacts(household_id=p.household.id, area_ids=tallies.area_ids(p.household.village.path),
-                           team_id=actor.team_id, member_id=actor.id, day=local_day(p.record.data.visited_at),
+                           team_id=p.member.team_id, member_id=p.member.id, day=local_day(p.record.data.visited_at),
                            at=p.record.data.visited_at, outcome=p.record.data.outcome,
                            counts=tuple(sorted(p.counts.items())), visit_id=p.record.id)
         for p in accepted])
@@ -327,10 +375,11 @@ def log_visit(actor: User, household: Household, data: VisitData, visit_id: str 
 def _refresh_household(household: Household) -> None:
     """Keep the list filters' columns equal to the latest live visit."""
     latest = db.session.execute(
-        select(Visit.visited_at, Visit.outcome).where(Visit.household_id == household.id, live(Visit))
+        select(Visit.visited_at, Visit.outcome, Visit.return_on).where(Visit.household_id == household.id, live(Visit))
         .order_by(Visit.visited_at.desc(), Visit.received_at.desc()).limit(1)).first()
     household.last_visited_at = latest.visited_at if latest else None
     household.last_outcome = latest.outcome if latest else None
+    household.return_on = latest.return_on if latest else None
     household.visit_count = db.session.scalar(
         select(func.count()).select_from(Visit).where(Visit.household_id == household.id, live(Visit)))
 
@@ -350,7 +399,8 @@ def update_visit(actor: User, visit: Visit, data: VisitData) -> Visit:
     by_id = {s.id: s for s in services.values()}
     before = _snapshot(visit, by_id)
     counted_before = tallies.facts(visit, household)
-    visit.outcome, visit.visited_at, visit.note = data.outcome, data.visited_at, data.note
+    visit.outcome, visit.visited_at, visit.note, visit.return_on = (data.outcome, data.visited_at, data.note,
+                                                                    data.return_on)
     existing = {a.service_id: a for a in visit.assists}
     for sid, assist in existing.items():
         if sid not in counts:
@@ -393,7 +443,7 @@ def restore_visit(actor: User, visit: Visit) -> Visit:
         raise RuleError(_("Lượt thăm này chưa bị xóa."))
     services = services_by_code()
     data = VisitData(outcome=visit.outcome, visited_at=visit.visited_at, note=visit.note,
-                     counts={a.service.code: a.count for a in visit.assists})
+                     counts={a.service.code: a.count for a in visit.assists}, return_on=visit.return_on)
     try:
         check(household, data, services, exclude_visit=visit)
     except RuleError as err:

@@ -9,23 +9,17 @@ from sqlalchemy import select
 from ..access import can_edit_visit, can_record_in_village, household_or_404, visit_or_404
 from ..extensions import db
 from ..forms import EmptyForm, commit_or_show
-from ..counting import achieved_in, household_stats, live, remaining
-from ..households.queries import active_services
-from ..households.routes import render_deleted
+from ..counting import earliest_visit_day, live, today
+from ..households.queries import active_services, remaining_per_service
+from ..households.pages import render_deleted
 from ..models import Role, Visit
 from ..rules import RuleError
 from ..timeutil import from_local, to_local, utcnow
 from . import bp
 from .forms import visit_form_class
 from ..write_turns import write_turn
-from .operations import (CREATED, DUPLICATE, REJECTED, VisitData, VisitRecord, delete_visit, restore_visit,
+from .operations import (CREATED, DUPLICATE, REJECTED, VisitRecord, delete_visit, restore_visit,
                          save_visits, update_visit)
-
-
-def _remaining(household, exclude_visit_id=None) -> dict[str, int | None]:
-    """What is left to count per service, shown beside each stepper (None: no cap)."""
-    done, stats = achieved_in(household.id, exclude_visit_id), household_stats(household)
-    return {s.code: remaining(s, stats, done.get(s.id, 0)) for s in active_services()}
 
 
 def _client_id(value: str | None) -> str | None:
@@ -39,6 +33,12 @@ def _window() -> int:
     return current_app.config["VISIT_EDIT_WINDOW_HOURS"]
 
 
+def render_form(form, household, visit=None, status=200):
+    return render_template("visits/form.html", form=form, household=household, visit=visit,
+                           remaining=remaining_per_service(household, visit.id if visit else None),
+                           earliest=earliest_visit_day(), today=today()), status
+
+
 @bp.route("/households/<household_id>/visits/new", methods=["GET", "POST"])
 @login_required
 def new(household_id: str):
@@ -48,15 +48,15 @@ def new(household_id: str):
         abort(403)
     services = active_services()
     form = visit_form_class(services)()
+    form.offer_return_days(today())
     if not form.is_submitted():
         form.visited_at.data = to_local(utcnow()).replace(second=0, microsecond=0)
         form.client_id.data = str(uuid.uuid4())
-    if form.validate_on_submit():
+    data = form.visit_data() if form.validate_on_submit() else None
+    if data is not None:
         # Made when the form was shown: a double tap or a resent POST is the same visit. A form without
         # one (a very old page) gets one now.
         client_id = _client_id(form.client_id.data) or str(uuid.uuid4())
-        data = VisitData(outcome=form.outcome.data, visited_at=from_local(form.visited_at.data),
-                         note=form.note.data, counts=form.counts())
         code = household.code
         # The form is a batch of one: the sync batch's writer, lock and answers. The active catalogue
         # the form was built from: the writer need not read it again.
@@ -74,9 +74,7 @@ def new(household_id: str):
             flash(_("Lượt thăm này đã được lưu trước đó."), "info")
             return redirect(shown)
         form.apply_errors({"": result.error} if "id" in result.errors else result.errors)
-    status = 422 if form.is_submitted() else 200
-    return render_template("visits/form.html", form=form, household=household, visit=None,
-                           remaining=_remaining(household)), status
+    return render_form(form, household, status=422 if form.is_submitted() else 200)
 
 
 @bp.route("/visits/<visit_id>/edit", methods=["GET", "POST"])
@@ -90,21 +88,19 @@ def edit(visit_id: str):
     known = {s.id for s in services}
     services += [a.service for a in visit.assists if a.service_id not in known]
     form = visit_form_class(services)()
+    form.offer_return_days(today(), visit.return_on)
     if not form.is_submitted():
         form.outcome.data = visit.outcome
         form.visited_at.data = to_local(visit.visited_at).replace(second=0, microsecond=0)
         form.note.data = visit.note
         for assist in visit.assists:
             getattr(form, f"svc_{assist.service.code}").data = assist.count
-    if form.validate_on_submit():
-        data = VisitData(outcome=form.outcome.data, visited_at=from_local(form.visited_at.data),
-                         note=form.note.data, counts=form.counts())
+    data = form.visit_data() if form.validate_on_submit() else None
+    if data is not None:
         if commit_or_show(form, lambda: update_visit(current_user, visit, data)) is not None:
             flash(_("Đã sửa lượt thăm."), "success")
             return redirect(url_for("households.show", household_id=household.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("visits/form.html", form=form, household=household, visit=visit,
-                           remaining=_remaining(household, visit.id)), status
+    return render_form(form, household, visit, status=422 if form.is_submitted() else 200)
 
 
 @bp.get("/visits/mine")

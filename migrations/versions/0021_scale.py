@@ -11,14 +11,14 @@ time, and background jobs.
 - jobs: long work (imports, large exports, rebuilds) run by the worker, with its progress and its result.
 
 Revision ID: 0021_scale
-Revises: 0019_reports
+Revises: 0020_walk
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = "0021_scale"
-down_revision = "0019_reports"
+down_revision = "0020_walk"
 branch_labels = None
 depends_on = None
 

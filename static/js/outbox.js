@@ -249,6 +249,27 @@
     });
   }
 
+  // What the phone still holds, told to the server (the leader's week names phones with records not yet
+  // sent): after a sync, when it changed since the last report, or a quarter of an hour after it.
+  var REPORT_EVERY = 15 * 60e3;
+  function report(db, csrf) {
+    return Promise.all([all(db, "outbox"), kvGet(db, "reported")]).then(function (r) {
+      var pending = 0, rejected = 0, oldest = null;
+      r[0].forEach(function (rec) {
+        if (rec.status === "rejected") rejected++; else pending++;
+        if (oldest === null || rec.created < oldest) oldest = rec.created;
+      });
+      var last = r[1] || {};
+      if (last.pending === pending && last.rejected === rejected && Date.now() - (last.at || 0) < REPORT_EVERY) return;
+      var body = { pending: pending, rejected: rejected, oldest_at: oldest === null ? null : new Date(oldest).toISOString() };
+      return fetchJson(API + "/sync/status", {
+        method: "POST", body: JSON.stringify(body), headers: { "Content-Type": "application/json", "X-CSRFToken": csrf }
+      }).then(function (res) {
+        if (res.status === 200) return kvSet(db, "reported", { pending: pending, rejected: rejected, at: Date.now() });
+      });
+    }).catch(function () { /* a report is an extra: the sync itself went well */ });
+  }
+
   // One drain at a time per page; a call during a drain gets one more drain after it, so a
   // record added meanwhile is sent. The server's idempotency covers the page and worker racing.
   function sync() {
@@ -260,12 +281,19 @@
       if (res.status !== 200) { var e = new Error("session"); e.state = "error"; throw e; }
       var user = res.body.user;
       return setUser(user).then(function () { return userDb(user.id); }).then(function (db) {
+        // The earliest day a visit may be dated (the server's back-entry window), for the offline form.
+        if (res.body.earliest_visit_day) kvSet(db, "earliest", res.body.earliest_visit_day);
         var loop = function () {
           return send(db, user, res.body.csrf_token).then(function (r) { return r.more ? loop() : r; });
         };
         return loop().then(function () { return refresh(db, user); })
           .then(function () { return kvSet(db, "lastSync", Date.now()); })
-          .then(function () { return { state: "ok", user: user }; });
+          .then(function () { return report(db, res.body.csrf_token); })
+          .then(function () { return { state: "ok", user: user }; }, function (e) {
+            // The server answers but would not take the records: say so, the leader sees this phone waiting.
+            if (e.state === "offline") throw e;
+            return report(db, res.body.csrf_token).then(function () { throw e; });
+          });
       });
     }).catch(function (e) {
       return { state: e.state || "error", error: e.message };

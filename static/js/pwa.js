@@ -166,6 +166,13 @@
                      note: visitForm.querySelector("[name=note]").value.trim(), assists: assists,
                      // As typed: Vietnam time, like the form itself (no offset = Vietnam time).
                      visited_at: when ? when + ":00" : new Date().toISOString() };
+        // The promised day, for the outcomes that ask when (as the form itself keeps it).
+        var pick = visitForm.querySelector("input[name=return_on]:checked");
+        if (pick && pick.value && (body.outcome === "not_home" || body.outcome === "revisit")) {
+          var day = pick.value === "pick" ? visitForm.querySelector("[name=return_day]").value : pick.value;
+          if (!day) return post();  // "Chọn ngày" without a day: the server's form says so
+          body.return_on = day;
+        }
         var label = (document.querySelector("h1") || {}).textContent || "";
         return Outbox.add(user.id, "visit", body, label).then(function () {
           render();

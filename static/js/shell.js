@@ -6,8 +6,11 @@
   if (!window.indexedDB || !window.Outbox || !window.FieldApp) return;
   var t = FieldApp.t;
   var view = document.getElementById("view");
-  var user = null, services = [], homes = [], recs = [], news = [], flash = null;  // flash: {text, hash}
+  var user = null, services = [], homes = [], recs = [], news = [], flash = null, earliest = null;  // flash: {text, hash}
   var OUTCOMES = ["helped", "not_home", "declined", "revisit"];
+  var COME_BACK = ["not_home", "revisit"];  // the outcomes that ask when
+  var LONG_SINCE = 30;  // days without a visit marked on the list (as the server's list)
+  var DAY = 86400e3;
 
   function h(tag, attrs, kids) {
     var el = document.createElement(tag);
@@ -35,8 +38,9 @@
       document.getElementById("who").textContent = u ? u.name : "";
       if (!u) return;
       return Promise.all([Outbox.households(u.id), Outbox.list(u.id), Outbox.getKv(u.id, "services"),
-                          window.Notices ? Notices.cached(u.id) : []])
+                          window.Notices ? Notices.cached(u.id) : [], Outbox.getKv(u.id, "earliest")])
         .then(function (r) {
+          earliest = r[4] || null;
           homes = r[0].filter(function (x) { return x.village_id === u.village_id; })
             .sort(function (a, b) { return a.code.localeCompare(b.code, "vi", { numeric: true }); });
           recs = r[1].sort(function (a, b) { return a.created - b.created; });
@@ -79,22 +83,78 @@
 
   function terms(query) { return fold(query).split(" ").filter(Boolean).slice(0, 8); }
 
-  // What the server will say once the waiting visits arrive: the latest visit decides the status.
+  // What the server will say once the waiting visits arrive: the latest visit decides the status and
+  // the promised return day.
   function lastVisit(home) {
     var at = home.last_visited_at ? Date.parse(home.last_visited_at) : null, outcome = home.last_outcome || null;
+    var back = home.return_on || null;
     recs.forEach(function (r) {
       if (r.kind !== "visit" || r.status !== "pending" || r.body.household_id !== home.id) return;
       var when = Date.parse(r.body.visited_at);
-      if (at === null || when >= at) { at = when; outcome = r.body.outcome; }
+      if (at === null || when >= at) { at = when; outcome = r.body.outcome; back = r.body.return_on || null; }
     });
-    return { at: at, outcome: outcome };
+    return { at: at, outcome: outcome, back: back };
   }
 
+  // Local calendar days as the server writes them (YYYY-MM-DD), from this phone's clock.
+  function isoDay(d) {
+    var p = function (n) { return String(n).padStart(2, "0"); };
+    return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate());
+  }
+  function dayOf(iso) { var x = iso.split("-"); return new Date(+x[0], +x[1] - 1, +x[2]); }
+  function today() { return isoDay(new Date()); }
+  function daysBetween(a, b) { return Math.round((dayOf(b) - dayOf(a)) / DAY); }
+  function shortDay(iso) { var x = iso.split("-"); return x[2] + "/" + x[1]; }
+
+  // The quick picks of "when do you come back" (as fieldapp/visits/forms.py quick_return_days): tonight,
+  // tomorrow, the coming Saturday (on a Saturday, the Sunday).
+  function quickDays(fromIso) {
+    var d = dayOf(fromIso), plus = function (n) { return isoDay(new Date(d.getFullYear(), d.getMonth(), d.getDate() + n)); };
+    var weekday = (d.getDay() + 6) % 7;  // Monday 0, as Python's weekday()
+    return [["tonight", plus(0)], ["tomorrow", plus(1)], ["weekend", plus((5 - weekday + 7) % 7 || 1)]];
+  }
+
+  function isDue(home) { var b = lastVisit(home).back; return !!b && b <= today(); }
+  function mine(home) { return home.assignee_id === user.id; }
+
   var FILTERS = {
+    all: null,
+    mine: mine,
     unvisited: function (home) { return lastVisit(home).at === null; },
-    revisit: function (home) { var o = lastVisit(home).outcome; return o === "not_home" || o === "revisit"; }
+    revisit: function (home) { return COME_BACK.indexOf(lastVisit(home).outcome) >= 0; },
+    due: isDue
   };
-  var listState = { q: "", filter: "" };
+  var listState = { q: "", filter: null, sort: "code" };
+
+  function byCode(a, b) { return a.code.localeCompare(b.code, "vi", { numeric: true }); }
+  function byLast(a, b) {  // the longest without a visit first; never visited before all
+    var x = lastVisit(a).at, y = lastVisit(b).at;
+    if (x === y) return byCode(a, b);
+    if (x === null) return -1;
+    if (y === null) return 1;
+    return x - y || byCode(a, b);
+  }
+
+  function status(x) {
+    var last = lastVisit(x);
+    var text = x.pending ? t("newHousehold") : last.at === null ? t("notVisited")
+      : t("visits", { n: x.visit_count + pendingVisits(x.id) });
+    if (last.outcome && OUTCOMES.indexOf(last.outcome) >= 0 && last.at !== null) text += " · " + t(last.outcome);
+    if (last.at !== null) {
+      var ago = daysBetween(isoDay(new Date(last.at)), today());
+      if (ago >= LONG_SINCE) text += " · " + t("longSince", { n: ago });
+    }
+    if (last.back) {
+      var late = daysBetween(last.back, today());
+      text += " · " + (late > 0 ? t("overdue", { n: late }) : late === 0 ? t("dueToday") : t("backOn", { d: shortDay(last.back) }));
+    }
+    return text;
+  }
+
+  function homeLink(x) {
+    return h("li", {}, [h("a", { href: "#h/" + x.id, "class": "household-link", "data-id": x.id }, [
+      h("strong", { text: x.code }), " ", x.head_name || "", " ", h("small", { text: status(x) })])]);
+  }
 
   function listView() {
     if (!user) return show([h("p", { "class": "flash flash-info", text: t("noUser") }),
@@ -103,35 +163,45 @@
                          autocomplete: "off" });
     var ul = h("ul", { "class": "households" });
     var count = h("p", { "class": "summary", role: "status" });
+    var mineCount = homes.filter(mine).length;
+    // A member sees "Hộ của tôi" first (the server's list does the same).
+    if (listState.filter === null) listState.filter = mineCount ? "mine" : "";
     var chips = h("div", { "class": "chips", role: "group", "aria-label": t("filter") });
-    [["", t("all")], ["unvisited", t("notVisited")], ["revisit", t("needsReturn")]].forEach(function (f) {
+    var due = homes.filter(isDue).filter(function (x) { return !mineCount || mine(x); })
+      .sort(function (a, b) { return lastVisit(a).back < lastVisit(b).back ? -1 : lastVisit(a).back > lastVisit(b).back ? 1 : byCode(a, b); });
+    var options = (mineCount ? [["mine", t("mine", { n: mineCount })]] : []).concat(
+      [["", t("all")], ["unvisited", t("notVisited")], ["revisit", t("needsReturn")]],
+      homes.some(isDue) ? [["due", t("dueChip", { n: homes.filter(isDue).length })]] : []);
+    options.forEach(function (f) {
       var chip = h("button", { type: "button", "class": "chip" + (listState.filter === f[0] ? " on" : ""),
                                "aria-pressed": String(listState.filter === f[0]), "data-filter": f[0], text: f[1],
                                on: { click: function () { listState.filter = f[0]; listView(); } } });
       chips.appendChild(chip);
     });
+    var sorts = h("div", { "class": "chips", role: "group", "aria-label": t("sortBy") });
+    [["code", t("byCode")], ["last", t("byLast")]].forEach(function (o) {
+      sorts.appendChild(h("button", { type: "button", "class": "chip" + (listState.sort === o[0] ? " on" : ""),
+                                      "aria-pressed": String(listState.sort === o[0]), "data-sort": o[0], text: o[1],
+                                      on: { click: function () { listState.sort = o[0]; listView(); } } }));
+    });
     function fill() {
       var words = terms(q.value);
       listState.q = q.value;
-      var keep = FILTERS[listState.filter];
+      var keep = FILTERS[listState.filter || "all"];
       ul.textContent = "";
       var shown = homes.filter(function (x) {
         var key = fold(x.code + " " + (x.head_name || ""));
         return words.every(function (w) { return key.indexOf(w) >= 0; }) && (!keep || keep(x));
-      });
-      shown.forEach(function (x) {
-        var last = lastVisit(x);
-        var status = x.pending ? t("newHousehold") : last.at === null ? t("notVisited")
-          : t("visits", { n: x.visit_count + pendingVisits(x.id) });
-        if (last.outcome && OUTCOMES.indexOf(last.outcome) >= 0 && last.at !== null) status += " · " + t(last.outcome);
-        ul.appendChild(h("li", {}, [h("a", { href: "#h/" + x.id, "class": "household-link", "data-id": x.id }, [
-          h("strong", { text: x.code }), " ", x.head_name || "", " ", h("small", { text: status })])]));
-      });
+      }).sort(listState.sort === "last" ? byLast : byCode);
+      shown.forEach(function (x) { ul.appendChild(homeLink(x)); });
       count.textContent = t("shown", { n: shown.length, total: homes.length });
     }
     q.addEventListener("input", fill);
     fill();
-    show([h("h1", { text: (user.village_name || "") }), notices(), q, chips, count,
+    var dueBox = due.length ? h("section", { "class": "due", "aria-labelledby": "due-title" }, [
+      h("h2", { id: "due-title", text: t("dueTitle") }),
+      h("ul", { "class": "households" }, due.slice(0, 8).map(homeLink))]) : null;
+    show([h("h1", { text: (user.village_name || "") }), notices(), dueBox, q, chips, sorts, count,
           homes.length ? ul : h("p", { text: t("empty") }),
           h("a", { "class": "button wide", href: "#new", text: t("addHousehold") })]);
   }
@@ -233,9 +303,32 @@
     });
     var note = h("textarea", { id: "note", name: "note", rows: 2, maxlength: 500 });
     note.value = prev.note || "";
-    var when = h("input", { id: "visited_at", type: "datetime-local",
+    var when = h("input", { id: "visited_at", type: "datetime-local", min: earliest ? earliest + "T00:00" : null,
       value: localNow(prev.visited_at ? new Date(prev.visited_at) : null) });
-    var form = h("form", { "class": "visit-form", novalidate: true }, [err, outcomes,
+    // "Không có nhà" / "Hẹn quay lại" ask when: quick picks, or a day of one's own.
+    var picks = quickDays(today());
+    var given = prev.return_on || "";
+    var known = picks.some(function (p) { return p[1] === given; });
+    var pickDay = h("input", { id: "return_day", name: "return_day", type: "date", min: today(),
+                               value: given && !known ? given : "" });
+    var dayBox = h("div", { "class": "field return-day" }, [h("label", { "for": "return_day", text: t("returnDay") }), pickDay]);
+    var choice = function (value, label, on) {
+      return h("label", { "class": "pill" }, [h("input", { type: "radio", name: "return_on", value: value, checked: on }),
+                                              " ", h("span", { text: label })]);
+    };
+    var returnBox = h("fieldset", { "class": "return-when" }, [h("legend", { text: t("returnWhen") }),
+      h("div", { "class": "picks" }, [choice("", t("noReturn"), !given)].concat(picks.map(function (p) {
+        return choice(p[1], t(p[0]) + " · " + shortDay(p[1]), given === p[1]);
+      }), [choice("pick", t("pickDay"), !!given && !known)])), dayBox]);
+    var syncReturn = function () {
+      var o = (outcomes.querySelector('input[name="outcome"]:checked') || {}).value;
+      returnBox.hidden = COME_BACK.indexOf(o) < 0;
+      dayBox.hidden = ((returnBox.querySelector('input[name="return_on"]:checked') || {}).value !== "pick");
+    };
+    outcomes.addEventListener("change", syncReturn);
+    returnBox.addEventListener("change", syncReturn);
+    syncReturn();
+    var form = h("form", { "class": "visit-form", novalidate: true }, [err, outcomes, returnBox,
       h("fieldset", { "class": "services" }, [h("legend", { text: t("served") })].concat(steppers)),
       field(t("note"), note), field(t("visitedAt"), when),
       h("button", { type: "submit", "class": "button primary wide sticky", text: t("save") })]);
@@ -253,9 +346,18 @@
       if (outcome !== "helped" && assists.length) problems.push(t("onlyHelped"));
       var at = new Date(when.value || Date.now());
       if (isNaN(at.getTime()) || at.getFullYear() < 2000) problems.push(t("badWhen"));  // the future: the server's clock decides
+      else if (earliest && isoDay(at) < earliest) problems.push(t("tooOld", { d: shortDay(earliest) + "/" + earliest.slice(0, 4) }));
+      var back = null;
+      if (COME_BACK.indexOf(outcome) >= 0) {
+        back = (returnBox.querySelector('input[name="return_on"]:checked') || {}).value || null;
+        if (back === "pick") back = pickDay.value || null;
+        if (back === null && (returnBox.querySelector('input[name="return_on"]:checked') || {}).value === "pick") problems.push(t("needReturnDay"));
+        else if (back && !isNaN(at.getTime()) && back < isoDay(at)) problems.push(t("returnBefore"));
+      }
       if (problems.length) { err.textContent = problems.join(" "); err.hidden = false; err.scrollIntoView(); return; }
       var body = { id: Outbox.uuid(), household_id: home.id, outcome: outcome, note: note.value.trim(),
                    visited_at: at.toISOString(), assists: assists };
+      if (back) body.return_on = back;
       var label = home.code + " · " + t(outcome);
       var drop = old ? Outbox.discard(user.id, old.id) : Promise.resolve();
       drop.then(function () { return Outbox.add(user.id, "visit", body, label); }).then(function () {

@@ -207,12 +207,12 @@ def _points_and_visits(kind: str, ref_ids, start: date, end: date,
         .group_by(TallyDay.ref_id))}
 
 
-def _codes(counted: dict[int, tuple[Service, int]]) -> list[tuple[int, str, int]]:
+def service_codes(counted: dict[int, tuple[Service, int]]) -> list[tuple[int, str, int]]:
     """(service id, code, points), read once per board: thousands of rows reading ORM attributes add up."""
     return [(sid, service.code, points) for sid, (service, points) in counted.items()]
 
 
-def _fill(row: BoardRow, done_by: dict[int, int], goals: dict[int, float | None],
+def fill_row(row: BoardRow, done_by: dict[int, int], goals: dict[int, float | None],
           codes: list[tuple[int, str, int]], with_score: bool) -> None:
     row.visits = done_by.get(VISIT_ROW, 0)
     weight = achieved = 0.0
@@ -264,7 +264,7 @@ def team_board(area: Area, start: date, end: date, campaign: Campaign | None = N
     """Teams of the villages under an area (a commune, or a province for a campaign). unit: the board of a
     week, month or quarter ("w", "m", "q"), each goal measured for that period."""
     counted = services_points(campaign)
-    codes = _codes(counted)
+    codes = service_codes(counted)
     teams = db.session.execute(
         select(Team.id, Team.name, Team.village_id, Area.name, Area.path).join(Area, Area.id == Team.village_id)
         .where(villages_under(area), Team.active.is_(True))).all()
@@ -279,7 +279,7 @@ def team_board(area: Area, start: date, end: date, campaign: Campaign | None = N
         rows = []
         for tid, name, vid, vname, path in teams:
             row = BoardRow(key=tid, name=name, place=vname, path=path, members=members.get(tid, 0))
-            _fill(row, achieved.get(tid, {}), _for_period(goals.get(vid, {}), unit, s), codes, with_score=True)
+            fill_row(row, achieved.get(tid, {}), _for_period(goals.get(vid, {}), unit, s), codes, with_score=True)
             rows.append(row)
         return rank(rows)
 
@@ -290,7 +290,7 @@ def commune_board(province: Area, start: date, end: date, campaign: Campaign | N
                   previous: tuple[date, date] | None = None, unit: str | None = None) -> list[BoardRow]:
     """Communes of a province, with targets summed over their villages (unit: as team_board's)."""
     counted = services_points(campaign)
-    codes = _codes(counted)
+    codes = service_codes(counted)
     # Communes with no team yet have nothing to rank: they are left out (a row of zeros means nothing).
     village = Area.__table__.alias("tv")
     has_team = (select(Team.id).join(village, village.c.id == Team.village_id)
@@ -312,7 +312,7 @@ def commune_board(province: Area, start: date, end: date, campaign: Campaign | N
         out = []
         for cid, name, path, _level in communes:
             row = BoardRow(key=cid, name=name, place=province.name, path=path, members=members.get(cid, 0))
-            _fill(row, achieved.get(cid, {}), _for_period(goals.get(cid, {}), unit, s), codes, with_score=True)
+            fill_row(row, achieved.get(cid, {}), _for_period(goals.get(cid, {}), unit, s), codes, with_score=True)
             out.append(row)
         return rank(out)
 
@@ -328,7 +328,7 @@ def member_board(area: Area, start: date, end: date, campaign: Campaign | None =
     (points, visits) pair per member summed by the database, and only the rows shown are built: a
     province's board of 25,000 members costs a sort of tuples, not 25,000 rows."""
     counted = services_points(campaign)
-    codes = _codes(counted)
+    codes = service_codes(counted)
     stmt = (select(User.id, User.name, Team.name, Area.path).join(Team, Team.id == User.team_id)
             .join(Area, Area.id == Team.village_id).where(User.active.is_(True), villages_under(area)))
     if team_id is not None:
@@ -341,7 +341,7 @@ def member_board(area: Area, start: date, end: date, campaign: Campaign | None =
         out = []
         for uid, name, tname, path in who:
             row = BoardRow(key=uid, name=name, place=tname, path=path)
-            _fill(row, achieved.get(uid, {}), {}, codes, with_score=False)
+            fill_row(row, achieved.get(uid, {}), {}, codes, with_score=False)
             out.append(row)
         return rank(out)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from ..campaigns.queries import BoardRow, _fill, rank, services_points
+from ..campaigns.queries import BoardRow, fill_row, rank, service_codes, services_points
 from ..counting import eligible
 from ..extensions import db, in_list
 from ..models import Area, TallyKind, Team
@@ -52,12 +52,13 @@ def build_proposal(commune: Area, period: Period, teams_n: int = DEFAULT_TEAMS,
     for _m, tid, _p in members:
         per_team[tid] = per_team.get(tid, 0) + 1
     done = counter_sums(TallyKind.TEAM, team_ids, start, end, rolled=True)
+    codes = service_codes(counted)
     team_rows = []
     for tid in team_ids:
         vid = village_of[tid]
         row = BoardRow(key=tid, name=names.get(tid, ""), place=villages.get(vid, ""), members=per_team.get(tid, 0))
         goals = {sid: eligible(s, stats[vid]) for sid, (s, _p) in counted.items()}
-        _fill(row, _flat(done.get(tid, {})), goals, counted, with_score=True)
+        fill_row(row, _flat(done.get(tid, {})), goals, codes, with_score=True)
         team_rows.append(row)
     member_ids = [m for m, _t, _p in members]
     done = counter_sums(TallyKind.MEMBER, member_ids, start, end, rolled=True)
@@ -65,7 +66,7 @@ def build_proposal(commune: Area, period: Period, teams_n: int = DEFAULT_TEAMS,
     member_rows = []
     for mid, tid, _p in members:
         row = BoardRow(key=mid, name=people.get(mid, ""), place=names.get(tid, ""))
-        _fill(row, _flat(done.get(mid, {})), {}, counted, with_score=False)
+        fill_row(row, _flat(done.get(mid, {})), {}, codes, with_score=False)
         member_rows.append(row)
     worthy = [r for r in rank(team_rows) if r.points > 0 and r.visits > 0][:teams_n]
     best = [r for r in rank(member_rows) if r.points > 0 and r.visits > 0][:members_n]
@@ -73,5 +74,5 @@ def build_proposal(commune: Area, period: Period, teams_n: int = DEFAULT_TEAMS,
 
 
 def _flat(per_service: dict) -> dict[int, int]:
-    """{service: counters} -> {service: people, 0: visits}, as the boards' _fill reads it."""
+    """{service: counters} -> {service: people, 0: visits}, as the boards' fill_row reads it."""
     return {sid: (c.get("visits", 0) if sid == 0 else c.get("people", 0)) for sid, c in per_service.items()}

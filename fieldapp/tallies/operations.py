@@ -306,22 +306,27 @@ def apply_household_delta(before: dict[str, int] | None, household: Household) -
     delta = {k: after[k] - before[k] for k in STATS}
     if not any(delta.values()):
         return
-    ids = area_ids(household.village.path)
+    _add_stats(household.village.path, delta)
+
+
+def _add_stats(village_path: str, delta: dict[str, int]) -> None:
+    """Add to the denominators of a village, its commune and its province: now, and dated today, so a
+    report reads them as they were on its last day (reports.figures.stats_as_of)."""
+    ids = area_ids(village_path)
     _upsert(AreaStats, ("area_id",), {(a,): dict(delta) for a in ids}, columns=STATS)
-    # Dated, so a report reads the denominators as they were on its last day (stats_as_of).
     day = today()
     _upsert(AreaStatsDay, ("area_id", "day"), {(a, day): dict(delta) for a in ids}, columns=STATS)
 
 
 def apply_households_added(village: Area, rows) -> None:
     """The denominators of many new households of one village (anything with the resident counts), in
-    one upsert: the village, its commune and its province."""
+    one upsert per table: the village, its commune and its province, now and dated."""
     delta = dict.fromkeys(STATS, 0)
     for row in rows:
         delta["households"] += 1
         for name in STATS[1:]:
             delta[name] += getattr(row, name)
-    _upsert(AreaStats, ("area_id",), {(a,): dict(delta) for a in area_ids(village.path)}, columns=STATS)
+    _add_stats(village.path, delta)
 
 
 def move_village_counters(absorbed_id: int, survivor_id: int) -> None:

@@ -73,6 +73,8 @@ def test_sign_off_on_a_phone(live_q3, browser, tmp_path):  # noqa: F811
     args = "period=quarter&year=2026&q=3"
 
     def shot(name: str) -> None:
+        page.wait_for_load_state()  # a click may have started a navigation: measure the page it leads to
+        page.wait_for_function("document.documentElement !== null && document.readyState === 'complete'")
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, f"{name}: the page scrolls sideways ({width}px)"
         page.screenshot(path=str(shots / f"{name}.png"), full_page=True)

@@ -83,7 +83,7 @@ def seed_demo(households_per_village: int = 240, seed: int = 2025) -> dict:
     today = datetime.now(VN).date()
     start_local = datetime.combine(today - timedelta(days=DAYS + 10), time(8, 0))
     household_rows, visit_rows, assist_rows = [], [], []
-    for (vname, prefix), village, team in zip(VILLAGES, villages, teams):
+    for (_vname, prefix), village, team in zip(VILLAGES, villages, teams, strict=True):
         for n in range(1, households_per_village + rng.randint(-6, 6) + 1):
             total = rng.choices([1, 2, 3, 4, 5, 6, 7, 8], [6, 14, 22, 26, 16, 9, 5, 2])[0]
             r14 = max(1, round(total * rng.uniform(0.6, 0.95)))

@@ -1,6 +1,7 @@
 """Form pieces shared by several features."""
 import re
-from typing import Callable, TypeVar
+from typing import TypeVar
+from collections.abc import Callable
 
 from flask_babel import lazy_gettext as _
 from flask_wtf import FlaskForm

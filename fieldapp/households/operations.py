@@ -105,7 +105,7 @@ def create_households(actor: User, village: Area, rows: list[HouseholdData],
     now = utcnow()
     ids = list(ids) if ids else [new_uuid() for _row in rows]
     values = []
-    for hid, data in zip(ids, rows):
+    for hid, data in zip(ids, rows, strict=True):
         personal = data.consent and bool(data.head_name or data.head_phone)
         values.append({
             "id": hid, "village_id": village.id, "code": data.code, "head_name": data.head_name,

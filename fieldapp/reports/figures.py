@@ -63,7 +63,7 @@ def counter_sums(kind: str, ref_ids, start: date | None, end: date, rolled: bool
     if service_ids is not None:
         stmt = stmt.where(in_list(TallyDay.service_id, service_ids))
     for ref, sid, *values in db.session.execute(stmt):
-        out[ref][sid] = {c: int(v or 0) for c, v in zip(COUNTERS, values)}
+        out[ref][sid] = {c: int(v or 0) for c, v in zip(COUNTERS, values, strict=True)}
     return out
 
 
@@ -90,7 +90,7 @@ def village_sums(village_ids, start: date | None, end: date, as_of: date) -> Sum
         for ref, sign in ((m.survivor_id, -1), (m.absorbed_id, 1)):
             if ref in ids:
                 row = out[ref][sid]
-                for c, v in zip(COUNTERS, values):
+                for c, v in zip(COUNTERS, values, strict=True):
                     row[c] += sign * int(v or 0)
     return out
 

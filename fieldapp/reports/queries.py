@@ -217,7 +217,7 @@ def _figures(area: Area, kids: list[Area], period: Period, services: list[Servic
         if mid in visiting:
             bump(path, "members_active")
     # Sessions held in the period.
-    for path, kind, n, attendees in _session_rows(area, start, end):
+    for path, _kind, n, attendees in _session_rows(area, start, end):
         bump(path, "sessions", n)
         bump(path, "attendees", attendees)
     return out

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Column, Date, Integer, MetaData, String, Table, bindparam, case, delete, func, literal, or_, select
+from sqlalchemy import Column, Date, Integer, MetaData, String, Table, bindparam, case, delete, func, literal, select
 
 from ..counting import (STATS, household_stats, live, live_visit, local_day, local_day_sql, period_start,
                         period_start_sql, today)
@@ -277,7 +277,7 @@ def _upsert(model, keys, rows: dict, columns=COUNTERS) -> None:
     for key in sorted(rows):
         values = rows[key]
         if any(values.values()):
-            params.append({**dict(zip(keys, key)), **values})
+            params.append({**dict(zip(keys, key, strict=True)), **values})
     if not params:
         return
     db.session.execute(_upsert_statement(model, tuple(keys), tuple(columns)), params)

@@ -14,7 +14,7 @@ from ..households.queries import active_services, remaining_per_service
 from ..households.pages import render_deleted
 from ..models import Role, Visit
 from ..rules import RuleError
-from ..timeutil import from_local, to_local, utcnow
+from ..timeutil import to_local, utcnow
 from . import bp
 from .forms import visit_form_class
 from ..write_turns import write_turn

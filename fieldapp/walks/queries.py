@@ -3,7 +3,7 @@ leader's week. Every figure about visits comes from the counters (tallies) or th
 columns, through the rules of fieldapp/counting.py."""
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select

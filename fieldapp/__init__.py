@@ -6,8 +6,8 @@ from pathlib import Path
 from flask import Flask, has_request_context, request
 
 from .config import Config
-from .settings import SettingsError, describe_database, gather, settings_from
 from .extensions import babel, compress, csrf, db, login_manager, migrate
+from .settings import SettingsError, describe_database, gather, settings_from
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,8 +35,33 @@ def create_app(test_config: dict | None = None) -> Flask:
     compress.init_app(app)
     login_manager.init_app(app)
 
-    from . import account, admin, api, areas, audit_log, auth, cli, core, households, privacy, pwa, qr, teams, visits
-    from . import campaigns, exports, imports, integrations, jobs, notices, outreach, reports, signoff, tallies, walks
+    from . import (
+        account,
+        admin,
+        api,
+        areas,
+        audit_log,
+        auth,
+        campaigns,
+        cli,
+        core,
+        exports,
+        households,
+        imports,
+        integrations,
+        jobs,
+        notices,
+        outreach,
+        privacy,
+        pwa,
+        qr,
+        reports,
+        signoff,
+        tallies,
+        teams,
+        visits,
+        walks,
+    )
     from .observability import init_observability
     from .web import init_web
     init_web(app)

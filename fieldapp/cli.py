@@ -86,9 +86,8 @@ def backup_command(output: str | None, output_dir: str | None, keep_days: int | 
     from pathlib import Path
 
     from flask import current_app
-    from sqlalchemy.engine import make_url
-
     from sqlalchemy import inspect
+    from sqlalchemy.engine import make_url
 
     from .backup import BackupError, backup, default_name
     url = current_app.config["SQLALCHEMY_DATABASE_URI"]

@@ -11,8 +11,18 @@ from flask import current_app
 from sqlalchemy import Date, DateTime, Integer, and_, cast, func, literal, or_, select
 
 from .extensions import db, in_list
-from .models import (Area, AreaStats, Assistance, Campaign, CampaignTarget, Eligibility, Household, Outcome, Service,
-                     Visit)
+from .models import (
+    Area,
+    AreaStats,
+    Assistance,
+    Campaign,
+    CampaignTarget,
+    Eligibility,
+    Household,
+    Outcome,
+    Service,
+    Visit,
+)
 from .timeutil import UTC_OFFSET, from_local, to_local, utcnow
 
 # --- Live: soft-deleted rows count nowhere --------------------------------------------------------

@@ -1,7 +1,7 @@
 """Form pieces shared by several features."""
 import re
-from typing import TypeVar
 from collections.abc import Callable
+from typing import TypeVar
 
 from flask_babel import lazy_gettext as _
 from flask_wtf import FlaskForm
@@ -61,6 +61,7 @@ def commit_or_flash(write: Callable[[], T], done: str) -> T | None:
     """For a POST-only button: run the write, commit it and flash `done`; refused by a rule (RuleError):
     roll back and flash why. What it wrote, or None."""
     from flask import flash
+
     from .extensions import db
     from .rules import RuleError
     try:

@@ -21,8 +21,20 @@ from sqlalchemy import and_, case, exists, func, insert, not_, select
 
 from .counting import STATS, local_day, local_day_sql, today
 from .extensions import db
-from .models import (Area, AreaStats, AreaStatsDay, AuditLog, Household, Membership, Role, Team, TeamPlace, User,
-                     Visit, VisitLate)
+from .models import (
+    Area,
+    AreaStats,
+    AreaStatsDay,
+    AuditLog,
+    Household,
+    Membership,
+    Role,
+    Team,
+    TeamPlace,
+    User,
+    Visit,
+    VisitLate,
+)
 
 
 def _open(model, **where):

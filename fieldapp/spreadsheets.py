@@ -19,6 +19,7 @@ from flask import Response
 from flask_babel import gettext as _
 
 from .text import number
+
 # openpyxl (~5 MB once imported) is imported where a spreadsheet is made or read, not at start-up:
 # every gunicorn worker would carry it, and most never serve an XLSX.
 

@@ -3,15 +3,17 @@ import unicodedata
 from urllib.parse import urlsplit
 
 from flask import Flask, jsonify, render_template, request
-from flask_babel import format_date, format_datetime, get_locale, gettext as _, lazy_gettext as _l
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from .counting import local_day, share, today
 from .extensions import db, login_manager
 from .input_guard import api_too_large_message, init_input_guard
 from .models import Role, User
-from .counting import local_day, share, today
 from .nav import tabs as nav_tabs
 from .text import format_percent, number
 from .timeutil import to_local

@@ -6,17 +6,24 @@ from wtforms.fields.choices import SelectChoice
 
 from ..areas.operations import import_areas
 from ..extensions import db
-from ..input_guard import bounded_int
 from ..forms import EmptyForm, commit_or_show
-from ..models import Area, AreaLevel, Role, Service, User
+from ..input_guard import bounded_int
 from ..jobs import operations as jobs
+from ..models import Area, AreaLevel, Role, Service, User
 from ..rules import RuleError
 from ..tallies import jobs as _tally_jobs  # noqa: F401 (registers the job)
 from ..teams.operations import create_account
 from . import bp
 from .forms import AccountForm, ImportAreasForm, ServiceForm
-from .operations import (ServiceData, create_service, is_used, move_service, remove_service, restore_service,
-                         update_service)
+from .operations import (
+    ServiceData,
+    create_service,
+    is_used,
+    move_service,
+    remove_service,
+    restore_service,
+    update_service,
+)
 
 
 @bp.before_request

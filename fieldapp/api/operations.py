@@ -15,15 +15,24 @@ from sqlalchemy.exc import IntegrityError
 from ..access import can_record_in_village, can_view_area, can_view_household
 from ..counting import day_bounds, earliest_visit_day
 from ..extensions import db
-from ..input_guard import bad_text, control_character_message, in_int_range
 from ..households.operations import HouseholdData, create_household
+from ..input_guard import bad_text, control_character_message, in_int_range
 from ..locks import begin_write
 from ..models import Area, AreaLevel, Household, Outcome, Service, User
 from ..rules import RuleError
 from ..text import code_key
 from ..timeutil import BadDate, parse_day, parse_iso, utcnow
-from ..visits.operations import (CLOCK_SKEW, CREATED, DUPLICATE, REJECTED, Result, VisitData, VisitRecord,
-                                 save_visits, services_by_code)
+from ..visits.operations import (
+    CLOCK_SKEW,
+    CREATED,
+    DUPLICATE,
+    REJECTED,
+    Result,
+    VisitData,
+    VisitRecord,
+    save_visits,
+    services_by_code,
+)
 
 MAX_VISITS = 200
 MAX_HOUSEHOLDS = 200

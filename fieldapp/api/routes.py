@@ -5,24 +5,24 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from ..access import area_or_404, can_see_personal_data
-from ..counting import earliest_visit_day
-from ..extensions import db
-from ..input_guard import bounded_int, json_body
-from ..households.queries import active_services
-from ..models import AreaLevel
-from ..timeutil import BadDate, parse_day, parse_iso, utcnow
 from ..campaigns.queries import PERIODS, campaign_period, period_for
 from ..campaigns.routes import board_area_or_404, campaign_boards, campaign_or_404, period_boards
+from ..counting import earliest_visit_day
+from ..extensions import db
+from ..households.queries import active_services
+from ..input_guard import bounded_int, json_body
+from ..integrations.tokens import token_readable
+from ..models import AreaLevel
+from ..rules import RuleError
+from ..signoff.queries import approved_in, late_after_approval
 from ..tallies.queries import area_tallies, children, running_campaign, services_for_tallies
 from ..tallies.routes import dashboard_area_or_404, date_range
-from ..signoff.queries import approved_in, late_after_approval
+from ..timeutil import BadDate, parse_day, parse_iso, utcnow
+from ..walks.operations import record_sync_report
 from ..write_turns import write_turn
 from . import bp, queries, reads
-from ..integrations.tokens import token_readable
 from .openapi import OPENAPI
 from .operations import BatchError, apply_batch
-from ..rules import RuleError
-from ..walks.operations import record_sync_report
 
 
 def _error(message: str, status: int):

@@ -7,11 +7,11 @@ from sqlalchemy import select, update
 from .. import audit
 from ..extensions import db
 from ..forms import normalize_phone
+from ..history import move_teams
 from ..locks import begin_write, lock_households
 from ..models import Area, AreaLevel, Household, Service, Team, User
 from ..rules import RuleError
 from ..tallies.operations import move_village_counters
-from ..history import move_teams
 from ..text import code_key, fold
 from ..timeutil import utcnow
 

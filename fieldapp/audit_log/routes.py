@@ -1,7 +1,8 @@
 from datetime import date, datetime, time, timedelta
 
 from flask import abort, current_app, render_template, request
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..access import can_see_personal_data

@@ -6,12 +6,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import audit
+from ..counting import today
 from ..extensions import db
 from ..integrations.webhooks import emit
 from ..models import Area, AreaLevel, Campaign, CampaignService, CampaignTarget, Role, Service, User
 from ..rules import RuleError
 from ..timeutil import utcnow
-from ..counting import today
 from .queries import commune_board, member_board, team_board
 
 MAX_POINTS = 100

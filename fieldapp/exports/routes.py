@@ -6,18 +6,26 @@ from wtforms.fields.choices import SelectChoice
 from ..access import scope_path
 from ..extensions import db
 from ..input_guard import bounded_int
+from ..jobs import operations as jobs
 from ..models import Area
 from ..spreadsheets import download as download_response
 from ..text import number
 from ..timeutil import BadDate, parse_day
 from . import bp
+from . import jobs as _export_jobs  # noqa: F401 (registers the job)
 from .files import build_export
 from .forms import ExportForm
 from .operations import record_personal_export
-from ..jobs import operations as jobs
-from . import jobs as _export_jobs  # noqa: F401 (registers the job)
-from .queries import (CSV_INLINE_ROWS, MAX_ROWS, MAX_XLSX_ROWS, XLSX_INLINE_ROWS, area_choices, can_export,
-                      can_export_personal, count_visits)
+from .queries import (
+    CSV_INLINE_ROWS,
+    MAX_ROWS,
+    MAX_XLSX_ROWS,
+    XLSX_INLINE_ROWS,
+    area_choices,
+    can_export,
+    can_export_personal,
+    count_visits,
+)
 
 
 def _in_scope(area_id: int | None) -> Area | None:

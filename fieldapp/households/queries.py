@@ -1,12 +1,21 @@
 """Reads about households: the village list with search and filters, and what a household achieved."""
 from dataclasses import dataclass
-
 from datetime import date
 
 from sqlalchemy import case, func, select
 
-from ..counting import (achieved_in, come_back_sql, due_back_sql, eligible, household_stats, live, live_households,
-                        remaining, remaining_sql, today)
+from ..counting import (
+    achieved_in,
+    come_back_sql,
+    due_back_sql,
+    eligible,
+    household_stats,
+    live,
+    live_households,
+    remaining,
+    remaining_sql,
+    today,
+)
 from ..extensions import db
 from ..models import Household, Service, Visit
 from ..text import code_key, search_terms

@@ -2,23 +2,35 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..access import (area_or_404, can_edit_household, can_edit_visit, can_record_in_village, can_see_personal_data,
-                      household_or_404)
+from ..access import (
+    area_or_404,
+    can_edit_household,
+    can_edit_visit,
+    can_record_in_village,
+    can_see_personal_data,
+    household_or_404,
+)
+from ..counting import today
 from ..extensions import db
+from ..forms import EmptyForm, commit_or_show
 from ..imports.operations import may_import_households
 from ..input_guard import bounded_int
-from ..forms import EmptyForm, commit_or_show
-from ..counting import today
-from ..timeutil import utcnow
-from ..walks.queries import leader_week
 from ..models import AreaLevel, Role
 from ..notices.queries import home_notices
 from ..qr.queries import pending_requests
+from ..timeutil import utcnow
+from ..walks.queries import leader_week
 from . import bp, queries
 from .forms import HouseholdForm
+from .operations import (
+    HouseholdData,
+    create_household,
+    delete_household,
+    household_data_from,
+    restore_household,
+    update_household,
+)
 from .pages import render_deleted
-from .operations import (HouseholdData, create_household, delete_household, household_data_from,
-                         restore_household, update_household)
 
 
 def _data(form: HouseholdForm) -> HouseholdData:

@@ -6,7 +6,8 @@ from sqlalchemy.exc import IntegrityError
 from ..access import can_see_personal_data
 from ..jobs.operations import JobRefused, area_of, job_kind, user_of
 from ..rules import RuleError
-from . import operations as ops, stash
+from . import operations as ops
+from . import stash
 
 
 @job_kind("import_households")

@@ -18,15 +18,19 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from .. import audit
-from ..areas.operations import (MAX_VILLAGES_PER_IMPORT, _check_village_name, check_division_type,
-                                create_village, set_village_type)
+from ..areas.operations import (
+    MAX_VILLAGES_PER_IMPORT,
+    _check_village_name,
+    check_division_type,
+    create_village,
+    set_village_type,
+)
 from ..counting import achieved, live
 from ..extensions import db
 from ..forms import PHONE_RE, normalize_phone
-from ..households.operations import (MAX_RESIDENTS, HouseholdData, check_household, create_households,
-                                     update_household)
-from ..input_guard import bad_text
+from ..households.operations import MAX_RESIDENTS, HouseholdData, check_household, create_households, update_household
 from ..households.queries import all_services
+from ..input_guard import bad_text
 from ..models import Area, AreaLevel, Household, Role, Team, User
 from ..rules import RuleError
 from ..spreadsheets import Sheet, SpreadsheetError, read_rows

@@ -13,13 +13,14 @@ from ..access import area_or_404, can_manage_villages, can_see_personal_data
 from ..extensions import db
 from ..forms import EmptyForm
 from ..input_guard import _BAD_TEXT
+from ..jobs import operations as jobs
 from ..models import AreaLevel, Team
 from ..qr.access import can_lead_team
 from ..rules import RuleError
 from ..spreadsheets import CSV_MIME, XLSX_MIME, Sheet, csv_bytes, download, xlsx_bytes
 from ..teams.queries import can_view_team, manages_members
-from ..jobs import operations as jobs
-from . import bp, jobs as _import_jobs, operations as ops, stash  # noqa: F401 (registers the job)
+from . import bp, stash  # noqa: F401 (registers the job)
+from . import operations as ops
 from .forms import ConfirmForm, HouseholdUploadForm, UploadForm
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024

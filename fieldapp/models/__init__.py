@@ -1,23 +1,22 @@
 """Typed SQLAlchemy models, one module per aggregate. Import from here."""
 from .areas import Area, AreaLevel
 from .audit import AuditLog
-from .households import Household
-from .people import Role, Team, User
-from .security import LoginAttempt
-from .services import Eligibility, Service
-from .tokens import Badge, HouseholdTag, JoinRequest, JoinStatus, OneTimeLogin, TeamInvite
-from .visits import Assistance, Outcome, Visit
-from .tallies import AreaStats, HouseholdReach, TallyDay, TallyKind, TallyTotal
 from .campaigns import Campaign, CampaignService, CampaignTarget
-from .outreach import OutreachSession, SessionKind
-from .notices import Notice, NoticeSeen
+from .history import AreaStatsDay, Membership, MergedCounter, TeamPlace, VillageMerge, VisitLate
+from .households import Household
 from .imports import PendingImport
 from .jobs import Job, JobState
 from .machine import ApiToken, DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from .notices import Notice, NoticeSeen
+from .outreach import OutreachSession, SessionKind
+from .people import Role, Team, User
+from .reports import ActivityKind, CommuneActivity, DocumentKind, IssuerSetting, ReportDraft, SignOff, SignOffStatus
+from .security import LoginAttempt
+from .services import Eligibility, Service
 from .sync import SyncReport
-from .history import AreaStatsDay, MergedCounter, Membership, TeamPlace, VillageMerge, VisitLate
-from .reports import (ActivityKind, CommuneActivity, DocumentKind, IssuerSetting, ReportDraft, SignOff,
-                      SignOffStatus)
+from .tallies import AreaStats, HouseholdReach, TallyDay, TallyKind, TallyTotal
+from .tokens import Badge, HouseholdTag, JoinRequest, JoinStatus, OneTimeLogin, TeamInvite
+from .visits import Assistance, Outcome, Visit
 
 __all__ = [
     "Area", "AreaLevel", "AuditLog", "Household", "LoginAttempt", "Role", "Team", "User",

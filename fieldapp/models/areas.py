@@ -7,7 +7,6 @@ from ..extensions import db
 from ..text import fold
 from ..timeutil import utcnow
 
-
 # Area paths ("/12/345/6789/") are ASCII ids and slashes, compared byte by byte: in the "C" collation on
 # PostgreSQL, whatever the database's own (C.UTF-8, vi-VN), so that a b-tree index orders them as `within`
 # reads them. SQLite's default BINARY collation already does.

@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
+
 from .. import audit
 from ..access import can_post_notice, can_read_notice
 from ..extensions import db

@@ -10,9 +10,9 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from ..access import notice_team
+from ..counting import today
 from ..extensions import db
 from ..models import Area, Campaign, Notice, NoticeSeen, Role, Team, User
-from ..counting import today
 
 OLD_SHOWN = 20  # expired or archived notices listed on the officer's page
 

@@ -12,8 +12,17 @@ from ..timeutil import utcnow
 from . import bp
 from .forms import EVERY_TEAM, NoticeForm
 from .operations import NoticeData, archive_notice, mark_seen, post_notice, restore_notice
-from .queries import (campaigns_for, commune_notices, has_seen, is_live, notices_by_id, notices_for,
-                      reach_by_team, reach_of, today)
+from .queries import (
+    campaigns_for,
+    commune_notices,
+    has_seen,
+    is_live,
+    notices_by_id,
+    notices_for,
+    reach_by_team,
+    reach_of,
+    today,
+)
 
 MAX_SEEN_BATCH = 100
 

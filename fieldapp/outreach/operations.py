@@ -7,11 +7,11 @@ from sqlalchemy import select
 
 from .. import audit
 from ..access import can_record_in_village
+from ..counting import today
 from ..extensions import db
 from ..models import Area, OutreachSession, Service, SessionKind, User
 from ..rules import RuleError
 from ..timeutil import utcnow
-from ..counting import today
 
 MAX_ATTENDEES = 5000
 EARLIEST = date(2020, 1, 1)

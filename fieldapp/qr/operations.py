@@ -12,14 +12,21 @@ from .. import audit, throttle
 from ..counting import day_bounds
 from ..extensions import db
 from ..forms import PHONE_RE, normalize_phone
-from ..models import (Badge, Household, HouseholdTag, JoinRequest, JoinStatus, OneTimeLogin, Role,
-                      Team, TeamInvite, User)
+from ..history import join_team
+from ..models import Badge, Household, HouseholdTag, JoinRequest, JoinStatus, OneTimeLogin, Role, Team, TeamInvite, User
 from ..passwords import hash_password, password_problem
 from ..rules import RuleError
-from ..history import join_team
 from ..timeutil import to_local
-from .queries import (hash_token, live_badge, live_invite, members_without_badge, pending_count,
-                      pending_request_for_phone, phone_taken, untagged_households)
+from .queries import (
+    hash_token,
+    live_badge,
+    live_invite,
+    members_without_badge,
+    pending_count,
+    pending_request_for_phone,
+    phone_taken,
+    untagged_households,
+)
 
 SIGN_IN_MINUTES = 15
 

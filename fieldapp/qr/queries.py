@@ -6,8 +6,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import (Area, Badge, Household, HouseholdTag, JoinRequest, JoinStatus, OneTimeLogin,
-                      Team, TeamInvite, User)
+from ..models import Area, Badge, Household, HouseholdTag, JoinRequest, JoinStatus, OneTimeLogin, Team, TeamInvite, User
 
 
 def hash_token(token: str) -> str:

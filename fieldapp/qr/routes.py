@@ -5,22 +5,33 @@ from flask_login import current_user, login_required, login_user, logout_user
 from .. import throttle
 from ..account.routes import RESET_KEY
 from ..extensions import db
-from ..input_guard import bounded_int
 from ..forms import EmptyForm, commit_or_show
+from ..input_guard import bounded_int
 from ..models import JoinRequest, JoinStatus, Role, User
 from ..rules import RuleError
 from ..timeutil import utcnow
 from . import bp, queries
-from .codes import public_url
 from .access import can_lead_team, can_open_sticker, team_member_or_404, team_or_404, village_or_404
+from .codes import public_url
 from .forms import InviteSettingsForm, JoinForm
-from .operations import (SIGN_IN_MINUTES, approve_join_request, bind_one_time_login, count_badge_view,
-                         create_one_time_login,
-                         expiry_day, invite_problem_message, issue_badge, issue_missing_badges, join_limit_problem,
-                         prepare_stickers, refuse_join_request, rotate_invite,
-                         submit_join_request, update_invite, use_one_time_login)
-
-
+from .operations import (
+    SIGN_IN_MINUTES,
+    approve_join_request,
+    bind_one_time_login,
+    count_badge_view,
+    create_one_time_login,
+    expiry_day,
+    invite_problem_message,
+    issue_badge,
+    issue_missing_badges,
+    join_limit_problem,
+    prepare_stickers,
+    refuse_join_request,
+    rotate_invite,
+    submit_join_request,
+    update_invite,
+    use_one_time_login,
+)
 
 SIGN_IN_HOLDER_COOKIE = "signin_holder"
 

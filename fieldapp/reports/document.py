@@ -15,8 +15,16 @@ from ..counting import share, today
 from ..extensions import db
 from ..models import AreaLevel, IssuerSetting
 from ..text import format_percent, number
-from .tables import (INDICATOR_NAMES, activity_lines, approval_text, indicator_lines, late_text, outreach_lines,
-                     payment_basis, unit_name)
+from .tables import (
+    INDICATOR_NAMES,
+    activity_lines,
+    approval_text,
+    indicator_lines,
+    late_text,
+    outreach_lines,
+    payment_basis,
+    unit_name,
+)
 
 NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"

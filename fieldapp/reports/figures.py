@@ -16,9 +16,24 @@ from sqlalchemy import Select, and_, func, or_, select
 
 from ..counting import STATS, day_bounds, live, period_cover
 from ..extensions import db, in_list
+from ..models import (
+    Area,
+    AreaLevel,
+    AreaStatsDay,
+    CommuneActivity,
+    Household,
+    Membership,
+    MergedCounter,
+    OutreachSession,
+    TallyDay,
+    TallyKind,
+    TeamPlace,
+    User,
+    VillageMerge,
+    Visit,
+    VisitLate,
+)
 from ..models.areas import within
-from ..models import (Area, AreaLevel, AreaStatsDay, CommuneActivity, Household, MergedCounter, Membership,
-                      OutreachSession, TallyDay, TallyKind, TeamPlace, User, VillageMerge, Visit, VisitLate)
 from ..models.tallies import rollup_kind
 from ..tallies.operations import COUNTERS, area_ids
 

@@ -9,7 +9,17 @@ from sqlalchemy import select
 from .. import audit
 from ..counting import today
 from ..extensions import db
-from ..models import ActivityKind, Area, AreaLevel, CommuneActivity, DocumentKind, IssuerSetting, ReportDraft, Role, User
+from ..models import (
+    ActivityKind,
+    Area,
+    AreaLevel,
+    CommuneActivity,
+    DocumentKind,
+    IssuerSetting,
+    ReportDraft,
+    Role,
+    User,
+)
 from ..rules import RuleError
 from ..timeutil import BadDate, parse_day, utcnow
 from .periods import Period

@@ -14,14 +14,36 @@ from sqlalchemy import func, select
 
 from ..counting import eligible, live, share
 from ..extensions import db
+from ..models import (
+    ActivityKind,
+    Area,
+    AreaLevel,
+    CommuneActivity,
+    Eligibility,
+    OutreachSession,
+    Service,
+    SessionKind,
+    SignOff,
+    SignOffStatus,
+    TallyKind,
+)
 from ..models.areas import within
-from ..models import (ActivityKind, Area, AreaLevel, CommuneActivity, Eligibility, OutreachSession, Service,
-                      SessionKind, SignOff, SignOffStatus, TallyKind)
 from ..models.outreach import outreach_session_services
 from ..models.tallies import VISIT_ROW
 from ..tallies.queries import children, services_for_tallies
-from .figures import (Late, child_of, counter_sums, late_changes, member_ids_on, members_on, stats_as_of, teams_on,
-                      village_paths_on, village_sums, villages_on)
+from .figures import (
+    Late,
+    child_of,
+    counter_sums,
+    late_changes,
+    member_ids_on,
+    members_on,
+    stats_as_of,
+    teams_on,
+    village_paths_on,
+    village_sums,
+    villages_on,
+)
 from .periods import Period
 
 COVERAGE_CODES = ("vneid", "payment", "skills5")  # the seeds' headline rates, shown in the per-area table

@@ -6,26 +6,48 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..access import scope_path
+from ..counting import today
 from ..extensions import db
 from ..forms import EmptyForm, commit_or_show
 from ..input_guard import bounded_int
 from ..integrations.tokens import token_readable
 from ..models import ActivityKind, Area, AreaLevel, CommuneActivity, DocumentKind, IssuerSetting, Role
 from ..spreadsheets import CSV_MIME, XLSX_MIME, csv_bytes, download, xlsx_bytes
-from ..counting import today
 from . import bp
 from .commendation import DEFAULT_MEMBERS, DEFAULT_TEAMS, build_proposal
 from .document import commendation_document, report_document
 from .docx import DOCX_MIME, docx_bytes
 from .figures import cutoff, late_reason, late_visit_rows
 from .forms import ActivityForm, CommendationDraftForm, IssuerForm, ReportDraftForm
-from .operations import (ActivityData, create_activity, delete_activity, draft_fields, may_draft,
-                         may_record_activities, save_draft, save_issuer, update_activity)
+from .operations import (
+    ActivityData,
+    create_activity,
+    delete_activity,
+    draft_fields,
+    may_draft,
+    may_record_activities,
+    save_draft,
+    save_issuer,
+    update_activity,
+)
 from .periods import Period, PeriodError, parse_period, quick_picks
 from .queries import build_report
-from .tables import (ACTIVITY_NAMES, ACTIVITY_UNITS, activity_lines, approval_text, csv_rows, indicator_lines,
-                     late_text, organisation_lines, outreach_lines, payment_basis, population_lines, service_lines,
-                     sheets, visit_lines)
+from .tables import (
+    ACTIVITY_NAMES,
+    ACTIVITY_UNITS,
+    activity_lines,
+    approval_text,
+    csv_rows,
+    indicator_lines,
+    late_text,
+    organisation_lines,
+    outreach_lines,
+    payment_basis,
+    population_lines,
+    service_lines,
+    sheets,
+    visit_lines,
+)
 
 REPORT_ROLES = (Role.COMMUNE_OFFICER, Role.PROVINCE_VIEWER, Role.ADMIN)
 

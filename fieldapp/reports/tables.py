@@ -2,7 +2,8 @@
 every renderer shows the same figures with the same labels and units."""
 from dataclasses import dataclass
 
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..counting import share
 from ..models import ActivityKind, AreaLevel, Eligibility, Service

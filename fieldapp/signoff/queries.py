@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 
 from ..counting import today
 from ..extensions import db, in_list
-from ..models.areas import within
 from ..models import Area, AreaLevel, Household, Role, SignOff, SignOffStatus, User, Visit, VisitLate
+from ..models.areas import within
 from ..reports.figures import child_of, teams_on
 from ..reports.periods import Period, quarter_of
 from ..tallies.queries import children

@@ -1,8 +1,8 @@
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
 from wtforms import TextAreaField
 
 from ..access import scope_path
@@ -16,8 +16,17 @@ from ..rules import RuleError
 from ..timeutil import BadDate, parse_day
 from . import bp
 from .operations import approve, confirm, return_for_correction
-from .queries import (can_confirm, can_decide, can_view, commune_overview, find, late_after_approval_rows,
-                      period_of, province_overview, recent_periods)
+from .queries import (
+    can_confirm,
+    can_decide,
+    can_view,
+    commune_overview,
+    find,
+    late_after_approval_rows,
+    period_of,
+    province_overview,
+    recent_periods,
+)
 
 
 class ReturnForm(RuleForm):

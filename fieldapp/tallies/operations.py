@@ -10,12 +10,34 @@ from datetime import date, datetime
 
 from sqlalchemy import Column, Date, Integer, MetaData, String, Table, bindparam, case, delete, func, literal, select
 
-from ..counting import (STATS, household_stats, live, live_visit, local_day, local_day_sql, period_start,
-                        period_start_sql, today)
+from ..counting import (
+    STATS,
+    household_stats,
+    live,
+    live_visit,
+    local_day,
+    local_day_sql,
+    period_start,
+    period_start_sql,
+    today,
+)
 from ..extensions import db, in_list
 from ..history import backfill
-from ..models import (Area, AreaStats, AreaStatsDay, Assistance, Household, HouseholdReach, MergedCounter, TallyDay,
-                      TallyKind, TallyTotal, VillageMerge, Visit, VisitLate)
+from ..models import (
+    Area,
+    AreaStats,
+    AreaStatsDay,
+    Assistance,
+    Household,
+    HouseholdReach,
+    MergedCounter,
+    TallyDay,
+    TallyKind,
+    TallyTotal,
+    VillageMerge,
+    Visit,
+    VisitLate,
+)
 from ..models.tallies import ROLLUPS, VISIT_ROW, rollup_kind
 from ..timeutil import utcnow
 

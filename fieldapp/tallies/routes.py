@@ -14,9 +14,20 @@ from ..timeutil import BadDate, parse_day
 from . import bp
 from .anomalies import LATE_DAYS, anomalies
 from .drill import households_behind, visits_behind
-from .queries import (OUTCOMES, area_tallies, can_see_dashboards, chart, children, member_activity,
-                      running_campaign, services_for_tallies, today, unvisited_households, village_teams,
-                      visits_per_day)
+from .queries import (
+    OUTCOMES,
+    area_tallies,
+    can_see_dashboards,
+    chart,
+    children,
+    member_activity,
+    running_campaign,
+    services_for_tallies,
+    today,
+    unvisited_households,
+    village_teams,
+    visits_per_day,
+)
 
 MAX_DAYS = 366
 

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit
+from .. import audit, history
 from ..extensions import db
 from ..forms import PHONE_RE, normalize_phone
 from ..models import Area, AreaLevel, Role, Team, User
@@ -15,7 +15,6 @@ from ..passwords import hash_password, password_problem
 from ..qr.operations import retire_sign_in_codes
 from ..rules import RuleError
 from ..timeutil import utcnow
-from .. import history
 
 REASONS = ("left", "moved", "other")
 

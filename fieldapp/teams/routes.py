@@ -3,8 +3,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from ..access import (area_or_404, can_assign_households, can_manage_villages, can_view_area, posted_area, posted_team,
-                      posted_user)
+from ..access import (
+    area_or_404,
+    can_assign_households,
+    can_manage_villages,
+    can_view_area,
+    posted_area,
+    posted_team,
+    posted_user,
+)
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import Area, AreaLevel, Role, Team, User
@@ -12,8 +19,15 @@ from ..rules import RuleError
 from ..walks.queries import assigned_count
 from . import bp, queries
 from .forms import REASON_CHOICES, DeactivateForm, LeaderForm, MemberForm, MoveForm, TeamForm
-from .operations import (appoint_leader, close_team, create_account, create_team, deactivate_member,
-                         move_member, reactivate_member)
+from .operations import (
+    appoint_leader,
+    close_team,
+    create_account,
+    create_team,
+    deactivate_member,
+    move_member,
+    reactivate_member,
+)
 
 
 def _commune_or_404(commune_id: int) -> Area:

@@ -17,8 +17,17 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..access import can_enter_paper_visits, can_view_household
-from ..counting import (achieved, achieved_in, earliest_visit_day, eligible, household_stats, live, local_day,
-                        per_visit_limit, today)
+from ..counting import (
+    achieved,
+    achieved_in,
+    earliest_visit_day,
+    eligible,
+    household_stats,
+    live,
+    local_day,
+    per_visit_limit,
+    today,
+)
 from ..extensions import db, in_list
 from ..locks import lock_household, lock_households
 from ..models import AuditLog, Household, Outcome, Service, User, Visit

@@ -7,19 +7,27 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..access import can_edit_visit, can_record_in_village, household_or_404, visit_or_404
+from ..counting import earliest_visit_day, live, today
 from ..extensions import db
 from ..forms import EmptyForm, commit_or_show
-from ..counting import earliest_visit_day, live, today
-from ..households.queries import active_services, remaining_per_service
 from ..households.pages import render_deleted
+from ..households.queries import active_services, remaining_per_service
 from ..models import Role, Visit
 from ..rules import RuleError
 from ..timeutil import to_local, utcnow
+from ..write_turns import write_turn
 from . import bp
 from .forms import visit_form_class
-from ..write_turns import write_turn
-from .operations import (CREATED, DUPLICATE, REJECTED, VisitRecord, delete_visit, restore_visit,
-                         save_visits, update_visit)
+from .operations import (
+    CREATED,
+    DUPLICATE,
+    REJECTED,
+    VisitRecord,
+    delete_visit,
+    restore_visit,
+    save_visits,
+    update_visit,
+)
 
 
 def _client_id(value: str | None) -> str | None:

@@ -7,8 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from ..access import area_or_404, can_assign_households, can_enter_paper_visits, can_record_in_village, \
-    household_or_404
+from ..access import area_or_404, can_assign_households, can_enter_paper_visits, can_record_in_village, household_or_404
 from ..counting import earliest_visit_day, live_households, today
 from ..extensions import db
 from ..households.queries import active_services, filtered, remaining_per_service
@@ -16,8 +15,8 @@ from ..input_guard import bounded_int
 from ..models import AreaLevel, Household, Role, User
 from ..rules import RuleError
 from ..timeutil import BadDate, parse_day, to_local
-from ..visits.operations import CREATED, DUPLICATE, REJECTED, VisitRecord, save_visits
 from ..visits.forms import visit_form_class
+from ..visits.operations import CREATED, DUPLICATE, REJECTED, VisitRecord, save_visits
 from ..write_turns import write_turn
 from . import bp, queries
 from .forms import AssignForm, PaperVisitForm

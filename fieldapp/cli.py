@@ -181,7 +181,7 @@ def worker_command() -> None:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_a: stop.set())
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's real app
     click.echo("fieldapp worker: started", err=True)
     run_worker(app, stop, concurrency=app.config["JOBS_CONCURRENCY"])
     click.echo("fieldapp worker: stopped", err=True)

@@ -172,7 +172,7 @@ def goal(target: int | None, eligible_residents: int | None) -> int | None:
     return target if target is not None else eligible_residents
 
 
-def share(done: int, of: int | None) -> float | None:
+def share(done: int, of: float | None) -> float | None:
     """done as a share of its goal (1.0 = 100%), shown as it is: over-achievement reads 1.217, not 1.0.
     None when there is nothing to measure against."""
     return done / of if of else None

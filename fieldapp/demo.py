@@ -82,7 +82,9 @@ def seed_demo(households_per_village: int = 240, seed: int = 2025) -> dict:
     services = {s.code: s for s in db.session.scalars(select(Service))}
     today = datetime.now(VN).date()
     start_local = datetime.combine(today - timedelta(days=DAYS + 10), time(8, 0))
-    household_rows, visit_rows, assist_rows = [], [], []
+    household_rows: list[dict] = []
+    visit_rows: list[dict] = []
+    assist_rows: list[dict] = []
     for (_vname, prefix), village, team in zip(VILLAGES, villages, teams, strict=True):
         for n in range(1, households_per_village + rng.randint(-6, 6) + 1):
             total = rng.choices([1, 2, 3, 4, 5, 6, 7, 8], [6, 14, 22, 26, 16, 9, 5, 2])[0]

@@ -1,11 +1,13 @@
 """Every Flask extension object, created once and bound in create_app()."""
+from typing import TYPE_CHECKING, ClassVar
+
 from flask_babel import Babel
 from flask_compress import Compress
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names so Alembic (and SQLite batch mode) can alter them later.
@@ -20,9 +22,17 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    if TYPE_CHECKING:  # every model is mapped to a Table (DeclarativeBase says only FromClause)
+        __table__: ClassVar[Table]
 
 
 db = SQLAlchemy(model_class=Base)
+# The models' base class is db.Model; mypy takes no base class from an attribute (python/mypy#8603), so to it
+# they derive from Base, which db.Model extends.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -17,7 +17,9 @@ generator left out. It only adds what is missing, so a repair keeps history writ
 - visit_late: a visit stored, corrected or deleted on a later local day than its own (its household's
   deletion too) is recorded as late, from what the rows say now (received_at, updated_at, deleted_at).
 """
-from sqlalchemy import and_, case, exists, func, insert, not_, select
+from datetime import date
+
+from sqlalchemy import ColumnElement, and_, case, exists, func, insert, not_, select
 
 from .counting import STATS, local_day, local_day_sql, today
 from .extensions import db
@@ -157,7 +159,7 @@ def _add_stats(session, rows: list[dict]) -> int:
     return n
 
 
-def _first_visit_day(session, dialect: str, column) -> dict[int, object]:
+def _first_visit_day(session, dialect: str, column) -> dict[int, date]:
     v = Visit.__table__
     return dict(session.execute(select(column, func.min(local_day_sql(v.c.visited_at, dialect)))
                                 .group_by(column)).all())
@@ -257,7 +259,7 @@ def _late(session, dialect: str) -> int:
     commune = Area.__table__.alias("c")
     # The latest of the change times that are set (NULLs ignored), portably: each candidate in turn.
     candidates = [v.c.received_at, v.c.updated_at, v.c.deleted_at, hh.c.deleted_at]
-    latest = v.c.received_at
+    latest: ColumnElement = v.c.received_at
     for c in candidates[1:]:
         latest = case((and_(c.isnot(None), c > latest), c), else_=latest)
     day = local_day_sql(v.c.visited_at, dialect)

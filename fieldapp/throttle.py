@@ -23,9 +23,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import Response, current_app, request
+from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, func, select
+from werkzeug.wrappers import Response as BaseResponse
 
 from .extensions import db
 from .models import LoginAttempt
@@ -167,7 +168,7 @@ def trusted_device(user_id: int | None) -> str | None:
     return data["d"][:32]
 
 
-def remember_device(response: Response, user_id: int) -> None:
+def remember_device(response: BaseResponse, user_id: int) -> None:
     """After a successful sign-in: this browser is now a trusted device of the account."""
     data = _device_cookie() or {"d": secrets.token_urlsafe(16), "u": []}
     accounts = [u for u in data["u"] if u != user_id][-(DEVICE_ACCOUNTS - 1):] + [user_id]

@@ -83,9 +83,9 @@ def _configure_https(app: Flask) -> None:
     hops = int(app.config.get("PROXY_FIX") or 0)
     if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     else:
-        warned = []
+        warned: list[bool] = []
 
         @app.before_request
         def _warn_unconfigured_proxy():

@@ -21,7 +21,7 @@ def _lock_path() -> str | None:
     bind = db.session.get_bind()
     if bind.dialect.name != "sqlite":
         return None
-    database = bind.url.database
+    database = bind.engine.url.database
     if not database or database == ":memory:" or database.startswith("file:"):
         return None
     return database + "-writers"

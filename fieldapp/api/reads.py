@@ -1,6 +1,7 @@
 """Read-only JSON for dashboards elsewhere: area tallies and leaderboards, computed by the very
 functions the HTML dashboards and boards use (tallies.queries, campaigns.queries)."""
 from datetime import date
+from typing import Any
 
 from ..campaigns.queries import BoardRow
 from ..models import Area
@@ -12,7 +13,7 @@ def area_json(area: Area) -> dict:
 
 
 def tally_json(t: Tally, services) -> dict:
-    out = {"households": t.households, "visited": t.visited, "reached": t.reached, "visits": t.visits,
+    out: dict[str, Any] = {"households": t.households, "visited": t.visited, "reached": t.reached, "visits": t.visits,
            "outcomes": {o: t.outcomes[o] for o in OUTCOMES}, "services": []}
     for s in services:
         st = t.services[s.id]

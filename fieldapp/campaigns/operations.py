@@ -1,6 +1,7 @@
 """Writes about campaigns: create one, set village targets, freeze the results. All audited."""
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -129,7 +130,7 @@ def snapshot_of(campaign: Campaign) -> dict:
     """The campaign's results as they stand: every team, the top members, and communes for a province."""
     area = campaign.area
     start, end = campaign.starts_on, campaign.ends_on
-    snap = {"teams": [r.as_dict() for r in team_board(area, start, end, campaign)],
+    snap: dict[str, Any] = {"teams": [r.as_dict() for r in team_board(area, start, end, campaign)],
             "members": [r.as_dict() for r in member_board(area, start, end, campaign, limit=SNAPSHOT_MEMBERS)],
             "communes": [], "services": {}}
     if area.level == AreaLevel.PROVINCE:

@@ -4,10 +4,11 @@ Fair by default: teams and communes rank by the share of their target achieved (
 points of each service), not by raw totals that favour big villages. Ties are broken by points,
 then visits, then name, then id, so the order is always the same.
 """
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, false, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, false, func, literal, or_, select
 
 from ..counting import campaign_days, campaign_goals, period_end, period_goal, period_start, share, today
 from ..extensions import db, in_list
@@ -192,6 +193,7 @@ def _achieved(kind: str, ref_ids, start: date, end: date, rollups: bool = True) 
 def _points_and_visits(kind: str, ref_ids, start: date, end: date,
                        counted: dict[int, tuple[Service, int]]) -> dict[int, tuple[int, int]]:
     """{ref_id: (points, visits)} summed by the database: one row per owner, not one per owner and service."""
+    points: ColumnElement[int]
     if not counted:
         points = literal(0)
     else:
@@ -212,7 +214,7 @@ def service_codes(counted: dict[int, tuple[Service, int]]) -> list[tuple[int, st
     return [(sid, service.code, points) for sid, (service, points) in counted.items()]
 
 
-def fill_row(row: BoardRow, done_by: dict[int, int], goals: dict[int, float | None],
+def fill_row(row: BoardRow, done_by: dict[int, int], goals: Mapping[int, float | None],
           codes: list[tuple[int, str, int]], with_score: bool) -> None:
     row.visits = done_by.get(VISIT_ROW, 0)
     weight = achieved = 0.0
@@ -231,7 +233,7 @@ def fill_row(row: BoardRow, done_by: dict[int, int], goals: dict[int, float | No
         row.per_member = row.points / row.members
 
 
-def _for_period(goals: dict[int, int | None], unit: str | None, start: date) -> dict[int, float | None]:
+def _for_period(goals: dict[int, int | None], unit: str | None, start: date) -> Mapping[int, float | None]:
     """A board of a week, month or quarter (unit "w", "m", "q") without a campaign measures each goal's part
     for that period (counting.period_goal); a campaign's board, its whole goal."""
     if unit is None:
@@ -302,7 +304,7 @@ def commune_board(province: Area, start: date, end: date, campaign: Campaign | N
     rolled = all(c.level == AreaLevel.COMMUNE for c in communes)
     goals = campaign_goals(campaign, {c.id: c.path for c in communes}, [svc for svc, _p in counted.values()])
     village = Area.__table__.alias("v")
-    members = dict(db.session.execute(
+    members: dict[int, int] = dict(db.session.execute(
         select(village.c.parent_id, func.count(User.id)).select_from(User)
         .join(Team, Team.id == User.team_id).join(village, village.c.id == Team.village_id)
         .where(village.c.parent_id.in_(ids), User.active.is_(True)).group_by(village.c.parent_id)).all())
@@ -358,7 +360,7 @@ def member_board(area: Area, start: date, end: date, campaign: Campaign | None =
     return rows
 
 
-def _top(people: list, totals: dict[int, tuple[int, int]], limit: int) -> list:
+def _top(people: Sequence, totals: dict[int, tuple[int, int]], limit: int) -> list:
     """The first `limit` people in the board's order (points, visits, folded name, id), folding the names of
     only those ahead of or tied with the last one kept: not 25,000 names for a top 20."""
     score = {p[0]: totals.get(p[0], (0, 0)) for p in people}

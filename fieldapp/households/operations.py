@@ -1,5 +1,6 @@
 """Writes about households. Each checks its rules, writes, and records the audit entry."""
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import insert, select
@@ -104,7 +105,7 @@ def create_households(actor: User, village: Area, rows: list[HouseholdData],
         return []
     now = utcnow()
     ids = list(ids) if ids else [new_uuid() for _row in rows]
-    values = []
+    values: list[dict[str, Any]] = []
     for hid, data in zip(ids, rows, strict=True):
         personal = data.consent and bool(data.head_name or data.head_phone)
         values.append({

@@ -1,6 +1,7 @@
 """Reads about households: the village list with search and filters, and what a household achieved."""
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import case, func, select
 
@@ -63,7 +64,7 @@ def village_households(village_id: int, *, q: str | None = None, filter_: str | 
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
-    order = [Household.code, Household.id]
+    order: list[Any] = [Household.code, Household.id]
     if sort == "last":  # the longest without a visit first; never visited before all
         order = [case((Household.last_visited_at.is_(None), 0), else_=1), Household.last_visited_at] + order
     items = db.session.scalars(stmt.order_by(*order).limit(per_page).offset((page - 1) * per_page)).all()

@@ -12,6 +12,7 @@ columns are ignored (and named in a note). A key repeated inside the file is a r
 import secrets
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -77,7 +78,7 @@ class RowPlan:
     action: str          # CREATE, UPDATE or SAME
     label: str           # what the row is about (a house code, a village, a person)
     detail: str = ""     # what changes, for the preview
-    payload: object = None
+    payload: Any = None
     target: object = None  # the existing row for an update
 
 
@@ -249,7 +250,7 @@ def plan_households(village: Area, filename: str, data: bytes, consent: bool, *,
                                                           code=code, other=seen[code_key(code)]))
         else:
             seen[code_key(code)] = line
-        counts = {}
+        counts: dict[str, int | None] = {}
         for key, low in (("residents_total", 1), ("residents_14plus", 0), ("residents_18plus", 0),
                          ("smartphones", 0)):
             text = cells.get(key, "")

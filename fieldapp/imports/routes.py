@@ -3,6 +3,7 @@
 The uploaded file waits between the preview and the confirmation in the database (see stash.py).
 """
 from dataclasses import dataclass
+from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -46,7 +47,7 @@ def _too_large(e):
 @dataclass
 class Target:
     kind: str
-    obj: object
+    obj: Any  # the village or commune (an Area), or the team
     title: str
     back_url: str
     back_label: str
@@ -165,6 +166,7 @@ def _confirm(target: Target):
         db.session.commit()
         return _render_preview(target, plan, None, error=_(
             "Dữ liệu đã thay đổi từ lúc xem trước và tệp không còn nhập được. Chưa có gì được ghi."))
+    result: object  # the counts, or the members created
     try:
         if target.kind == "households":
             result = ops.apply_households(current_user, target.obj, plan)

@@ -9,6 +9,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -70,7 +71,8 @@ class Progress:
     """progress(done, total, step=None): told to the worker's reporter at most every PROGRESS_EVERY seconds."""
 
     def __init__(self, report: Callable[[dict], None] | None):
-        self.report, self.last, self.state = report, 0.0, {"done": 0, "total": 0, "step": None}
+        self.report, self.last = report, 0.0
+        self.state: dict[str, Any] = {"done": 0, "total": 0, "step": None}
 
     def __call__(self, done: int, total: int | None = None, step: str | None = None, force: bool = False) -> None:
         self.state = {"done": done, "total": total if total is not None else self.state["total"],

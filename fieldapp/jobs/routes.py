@@ -1,3 +1,5 @@
+from typing import Any
+
 from flask import abort, render_template, url_for
 from flask_login import current_user, login_required
 
@@ -17,7 +19,7 @@ def job_or_404(job_id: str) -> Job:
 
 def _progress(job: Job) -> dict:
     """What the bar shows: the worker's last report while the job runs, the job's own figures otherwise."""
-    state = {"done": job.done, "total": job.total, "step": job.step}
+    state: dict[str, Any] = {"done": job.done, "total": job.total, "step": job.step}
     if job.state == JobState.RUNNING:
         from .store import progress_of
         state.update(progress_of(job.id) or {})

@@ -3,7 +3,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, and_, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..text import fold
 from ..timeutil import utcnow
 
@@ -32,7 +32,7 @@ class AreaLevel:
     VILLAGE = "village"
 
 
-class Area(db.Model):
+class Area(Model):
     """A node of the administrative tree: province -> commune -> village."""
     __tablename__ = "areas"
     __table_args__ = (
@@ -66,7 +66,8 @@ class Area(db.Model):
 
     @property
     def ancestors(self) -> list["Area"]:
-        chain, node = [], self.parent
+        chain: list[Area] = []
+        node = self.parent
         while node is not None:
             chain.insert(0, node)
             node = node.parent

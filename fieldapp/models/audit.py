@@ -3,7 +3,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import utcnow
 from .areas import PathString
 
@@ -18,7 +18,7 @@ def _commune_default(context) -> int | None:
     return commune_of(context.get_current_parameters().get("area_path"))
 
 
-class AuditLog(db.Model):
+class AuditLog(Model):
     """Append-only: who did what, when, with the record before and after."""
     __tablename__ = "audit_log"
     __table_args__ = (

@@ -3,13 +3,13 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import utcnow
 from .areas import Area
 from .services import Service
 
 
-class Campaign(db.Model):
+class Campaign(Model):
     """An emulation campaign (đợt thi đua) over a commune or a whole province."""
     __tablename__ = "campaigns"
 
@@ -31,7 +31,7 @@ class Campaign(db.Model):
         cascade="all, delete-orphan", lazy="selectin")
 
 
-class CampaignService(db.Model):
+class CampaignService(Model):
     """A service the campaign counts, with its points."""
     __tablename__ = "campaign_services"
 
@@ -42,7 +42,7 @@ class CampaignService(db.Model):
     service: Mapped[Service] = relationship(lazy="joined")
 
 
-class CampaignTarget(db.Model):
+class CampaignTarget(Model):
     """A village's target for one service in a campaign; without one, the target is the eligible residents."""
     __tablename__ = "campaign_targets"
 

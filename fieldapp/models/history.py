@@ -15,12 +15,12 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import utcnow
 from .tallies import _Counters
 
 
-class AreaStatsDay(db.Model):
+class AreaStatsDay(Model):
     """The change of an area's denominators on one local day (deltas; the sum up to a day is the value then)."""
     __tablename__ = "area_stats_day"
     __table_args__ = {"sqlite_with_rowid": False}
@@ -34,7 +34,7 @@ class AreaStatsDay(db.Model):
     smartphones: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class Membership(db.Model):
+class Membership(Model):
     """A member in a team from started_on (inclusive) to ended_on (exclusive; None: still there)."""
     __tablename__ = "memberships"
     __table_args__ = (Index("ix_memberships_team", "team_id", "started_on"),)
@@ -47,7 +47,7 @@ class Membership(db.Model):
     end_reason: Mapped[str | None] = mapped_column(String(20))  # moved | left | other
 
 
-class TeamPlace(db.Model):
+class TeamPlace(Model):
     """A team in a village from started_on (inclusive) to ended_on (exclusive; None: still there, open)."""
     __tablename__ = "team_places"
     __table_args__ = (Index("ix_team_places_village", "village_id", "started_on"),)
@@ -60,7 +60,7 @@ class TeamPlace(db.Model):
     end_reason: Mapped[str | None] = mapped_column(String(20))  # merged | closed
 
 
-class VillageMerge(db.Model):
+class VillageMerge(Model):
     __tablename__ = "village_merges"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,7 +70,7 @@ class VillageMerge(db.Model):
     merged_on: Mapped[date] = mapped_column(Date)  # local day
 
 
-class MergedCounter(_Counters, db.Model):
+class MergedCounter(_Counters, Model):
     """The absorbed village's day counter rows as they were when its merge moved them to the survivor."""
     __tablename__ = "merged_counters"
     __table_args__ = {"sqlite_with_rowid": False}
@@ -80,7 +80,7 @@ class MergedCounter(_Counters, db.Model):
     service_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
 
 
-class VisitLate(db.Model):
+class VisitLate(Model):
     """A visit changed on a later local day than its own: first_day..last_day are the days it has had,
     changed_at its latest such change. A report ending on day E was moved by it when first_day <= E and
     changed_at is after E."""

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from ..extensions import db
+from ..extensions import Model
 from ..text import CODE_KEY_LENGTH, code_key, fold
 from ..timeutil import utcnow
 from .areas import Area
@@ -24,7 +24,7 @@ def _code_key_default(context) -> str:
     return code_key(context.get_current_parameters().get("code"))
 
 
-class Household(db.Model):
+class Household(Model):
     """A household: a village, a house code and resident counts. Names only with consent.
 
     Never add fields for national ID numbers, card images, bank data or residents' passwords.

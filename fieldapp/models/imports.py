@@ -3,11 +3,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import utcnow
 
 
-class PendingImport(db.Model):
+class PendingImport(Model):
     """An uploaded file between its preview and its confirmation, in the database so every app host sees it."""
     __tablename__ = "pending_imports"
 

@@ -4,7 +4,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import utcnow
 from .areas import PathString
 
@@ -17,7 +17,7 @@ class JobState:
     FINISHED = (DONE, FAILED)
 
 
-class Job(db.Model):
+class Job(Model):
     """One piece of long work: who asked, for which area, its parameters, how far it is, what came out.
 
     The row is the source of truth for the pages (progress bar, result, download); the job library only

@@ -3,13 +3,13 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import utcnow
 from .areas import Area
 from .campaigns import Campaign
 
 
-class Notice(db.Model):
+class Notice(Model):
     """A short notice from the commune officer to the commune's teams (or to a campaign's teams there)."""
     __tablename__ = "notices"
     __table_args__ = (Index("ix_notices_commune_expires", "commune_id", "expires_on"),)
@@ -32,7 +32,7 @@ class Notice(db.Model):
     campaign: Mapped[Campaign | None] = relationship(lazy="joined")
 
 
-class NoticeSeen(db.Model):
+class NoticeSeen(Model):
     """A member or leader has read a notice ("đã xem"): once per person, kept by the primary key."""
     __tablename__ = "notice_seen"
 

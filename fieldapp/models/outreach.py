@@ -3,7 +3,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Index, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model, db
 from ..timeutil import utcnow
 from .areas import Area
 from .people import Team
@@ -26,7 +26,7 @@ outreach_session_services = Table(
 )
 
 
-class OutreachSession(db.Model):
+class OutreachSession(Model):
     """A propaganda meeting, training, help point or loudspeaker broadcast held by a team in its village."""
     __tablename__ = "outreach_sessions"
     __table_args__ = (

@@ -4,7 +4,7 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import utcnow
 from .areas import Area
 
@@ -19,7 +19,7 @@ class Role:
     TEAM_ROLES = (MEMBER, LEADER)
 
 
-class Team(db.Model):
+class Team(Model):
     """A community digital technology team; a village may have several."""
     __tablename__ = "teams"
 
@@ -32,7 +32,7 @@ class Team(db.Model):
     village: Mapped[Area] = relationship(lazy="joined")
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import utcnow
 from .areas import Area
 from .people import User
@@ -17,7 +17,7 @@ class DocumentKind:
     ALL = (REPORT, COMMENDATION)
 
 
-class ReportDraft(db.Model):
+class ReportDraft(Model):
     """The parts of a document the app cannot know (recipient, reference, number, signer, the narrative
     sections), saved per area, kind and period; the next period starts from the last one's text."""
     __tablename__ = "report_drafts"
@@ -33,7 +33,7 @@ class ReportDraft(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class IssuerSetting(db.Model):
+class IssuerSetting(Model):
     """The body that issues a province's reports (e.g. "SỞ KHOA HỌC VÀ CÔNG NGHỆ" under "UBND TỈNH GIA LAI")."""
     __tablename__ = "issuer_settings"
 
@@ -55,7 +55,7 @@ class ActivityKind:
     ALL = (MEMBER_TRAINING, LEAFLETS, NEWS, BROADCAST)
 
 
-class CommuneActivity(db.Model):
+class CommuneActivity(Model):
     __tablename__ = "commune_activities"
     __table_args__ = (
         Index("ix_commune_activities_held", "commune_id", "held_on"),
@@ -85,7 +85,7 @@ class SignOffStatus:
     ALL = (CONFIRMED, RETURNED, APPROVED)
 
 
-class SignOff(db.Model):
+class SignOff(Model):
     """A village's month ("m") or quarter ("q"): confirmed by its leader, approved or returned by the officer."""
     __tablename__ = "sign_offs"
     __table_args__ = (

@@ -3,11 +3,11 @@ from datetime import datetime
 from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import utcnow
 
 
-class LoginAttempt(db.Model):
+class LoginAttempt(Model):
     """One counted event (fieldapp/throttle.py): a failed sign-in, under each of its keys ("device:…",
     "pair:0912…|1.2.3.4", "phone:0912…", "ip:1.2.3.4", "change:0912…"), or a join request ("join-link:…",
     "join-ip:…"). Rows older than the longest window are purged as we go.

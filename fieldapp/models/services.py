@@ -1,7 +1,7 @@
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 
 
 class Eligibility:
@@ -19,7 +19,7 @@ class Eligibility:
                   HOUSEHOLD: "households", DOSSIER: None, SMARTPHONE: "smartphones"}
 
 
-class Service(db.Model):
+class Service(Model):
     """An entry of the editable service catalogue (VNeID, VssID, ...)."""
     __tablename__ = "services"
 

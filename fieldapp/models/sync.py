@@ -3,11 +3,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import utcnow
 
 
-class SyncReport(db.Model):
+class SyncReport(Model):
     """What a member's phone said at its last sync: how many records still wait on it (the leader's
     week shows phones with records not yet sent). One row per member, the latest report wins."""
     __tablename__ = "sync_reports"

@@ -3,7 +3,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 
 
 class TallyKind:
@@ -39,7 +39,7 @@ class _Counters:
     people: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class TallyDay(_Counters, db.Model):
+class TallyDay(_Counters, Model):
     """Counters per owner, service and local day; updated in the same transaction as each visit.
 
     A tally over any range reads (owners x days x services) rows, never the visits. Rows whose kind
@@ -54,7 +54,7 @@ class TallyDay(_Counters, db.Model):
     service_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
 
 
-class TallyTotal(_Counters, db.Model):
+class TallyTotal(_Counters, Model):
     """All-time counters per owner and service: "people helped ever", households reached."""
     __tablename__ = "tally_total"
     __table_args__ = {"sqlite_with_rowid": False}
@@ -64,7 +64,7 @@ class TallyTotal(_Counters, db.Model):
     service_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
 
 
-class HouseholdReach(db.Model):
+class HouseholdReach(Model):
     """Each household's first live visit (its time, local day, team and member), so "reached" moves
     when visits are edited. first_at lets a new visit be compared with the first without reading it:
     only a visit at the very same time (or a row from before first_at existed: NULL) reads the visits."""
@@ -78,7 +78,7 @@ class HouseholdReach(db.Model):
     first_at: Mapped[datetime | None]  # visited_at (naive UTC) of the first visit
 
 
-class AreaStats(db.Model):
+class AreaStats(Model):
     """Denominators per area (every level): households, residents by age group, smartphones."""
     __tablename__ = "area_stats"
     __table_args__ = {"sqlite_with_rowid": False}

@@ -7,13 +7,13 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import utcnow
 from .households import Household
 from .people import Team, User
 
 
-class TeamInvite(db.Model):
+class TeamInvite(Model):
     """The join link of a team, printed on a poster. Rotating it revokes the old one."""
     __tablename__ = "team_invites"
     __table_args__ = (
@@ -51,7 +51,7 @@ class JoinStatus:
     REFUSED = "refused"
 
 
-class JoinRequest(db.Model):
+class JoinRequest(Model):
     """Someone who scanned the poster. The User is only created when the request is approved."""
     __tablename__ = "join_requests"
     __table_args__ = (Index("ix_join_requests_team_status", "team_id", "status"),)
@@ -72,7 +72,7 @@ class JoinRequest(db.Model):
     team: Mapped[Team] = relationship(lazy="joined")
 
 
-class OneTimeLogin(db.Model):
+class OneTimeLogin(Model):
     """A sign-in QR a leader shows for one member: works once, for 15 minutes. Only the hash is kept."""
     __tablename__ = "one_time_logins"
 
@@ -90,7 +90,7 @@ class OneTimeLogin(db.Model):
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
 
 
-class Badge(db.Model):
+class Badge(Model):
     """A member's printed badge; its QR opens the public verification page."""
     __tablename__ = "badges"
     __table_args__ = (
@@ -113,7 +113,7 @@ class Badge(db.Model):
     team: Mapped[Team] = relationship(lazy="joined")
 
 
-class HouseholdTag(db.Model):
+class HouseholdTag(Model):
     """The token on a household's door sticker; the sticker carries nothing else personal."""
     __tablename__ = "household_tags"
 

@@ -3,7 +3,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import utcnow
 from .households import Household, new_uuid
 from .people import Team, User
@@ -20,7 +20,7 @@ class Outcome:
     COME_BACK = (NOT_HOME, REVISIT)
 
 
-class Visit(db.Model):
+class Visit(Model):
     """One door knock. The id is made by the client so a resend is recognised."""
     __tablename__ = "visits"
     __table_args__ = (
@@ -58,7 +58,7 @@ class Visit(db.Model):
         return {a.service_id: a.count for a in self.assists}
 
 
-class Assistance(db.Model):
+class Assistance(Model):
     """How many people (or dossiers) a visit helped with one service."""
     __tablename__ = "assistance"
     __table_args__ = (

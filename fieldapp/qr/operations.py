@@ -2,10 +2,11 @@
 import hmac
 import secrets
 from datetime import date, datetime, timedelta
+from typing import cast
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit, throttle
@@ -244,9 +245,9 @@ def bind_one_time_login(otl: OneTimeLogin, holder: str | None) -> str | None:
     RuleError for any other browser."""
     if otl.bound_hash is None:
         secret = secrets.token_urlsafe(24)
-        result = db.session.execute(update(OneTimeLogin).where(
+        result = cast(CursorResult, db.session.execute(update(OneTimeLogin).where(
             OneTimeLogin.id == otl.id, OneTimeLogin.bound_hash.is_(None),
-        ).values(bound_hash=hash_token(secret)).execution_options(synchronize_session=False))
+        ).values(bound_hash=hash_token(secret)).execution_options(synchronize_session=False)))
         if result.rowcount == 1:
             db.session.refresh(otl)
             return secret
@@ -259,9 +260,9 @@ def bind_one_time_login(otl: OneTimeLogin, holder: str | None) -> str | None:
 
 def use_one_time_login(otl: OneTimeLogin, now: datetime) -> User:
     """Marks the code used; a conditional UPDATE, so two scans at once cannot both win."""
-    result = db.session.execute(update(OneTimeLogin).where(
+    result = cast(CursorResult, db.session.execute(update(OneTimeLogin).where(
         OneTimeLogin.id == otl.id, OneTimeLogin.used_at.is_(None), OneTimeLogin.expires_at > now,
-    ).values(used_at=now).execution_options(synchronize_session=False))
+    ).values(used_at=now).execution_options(synchronize_session=False)))
     member = otl.user
     if result.rowcount != 1 or not member.active:
         raise RuleError(_("Mã đăng nhập này đã được dùng hoặc đã hết hạn. Hãy nhờ tổ trưởng tạo mã mới."))

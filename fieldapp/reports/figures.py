@@ -9,6 +9,7 @@
 The cost follows the number of owners and periods read, never the number of visits or households.
 """
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -130,7 +131,7 @@ def _on(model, day: date):
 
 def teams_on(area: Area, day: date) -> list[tuple[int, str]]:
     """(team id, village path) of the teams in the area's villages on a day."""
-    return [tuple(r) for r in db.session.execute(
+    return [(r[0], r[1]) for r in db.session.execute(
         select(TeamPlace.team_id, Area.path).join(Area, Area.id == TeamPlace.village_id)
         .where(within(Area.path, area.path), _on(TeamPlace, day)))]
 
@@ -240,7 +241,7 @@ def late_changes(area: Area, start: date, end: date, after: datetime | None = No
     return late
 
 
-def late_visit_rows(area: Area, end: date, after: datetime | None = None, limit: int = 500) -> list:
+def late_visit_rows(area: Area, end: date, after: datetime | None = None, limit: int = 500) -> Sequence:
     """The visits behind the late line, for the drill-down (a commune or a village)."""
     after = after or cutoff(end)
     village = Area.__table__.alias("village")

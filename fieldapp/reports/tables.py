@@ -268,7 +268,7 @@ def level_headers(report: Report) -> list[str]:
 
 
 def level_row(report: Report, row: Figures, name: str) -> list:
-    cells = [name]
+    cells: list = [name]
     if report.area.level == AreaLevel.PROVINCE:
         cells += [row.villages_with_team, row.villages]
     cells += [row.teams, row.teams_active, row.members, row.members_active, row.households, row.visited,

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Column, Date, Integer, MetaData, String, Table, bindparam, case, delete, func, literal, select
+from sqlalchemy.schema import SchemaItem
 
 from ..counting import (
     STATS,
@@ -213,13 +214,14 @@ def _refresh_reach_many(areas: dict[str, tuple[int, ...]], earliest: dict[str, l
     db.session.flush()  # the Core reads below do not autoflush: pending visits and reach rows first
     stored = {row.household_id: (row.first_day, row.team_id, row.member_id, row.first_at)
               for row in db.session.execute(select(r).where(in_list(r.c.household_id, ids)))}
-    first, unsure = {}, []
+    first: dict[str, tuple] = {}
+    unsure = []
     for hid in ids:
-        old, new = stored.get(hid), earliest[hid]
-        if old is not None and old[3] is not None and new[0].at > old[3]:
+        old, news = stored.get(hid), earliest[hid]
+        if old is not None and old[3] is not None and news[0].at > old[3]:
             first[hid] = old
-        elif len(new) == 1 and (old is None or (old[3] is not None and new[0].at < old[3])):
-            first[hid] = (new[0].day, new[0].team_id, new[0].member_id, new[0].at)
+        elif len(news) == 1 and (old is None or (old[3] is not None and news[0].at < old[3])):
+            first[hid] = (news[0].day, news[0].team_id, news[0].member_id, news[0].at)
         else:
             unsure.append(hid)
     if unsure:
@@ -230,7 +232,9 @@ def _refresh_reach_many(areas: dict[str, tuple[int, ...]], earliest: dict[str, l
         first.update({row.household_id: (local_day(row.visited_at), row.team_id, row.member_id, row.visited_at)
                       for row in db.session.execute(select(v.c.household_id, v.c.visited_at, v.c.team_id,
                                                            v.c.member_id).join(firsts, firsts.c.visit_id == v.c.id))})
-    inserts, updates, deletes = [], [], []
+    inserts: list[dict] = []
+    updates: list[dict] = []
+    deletes: list[str] = []
     for household_id in ids:
         new, old = first.get(household_id), stored.get(household_id)
         if new == old:
@@ -401,7 +405,7 @@ def _record_merge(absorbed_id: int, survivor_id: int) -> VillageMerge:
 # --- Rebuild from raw rows (demo seed, bulk imports, repairs) -------------------------------------
 
 def _stage_table() -> Table:
-    cols = [Column("village_id", Integer), Column("team_id", Integer), Column("member_id", Integer),
+    cols: list[SchemaItem] = [Column("village_id", Integer), Column("team_id", Integer), Column("member_id", Integer),
             Column("day", Date), Column("service_id", Integer)]
     cols += [Column(name, Integer) for name in COUNTERS]
     return Table("tally_stage", MetaData(), *cols, prefixes=["TEMPORARY"])

@@ -1,3 +1,5 @@
+from typing import Any
+
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -242,7 +244,8 @@ def deactivate(user_id: int):
             if left and can_assign_households(current_user, village):
                 flash(_("%(name)s còn %(n)d hộ được giao. Hãy giao các hộ này cho người khác.",
                         name=member.name, n=left), "info")
-                return redirect(url_for("walks.assign", village_id=village.id, **{"from": member.id}) + "#assign")
+                args: dict[str, Any] = {"village_id": village.id, "from": member.id}  # "from" is a Python keyword
+                return redirect(url_for("walks.assign", **args) + "#assign")
             return redirect(url_for("teams.show", team_id=member.team_id))
     return _render_member(member, deactivate_form=form, status=422)
 

@@ -10,6 +10,7 @@ audit entries, the households' list columns and the counters, in the caller's tr
 """
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import cast
 
 from flask_babel import gettext as _
 from sqlalchemy import Date, DateTime, String, bindparam, case, func, insert, or_, select
@@ -29,7 +30,7 @@ from ..counting import (
     today,
 )
 from ..extensions import db, in_list
-from ..locks import lock_household, lock_households
+from ..locks import HouseholdRow, lock_household, lock_households
 from ..models import AuditLog, Household, Outcome, Service, User, Visit
 from ..models.households import new_uuid
 from ..models.visits import Assistance
@@ -76,7 +77,7 @@ class Result:
     errors: dict[str, str] = field(default_factory=dict)
 
     def as_json(self) -> dict:
-        out = {"id": self.id, "kind": self.kind, "status": self.status}
+        out: dict[str, object] = {"id": self.id, "kind": self.kind, "status": self.status}
         if self.error:
             out["error"] = self.error
             out["errors"] = self.errors or {"": self.error}
@@ -236,7 +237,7 @@ def stored_visits(ids) -> dict[str, Visit]:
 class Planned:
     """A record the writer accepted, before it is written."""
     record: VisitRecord
-    household: object  # the HouseholdRow read under the lock
+    household: HouseholdRow  # read under the lock
     counts: dict[int, int]  # service id -> people, the non-zero ones
     member: User  # who made the visit and is credited (the actor, or the member of a paper sheet)
 
@@ -266,7 +267,7 @@ def _plan(actor: User, records: list, services: dict[str, Service]) -> tuple[lis
             results[i] = Result(rec.id, "visit", DUPLICATE) if same else conflict(rec.id)
             continue
         household = households.get(rec.household_id)
-        if household is None or not can_view_household(actor, household):
+        if household is None or not can_view_household(actor, cast(Household, household)):  # a row, read as one
             msg = _("Không tìm thấy hộ này, hoặc hộ nằm ngoài địa bàn của bạn.")
             results[i] = Result(rec.id, "visit", REJECTED, msg, {"household_id": msg})
             continue

@@ -12,13 +12,15 @@ RUN apt-get update \
  && useradd --system --home-dir /srv/fieldapp --shell /usr/sbin/nologin fieldapp
 
 WORKDIR /srv/fieldapp
-# Wheels may be handed in (deploy/container/wheels/, from `pip wheel -r requirements.txt -w …`) for a build
-# without PyPI: then --build-arg PIP_NO_INDEX=1.
+# The packages of the hashed lock, exactly. Wheels may be handed in (deploy/container/wheels/, from
+# `pip download --no-deps --require-hashes -r requirements.lock -d …`) for a build without PyPI: then
+# --build-arg PIP_NO_INDEX=1.
 ARG PIP_NO_INDEX=
-COPY requirements.txt ./
+COPY requirements.lock ./
 COPY deploy/container/wheels/ /tmp/wheels/
 RUN python3 -m venv .venv \
- && .venv/bin/pip install --no-cache-dir --disable-pip-version-check --find-links /tmp/wheels -r requirements.txt \
+ && .venv/bin/pip install --no-cache-dir --disable-pip-version-check --find-links /tmp/wheels --require-hashes \
+      -r requirements.lock \
  && rm -rf /tmp/wheels
 COPY . .
 RUN .venv/bin/pybabel --quiet compile -d fieldapp/translations \

@@ -5,13 +5,27 @@ FLASK := $(VENV)/bin/flask --app fieldapp
 PORT ?= 5000
 HOST ?= 127.0.0.1
 
-.PHONY: run test test-sqlite test-pg translations upgrade clean
+.PHONY: run test test-sqlite test-pg lint lock translations upgrade clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# Installs exactly the hashed lock (requirements-dev.lock holds the runtime packages of requirements.lock and the
+# development ones); `make lock` remakes both locks from requirements.txt and requirements-dev.txt.
+$(VENV)/.installed: requirements.lock requirements-dev.lock
 	@python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "fieldapp needs Python 3.11 or newer (with venv)"; exit 1; }
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	touch $@
+
+PIP_COMPILE = $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	--no-emit-find-links
+lock: $(VENV)/.installed
+	$(PIP_COMPILE) $(LOCK_ARGS) -o requirements.lock requirements.txt
+	$(PIP_COMPILE) $(LOCK_ARGS) -o requirements-dev.lock requirements-dev.txt
+
+# ruff and mypy, configured in pyproject.toml; `make test` runs them beside the suite.
+LINT_PATHS ?= fieldapp
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/mypy $(LINT_PATHS)
 
 translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel --quiet compile -d fieldapp/translations
@@ -31,8 +45,9 @@ run: upgrade
 # (.ci/pg-run.sh), on a private server on a free port (stopped afterwards), or on the server at $PGPORT when it
 # is set. The two halves run side by side (most of a half's time is waiting on fsync, browsers and servers, not
 # CPU); each half's output is printed whole when it ends. `make test-sqlite` or `make test-pg` runs one.
+# `make lint` runs beside them (a few seconds of CPU): a ruff or mypy finding fails `make test`.
 test:
-	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-pg
+	@$(MAKE) --no-print-directory -j3 --output-sync=target lint test-sqlite test-pg
 
 test-sqlite: $(VENV)/.installed translations
 	$(PY) -m pytest -q $(PYTEST_ARGS)
@@ -41,4 +56,4 @@ test-pg: $(VENV)/.installed translations
 	bash .ci/pg-run.sh $(PY) -m pytest -q $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

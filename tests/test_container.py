@@ -41,8 +41,8 @@ def context(tmp_path_factory):
         if (ROOT / name).is_file():
             (ctx / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, ctx / name)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "-r", str(ROOT / "requirements.txt"), "-w",
-                    str(ctx / "deploy/container/wheels")], check=True, timeout=900)
+    subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--require-hashes", "-r",
+                    str(ROOT / "requirements.lock"), "-d", str(ctx / "deploy/container/wheels")], check=True, timeout=900)
     return ctx
 
 

@@ -18,6 +18,7 @@ generator left out. It only adds what is missing, so a repair keeps history writ
   deletion too) is recorded as late, from what the rows say now (received_at, updated_at, deleted_at).
 """
 from datetime import date
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, insert, not_, select
 
@@ -191,7 +192,7 @@ def _memberships(session, dialect: str) -> int:
             start = first[uid]
         events = trail.get(str(uid), [])
         team = (events[0][2].get("team_id") if events else None) or team_id
-        current = {"team_id": team, "started_on": start}
+        current: dict[str, Any] | None = {"team_id": team, "started_on": start}
         stints = []
         for action, day, before, after in events:
             was_active, now_active = before.get("active", True), after.get("active", True)

@@ -132,8 +132,8 @@ def purge(now: datetime) -> None:
 
 
 def count_events(key: str, since: datetime) -> int:
-    return db.session.scalar(select(func.count()).select_from(LoginAttempt)
-                             .where(LoginAttempt.key == key, LoginAttempt.at > since))
+    return db.session.execute(select(func.count()).select_from(LoginAttempt)
+                              .where(LoginAttempt.key == key, LoginAttempt.at > since)).scalar_one()
 
 
 def record_event(key: str, now: datetime) -> None:
@@ -144,7 +144,7 @@ def record_event(key: str, now: datetime) -> None:
 # --- The trusted-device cookie ----------------------------------------------------------------------
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt="fieldapp-trusted-device")
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="fieldapp-trusted-device")
 
 
 def _device_cookie() -> dict | None:

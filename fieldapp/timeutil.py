@@ -7,6 +7,7 @@ before, the shift to and from UTC) can never overflow, so a year-1 or year-9999 
 Vietnamese refusal (BadDate) and never a 500.
 """
 from datetime import UTC, date, datetime, timedelta, timezone
+from typing import overload
 
 from flask_babel import gettext as _
 
@@ -24,6 +25,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+@overload
+def to_local(dt: datetime) -> datetime: ...
+@overload
+def to_local(dt: None) -> None: ...
 def to_local(dt: datetime | None) -> datetime | None:
     if dt is None:
         return None

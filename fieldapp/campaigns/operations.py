@@ -116,7 +116,7 @@ def set_targets(actor: User, campaign: Campaign, commune: Area, values: dict[tup
             db.session.delete(row)
         elif target is not None and row is None:
             db.session.add(CampaignTarget(campaign_id=campaign.id, village_id=key[0], service_id=key[1], target=target))
-        elif target is not None:
+        elif target is not None and row is not None:
             row.target = target
     after = {f"{k[0]}:{k[1]}": v for k, v in values.items() if v is not None}
     after = {**{k: v for k, v in before.items() if tuple(map(int, k.split(":"))) not in values}, **after}

@@ -90,7 +90,7 @@ def create_household(actor: User, village: Area, data: HouseholdData,
         raise RuleError(_("%(village)s đã lưu trữ, không thể thêm hộ mới.", village=village.name))
     _validate(data, village)
     hid, = create_households(actor, village, [data], [household_id] if household_id else None)
-    return db.session.get(Household, hid)
+    return db.session.get_one(Household, hid)
 
 
 def create_households(actor: User, village: Area, rows: list[HouseholdData],

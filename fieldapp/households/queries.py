@@ -61,7 +61,7 @@ def village_households(village_id: int, *, q: str | None = None, filter_: str | 
                        user_id: int | None = None, names: bool = True) -> HouseholdPage:
     stmt = filtered(live_households().where(Household.village_id == village_id), filter_, on=on or today(),
                     user_id=user_id, q=q, names=names)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
     order: list[Any] = [Household.code, Household.id]

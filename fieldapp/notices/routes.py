@@ -137,7 +137,7 @@ def seen(notice_id: int):
     mark_seen(current_user, [notice])
     db.session.commit()
     flash(_("Đã ghi nhận: bạn đã xem thông báo “%(title)s”.", title=notice.title), "success")
-    return redirect(BACK.get(request.form.get("back"), BACK["home"])(notice))
+    return redirect(BACK.get(request.form.get("back", ""), BACK["home"])(notice))
 
 
 # --- A member's list --------------------------------------------------------------------------------

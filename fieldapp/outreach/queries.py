@@ -35,7 +35,7 @@ def sessions_in(area: Area, start: date | None = None, end: date | None = None, 
         stmt = stmt.where(OutreachSession.held_on >= start)
     if end:
         stmt = stmt.where(OutreachSession.held_on <= end)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     rows = list(db.session.scalars(stmt.order_by(OutreachSession.held_on.desc(), OutreachSession.id.desc())
                                    .limit(limit).offset(offset)))
     return rows, total

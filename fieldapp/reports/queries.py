@@ -189,7 +189,7 @@ def _figures(area: Area, kids: list[Area], period: Period, services: list[Servic
     for ref, f in out.items():
         f.stats = stats[ref]
     # Counters: villages as they were before any later merge; communes read their period rollups.
-    def sums(level: str, refs: list[int], first: date | None):
+    def sums(level: str | None, refs: list[int], first: date | None):
         if level == AreaLevel.VILLAGE:
             return village_sums(refs, first, end, end)
         return counter_sums(TallyKind.AREA, refs, first, end, rolled=level == AreaLevel.COMMUNE)

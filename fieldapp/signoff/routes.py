@@ -83,8 +83,8 @@ def _period_page(village: Area, period: Period, return_form: "ReturnForm | None"
         worked=[s for s in report.services if t.people(s) or t.people_ever(s)], unit_name=unit_name,
         button=EmptyForm(), return_form=return_form or ReturnForm(formdata=None),
         may_confirm=can_confirm(current_user, village) and period.closed, may_decide=can_decide(current_user, village),
-        late_rows=late_after_approval_rows(signoff) if approved else [],
-        approved_figures=signoff.snapshot if approved else None), status
+        late_rows=late_after_approval_rows(signoff) if signoff and approved else [],
+        approved_figures=signoff.snapshot if signoff and approved else None), status
 
 
 @bp.get("/signoff/villages/<int:village_id>/<kind>/<start>")

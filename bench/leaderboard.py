@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sqlalchemy import select, text  # noqa: E402
 
 from generate import make_app  # noqa: E402
-from fieldapp.campaigns.queries import commune_board, period_for, team_board  # noqa: E402
+from fieldapp.leaderboards.queries import commune_board, period_for, team_board  # noqa: E402
 from fieldapp.extensions import db  # noqa: E402
 from fieldapp.models import Area  # noqa: E402
 from fieldapp.tallies.queries import area_tallies, children, services_for_tallies  # noqa: E402
@@ -42,7 +42,7 @@ def main() -> None:
                         help="read the boards from the day rows, not the week/month/quarter rollups (to compare)")
     args = parser.parse_args()
     if args.day_rows:
-        import fieldapp.campaigns.queries as boards
+        import fieldapp.leaderboards.queries as boards
         boards.USE_ROLLUPS = False
     app = make_app()
     with app.app_context():

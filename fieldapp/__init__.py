@@ -36,14 +36,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
 
     from . import account, admin, api, areas, audit_log, auth, cli, core, households, privacy, pwa, qr, teams, visits
-    from . import campaigns, exports, imports, integrations, jobs, notices, outreach, reports, signoff, tallies, walks
+    from . import campaigns, exports, imports, integrations, jobs, leaderboards, notices, outreach, reports, signoff
+    from . import tallies, walks
     from .observability import init_observability
     from .web import init_web
     init_web(app)
     init_observability(app)
     for feature in (core, auth, areas, households, visits, teams, admin, qr, account, audit_log, privacy,
-                    api, pwa, tallies, campaigns, outreach, reports, signoff, imports, exports, integrations, notices,
-                    jobs, walks):
+                    api, pwa, tallies, leaderboards, campaigns, outreach, reports, signoff, imports, exports, integrations,
+                    notices, jobs, walks):
         app.register_blueprint(feature.bp)
     cli.init_app(app)
     return app

@@ -51,5 +51,5 @@ def tabs(user: User) -> list[Tab]:
     if user.role != Role.MEMBER:
         out.append(Tab(_l("Tổng hợp"), url_for("tallies.home"), ("tallies", "reports", "exports")
                        + (() if user.role == Role.LEADER else ("signoff",))))
-    out.append(Tab(_l("Xếp hạng"), url_for("campaigns.my_leaderboard"), ("campaigns",)))
+    out.append(Tab(_l("Xếp hạng"), url_for("leaderboards.my_leaderboard"), ("leaderboards", "campaigns")))
     return out

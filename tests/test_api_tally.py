@@ -6,7 +6,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
-from fieldapp.campaigns.queries import period_for, team_board
+from fieldapp.leaderboards.queries import period_for, team_board
 from fieldapp.extensions import db
 from fieldapp.tallies.queries import area_tallies, children, services_for_tallies, today
 from fieldapp.timeutil import from_local, utcnow

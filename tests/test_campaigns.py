@@ -5,7 +5,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from fieldapp.campaigns.operations import CampaignData, create_campaign, freeze_campaign, set_targets
-from fieldapp.campaigns.queries import BoardRow, member_board, period_for, rank, team_board, weekly_streaks
+from fieldapp.leaderboards.queries import BoardRow, member_board, period_for, rank, team_board, weekly_streaks
 from fieldapp.extensions import db
 from fieldapp.models import AuditLog, Campaign, Service
 from fieldapp.tallies.queries import today

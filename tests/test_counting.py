@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from fieldapp.areas.operations import merge_villages
 from fieldapp.campaigns.operations import set_targets
-from fieldapp.campaigns.queries import team_board
+from fieldapp.leaderboards.queries import team_board
 from fieldapp.extensions import db
 from fieldapp.households.operations import delete_household
 from fieldapp.models import Area, AreaStats, TallyTotal

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from fieldapp.campaigns.operations import CampaignData, create_campaign, freeze_ended
-from fieldapp.campaigns.queries import commune_board
+from fieldapp.leaderboards.queries import commune_board
 from fieldapp.extensions import db
 from fieldapp.models import AuditLog, Campaign, HouseholdTag, Service, Team
 from fieldapp.qr.operations import new_token, rotate_invite, submit_join_request

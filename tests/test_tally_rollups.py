@@ -6,8 +6,8 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
-from fieldapp.campaigns import queries as boards
-from fieldapp.campaigns.queries import _rollup_for, commune_board, member_board, period_for, team_board
+from fieldapp.leaderboards import queries as boards
+from fieldapp.leaderboards.queries import _rollup_for, commune_board, member_board, period_for, team_board
 from fieldapp.extensions import db
 from fieldapp.models import TallyDay
 from fieldapp.rules import RuleError

@@ -474,7 +474,7 @@ def test_this_week_is_measured_against_the_same_days_of_last_week(world, app):
 def test_the_week_board_measures_a_week_against_its_part_of_the_target(client, world, auth):
     """2 people in a week against every eligible resident read 40% of VNeID (and a fraction of that for the
     team); against the week's part of the year's goal (7/365) it is what it is: far above 100%."""
-    from fieldapp.campaigns.queries import period_for, services_points, team_board
+    from fieldapp.leaderboards.queries import period_for, services_points, team_board
     ba = world.users["member"]
     log_visit(ba, world.households["h1"], VisitData("helped", days_ago(0), counts={"vneid": 2}))
     db.session.commit()

@@ -1,8 +1,8 @@
 """Read-only JSON for dashboards elsewhere: area tallies and leaderboards, computed by the very
-functions the HTML dashboards and boards use (tallies.queries, campaigns.queries)."""
+functions the HTML dashboards and boards use (tallies.queries, leaderboards.queries)."""
 from datetime import date
 
-from ..campaigns.queries import BoardRow
+from ..leaderboards.queries import BoardRow
 from ..models import Area
 from ..tallies.queries import OUTCOMES, Tally
 

@@ -11,8 +11,8 @@ from ..input_guard import bounded_int, json_body
 from ..households.queries import active_services
 from ..models import AreaLevel
 from ..timeutil import BadDate, parse_day, parse_iso, utcnow
-from ..campaigns.queries import PERIODS, campaign_period, period_for
-from ..campaigns.routes import board_area_or_404, campaign_boards, campaign_or_404, period_boards
+from ..campaigns.routes import campaign_boards, campaign_or_404
+from ..leaderboards.queries import PERIODS, board_area_or_404, campaign_period, period_boards, period_for
 from ..tallies.queries import area_tallies, children, running_campaign, services_for_tallies
 from ..tallies.routes import dashboard_area_or_404, date_range
 from ..signoff.queries import approved_in, late_after_approval

@@ -12,7 +12,7 @@ from ..models import Area, AreaLevel, Campaign, CampaignService, CampaignTarget,
 from ..rules import RuleError
 from ..timeutil import utcnow
 from ..counting import today
-from .queries import commune_board, member_board, team_board
+from ..leaderboards.queries import commune_board, member_board, team_board
 
 MAX_POINTS = 100
 MAX_DAYS = 366

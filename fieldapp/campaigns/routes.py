@@ -3,90 +3,30 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select, union
 
-from ..access import scope_path
 from ..extensions import db
 from ..forms import EmptyForm, commit_or_show
 from ..input_guard import bounded_int
-from ..models import Area, AreaLevel, Campaign, CampaignTarget, Role, Service, Team
+from ..models import Area, AreaLevel, Campaign, CampaignTarget, Role, Service
 from ..models.areas import within
 from ..rules import RuleError
 from ..counting import area_stats, eligible, today
 from ..tallies.queries import ancestor_paths, services_for_tallies
+from ..leaderboards.queries import (BoardRow, board_area_or_404, campaign_period, commune_board, member_board,
+                                   scope_or_404, team_board)
 from ..teams.queries import open_villages
 from . import bp
 from .forms import campaign_form_class
 from .operations import (CampaignData, can_run_campaign, can_set_targets, create_campaign, freeze_campaign,
                          reopen_campaign, set_targets)
-from .queries import PERIODS, BoardRow, campaign_period, commune_board, member_board, period_for, team_board
 
 TOP_MEMBERS = 20
 TEAMS_PER_PAGE = 50
 
 
-def _scope() -> str:
-    prefix = scope_path(current_user)
-    if prefix is None:
-        abort(404)
-    return prefix
-
-
-def board_area_or_404(area_id: int) -> Area:
-    """A leaderboard inside the user's own area (members and leaders: their village only)."""
-    area = db.session.get(Area, area_id)
-    if area is None or not area.path.startswith(_scope()):
-        abort(404)
-    return area
-
-
-def teams_of(village: Area) -> list[Team]:
-    teams = list(db.session.scalars(select(Team).where(Team.village_id == village.id, Team.active.is_(True))
-                                    .order_by(Team.name, Team.id)))
-    if current_user.role in Role.TEAM_ROLES:
-        teams = [t for t in teams if t.id == current_user.team_id]
-    return teams
-
-
-@bp.get("/leaderboard")
-@login_required
-def my_leaderboard():
-    area = current_user.scope_area
-    if area is None:
-        if current_user.role == Role.ADMIN:
-            return redirect(url_for("areas.top"))
-        abort(404)
-    return redirect(url_for("campaigns.leaderboard", area_id=area.id))
-
-
-@bp.get("/leaderboard/<int:area_id>")
-@login_required
-def leaderboard(area_id: int):
-    area = board_area_or_404(area_id)
-    key = request.args.get("period", "week")
-    if key not in PERIODS:
-        abort(400, description=_("Kỳ xếp hạng không hợp lệ."))
-    period = period_for(key)
-    return render_template("campaigns/leaderboard.html", area=area, period=period,
-                           boards=period_boards(area, period), PERIODS=PERIODS, scope=_scope())
-
-
-def period_boards(area: Area, period) -> list[tuple[str, str, list[BoardRow]]]:
-    """(kind, title, rows) for a week, month or quarter, with the previous period for the rank arrows:
-    members of each team in a village, teams in a commune, communes in a province. The page and the API."""
-    prev = (period.previous.start, period.previous.end)
-    if area.level == AreaLevel.VILLAGE:
-        return [("members", team.name, member_board(area, period.start, period.end, previous=prev, team_id=team.id))
-                for team in teams_of(area)]
-    unit = period.key[0]  # "w", "m", "q": each goal measured for the period (counting.period_goal)
-    if area.level == AreaLevel.COMMUNE:
-        return [("teams", _("Các tổ trong xã"), team_board(area, period.start, period.end, previous=prev, unit=unit))]
-    return [("communes", _("Các xã, phường trong tỉnh"),
-             commune_board(area, period.start, period.end, previous=prev, unit=unit))]
-
-
 # --- Campaigns -----------------------------------------------------------------------------------
 
 def _visible_campaigns():
-    prefix = _scope()
+    prefix = scope_or_404()
     area = current_user.scope_area
     ancestors = ancestor_paths(area.path) if area is not None else []
     # The areas first, each half by its own index condition on the paths, then their campaigns: with an OR,

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from ..access import can_see_personal_data
-from ..campaigns.queries import villages_under
+from ..leaderboards.queries import villages_under
 from ..counting import day_bounds, live_visits, local_day
 from ..extensions import db
 from ..models import Area, Assistance, Household, Role, Service, TallyDay, TallyKind, Team, User, Visit

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 
-from ..campaigns.queries import BoardRow, member_board, weekly_streaks
+from ..leaderboards.queries import BoardRow, member_board, weekly_streaks
 from ..counting import day_bounds, due_back_sql, done_sql, live, live_households, local_day, period_start, remaining_sql, share
 from ..extensions import db
 from ..models import Household, Role, Service, SyncReport, TallyKind, Team, User, Visit

@@ -7,11 +7,15 @@ then visits, then name, then id, so the order is always the same.
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
+from flask import abort
+from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import and_, case, false, func, literal, or_, select
 
+from ..access import scope_path
 from ..counting import campaign_days, campaign_goals, period_end, period_goal, period_start, share, today
 from ..extensions import db, in_list
-from ..models import Area, AreaLevel, Campaign, Service, TallyDay, TallyKind, Team, User
+from ..models import Area, AreaLevel, Campaign, Role, Service, TallyDay, TallyKind, Team, User
 from ..models.areas import within
 from ..models.tallies import ROLLUPS, VISIT_ROW, rollup_kind
 from ..text import fold
@@ -391,3 +395,43 @@ def weekly_streaks(member_ids: list[int], on: date | None = None) -> dict[int, i
             n += 1
         out[mid] = streak
     return out
+
+
+# --- The boards a viewer asks for --------------------------------------------------------------------
+
+def scope_or_404() -> str:
+    """The path prefix of what the signed-in user may see; no area at all is a 404."""
+    prefix = scope_path(current_user)
+    if prefix is None:
+        abort(404)
+    return prefix
+
+
+def board_area_or_404(area_id: int) -> Area:
+    """A leaderboard inside the user's own area (members and leaders: their village only)."""
+    area = db.session.get(Area, area_id)
+    if area is None or not area.path.startswith(scope_or_404()):
+        abort(404)
+    return area
+
+
+def teams_of(village: Area) -> list[Team]:
+    teams = list(db.session.scalars(select(Team).where(Team.village_id == village.id, Team.active.is_(True))
+                                    .order_by(Team.name, Team.id)))
+    if current_user.role in Role.TEAM_ROLES:
+        teams = [t for t in teams if t.id == current_user.team_id]
+    return teams
+
+
+def period_boards(area: Area, period) -> list[tuple[str, str, list[BoardRow]]]:
+    """(kind, title, rows) for a week, month or quarter, with the previous period for the rank arrows:
+    members of each team in a village, teams in a commune, communes in a province. The page and the API."""
+    prev = (period.previous.start, period.previous.end)
+    if area.level == AreaLevel.VILLAGE:
+        return [("members", team.name, member_board(area, period.start, period.end, previous=prev, team_id=team.id))
+                for team in teams_of(area)]
+    unit = period.key[0]  # "w", "m", "q": each goal measured for the period (counting.period_goal)
+    if area.level == AreaLevel.COMMUNE:
+        return [("teams", _("Các tổ trong xã"), team_board(area, period.start, period.end, previous=prev, unit=unit))]
+    return [("communes", _("Các xã, phường trong tỉnh"),
+             commune_board(area, period.start, period.end, previous=prev, unit=unit))]

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sqlalchemy import select, text  # noqa: E402
 
 from generate import make_app  # noqa: E402
-from fieldapp.leaderboards.queries import commune_board, period_for, team_board  # noqa: E402
+from fieldapp.leaderboards.queries import board, period_for  # noqa: E402
 from fieldapp.extensions import db  # noqa: E402
 from fieldapp.models import Area  # noqa: E402
 from fieldapp.tallies.queries import area_tallies, children, services_for_tallies  # noqa: E402
@@ -59,9 +59,9 @@ def main() -> None:
             p = period_for(key)
             prev = (p.previous.start, p.previous.end)
             cases.append((f"commune leaderboard ({key}, with previous-period ranks)",
-                          lambda p=p, prev=prev: team_board(commune, p.start, p.end, previous=prev, unit=p.key[0])))
+                          lambda p=p, prev=prev: board("teams", commune, p.start, p.end, previous=prev, unit=p.key[0])))
             cases.append((f"province leaderboard ({key}, with previous-period ranks)",
-                          lambda p=p, prev=prev: commune_board(province, p.start, p.end, previous=prev,
+                          lambda p=p, prev=prev: board("communes", province, p.start, p.end, previous=prev,
                                                               unit=p.key[0])))
         month = period_for("month")
         cases.append(("commune dashboard tallies (every village, month)",

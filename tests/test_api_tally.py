@@ -6,7 +6,8 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
-from fieldapp.leaderboards.queries import period_for, team_board
+from fieldapp.leaderboards import queries as boards
+from fieldapp.leaderboards.queries import period_for
 from fieldapp.extensions import db
 from fieldapp.tallies.queries import area_tallies, children, services_for_tallies, today
 from fieldapp.timeutil import from_local, utcnow
@@ -131,8 +132,8 @@ def test_leaderboard_order_equals_the_team_board(client, auth, figures):
     (board,) = r.json["boards"]
     assert board["kind"] == "teams"
     period = period_for("week")
-    expected = team_board(w.commune, period.start, period.end, previous=(period.previous.start, period.previous.end),
-                          unit="w")
+    expected = boards.board("teams", w.commune, period.start, period.end,
+                            previous=(period.previous.start, period.previous.end), unit="w")
     assert [row["id"] for row in board["rows"]] == [row.key for row in expected]
     assert [row["rank"] for row in board["rows"]] == [1, 2]
     first, second = board["rows"]

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from fieldapp.areas.operations import merge_villages
 from fieldapp.campaigns.operations import set_targets
-from fieldapp.leaderboards.queries import team_board
+from fieldapp.leaderboards.queries import board
 from fieldapp.extensions import db
 from fieldapp.households.operations import delete_household
 from fieldapp.models import Area, AreaStats, TallyTotal
@@ -107,8 +107,8 @@ def test_the_dashboard_measures_a_campaign_target_as_the_campaign_page_does(app,
         set_targets(u["officer"], c, world.commune, {(world.village1.id, _services()["vneid"].id): 5})
         db.session.commit()
     _visit(app, u["leader"], h["h2"], vneid=2, days_ago=1)  # 2 of the campaign's 5
-    board = {r.key: r for r in team_board(world.commune, c.starts_on, today(), c)}
-    assert board[world.team1.id].score == 0.4
+    by_team = {r.key: r for r in board("teams", world.commune, c.starts_on, today(), c)}
+    assert by_team[world.team1.id].score == 0.4
     auth.login(u["officer"].phone)
     text = plain(client.get(f"/dashboard/{world.village1.id}").text)
     assert "VNeID mức 2 5/5 (100%)" in text  # coverage of the eligible residents, all time
@@ -124,8 +124,8 @@ def test_over_achievement_is_shown_as_it_is(app, client, world, auth):
         set_targets(u["officer"], c, world.commune, {(world.village1.id, _services()["vneid"].id): 2})
         db.session.commit()
     _visit(app, u["member"], h["h1"], vneid=3, days_ago=1)
-    board = {r.key: r for r in team_board(world.commune, c.starts_on, today(), c)}
-    assert board[world.team1.id].score == 1.5
+    by_team = {r.key: r for r in board("teams", world.commune, c.starts_on, today(), c)}
+    assert by_team[world.team1.id].score == 1.5
     auth.login(u["officer"].phone)
     text = plain(client.get(f"/dashboard/{world.village1.id}").text)
     assert "Chỉ tiêu đợt: 3/2 (150%)" in text

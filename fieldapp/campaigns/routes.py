@@ -11,8 +11,7 @@ from ..models.areas import within
 from ..rules import RuleError
 from ..counting import area_stats, eligible, today
 from ..tallies.queries import ancestor_paths, services_for_tallies
-from ..leaderboards.queries import (BoardRow, board_area_or_404, campaign_period, commune_board, member_board,
-                                   scope_or_404, team_board)
+from ..leaderboards.queries import BoardRow, board, board_area_or_404, campaign_period, scope_or_404
 from ..teams.queries import open_villages
 from . import bp
 from .forms import campaign_form_class
@@ -89,10 +88,10 @@ def campaign_boards(campaign: Campaign, where: Area) -> dict[str, list[BoardRow]
                "communes": rows("communes") if where.level == AreaLevel.PROVINCE else []}
     else:
         period = campaign_period(campaign)
-        out = {"teams": team_board(where, period.start, period.end, campaign) if where.level != AreaLevel.VILLAGE else [],
-               "members": member_board(where, period.start, period.end, campaign, limit=TOP_MEMBERS,
+        out = {"teams": board("teams", where, period.start, period.end, campaign) if where.level != AreaLevel.VILLAGE else [],
+               "members": board("members", where, period.start, period.end, campaign, limit=TOP_MEMBERS,
                                        team_id=current_user.team_id if current_user.role in Role.TEAM_ROLES else None),
-               "communes": commune_board(where, period.start, period.end, campaign)
+               "communes": board("communes", where, period.start, period.end, campaign)
                if where.level == AreaLevel.PROVINCE else []}
     # Ranks within the viewer's area (a commune officer's view of a province campaign).
     for key in out:

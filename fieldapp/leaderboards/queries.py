@@ -263,115 +263,119 @@ def villages_under(area: Area, village=Area):
     return within(village.path, area.path) & (village.level == "village")
 
 
-def team_board(area: Area, start: date, end: date, campaign: Campaign | None = None,
-               previous: tuple[date, date] | None = None, unit: str | None = None) -> list[BoardRow]:
-    """Teams of the villages under an area (a commune, or a province for a campaign). unit: the board of a
-    week, month or quarter ("w", "m", "q"), each goal measured for that period."""
-    counted = services_points(campaign)
-    codes = service_codes(counted)
+@dataclass
+class _Owner:
+    """One row-to-be of a board: who is ranked, where, and what each service of theirs is measured against."""
+    key: int
+    name: str
+    place: str
+    path: str
+    members: int = 0
+    goals: dict[int, int | None] = field(default_factory=dict)
+    rolled: bool = True  # its counters have period rollups (only communes, the parents of villages, among areas)
+
+
+BOARD_KINDS = ("members", "teams", "communes")
+
+
+def _team_owners(area: Area, counted, campaign: Campaign | None, team_id: int | None) -> list[_Owner]:
     teams = db.session.execute(
         select(Team.id, Team.name, Team.village_id, Area.name, Area.path).join(Area, Area.id == Team.village_id)
         .where(villages_under(area), Team.active.is_(True))).all()
-    team_ids = [t[0] for t in teams]
     members = dict(db.session.execute(
-        select(User.team_id, func.count()).where(in_list(User.team_id, team_ids), User.active.is_(True))
+        select(User.team_id, func.count()).where(in_list(User.team_id, [t[0] for t in teams]), User.active.is_(True))
         .group_by(User.team_id)).all())
     goals = campaign_goals(campaign, {t[2]: t[4] for t in teams}, [svc for svc, _p in counted.values()])
-
-    def build(s: date, e: date) -> list[BoardRow]:
-        achieved = _achieved(TallyKind.TEAM, team_ids, s, e)
-        rows = []
-        for tid, name, vid, vname, path in teams:
-            row = BoardRow(key=tid, name=name, place=vname, path=path, members=members.get(tid, 0))
-            fill_row(row, achieved.get(tid, {}), _for_period(goals.get(vid, {}), unit, s), codes, with_score=True)
-            rows.append(row)
-        return rank(rows)
-
-    return _with_previous(build, start, end, previous)
+    return [_Owner(tid, name, vname, path, members.get(tid, 0), goals.get(vid, {}))
+            for tid, name, vid, vname, path in teams]
 
 
-def commune_board(province: Area, start: date, end: date, campaign: Campaign | None = None,
-                  previous: tuple[date, date] | None = None, unit: str | None = None) -> list[BoardRow]:
-    """Communes of a province, with targets summed over their villages (unit: as team_board's)."""
-    counted = services_points(campaign)
-    codes = service_codes(counted)
+def _commune_owners(province: Area, counted, campaign: Campaign | None, team_id: int | None) -> list[_Owner]:
     # Communes with no team yet have nothing to rank: they are left out (a row of zeros means nothing).
     village = Area.__table__.alias("tv")
     has_team = (select(Team.id).join(village, village.c.id == Team.village_id)
                 .where(Team.active.is_(True), village.c.parent_id == Area.id).exists())
     communes = db.session.execute(select(Area.id, Area.name, Area.path, Area.level).where(
         Area.parent_id == province.id, Area.archived_at.is_(None), has_team)).all()
-    ids = [c.id for c in communes]
-    # Only communes (the parents of villages) have area rollups.
-    rolled = all(c.level == AreaLevel.COMMUNE for c in communes)
     goals = campaign_goals(campaign, {c.id: c.path for c in communes}, [svc for svc, _p in counted.values()])
     village = Area.__table__.alias("v")
     members = dict(db.session.execute(
         select(village.c.parent_id, func.count(User.id)).select_from(User)
         .join(Team, Team.id == User.team_id).join(village, village.c.id == Team.village_id)
-        .where(village.c.parent_id.in_(ids), User.active.is_(True)).group_by(village.c.parent_id)).all())
-
-    def build(s: date, e: date) -> list[BoardRow]:
-        achieved = _achieved(TallyKind.AREA, ids, s, e, rollups=rolled)
-        out = []
-        for cid, name, path, _level in communes:
-            row = BoardRow(key=cid, name=name, place=province.name, path=path, members=members.get(cid, 0))
-            fill_row(row, achieved.get(cid, {}), _for_period(goals.get(cid, {}), unit, s), codes, with_score=True)
-            out.append(row)
-        return rank(out)
-
-    return _with_previous(build, start, end, previous)
+        .where(village.c.parent_id.in_([c.id for c in communes]), User.active.is_(True))
+        .group_by(village.c.parent_id)).all())
+    return [_Owner(cid, name, province.name, path, members.get(cid, 0), goals.get(cid, {}),
+                   rolled=level == AreaLevel.COMMUNE) for cid, name, path, level in communes]
 
 
-def member_board(area: Area, start: date, end: date, campaign: Campaign | None = None,
-                 previous: tuple[date, date] | None = None, team_id: int | None = None,
-                 limit: int | None = None) -> list[BoardRow]:
-    """Members of one team (or of every team under an area), by points; with their weekly streak.
-
-    With a limit and no previous period (a campaign's "top members"), the ranking is made from one
-    (points, visits) pair per member summed by the database, and only the rows shown are built: a
-    province's board of 25,000 members costs a sort of tuples, not 25,000 rows."""
-    counted = services_points(campaign)
-    codes = service_codes(counted)
+def _member_owners(area: Area, counted, campaign: Campaign | None, team_id: int | None) -> list[_Owner]:
     stmt = (select(User.id, User.name, Team.name, Area.path).join(Team, Team.id == User.team_id)
             .join(Area, Area.id == Team.village_id).where(User.active.is_(True), villages_under(area)))
     if team_id is not None:
         stmt = stmt.where(User.team_id == team_id)
-    people = db.session.execute(stmt).all()
-    ids = [p[0] for p in people]
+    return [_Owner(uid, name, tname, path) for uid, name, tname, path in db.session.execute(stmt)]
 
-    def build(s: date, e: date, who=people) -> list[BoardRow]:
-        achieved = _achieved(TallyKind.MEMBER, [p[0] for p in who], s, e)
-        out = []
-        for uid, name, tname, path in who:
-            row = BoardRow(key=uid, name=name, place=tname, path=path)
-            fill_row(row, achieved.get(uid, {}), {}, codes, with_score=False)
-            out.append(row)
-        return rank(out)
 
-    if limit and previous is None:
-        totals = _points_and_visits(TallyKind.MEMBER, ids, start, end, counted)
-        rows = build(start, end, _top(people, totals, limit))
+# kind: (who is ranked, their counters, ranked by the share of their goals (else by points))
+_KINDS = {"teams": (_team_owners, TallyKind.TEAM, True),
+          "communes": (_commune_owners, TallyKind.AREA, True),
+          "members": (_member_owners, TallyKind.MEMBER, False)}
+
+
+def board(kind: str, area: Area, start: date, end: date, campaign: Campaign | None = None,
+          previous: tuple[date, date] | None = None, unit: str | None = None, team_id: int | None = None,
+          limit: int | None = None) -> list[BoardRow]:
+    """One leaderboard of start..end (a campaign's: its services and points, else the catalogue's):
+
+    - "teams": the teams of the villages under an area (a commune, or a province for a campaign);
+    - "communes": the communes of a province, with targets summed over their villages;
+    - "members": the members of one team (team_id) or of every team under an area, by points, with their
+      weekly streak.
+
+    Teams and communes rank by the share of their goals achieved; unit ("w", "m", "q") makes it a board of a
+    week, month or quarter, each goal measured for that period. previous: a period whose ranks give the arrows.
+    With a limit and no previous period (a campaign's "top members"), the members' ranking is made from one
+    (points, visits) pair per member summed by the database, and only the rows shown are built: a province's
+    board of 25,000 members costs a sort of tuples, not 25,000 rows."""
+    owners_of, tally_kind, scored = _KINDS[kind]
+    counted = services_points(campaign)
+    codes = service_codes(counted)
+    owners = owners_of(area, counted, campaign, team_id)
+    rollups = all(o.rolled for o in owners)
+
+    def build(s: date, e: date, who: list[_Owner] = owners) -> list[BoardRow]:
+        achieved = _achieved(tally_kind, [o.key for o in who], s, e, rollups=rollups)
+        rows = []
+        for o in who:
+            row = BoardRow(key=o.key, name=o.name, place=o.place, path=o.path, members=o.members)
+            fill_row(row, achieved.get(o.key, {}), _for_period(o.goals, unit, s), codes, with_score=scored)
+            rows.append(row)
+        return rank(rows)
+
+    if limit and previous is None and not scored:
+        totals = _points_and_visits(tally_kind, [o.key for o in owners], start, end, counted)
+        rows = build(start, end, _top(owners, totals, limit))
     else:
         rows = _with_previous(build, start, end, previous)
         if limit:
             rows = rows[:limit]
-    streaks = weekly_streaks([r.key for r in rows])
-    for r in rows:
-        r.streak = streaks.get(r.key, 0)
+    if kind == "members":
+        streaks = weekly_streaks([r.key for r in rows])
+        for r in rows:
+            r.streak = streaks.get(r.key, 0)
     return rows
 
 
-def _top(people: list, totals: dict[int, tuple[int, int]], limit: int) -> list:
+def _top(people: list[_Owner], totals: dict[int, tuple[int, int]], limit: int) -> list[_Owner]:
     """The first `limit` people in the board's order (points, visits, folded name, id), folding the names of
     only those ahead of or tied with the last one kept: not 25,000 names for a top 20."""
-    score = {p[0]: totals.get(p[0], (0, 0)) for p in people}
-    key = {p[0]: (-score[p[0]][0], -score[p[0]][1]) for p in people}
-    by_score = sorted(people, key=lambda p: key[p[0]])
+    score = {p.key: totals.get(p.key, (0, 0)) for p in people}
+    key = {p.key: (-score[p.key][0], -score[p.key][1]) for p in people}
+    by_score = sorted(people, key=lambda p: key[p.key])
     if len(by_score) > limit:
-        cut = key[by_score[limit - 1][0]]
-        by_score = [p for p in by_score if key[p[0]] <= cut]
-    return sorted(by_score, key=lambda p: (*key[p[0]], fold(p[1]), p[0]))[:limit]
+        cut = key[by_score[limit - 1].key]
+        by_score = [p for p in by_score if key[p.key] <= cut]
+    return sorted(by_score, key=lambda p: (*key[p.key], fold(p.name), p.key))[:limit]
 
 
 def weekly_streaks(member_ids: list[int], on: date | None = None) -> dict[int, int]:
@@ -428,10 +432,10 @@ def period_boards(area: Area, period) -> list[tuple[str, str, list[BoardRow]]]:
     members of each team in a village, teams in a commune, communes in a province. The page and the API."""
     prev = (period.previous.start, period.previous.end)
     if area.level == AreaLevel.VILLAGE:
-        return [("members", team.name, member_board(area, period.start, period.end, previous=prev, team_id=team.id))
+        return [("members", team.name, board("members", area, period.start, period.end, previous=prev, team_id=team.id))
                 for team in teams_of(area)]
     unit = period.key[0]  # "w", "m", "q": each goal measured for the period (counting.period_goal)
     if area.level == AreaLevel.COMMUNE:
-        return [("teams", _("Các tổ trong xã"), team_board(area, period.start, period.end, previous=prev, unit=unit))]
+        return [("teams", _("Các tổ trong xã"), board("teams", area, period.start, period.end, previous=prev, unit=unit))]
     return [("communes", _("Các xã, phường trong tỉnh"),
-             commune_board(area, period.start, period.end, previous=prev, unit=unit))]
+             board("communes", area, period.start, period.end, previous=prev, unit=unit))]

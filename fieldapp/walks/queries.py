@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 
-from ..leaderboards.queries import BoardRow, member_board, weekly_streaks
+from ..leaderboards.queries import BoardRow, board, weekly_streaks
 from ..counting import day_bounds, due_back_sql, done_sql, live, live_households, local_day, period_start, remaining_sql, share
 from ..extensions import db
 from ..models import Household, Role, Service, SyncReport, TallyKind, Team, User, Visit
@@ -170,7 +170,7 @@ def my_results(member: User, on: date) -> Results:
 
 
 def _row_of(member: User, village, start: date, end: date):
-    rows = member_board(village, start, end, team_id=member.team_id)
+    rows = board("members", village, start, end, team_id=member.team_id)
     found = next((r for r in rows if r.key == member.id), None)
     if found is None:  # not on the team's board (e.g. a leader of no active team): nothing counted yet
         found = BoardRow(key=member.id, name=member.name)

@@ -11,10 +11,10 @@ from ..input_guard import bounded_int, json_body
 from ..households.queries import active_services
 from ..models import AreaLevel
 from ..timeutil import BadDate, parse_day, parse_iso, utcnow
-from ..campaigns.routes import campaign_boards, campaign_or_404
+from ..campaigns.queries import campaign_boards, campaign_or_404
 from ..leaderboards.queries import PERIODS, board_area_or_404, campaign_period, period_boards, period_for
-from ..tallies.queries import area_tallies, children, running_campaign, services_for_tallies
-from ..tallies.routes import dashboard_area_or_404, date_range
+from ..tallies.queries import (area_tallies, children, dashboard_area_or_404, date_range, running_campaign,
+                               services_for_tallies)
 from ..signoff.queries import approved_in, late_after_approval
 from ..write_turns import write_turn
 from . import bp, queries, reads

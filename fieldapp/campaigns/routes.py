@@ -1,58 +1,30 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select, union
+from sqlalchemy import select
 
 from ..extensions import db
 from ..forms import EmptyForm, commit_or_show
 from ..input_guard import bounded_int
-from ..models import Area, AreaLevel, Campaign, CampaignTarget, Role, Service
-from ..models.areas import within
+from ..models import AreaLevel, Campaign, CampaignTarget, Role, Service
 from ..rules import RuleError
 from ..counting import area_stats, eligible, today
-from ..tallies.queries import ancestor_paths, services_for_tallies
-from ..leaderboards.queries import BoardRow, board, board_area_or_404, campaign_period, scope_or_404
+from ..tallies.queries import services_for_tallies
+from ..leaderboards.queries import board_area_or_404
 from ..teams.queries import open_villages
 from . import bp
 from .forms import campaign_form_class
+from .queries import campaign_boards, campaign_or_404, view_area, visible_campaigns
 from .operations import (CampaignData, can_run_campaign, can_set_targets, create_campaign, freeze_campaign,
                          reopen_campaign, set_targets)
 
-TOP_MEMBERS = 20
 TEAMS_PER_PAGE = 50
-
-
-# --- Campaigns -----------------------------------------------------------------------------------
-
-def _visible_campaigns():
-    prefix = scope_or_404()
-    area = current_user.scope_area
-    ancestors = ancestor_paths(area.path) if area is not None else []
-    # The areas first, each half by its own index condition on the paths, then their campaigns: with an OR,
-    # PostgreSQL read every area by its id to test the path (tests/test_query_plans.py).
-    areas = union(select(Area.id).where(within(Area.path, prefix)), select(Area.id).where(Area.path.in_(ancestors)))
-    return select(Campaign).join(Area, Area.id == Campaign.area_id).where(Campaign.area_id.in_(areas))
-
-
-def campaign_or_404(campaign_id: int) -> Campaign:
-    campaign = db.session.scalar(_visible_campaigns().where(Campaign.id == campaign_id))
-    if campaign is None:
-        abort(404)
-    return campaign
-
-
-def view_area(campaign: Campaign) -> Area:
-    """Where the viewer looks at a campaign from: their own area when it lies inside the campaign."""
-    mine = current_user.scope_area
-    if mine is not None and mine.path.startswith(campaign.area.path):
-        return mine
-    return campaign.area
 
 
 @bp.get("/campaigns")
 @login_required
 def index():
-    campaigns = db.session.scalars(_visible_campaigns().order_by(Campaign.starts_on.desc(), Campaign.id.desc())).all()
+    campaigns = db.session.scalars(visible_campaigns().order_by(Campaign.starts_on.desc(), Campaign.id.desc())).all()
     area = current_user.scope_area
     return render_template("campaigns/index.html", campaigns=campaigns, today=today(),
                            can_create=area is not None and can_run_campaign(current_user, area))
@@ -75,29 +47,6 @@ def new():
             return redirect(url_for("campaigns.show", campaign_id=campaign.id))
     status = 422 if form.is_submitted() else 200
     return render_template("campaigns/form.html", form=form, area=area), status
-
-
-def campaign_boards(campaign: Campaign, where: Area) -> dict[str, list[BoardRow]]:
-    """The campaign's boards seen from an area: frozen from the snapshot, else live from the counters."""
-    if campaign.frozen_at is not None:
-        snap = campaign.snapshot or {}
-
-        def rows(key):
-            return [BoardRow(**r) for r in snap.get(key, []) if r["path"].startswith(where.path)]
-        out = {"teams": rows("teams"), "members": rows("members")[:TOP_MEMBERS],
-               "communes": rows("communes") if where.level == AreaLevel.PROVINCE else []}
-    else:
-        period = campaign_period(campaign)
-        out = {"teams": board("teams", where, period.start, period.end, campaign) if where.level != AreaLevel.VILLAGE else [],
-               "members": board("members", where, period.start, period.end, campaign, limit=TOP_MEMBERS,
-                                       team_id=current_user.team_id if current_user.role in Role.TEAM_ROLES else None),
-               "communes": board("communes", where, period.start, period.end, campaign)
-               if where.level == AreaLevel.PROVINCE else []}
-    # Ranks within the viewer's area (a commune officer's view of a province campaign).
-    for key in out:
-        for i, row in enumerate(out[key], 1):
-            row.rank = i
-    return out
 
 
 @bp.get("/campaigns/<int:campaign_id>")

@@ -432,7 +432,8 @@ def period_boards(area: Area, period) -> list[tuple[str, str, list[BoardRow]]]:
     members of each team in a village, teams in a commune, communes in a province. The page and the API."""
     prev = (period.previous.start, period.previous.end)
     if area.level == AreaLevel.VILLAGE:
-        return [("members", team.name, board("members", area, period.start, period.end, previous=prev, team_id=team.id))
+        return [("members", team.name,
+                 board("members", area, period.start, period.end, previous=prev, team_id=team.id))
                 for team in teams_of(area)]
     unit = period.key[0]  # "w", "m", "q": each goal measured for the period (counting.period_goal)
     if area.level == AreaLevel.COMMUNE:

@@ -1,4 +1,3 @@
-from datetime import date, timedelta
 
 from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -8,60 +7,14 @@ from sqlalchemy import select
 from ..access import scope_path
 from ..counting import period_start
 from ..extensions import db
-from ..models import Area, AreaLevel, Role, Service, User
+from ..models import AreaLevel, Role, Service, User
 from ..models.tallies import TallyKind
-from ..timeutil import BadDate, parse_day
 from . import bp
 from .anomalies import LATE_DAYS, anomalies
 from .drill import households_behind, visits_behind
-from .queries import (OUTCOMES, area_tallies, can_see_dashboards, chart, children, member_activity,
-                      running_campaign, services_for_tallies, today, unvisited_households, village_teams,
-                      visits_per_day)
-
-MAX_DAYS = 366
-
-
-def dashboard_area_or_404(area_id: int) -> Area:
-    """Dashboards show only the user's own area and what is below it (a leader: their village).
-
-    Out of scope is a 404 first; inside it, a role without dashboards (a member) gets a 403.
-    """
-    area = db.session.get(Area, area_id)
-    prefix = scope_path(current_user)
-    if area is None or prefix is None or not area.path.startswith(prefix):
-        abort(404)
-    if not can_see_dashboards(current_user):
-        abort(403)
-    return area
-
-
-def date_arg(name: str) -> date | None:
-    """One ?name=YYYY-MM-DD argument (a Vietnamese local date); bad input is a 400 with a clear message."""
-    raw = (request.args.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        return parse_day(raw)
-    except BadDate as err:
-        abort(400, description=str(err))
-
-
-def date_range(default_days: int = 30, allow_open: bool = False) -> tuple[date | None, date | None]:
-    """?from=YYYY-MM-DD&to=YYYY-MM-DD in Vietnam time; bad input is a 400 with a clear message."""
-    start, end = date_arg("from"), date_arg("to")
-    if allow_open and start is None and end is None:
-        return None, None
-    end = end or today()
-    try:
-        start = start or end - timedelta(days=default_days - 1)
-    except OverflowError:
-        abort(400, description=_("Ngày không hợp lệ."))
-    if start > end:
-        abort(400, description=_("Ngày bắt đầu phải trước ngày kết thúc."))
-    if (end - start).days >= MAX_DAYS:
-        abort(400, description=_("Chỉ xem tối đa %(n)d ngày một lần.", n=MAX_DAYS))
-    return start, end
-
+from .queries import (OUTCOMES, area_tallies, can_see_dashboards, chart, children, dashboard_area_or_404, date_range,
+                      member_activity, running_campaign, services_for_tallies, today, unvisited_households,
+                      village_teams, visits_per_day)
 
 def _service_arg() -> Service | None:
     code = request.args.get("service")

@@ -17,6 +17,10 @@ from .passwords import hash_password
 from .tallies.operations import rebuild_counters
 from .text import fold
 from .timeutil import VN, from_local, utcnow
+from .visits.rules import OUTCOMES
+from .campaigns.operations import CampaignData, create_campaign
+from .notices.operations import NoticeData, post_notice
+from .qr.operations import issue_badge, prepare_stickers, rotate_invite
 
 DEMO_PASSWORD = "demo1234"
 DEMO_SIGN_INS = [
@@ -115,9 +119,6 @@ def seed_demo(households_per_village: int = 240, seed: int = 2025) -> dict:
 def _demo_qr_and_campaign(users, teams, commune, services, today) -> None:
     """What a visitor tries on a phone: every member's badge, each team's join poster, the door
     stickers of the first village, a campaign running this week and next, and two notices from the commune."""
-    from .campaigns.operations import CampaignData, create_campaign
-    from .notices.operations import NoticeData, post_notice
-    from .qr.operations import issue_badge, prepare_stickers, rotate_invite
     now = utcnow()
     officer = next(u for u in users if u.role == Role.COMMUNE_OFFICER)
     for user in users:
@@ -153,7 +154,7 @@ def _demo_visits(rng, hh, team, members, services, today, visit_rows, assist_row
         when = from_local(when_local)
         if when > utcnow():
             break
-        outcome = rng.choices(["helped", "not_home", "declined", "revisit"], [68, 17, 4, 11])[0]
+        outcome = rng.choices(OUTCOMES, [68, 17, 4, 11])[0]
         counts = {}
         if outcome == "helped":
             caps = {code: eligible(s, household_stats(SimpleNamespace(deleted_at=None, **hh)))

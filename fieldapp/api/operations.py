@@ -22,6 +22,7 @@ from ..models import Area, AreaLevel, Household, Outcome, Service, User
 from ..rules import RuleError
 from ..text import code_key
 from ..timeutil import BadDate, parse_day, parse_iso, utcnow
+from ..visits.rules import MAX_NOTE
 from ..visits.operations import (CLOCK_SKEW, CREATED, DUPLICATE, REJECTED, Result, VisitData, VisitRecord,
                                  save_visits, services_by_code)
 
@@ -184,8 +185,8 @@ def _visit_data(rec: dict, services: dict[str, Service]) -> tuple[str, VisitData
     if outcome not in Outcome.ALL:
         raise RuleError({"outcome": _("Kết quả phải là một trong: %(values)s.", values=", ".join(Outcome.ALL))})
     note = _str(rec, "note")
-    if note is not None and len(note.strip()) > 500:
-        raise RuleError({"note": _("Ghi chú dài tối đa %(n)d ký tự.", n=500)})
+    if note is not None and len(note.strip()) > MAX_NOTE:
+        raise RuleError({"note": _("Ghi chú dài tối đa %(n)d ký tự.", n=MAX_NOTE)})
     assists = rec.get("assists", [])
     if not isinstance(assists, list):
         raise RuleError({"assists": _("“assists” phải là danh sách.")})

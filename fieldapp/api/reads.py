@@ -4,7 +4,8 @@ from datetime import date
 
 from ..leaderboards.queries import BoardRow
 from ..models import Area
-from ..tallies.queries import OUTCOMES, Tally
+from ..tallies.queries import Tally
+from ..visits.rules import OUTCOMES
 
 
 def area_json(area: Area) -> dict:

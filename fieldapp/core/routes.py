@@ -6,6 +6,7 @@ from ..extensions import db
 from ..models import Role
 from ..web import safe_next
 from . import bp
+from ..health import disk_free_mb, migration_state
 
 
 @bp.get("/")
@@ -25,7 +26,6 @@ def index():
 @bp.get("/healthz")
 def healthz():
     """For the load balancer and the operator: database, migrations, free disk. 503 when any is wrong."""
-    from ..health import disk_free_mb, migration_state
     free = disk_free_mb()
     body = {"status": "ok", "database": "ok", "migrations": None, "disk_free_mb": free}
     try:

@@ -14,6 +14,7 @@ from ..counting import day_bounds, live_visits, local_day
 from ..extensions import db
 from ..models import Area, Assistance, Household, Role, Service, TallyDay, TallyKind, Team, User, Visit
 from ..models.tallies import VISIT_ROW
+from ..visits.rules import OUTCOME_NAMES
 from ..timeutil import to_local
 
 MAX_DAYS = 366
@@ -65,7 +66,6 @@ def visit_headers(personal: bool) -> list[str]:
 
 
 def visit_rows(area: Area, start: date, end: date, personal: bool) -> list[list]:
-    from ..web import OUTCOME_NAMES
     cols = [Visit.id, Visit.visited_at, Commune.name, Village.name, Team.name, User.name, Household.code,
             Visit.outcome]
     if personal:

@@ -15,9 +15,9 @@ from ..models.households import new_uuid, search_text
 from ..rules import RuleError
 from ..tallies import operations as tallies
 from ..timeutil import utcnow
+from ..visits.rules import MAX_RESIDENTS
 from .queries import all_services, code_taken
 
-MAX_RESIDENTS = 60
 AUDIT_FIELDS = ("village_id", "code", "head_name", "head_phone", "consent_at", "residents_total",
                 "residents_14plus", "residents_18plus", "smartphones")
 

@@ -6,7 +6,8 @@ from .people import Role, Team, User
 from .security import LoginAttempt
 from .services import Eligibility, Service
 from .tokens import Badge, HouseholdTag, JoinRequest, JoinStatus, OneTimeLogin, TeamInvite
-from .visits import Assistance, Outcome, Visit
+from .visits import Assistance, Visit
+from ..visits.rules import Outcome
 from .tallies import AreaStats, HouseholdReach, TallyDay, TallyKind, TallyTotal
 from .campaigns import Campaign, CampaignService, CampaignTarget
 from .outreach import OutreachSession, SessionKind

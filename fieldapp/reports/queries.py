@@ -19,6 +19,7 @@ from ..models import (ActivityKind, Area, AreaLevel, CommuneActivity, Eligibilit
                       SessionKind, SignOff, SignOffStatus, TallyKind)
 from ..models.outreach import outreach_session_services
 from ..models.tallies import VISIT_ROW
+from ..visits.rules import OUTCOMES
 from ..tallies.queries import children, services_for_tallies
 from .figures import (Late, child_of, counter_sums, late_changes, member_ids_on, members_on, stats_as_of, teams_on,
                       village_paths_on, village_sums, villages_on)
@@ -92,7 +93,7 @@ class Figures:
         return {"area": {"id": self.area.id, "name": self.area.name, "level": self.area.level},
                 **{name: getattr(self, name) for name in self.COUNTS}, **self.stats,
                 "visits": self.visits, "reached": self.reached, "visited": self.visited,
-                "outcomes": {o: self.outcome(o) for o in ("helped", "not_home", "declined", "revisit")},
+                "outcomes": {o: self.outcome(o) for o in OUTCOMES},
                 "services": {s.code: {"unit": s.unit, "period": self.people(s), "cumulative": self.people_ever(s),
                                       "eligible": self.eligible(s)} for s in services}}
 

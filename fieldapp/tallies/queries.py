@@ -18,8 +18,8 @@ from ..extensions import db
 from ..models import Area, AreaStats, Campaign, Household, Role, Service, TallyDay, TallyKind, TallyTotal, Team, User
 from ..models.tallies import VISIT_ROW
 from ..timeutil import BadDate, parse_day
+from ..visits.rules import OUTCOMES
 
-OUTCOMES = ("helped", "not_home", "declined", "revisit")
 
 
 @dataclass

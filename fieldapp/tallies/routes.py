@@ -9,10 +9,12 @@ from ..counting import period_start
 from ..extensions import db
 from ..models import AreaLevel, Role, Service, User
 from ..models.tallies import TallyKind
+from ..outreach.queries import session_sums
+from ..visits.rules import OUTCOMES
 from . import bp
 from .anomalies import LATE_DAYS, anomalies
 from .drill import households_behind, visits_behind
-from .queries import (OUTCOMES, area_tallies, can_see_dashboards, chart, children, dashboard_area_or_404, date_range,
+from .queries import (area_tallies, can_see_dashboards, chart, children, dashboard_area_or_404, date_range,
                       member_activity, running_campaign, services_for_tallies, today, unvisited_households,
                       village_teams, visits_per_day)
 
@@ -51,7 +53,6 @@ def dashboard(area_id: int):
     tallies = area_tallies([area, *kids], start, end, services, campaign)
     week_start = period_start("w", today())
     teams = village_teams(area.id) if area.level == AreaLevel.VILLAGE else []
-    from ..outreach.queries import session_sums
     return render_template(
         "tallies/dashboard.html", area=area, scope=scope_path(current_user), start=start, end=end, services=services, chosen=chosen,
         tally=tallies[area.id], kids=[(k, tallies[k.id]) for k in kids], campaign=campaign,

@@ -9,13 +9,9 @@ from ..forms import ChoiceRadioField, CountField, DayField, LocalDateTimeField, 
 from ..models import Outcome, Service
 from ..timeutil import BadDate, from_local, parse_day
 from .operations import VisitData
+from .rules import MAX_NOTE, MAX_RESIDENTS, OUTCOME_NAMES
 
-OUTCOME_CHOICES = [
-    SelectChoice("helped", _l("Đã hỗ trợ")),
-    SelectChoice("not_home", _l("Không có nhà")),
-    SelectChoice("declined", _l("Từ chối")),
-    SelectChoice("revisit", _l("Hẹn quay lại")),
-]
+OUTCOME_CHOICES = [SelectChoice(code, name) for code, name in OUTCOME_NAMES.items()]
 PICK = "pick"  # "Chọn ngày": the day is in return_day
 
 

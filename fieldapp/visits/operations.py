@@ -27,9 +27,9 @@ from ..models.visits import Assistance
 from ..rules import RuleError
 from ..tallies import operations as tallies
 from ..timeutil import to_local, utcnow
+from .rules import MAX_NOTE
 
 CLOCK_SKEW = timedelta(minutes=10)
-MAX_NOTE = 500
 MAX_RETURN_DAYS = 90  # a promise to come back further away than this is not a plan for the walk list
 CREATED, DUPLICATE, REJECTED = "created", "duplicate", "rejected"
 

@@ -11,12 +11,13 @@ from sqlalchemy import insert, select
 
 from .areas.operations import create_village, import_areas
 from .counting import eligible, household_stats
+from .counting import today as vietnam_today
 from .extensions import db
 from .models import Area, AreaLevel, Assistance, Household, Role, Service, Team, User, Visit
 from .passwords import hash_password
 from .tallies.operations import rebuild_counters
 from .text import fold
-from .timeutil import VN, from_local, utcnow
+from .timeutil import from_local, utcnow
 from .visits.rules import OUTCOMES
 from .campaigns.operations import CampaignData, create_campaign
 from .notices.operations import NoticeData, post_notice
@@ -84,7 +85,7 @@ def seed_demo(households_per_village: int = 240, seed: int = 2025) -> dict:
     db.session.flush()
 
     services = {s.code: s for s in db.session.scalars(select(Service))}
-    today = datetime.now(VN).date()
+    today = vietnam_today()
     start_local = datetime.combine(today - timedelta(days=DAYS + 10), time(8, 0))
     household_rows, visit_rows, assist_rows = [], [], []
     for (vname, prefix), village, team in zip(VILLAGES, villages, teams):

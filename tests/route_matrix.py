@@ -482,7 +482,7 @@ def _campaign(mw: MatrixWorld, commune: Area):
 def _outreach_session(mw: MatrixWorld, village: Area) -> int:
     """A session recorded by the village's recorder (a member of the village's first team)."""
     from fieldapp.outreach.operations import SessionData, create_session
-    from fieldapp.tallies.queries import today
+    from fieldapp.counting import today
     session = create_session(mw.recorders[village.id], village, SessionData(
         held_on=today(), kind="meeting", topic=f"Buổi {next(mw.serial)}", attendees=10))
     db.session.commit()

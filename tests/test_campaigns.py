@@ -8,7 +8,7 @@ from fieldapp.campaigns.operations import CampaignData, create_campaign, freeze_
 from fieldapp.leaderboards.queries import BoardRow, board, period_for, rank, weekly_streaks
 from fieldapp.extensions import db
 from fieldapp.models import AuditLog, Campaign, Service
-from fieldapp.tallies.queries import today
+from fieldapp.counting import today
 from fieldapp.timeutil import utcnow
 from fieldapp.visits.operations import VisitData, update_visit
 from tests.conftest import csrf_from

@@ -12,7 +12,7 @@ from fieldapp.extensions import db
 from fieldapp.models import TallyDay
 from fieldapp.rules import RuleError
 from fieldapp.tallies.operations import rebuild_counters
-from fieldapp.tallies.queries import today
+from fieldapp.counting import today
 from fieldapp.timeutil import from_local
 from fieldapp.visits.operations import VisitData, delete_visit, log_visit, restore_visit, update_visit
 from tests.tally_helpers import add_rollups, recount, stored

@@ -8,13 +8,12 @@ from ..access import area_or_404, can_see_personal_data
 from ..counting import earliest_visit_day
 from ..extensions import db
 from ..input_guard import bounded_int, json_body
-from ..households.queries import active_services
 from ..models import AreaLevel
 from ..timeutil import BadDate, parse_day, parse_iso, utcnow
 from ..campaigns.queries import campaign_boards, campaign_or_404
 from ..leaderboards.queries import PERIODS, board_area_or_404, campaign_period, period_boards, period_for
-from ..tallies.queries import (area_tallies, children, dashboard_area_or_404, date_range, running_campaign,
-                               services_for_tallies)
+from ..services.queries import active_services
+from ..tallies.queries import area_tallies, children, dashboard_area_or_404, date_range, running_campaign
 from ..signoff.queries import approved_in, late_after_approval
 from ..write_turns import write_turn
 from . import bp, queries, reads
@@ -144,7 +143,7 @@ def docs():
 def area_tally(area_id: int):
     area = dashboard_area_or_404(area_id)  # the dashboard's own rule: out of scope 404, a member 403
     start, end = date_range()  # the dashboards' own parsing: last 30 days by default
-    services = services_for_tallies()
+    services = active_services()
     campaign = running_campaign(area)
     kids = children(area) if area.level != AreaLevel.VILLAGE else []
     found = area_tallies([area, *kids], start, end, services, campaign)

@@ -9,7 +9,7 @@ from ..extensions import db
 from ..forms import EmptyForm, commit_or_show
 from ..models import Area, AreaLevel, Role
 from ..rules import RuleError
-from ..households.queries import all_services
+from ..services.queries import all_services
 from . import bp
 from .forms import (VillageForm, VillageMergeForm, VillageRenameForm,
                     commune_settings_form_class)

@@ -6,10 +6,10 @@ from sqlalchemy import select
 from ..extensions import db
 from ..forms import EmptyForm, commit_or_show
 from ..input_guard import bounded_int
-from ..models import AreaLevel, Campaign, CampaignTarget, Role, Service
+from ..models import AreaLevel, Campaign, CampaignTarget, Role
 from ..rules import RuleError
 from ..counting import area_stats, eligible, today
-from ..tallies.queries import services_for_tallies
+from ..services.queries import active_services, all_services
 from ..leaderboards.queries import board_area_or_404
 from ..teams.queries import open_villages
 from . import bp
@@ -36,7 +36,7 @@ def new():
     area = current_user.scope_area
     if area is None or not can_run_campaign(current_user, area):
         abort(403)
-    services = services_for_tallies()
+    services = active_services()
     form = campaign_form_class(services)()
     if form.validate_on_submit():
         data = CampaignData(name=form.name.data, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
@@ -112,8 +112,7 @@ def targets(campaign_id: int, commune_id: int):
         abort(403)
     villages = open_villages(commune)
     counted = {cs.service_id for cs in campaign.services}
-    services = [s for s in db.session.scalars(select(Service).order_by(Service.sort_order, Service.id))
-                if s.id in counted]
+    services = [s for s in all_services() if s.id in counted]
     stats = area_stats([v.id for v in villages])
     current = {(t.village_id, t.service_id): t.target for t in db.session.scalars(
         select(CampaignTarget).where(CampaignTarget.campaign_id == campaign.id,

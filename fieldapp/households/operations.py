@@ -13,10 +13,11 @@ from ..locks import lock_household
 from ..models import Area, AuditLog, Household, User, Visit
 from ..models.households import new_uuid, search_text
 from ..rules import RuleError
+from ..services.queries import all_services
 from ..tallies import operations as tallies
 from ..timeutil import utcnow
 from ..visits.rules import MAX_RESIDENTS
-from .queries import all_services, code_taken
+from .queries import code_taken
 
 AUDIT_FIELDS = ("village_id", "code", "head_name", "head_phone", "consent_at", "residents_total",
                 "residents_14plus", "residents_18plus", "smartphones")

@@ -25,9 +25,9 @@ from ..extensions import db
 from ..forms import PHONE_RE, normalize_phone
 from ..households.operations import HouseholdData, check_household, create_households, update_household
 from ..input_guard import bad_text
-from ..households.queries import all_services
 from ..models import Area, AreaLevel, Household, Role, Team, User
 from ..rules import RuleError
+from ..services.queries import all_services
 from ..spreadsheets import Sheet, SpreadsheetError, read_rows
 from ..teams.operations import open_team, appoint_leader, create_account
 from ..teams.queries import manages_team

@@ -18,6 +18,7 @@ from ..extensions import db, in_list
 from ..models import Area, AreaLevel, Campaign, Role, Service, TallyDay, TallyKind, Team, User
 from ..models.areas import within
 from ..models.tallies import ROLLUPS, VISIT_ROW, rollup_kind
+from ..services.queries import all_services
 from ..text import fold
 
 PERIODS = ("week", "month", "quarter")
@@ -75,7 +76,7 @@ class BoardRow:
 
 def services_points(campaign: Campaign | None) -> dict[int, tuple[Service, int]]:
     """The services counted and their points: the campaign's, or every active service at catalogue points."""
-    services = {s.id: s for s in db.session.scalars(select(Service).order_by(Service.sort_order, Service.id))}
+    services = {s.id: s for s in all_services()}
     if campaign is not None:
         return {cs.service_id: (services[cs.service_id], cs.points) for cs in campaign.services if cs.points > 0}
     return {s.id: (s, s.points) for s in services.values() if s.active and s.points > 0}

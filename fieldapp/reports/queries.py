@@ -20,7 +20,8 @@ from ..models import (ActivityKind, Area, AreaLevel, CommuneActivity, Eligibilit
 from ..models.outreach import outreach_session_services
 from ..models.tallies import VISIT_ROW
 from ..visits.rules import OUTCOMES
-from ..tallies.queries import children, services_for_tallies
+from ..services.queries import active_services
+from ..tallies.queries import children
 from .figures import (Late, child_of, counter_sums, late_changes, member_ids_on, members_on, stats_as_of, teams_on,
                       village_paths_on, village_sums, villages_on)
 from .periods import Period
@@ -285,7 +286,7 @@ def _signoffs(area: Area, period: Period, rows: dict[int, Figures]) -> None:
 
 
 def build_report(area: Area, period: Period, services: list[Service] | None = None) -> Report:
-    services = services if services is not None else services_for_tallies()
+    services = services if services is not None else active_services()
     kids = children_on(area, period.as_of)
     rows = _figures(area, kids, period, services)
     previous = period.previous()

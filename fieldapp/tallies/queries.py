@@ -55,11 +55,6 @@ class Tally:
     services: dict[int, ServiceTally] = field(default_factory=dict)
 
 
-def services_for_tallies() -> list[Service]:
-    return list(db.session.scalars(select(Service).where(Service.active.is_(True))
-                                   .order_by(Service.sort_order, Service.id)))
-
-
 def sums_in_range(kind: str, ref_ids, start: date, end: date) -> dict[int, dict[int, dict[str, int]]]:
     """{ref_id: {service_id: {counter: total}}} over the local days start..end (inclusive)."""
     cols = [func.sum(getattr(TallyDay, c)) for c in ("visits", *OUTCOMES, "reached", "people")]

@@ -5,18 +5,18 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..access import scope_path
-from ..counting import period_start
+from ..counting import period_start, today
 from ..extensions import db
 from ..models import AreaLevel, Role, Service, User
 from ..models.tallies import TallyKind
 from ..outreach.queries import session_sums
+from ..services.queries import active_services
 from ..visits.rules import OUTCOMES
 from . import bp
 from .anomalies import LATE_DAYS, anomalies
 from .drill import households_behind, visits_behind
 from .queries import (area_tallies, can_see_dashboards, chart, children, dashboard_area_or_404, date_range,
-                      member_activity, running_campaign, services_for_tallies, today, unvisited_households,
-                      village_teams, visits_per_day)
+                      member_activity, running_campaign, unvisited_households, village_teams, visits_per_day)
 
 def _service_arg() -> Service | None:
     code = request.args.get("service")
@@ -46,7 +46,7 @@ def home():
 def dashboard(area_id: int):
     area = dashboard_area_or_404(area_id)
     start, end = date_range()
-    services = services_for_tallies()
+    services = active_services()
     chosen = _service_arg() or (services[0] if services else None)
     campaign = running_campaign(area)
     kids = children(area) if area.level != AreaLevel.VILLAGE else []

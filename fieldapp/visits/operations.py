@@ -25,6 +25,7 @@ from ..models import AuditLog, Household, Outcome, Service, User, Visit
 from ..models.households import new_uuid
 from ..models.visits import Assistance
 from ..rules import RuleError
+from ..services.queries import services_by_code
 from ..tallies import operations as tallies
 from ..timeutil import to_local, utcnow
 from .rules import MAX_NOTE
@@ -72,10 +73,6 @@ class Result:
             out["error"] = self.error
             out["errors"] = self.errors or {"": self.error}
         return out
-
-
-def services_by_code() -> dict[str, Service]:
-    return {s.code: s for s in db.session.scalars(select(Service))}
 
 
 def check(household, data: VisitData, services: dict[str, Service],

@@ -10,7 +10,8 @@ from ..access import can_edit_visit, can_record_in_village, household_or_404, vi
 from ..extensions import db
 from ..forms import EmptyForm, commit_or_show
 from ..counting import earliest_visit_day, live, today
-from ..households.queries import active_services, remaining_per_service
+from ..households.queries import remaining_per_service
+from ..services.queries import active_services
 from ..households.pages import render_deleted
 from ..models import Role, Visit
 from ..rules import RuleError

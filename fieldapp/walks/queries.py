@@ -3,7 +3,7 @@ leader's week. Every figure about visits comes from the counters (tallies) or th
 columns, through the rules of fieldapp/counting.py."""
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
@@ -13,6 +13,7 @@ from ..counting import day_bounds, due_back_sql, done_sql, live, live_households
 from ..extensions import db
 from ..models import Household, Role, Service, SyncReport, TallyKind, Team, User, Visit
 from ..models.tallies import VISIT_ROW
+from ..services.queries import active_services, all_services
 from ..tallies.queries import member_activity, sums_in_range
 
 QUIET_DAYS = (7, 14)        # a member with no visit for this long is named on the leader's week
@@ -161,8 +162,7 @@ def my_results(member: User, on: date) -> Results:
     month = _row_of(member, village, month_start, on)
     covers = coverage(village.id, on)
     ranks = fair_ranks(team, covers)
-    services = list(db.session.scalars(select(Service).where(Service.active.is_(True))
-                                       .order_by(Service.sort_order, Service.id)))
+    services = active_services()
     return Results(member=member, week_start=week_start, month_start=month_start, week=week, month=month,
                    cover=covers.get(member.id, Cover()), village_due=sum(c.due for c in covers.values()),
                    rank=ranks.get(member.id), ranked=len(ranks),
@@ -231,7 +231,7 @@ def leader_week(team: Team, on: date) -> Week:
     before = (start - timedelta(days=7), on - timedelta(days=7))
     sums = sums_in_range(TallyKind.TEAM, [team.id], start, on).get(team.id, {})
     sums_before = sums_in_range(TallyKind.TEAM, [team.id], *before).get(team.id, {})
-    services = list(db.session.scalars(select(Service).order_by(Service.sort_order, Service.id)))
+    services = all_services()
     people = [(s, sums.get(s.id, {}).get("people", 0)) for s in services if sums.get(s.id, {}).get("people")]
     village_id = team.village_id
     row = db.session.execute(

@@ -11,7 +11,8 @@ from ..access import area_or_404, can_assign_households, can_enter_paper_visits,
     household_or_404
 from ..counting import earliest_visit_day, live_households, today
 from ..extensions import db
-from ..households.queries import active_services, filtered, remaining_per_service
+from ..households.queries import filtered, remaining_per_service
+from ..services.queries import active_services
 from ..input_guard import bounded_int
 from ..models import AreaLevel, Household, Role, User
 from ..rules import RuleError

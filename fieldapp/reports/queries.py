@@ -134,10 +134,6 @@ class Report:
         return self.period.as_of
 
     @property
-    def child_level(self) -> str:
-        return AreaLevel.VILLAGE if self.area.level == AreaLevel.COMMUNE else AreaLevel.COMMUNE
-
-    @property
     def coverage_services(self) -> list[Service]:
         """Services with a denominator, in the seeds' order first (VNeID, payment, 5 skills), then the rest."""
         with_cap = [s for s in self.services if Eligibility.COUNTED_IN[s.eligibility] is not None]

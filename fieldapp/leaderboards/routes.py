@@ -1,8 +1,8 @@
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, render_template, request
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 
-from ..models import Role
+from ..nav import to_own_area
 from . import bp
 from .queries import PERIODS, board_area_or_404, period_boards, period_for, scope_or_404
 
@@ -10,12 +10,7 @@ from .queries import PERIODS, board_area_or_404, period_boards, period_for, scop
 @bp.get("/leaderboard")
 @login_required
 def my_leaderboard():
-    area = current_user.scope_area
-    if area is None:
-        if current_user.role == Role.ADMIN:
-            return redirect(url_for("areas.top"))
-        abort(404)
-    return redirect(url_for("leaderboards.leaderboard", area_id=area.id))
+    return to_own_area("leaderboards.leaderboard")
 
 
 @bp.get("/leaderboard/<int:area_id>")

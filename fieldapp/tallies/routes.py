@@ -1,5 +1,5 @@
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -9,6 +9,7 @@ from ..counting import period_start, today
 from ..extensions import db
 from ..models import AreaLevel, Role, Service, User
 from ..models.tallies import TallyKind
+from ..nav import to_own_area
 from ..outreach.queries import session_sums
 from ..services.queries import active_services
 from ..visits.rules import OUTCOMES
@@ -33,12 +34,7 @@ def _service_arg() -> Service | None:
 def home():
     if not can_see_dashboards(current_user):
         abort(403)
-    area = current_user.scope_area
-    if area is None:
-        if current_user.role == Role.ADMIN:
-            return redirect(url_for("areas.top"))
-        abort(404)
-    return redirect(url_for("tallies.dashboard", area_id=area.id))
+    return to_own_area("tallies.dashboard")
 
 
 @bp.get("/dashboard/<int:area_id>")

@@ -18,10 +18,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sqlalchemy import select, text  # noqa: E402
 
 from generate import make_app  # noqa: E402
-from fieldapp.campaigns.queries import commune_board, period_for, team_board  # noqa: E402
+from fieldapp.leaderboards.queries import board, period_for  # noqa: E402
 from fieldapp.extensions import db  # noqa: E402
 from fieldapp.models import Area  # noqa: E402
-from fieldapp.tallies.queries import area_tallies, children, services_for_tallies  # noqa: E402
+from fieldapp.services.queries import active_services  # noqa: E402
+from fieldapp.tallies.queries import area_tallies, children  # noqa: E402
 
 
 def timed(fn, runs: int) -> tuple[float, float, float]:
@@ -42,7 +43,7 @@ def main() -> None:
                         help="read the boards from the day rows, not the week/month/quarter rollups (to compare)")
     args = parser.parse_args()
     if args.day_rows:
-        import fieldapp.campaigns.queries as boards
+        import fieldapp.leaderboards.queries as boards
         boards.USE_ROLLUPS = False
     app = make_app()
     with app.app_context():
@@ -53,15 +54,15 @@ def main() -> None:
         villages = db.session.scalar(text("SELECT count(*) FROM areas WHERE level = 'village'"))
         print(f"database: {db.engine.dialect.name}, {villages:,} villages, {households:,} households, "
               f"{visits:,} visits; boards read {'day rows' if args.day_rows else 'period rollups'}")
-        services = services_for_tallies()
+        services = active_services()
         cases = []
         for key in ("week", "month", "quarter"):
             p = period_for(key)
             prev = (p.previous.start, p.previous.end)
             cases.append((f"commune leaderboard ({key}, with previous-period ranks)",
-                          lambda p=p, prev=prev: team_board(commune, p.start, p.end, previous=prev, unit=p.key[0])))
+                          lambda p=p, prev=prev: board("teams", commune, p.start, p.end, previous=prev, unit=p.key[0])))
             cases.append((f"province leaderboard ({key}, with previous-period ranks)",
-                          lambda p=p, prev=prev: commune_board(province, p.start, p.end, previous=prev,
+                          lambda p=p, prev=prev: board("communes", province, p.start, p.end, previous=prev,
                                                               unit=p.key[0])))
         month = period_for("month")
         cases.append(("commune dashboard tallies (every village, month)",
@@ -86,7 +87,7 @@ def write_cost(rounds: int, per_round: int = 300) -> None:
     from datetime import datetime, time as clock, timedelta
     import fieldapp.tallies.operations as ops
     from fieldapp.tallies.operations import VisitFacts, apply_visit_delta, area_ids
-    from fieldapp.tallies.queries import today
+    from fieldapp.counting import today
     rows = db.session.execute(text(
         "SELECT h.id, a.path, t.id, (SELECT min(u.id) FROM users u WHERE u.team_id = t.id) "
         "FROM households h JOIN areas a ON a.id = h.village_id JOIN teams t ON t.village_id = a.id "

@@ -35,40 +35,41 @@ def create_app(test_config: dict | None = None) -> Flask:
     compress.init_app(app)
     login_manager.init_app(app)
 
-    from . import (
-        account,
-        admin,
-        api,
-        areas,
-        audit_log,
-        auth,
-        campaigns,
-        cli,
-        core,
-        exports,
-        households,
-        imports,
-        integrations,
-        jobs,
-        notices,
-        outreach,
-        privacy,
-        pwa,
-        qr,
-        reports,
-        signoff,
-        tallies,
-        teams,
-        visits,
-        walks,
-    )
+    # Each feature's routes attach to the blueprint its package makes; a package's __init__.py does not import
+    # its routes, so importing a feature's queries or operations never loads pages (tests/test_architecture.py).
+    from . import cli
+    from .account import routes as account
+    from .admin import routes as admin
+    from .api import routes as api
+    from .areas import routes as areas
+    from .audit_log import routes as audit_log
+    from .auth import routes as auth
+    from .campaigns import routes as campaigns
+    from .core import routes as core
+    from .exports import routes as exports
+    from .households import routes as households
+    from .imports import routes as imports
+    from .integrations import routes as integrations
+    from .jobs import routes as jobs
+    from .leaderboards import routes as leaderboards
+    from .notices import routes as notices
     from .observability import init_observability
+    from .outreach import routes as outreach
+    from .privacy import routes as privacy
+    from .pwa import routes as pwa
+    from .qr import routes as qr
+    from .reports import routes as reports
+    from .signoff import routes as signoff
+    from .tallies import routes as tallies
+    from .teams import routes as teams
+    from .visits import routes as visits
+    from .walks import routes as walks
     from .web import init_web
     init_web(app)
     init_observability(app)
     for feature in (core, auth, areas, households, visits, teams, admin, qr, account, audit_log, privacy,
-                    api, pwa, tallies, campaigns, outreach, reports, signoff, imports, exports, integrations, notices,
-                    jobs, walks):
+                    api, pwa, tallies, leaderboards, campaigns, outreach, reports, signoff, imports, exports, integrations,
+                    notices, jobs, walks):
         app.register_blueprint(feature.bp)
     cli.init_app(app)
     return app

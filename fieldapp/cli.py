@@ -3,8 +3,19 @@ import click
 from flask import Flask
 from sqlalchemy import func, select
 
+from .areas.operations import import_areas
+from .backup import BackupError, backup, default_name, prune, restore
+from .campaigns.operations import freeze_ended
+from .demo import DEMO_PASSWORD, DEMO_SIGN_INS, seed_demo
 from .extensions import db
+from .forms import PHONE_RE, normalize_phone
+from .integrations.webhooks import deliver_due
+from .jobs.worker import run_worker
+from .models import Role, User
+from .passwords import hash_password, password_problem
+from .privacy.operations import purge_personal_data
 from .rules import RuleError
+from .tallies.operations import rebuild_counters
 
 
 def init_app(app: Flask) -> None:
@@ -24,7 +35,6 @@ def init_app(app: Flask) -> None:
 @click.option("--province", help='One province, e.g. "Gia Lai"; all 34 when left out.')
 def import_areas_command(province: str | None) -> None:
     """Import provinces and communes from the official post-2025 list."""
-    from .areas.operations import import_areas
     try:
         added, updated = import_areas(province)
     except RuleError as err:
@@ -37,8 +47,6 @@ def import_areas_command(province: str | None) -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
 def seed_demo_command(if_empty: bool) -> None:
     """Load the demo commune (Xã Tuy Phước, Gia Lai) with teams, households and visits."""
-    from .demo import DEMO_PASSWORD, DEMO_SIGN_INS, seed_demo
-    from .models import User
     has_users = db.session.scalar(select(func.count()).select_from(User))
     if has_users and if_empty:
         click.echo("Cơ sở dữ liệu đã có dữ liệu; bỏ qua dữ liệu mẫu.")
@@ -59,13 +67,9 @@ def seed_demo_command(if_empty: bool) -> None:
 @click.password_option(prompt="Mật khẩu")
 def create_admin_command(phone: str, name: str, password: str) -> None:
     """Create an administrator account."""
-    from .forms import PHONE_RE, normalize_phone
-    from .models import Role, User
-    from .passwords import hash_password
     phone = normalize_phone(phone)
     if not PHONE_RE.match(phone):
         raise click.ClickException("Số điện thoại gồm 10 chữ số và bắt đầu bằng 0.")
-    from .passwords import password_problem
     if problem := password_problem(password, phone=phone):
         raise click.ClickException(problem)
     if db.session.scalar(select(User.id).where(User.phone == phone)):
@@ -89,7 +93,6 @@ def backup_command(output: str | None, output_dir: str | None, keep_days: int | 
     from sqlalchemy import inspect
     from sqlalchemy.engine import make_url
 
-    from .backup import BackupError, backup, default_name
     url = current_app.config["SQLALCHEMY_DATABASE_URI"]
     if not inspect(db.engine).get_table_names():
         raise click.ClickException("Cơ sở dữ liệu này không có bảng nào: không sao lưu (kiểm tra DATABASE_URL "
@@ -104,7 +107,6 @@ def backup_command(output: str | None, output_dir: str | None, keep_days: int | 
         raise click.ClickException(str(err)) from None
     click.echo(f"Đã sao lưu vào {path}")
     if keep_days:
-        from .backup import prune
         removed = prune(path.parent, keep_days, keep=path)
         click.echo(f"Đã xóa {len(removed)} bản sao lưu cũ hơn {keep_days} ngày.")
 
@@ -118,7 +120,6 @@ def restore_command(path: str, yes: bool) -> None:
 
     from flask import current_app
 
-    from .backup import BackupError, restore
     if not yes:
         click.confirm("Toàn bộ dữ liệu hiện tại sẽ bị thay bằng bản sao lưu. Tiếp tục?", abort=True)
     try:
@@ -135,7 +136,6 @@ def purge_personal_data_command(months: int | None) -> None:
     """Erase names, phones and notes of households not visited for a long time (counts stay)."""
     from flask import current_app
 
-    from .privacy.operations import purge_personal_data
     months = months or current_app.config["PERSONAL_DATA_RETENTION_MONTHS"]
     count = purge_personal_data(months)
     db.session.commit()
@@ -143,7 +143,6 @@ def purge_personal_data_command(months: int | None) -> None:
 @click.command("rebuild-tallies")
 def rebuild_tallies_command() -> None:
     """Recompute every tally counter from the households and visits."""
-    from .tallies.operations import rebuild_counters
     stats = rebuild_counters()
     db.session.commit()
     click.echo(f"Đã tính lại số liệu: {stats['day_rows']} dòng theo ngày, {stats['total_rows']} dòng tổng.")
@@ -152,7 +151,6 @@ def rebuild_tallies_command() -> None:
 @click.command("freeze-campaigns")
 def freeze_campaigns_command() -> None:
     """Freeze the results of every ended campaign (for a daily cron job)."""
-    from .campaigns.operations import freeze_ended
     n = freeze_ended()
     db.session.commit()
     click.echo(f"Đã chốt kết quả {n} đợt thi đua.")
@@ -161,7 +159,6 @@ def freeze_campaigns_command() -> None:
 @click.command("deliver-webhooks")
 def deliver_webhooks_command() -> None:
     """Send the webhook deliveries that are due, retrying failures with backoff (a timer, every minute)."""
-    from .integrations.webhooks import deliver_due
     stats = deliver_due()
     click.echo(f"Webhook: đã gửi {stats['delivered']}, sẽ gửi lại {stats['retry']}, bỏ {stats['failed']}.")
 
@@ -170,14 +167,13 @@ def deliver_webhooks_command() -> None:
 def worker_command() -> None:
     """Run the background jobs (imports, large exports, rebuilds) until stopped (SIGTERM or Ctrl-C).
 
-    A job cut off by the stop is run again by the next worker that starts (fieldapp/jobs/store.py)."""
+    A job cut off by the stop is run again by the next worker that starts (fieldapp/jobs/worker.py)."""
     import os
     import signal
     import threading
 
     from flask import current_app
 
-    from .jobs.store import run_worker
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_a: stop.set())

@@ -10,13 +10,18 @@ from types import SimpleNamespace
 from sqlalchemy import insert, select
 
 from .areas.operations import create_village, import_areas
+from .campaigns.operations import CampaignData, create_campaign
 from .counting import eligible, household_stats
+from .counting import today as vietnam_today
 from .extensions import db
 from .models import Area, AreaLevel, Assistance, Household, Role, Service, Team, User, Visit
+from .notices.operations import NoticeData, post_notice
 from .passwords import hash_password
+from .qr.operations import issue_badge, prepare_stickers, rotate_invite
 from .tallies.operations import rebuild_counters
 from .text import fold
-from .timeutil import VN, from_local, utcnow
+from .timeutil import from_local, utcnow
+from .visits.rules import OUTCOMES
 
 DEMO_PASSWORD = "demo1234"
 DEMO_SIGN_INS = [
@@ -80,7 +85,7 @@ def seed_demo(households_per_village: int = 240, seed: int = 2025) -> dict:
     db.session.flush()
 
     services = {s.code: s for s in db.session.scalars(select(Service))}
-    today = datetime.now(VN).date()
+    today = vietnam_today()
     start_local = datetime.combine(today - timedelta(days=DAYS + 10), time(8, 0))
     household_rows: list[dict] = []
     visit_rows: list[dict] = []
@@ -117,9 +122,6 @@ def seed_demo(households_per_village: int = 240, seed: int = 2025) -> dict:
 def _demo_qr_and_campaign(users, teams, commune, services, today) -> None:
     """What a visitor tries on a phone: every member's badge, each team's join poster, the door
     stickers of the first village, a campaign running this week and next, and two notices from the commune."""
-    from .campaigns.operations import CampaignData, create_campaign
-    from .notices.operations import NoticeData, post_notice
-    from .qr.operations import issue_badge, prepare_stickers, rotate_invite
     now = utcnow()
     officer = next(u for u in users if u.role == Role.COMMUNE_OFFICER)
     for user in users:
@@ -155,7 +157,7 @@ def _demo_visits(rng, hh, team, members, services, today, visit_rows, assist_row
         when = from_local(when_local)
         if when > utcnow():
             break
-        outcome = rng.choices(["helped", "not_home", "declined", "revisit"], [68, 17, 4, 11])[0]
+        outcome = rng.choices(OUTCOMES, [68, 17, 4, 11])[0]
         counts = {}
         if outcome == "helped":
             caps = {code: eligible(s, household_stats(SimpleNamespace(deleted_at=None, **hh)))

@@ -8,6 +8,9 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, DateTimeLocalField, IntegerField, RadioField, SelectField
 from wtforms.validators import ValidationError
 
+from .extensions import db
+from .input_guard import bounded_int
+from .rules import RuleError
 from .timeutil import BadDate, check_day, parse_day
 
 T = TypeVar("T")
@@ -45,8 +48,6 @@ class RuleForm(FlaskForm):
 def commit_or_show(form: RuleForm, write: Callable[[], T]) -> T | None:
     """Run a write and commit it: what it wrote. If a rule refuses it (RuleError): roll back, so
     nothing half-written stays, put the messages under the form's fields and answer None."""
-    from .extensions import db
-    from .rules import RuleError
     try:
         written = write()
         db.session.commit()
@@ -61,9 +62,6 @@ def commit_or_flash(write: Callable[[], T], done: str) -> T | None:
     """For a POST-only button: run the write, commit it and flash `done`; refused by a rule (RuleError):
     roll back and flash why. What it wrote, or None."""
     from flask import flash
-
-    from .extensions import db
-    from .rules import RuleError
     try:
         written = write()
         db.session.commit()
@@ -107,7 +105,6 @@ class IdSelectField(SelectField):
     def process_formdata(self, valuelist):
         if not valuelist:
             return
-        from .input_guard import bounded_int
         try:
             self.data = bounded_int(str(valuelist[0]).strip())
         except ValueError:

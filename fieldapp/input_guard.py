@@ -19,12 +19,12 @@ INT_MAX = 2**31 - 1
 # The largest sync batch (200 visits with 500-character notes, 200 households) is under 1 MB even
 # with every character \u-escaped; twice that leaves room and stops a 60 MB body at the door.
 API_MAX_BYTES = 2 * 1024 * 1024
-_BAD_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+BAD_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def bad_text(value: str) -> bool:
     """True when the text holds a control character or a lone surrogate."""
-    return bool(_BAD_TEXT.search(value))
+    return bool(BAD_TEXT.search(value))
 
 
 def bounded_int(value: str) -> int:

@@ -1,10 +1,22 @@
 """The main screens of each role, for the tab bar: every one reachable at 360 px, the current one marked."""
 from dataclasses import dataclass
 
-from flask import request, url_for
+from flask import abort, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from .models import Role, User
+
+
+def to_own_area(endpoint: str):
+    """A tab's own screen: `endpoint` for the user's area; an admin over everything starts from the provinces;
+    anyone else without an area gets a 404."""
+    area = current_user.scope_area
+    if area is None:
+        if current_user.role == Role.ADMIN:
+            return redirect(url_for("areas.top"))
+        abort(404)
+    return redirect(url_for(endpoint, area_id=area.id))
 
 
 @dataclass(frozen=True)
@@ -51,5 +63,5 @@ def tabs(user: User) -> list[Tab]:
     if user.role != Role.MEMBER:
         out.append(Tab(_l("Tổng hợp"), url_for("tallies.home"), ("tallies", "reports", "exports")
                        + (() if user.role == Role.LEADER else ("signoff",))))
-    out.append(Tab(_l("Xếp hạng"), url_for("campaigns.my_leaderboard"), ("campaigns",)))
+    out.append(Tab(_l("Xếp hạng"), url_for("leaderboards.my_leaderboard"), ("leaderboards", "campaigns")))
     return out

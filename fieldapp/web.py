@@ -17,6 +17,7 @@ from .models import Role, User
 from .nav import tabs as nav_tabs
 from .text import format_percent, number
 from .timeutil import to_local
+from .visits.rules import MAX_NOTE, MAX_RESIDENTS, OUTCOME_NAMES, OUTCOMES
 
 ROLE_NAMES = {
     Role.MEMBER: _l("Thành viên"),
@@ -26,12 +27,6 @@ ROLE_NAMES = {
     Role.ADMIN: _l("Quản trị"),
 }
 
-OUTCOME_NAMES = {
-    "helped": _l("Đã hỗ trợ"),
-    "not_home": _l("Không có nhà"),
-    "declined": _l("Từ chối"),
-    "revisit": _l("Hẹn quay lại"),
-}
 
 
 @event.listens_for(Engine, "connect")
@@ -133,6 +128,7 @@ def init_web(app: Flask) -> None:
     app.jinja_env.filters["local"] = to_local
     app.jinja_env.globals.update(
         percent=percent, ROLE_NAMES=ROLE_NAMES, current_locale=lambda: str(get_locale() or 'vi'), OUTCOME_NAMES=OUTCOME_NAMES,
+        OUTCOMES=OUTCOMES, MAX_NOTE=MAX_NOTE, MAX_RESIDENTS=MAX_RESIDENTS,
         format_date=format_date, format_datetime=format_datetime, nav_tabs=nav_tabs, days_since=days_since)
     # Used after |local (already Vietnam time): rebase=False, or Babel would add 7 hours a second time.
     app.jinja_env.filters["localdt"] = lambda dt: format_datetime(dt, "HH:mm dd/MM/yyyy", rebase=False) if dt else ""

@@ -177,8 +177,8 @@ REGISTRY: dict[str, Route] = {
     "tallies.households": R("village_area", 403, OK, OK, OK, OK),
     "tallies.anomaly_list": R("commune", 404, 404, OK, 403, OK),
     # Campaigns and leaderboards (thi đua)
-    "campaigns.my_leaderboard": R(None, *ALL),
-    "campaigns.leaderboard": R("village_area", *ALL),
+    "leaderboards.my_leaderboard": R(None, *ALL),
+    "leaderboards.leaderboard": R("village_area", *ALL),
     "campaigns.index": R(None, *ALL),
     "campaigns.new": R(None, 403, 403, OK, OK, 403),  # an admin has no area to run a campaign over
     "campaigns.show": R("campaign", *ALL),
@@ -482,7 +482,7 @@ def _campaign(mw: MatrixWorld, commune: Area):
 def _outreach_session(mw: MatrixWorld, village: Area) -> int:
     """A session recorded by the village's recorder (a member of the village's first team)."""
     from fieldapp.outreach.operations import SessionData, create_session
-    from fieldapp.tallies.queries import today
+    from fieldapp.counting import today
     session = create_session(mw.recorders[village.id], village, SessionData(
         held_on=today(), kind="meeting", topic=f"Buổi {next(mw.serial)}", attendees=10))
     db.session.commit()

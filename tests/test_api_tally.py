@@ -6,9 +6,12 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
-from fieldapp.campaigns.queries import period_for, team_board
+from fieldapp.leaderboards import queries as boards
+from fieldapp.leaderboards.queries import period_for
 from fieldapp.extensions import db
-from fieldapp.tallies.queries import area_tallies, children, services_for_tallies, today
+from fieldapp.services.queries import active_services
+from fieldapp.counting import today
+from fieldapp.tallies.queries import area_tallies, children
 from fieldapp.timeutil import from_local, utcnow
 from fieldapp.visits.operations import VisitData, log_visit
 from tests.conftest import csrf_from
@@ -64,7 +67,7 @@ def test_tally_equals_the_dashboard_figures(client, auth, figures):
     r = client.get(tally_url(w.commune, **{"from": start.isoformat(), "to": end.isoformat()}))
     assert r.status_code == 200, r.json
     j = r.json
-    services = services_for_tallies()
+    services = active_services()
     kids = children(w.commune)
     expected = area_tallies([w.commune, *kids], start, end, services)
     assert j["area"] == {"id": w.commune.id, "name": "Xã Tuy Phước", "level": "commune", "parent_id": w.province.id}
@@ -131,8 +134,8 @@ def test_leaderboard_order_equals_the_team_board(client, auth, figures):
     (board,) = r.json["boards"]
     assert board["kind"] == "teams"
     period = period_for("week")
-    expected = team_board(w.commune, period.start, period.end, previous=(period.previous.start, period.previous.end),
-                          unit="w")
+    expected = boards.board("teams", w.commune, period.start, period.end,
+                            previous=(period.previous.start, period.previous.end), unit="w")
     assert [row["id"] for row in board["rows"]] == [row.key for row in expected]
     assert [row["rank"] for row in board["rows"]] == [1, 2]
     first, second = board["rows"]

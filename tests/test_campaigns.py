@@ -5,10 +5,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from fieldapp.campaigns.operations import CampaignData, create_campaign, freeze_campaign, set_targets
-from fieldapp.campaigns.queries import BoardRow, member_board, period_for, rank, team_board, weekly_streaks
+from fieldapp.leaderboards.queries import BoardRow, board, period_for, rank, weekly_streaks
 from fieldapp.extensions import db
 from fieldapp.models import AuditLog, Campaign, Service
-from fieldapp.tallies.queries import today
+from fieldapp.counting import today
 from fieldapp.timeutil import utcnow
 from fieldapp.visits.operations import VisitData, update_visit
 from tests.conftest import csrf_from
@@ -86,7 +86,7 @@ def test_fair_ranking_by_share_of_target_not_raw_totals(app, world):
     _visit(app, u["member2"], world.households["h3"], vneid=3)
     p = period_for("month")
     start = min(p.start, today() - timedelta(days=2))
-    rows = team_board(world.commune, start, today())
+    rows = board("teams", world.commune, start, today())
     assert [r.key for r in rows] == [world.team2.id, world.team1.id]  # 3/3 beats 5/25
     big, small = rows[1], rows[0]
     assert big.points > small.points  # raw totals would have favoured the big village
@@ -96,13 +96,13 @@ def test_fair_ranking_by_share_of_target_not_raw_totals(app, world):
     with app.test_request_context():
         set_targets(u["officer"], c, world.commune, {(world.village1.id, _services()["vneid"].id): 5})
         db.session.commit()
-    rows = team_board(world.commune, c.starts_on, c.ends_on, c)
+    rows = board("teams", world.commune, c.starts_on, c.ends_on, c)
     assert rows[0].score == 1.0 and rows[1].score == 1.0
     assert rows[0].key == world.team1.id  # equal share: more points wins
 
 
 def test_ties_are_broken_deterministically(world):
-    rows = team_board(world.commune, today() - timedelta(days=6), today())
+    rows = board("teams", world.commune, today() - timedelta(days=6), today())
     # Nothing done anywhere: equal share, points and visits, so by name ("Thôn 2" before "Thôn Vinh...").
     assert [r.name for r in rows] == ["Tổ CNSCĐ Thôn 2", "Tổ CNSCĐ Thôn Vinh Thạnh 1"]
     same = [BoardRow(key=k, name="Tổ A", score=0.5, points=10, visits=3) for k in (9, 4, 7)]
@@ -126,7 +126,7 @@ def test_rank_change_and_streak(app, world):
     assert streaks.get(u["member"].id) == 3
     assert streaks.get(u["leader"].id, 0) == 0
     p = period_for("week")
-    rows = member_board(world.village1, p.start, p.end, previous=(p.previous.start, p.previous.end),
+    rows = board("members", world.village1, p.start, p.end, previous=(p.previous.start, p.previous.end),
                         team_id=world.team1.id)
     assert rows[0].key == u["member"].id and rows[0].move == "same"
 
@@ -154,7 +154,7 @@ def test_campaign_snapshot_is_not_changed_by_later_edits(app, client, world, aut
     assert db.session.get(Campaign, c.id).snapshot == snap
     boards = lambda html: html.split("<h2>", 1)[1]  # noqa: E731 (the boards, without flash messages)
     assert boards(client.get(f"/campaigns/{c.id}").text) == boards(frozen)
-    live = team_board(world.commune, c.starts_on, c.ends_on, db.session.get(Campaign, c.id))
+    live = board("teams", world.commune, c.starts_on, c.ends_on, db.session.get(Campaign, c.id))
     assert {r.key: r.points for r in live}[world.team1.id] == 9  # the live figure did move
     assert {r["key"]: r["points"] for r in snap["teams"]}[world.team1.id] == 6
     # Refrozen? No: a second freeze is refused.

@@ -6,12 +6,14 @@ from sqlalchemy import select
 
 from fieldapp.areas.operations import merge_villages
 from fieldapp.campaigns.operations import set_targets
-from fieldapp.campaigns.queries import team_board
+from fieldapp.counting import today
+from fieldapp.leaderboards.queries import board
 from fieldapp.extensions import db
 from fieldapp.households.operations import delete_household
 from fieldapp.models import Area, AreaStats, TallyTotal
 from fieldapp.tallies.drill import households_behind, visits_behind
-from fieldapp.tallies.queries import area_tallies, children, services_for_tallies, today, unvisited_households
+from fieldapp.services.queries import active_services
+from fieldapp.tallies.queries import area_tallies, children, unvisited_households
 from fieldapp.teams.queries import visit_count
 from fieldapp.visits.operations import delete_visit
 from tests.factories import household
@@ -28,7 +30,7 @@ def test_merging_villages_moves_counters_and_denominators(app, client, world, au
     _visit(app, u["member"], h["h1"], vneid=2)
     _visit(app, u["member2"], h["h3"], vneid=3, days_ago=2)
     _visit(app, u["member2"], h["h3"], outcome="not_home", days_ago=3)
-    before = area_tallies([world.commune], today() - timedelta(days=29), today(), services_for_tallies())
+    before = area_tallies([world.commune], today() - timedelta(days=29), today(), active_services())
     with app.test_request_context():
         merge_villages(u["officer"], world.village2, world.village1)
     db.session.commit()
@@ -44,13 +46,13 @@ def test_merging_villages_moves_counters_and_denominators(app, client, world, au
     assert "VNeID mức 2 5/8 (62,5%)" in text
     assert "Đã thăm: 2/3 hộ" in text
     # The commune's totals did not move, and its village rows still add up to them.
-    after = area_tallies([world.commune], today() - timedelta(days=29), today(), services_for_tallies())
+    after = area_tallies([world.commune], today() - timedelta(days=29), today(), active_services())
     assert after[world.commune.id].visits == before[world.commune.id].visits == 3
     _village_rows_add_up(world.commune)
 
 
 def _village_rows_add_up(commune):
-    services = services_for_tallies()
+    services = active_services()
     kids = children(commune)
     found = area_tallies([commune, *kids], today() - timedelta(days=365), today(), services)
     total = found[commune.id]
@@ -107,8 +109,8 @@ def test_the_dashboard_measures_a_campaign_target_as_the_campaign_page_does(app,
         set_targets(u["officer"], c, world.commune, {(world.village1.id, _services()["vneid"].id): 5})
         db.session.commit()
     _visit(app, u["leader"], h["h2"], vneid=2, days_ago=1)  # 2 of the campaign's 5
-    board = {r.key: r for r in team_board(world.commune, c.starts_on, today(), c)}
-    assert board[world.team1.id].score == 0.4
+    by_team = {r.key: r for r in board("teams", world.commune, c.starts_on, today(), c)}
+    assert by_team[world.team1.id].score == 0.4
     auth.login(u["officer"].phone)
     text = plain(client.get(f"/dashboard/{world.village1.id}").text)
     assert "VNeID mức 2 5/5 (100%)" in text  # coverage of the eligible residents, all time
@@ -124,8 +126,8 @@ def test_over_achievement_is_shown_as_it_is(app, client, world, auth):
         set_targets(u["officer"], c, world.commune, {(world.village1.id, _services()["vneid"].id): 2})
         db.session.commit()
     _visit(app, u["member"], h["h1"], vneid=3, days_ago=1)
-    board = {r.key: r for r in team_board(world.commune, c.starts_on, today(), c)}
-    assert board[world.team1.id].score == 1.5
+    by_team = {r.key: r for r in board("teams", world.commune, c.starts_on, today(), c)}
+    assert by_team[world.team1.id].score == 1.5
     auth.login(u["officer"].phone)
     text = plain(client.get(f"/dashboard/{world.village1.id}").text)
     assert "Chỉ tiêu đợt: 3/2 (150%)" in text

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from fieldapp.extensions import db
 from fieldapp.households.operations import delete_household
 from fieldapp.models import AuditLog
-from fieldapp.tallies.queries import today
+from fieldapp.counting import today
 from fieldapp.timeutil import from_local, utcnow
 from fieldapp.visits.operations import VisitData, delete_visit, log_visit
 

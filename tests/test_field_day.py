@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from fieldapp.campaigns.operations import CampaignData, create_campaign, freeze_ended
-from fieldapp.campaigns.queries import commune_board
+from fieldapp.leaderboards.queries import board
 from fieldapp.extensions import db
 from fieldapp.models import AuditLog, Campaign, HouseholdTag, Service, Team
 from fieldapp.qr.operations import new_token, rotate_invite, submit_join_request
@@ -101,12 +101,12 @@ def test_a_pending_join_request_shows_on_the_leaders_home(client, auth, world):
 def test_communes_without_teams_are_left_off_the_board(world):
     empty = area("commune", "Xã Chưa Có Tổ", world.province, code="99999")
     db.session.commit()
-    names = [r.name for r in commune_board(world.province, date.today() - timedelta(days=6), date.today())]
+    names = [r.name for r in board("communes", world.province, date.today() - timedelta(days=6), date.today())]
     assert "Xã Chưa Có Tổ" not in names and {"Xã Tuy Phước", "Xã Tuy Phước Đông"} <= set(names)
     # A team closed: the commune goes too.
     db.session.execute(Team.__table__.update().where(Team.village_id == world.village3.id).values(active=False))
     db.session.commit()
-    names = [r.name for r in commune_board(world.province, date.today() - timedelta(days=6), date.today())]
+    names = [r.name for r in board("communes", world.province, date.today() - timedelta(days=6), date.today())]
     assert names == ["Xã Tuy Phước"]
     assert empty.id
 

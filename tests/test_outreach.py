@@ -7,7 +7,7 @@ from fieldapp.extensions import db
 from fieldapp.models import AuditLog, OutreachSession, Service
 from fieldapp.outreach.operations import SessionData, create_session
 from fieldapp.outreach.queries import session_sums
-from fieldapp.tallies.queries import today
+from fieldapp.counting import today
 from tests.conftest import csrf_from
 from tests.test_dashboards import plain
 

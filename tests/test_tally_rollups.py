@@ -6,13 +6,13 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
-from fieldapp.campaigns import queries as boards
-from fieldapp.campaigns.queries import _rollup_for, commune_board, member_board, period_for, team_board
+from fieldapp.leaderboards import queries as boards
+from fieldapp.leaderboards.queries import _rollup_for, board, period_for
 from fieldapp.extensions import db
 from fieldapp.models import TallyDay
 from fieldapp.rules import RuleError
 from fieldapp.tallies.operations import rebuild_counters
-from fieldapp.tallies.queries import today
+from fieldapp.counting import today
 from fieldapp.timeutil import from_local
 from fieldapp.visits.operations import VisitData, delete_visit, log_visit, restore_visit, update_visit
 from tests.tally_helpers import add_rollups, recount, stored
@@ -131,13 +131,13 @@ def test_boards_read_from_rollups_equal_boards_read_from_day_rows(app, world, ke
         results = []
         for use in (True, False):
             monkeypatch.setattr(boards, "USE_ROLLUPS", use)
-            results.append((_as_dicts(team_board(world.commune, p.start, p.end, previous=prev)),
-                            _as_dicts(commune_board(world.province, p.start, p.end, previous=prev)),
-                            _as_dicts(member_board(world.commune, p.start, p.end, previous=prev))))
+            results.append((_as_dicts(board("teams", world.commune, p.start, p.end, previous=prev)),
+                            _as_dicts(board("communes", world.province, p.start, p.end, previous=prev)),
+                            _as_dicts(board("members", world.commune, p.start, p.end, previous=prev))))
         assert results[0] == results[1]
     assert used >= len(ons)  # at least every previous period (a whole one) came from the rollups
     # The figures are not all zero.
-    assert any(r.points for r in team_board(world.commune, today() - timedelta(days=200), today()))
+    assert any(r.points for r in board("teams", world.commune, today() - timedelta(days=200), today()))
 
 
 def test_the_rollup_plan(app):
@@ -186,13 +186,13 @@ def test_boards_of_any_dates_read_rollups_and_equal_the_day_rows(app, world, mon
         results = []
         for use in (True, False):
             monkeypatch.setattr(boards, "USE_ROLLUPS", use)
-            results.append((_as_dicts(team_board(world.province, start, end)),
-                            _as_dicts(commune_board(world.province, start, end)),
-                            _as_dicts(member_board(world.province, start, end)),
-                            _as_dicts(member_board(world.province, start, end, limit=3)),
-                            _as_dicts(member_board(world.commune, start, end, campaign=campaign, limit=2))))
+            results.append((_as_dicts(board("teams", world.province, start, end)),
+                            _as_dicts(board("communes", world.province, start, end)),
+                            _as_dicts(board("members", world.province, start, end)),
+                            _as_dicts(board("members", world.province, start, end, limit=3)),
+                            _as_dicts(board("members", world.commune, start, end, campaign=campaign, limit=2))))
         assert results[0] == results[1], (start, end)
         full, top3 = results[0][2], results[0][3]
         streaks = {r["key"]: r["streak"] for r in top3}
         assert [dict(r, streak=streaks[r["key"]]) for r in full[:3]] == top3  # the top of the whole board
-    assert any(r.points for r in member_board(world.province, d - timedelta(days=190), d, limit=5))
+    assert any(r.points for r in board("members", world.province, d - timedelta(days=190), d, limit=5))

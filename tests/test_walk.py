@@ -474,12 +474,12 @@ def test_this_week_is_measured_against_the_same_days_of_last_week(world, app):
 def test_the_week_board_measures_a_week_against_its_part_of_the_target(client, world, auth):
     """2 people in a week against every eligible resident read 40% of VNeID (and a fraction of that for the
     team); against the week's part of the year's goal (7/365) it is what it is: far above 100%."""
-    from fieldapp.campaigns.queries import period_for, services_points, team_board
+    from fieldapp.leaderboards.queries import board, period_for, services_points
     ba = world.users["member"]
     log_visit(ba, world.households["h1"], VisitData("helped", days_ago(0), counts={"vneid": 2}))
     db.session.commit()
     period = period_for("week")
-    row = next(r for r in team_board(world.commune, period.start, period.end, unit="w") if r.key == world.team1.id)
+    row = next(r for r in board("teams", world.commune, period.start, period.end, unit="w") if r.key == world.team1.id)
     stats = area_stats([world.village1.id])[world.village1.id]
     weight = achieved = 0.0
     for sid, (service, points) in services_points(None).items():
@@ -497,5 +497,5 @@ def test_the_week_board_measures_a_week_against_its_part_of_the_target(client, w
     first = api["boards"][0]["rows"][0]
     assert first["id"] == world.team1.id and first["percent_of_target"] > 100
     # A campaign's board still measures the campaign's work against its whole goal.
-    whole = next(r for r in team_board(world.commune, period.start, period.end) if r.key == world.team1.id)
+    whole = next(r for r in board("teams", world.commune, period.start, period.end) if r.key == world.team1.id)
     assert whole.score < row.score / 10

@@ -6,6 +6,9 @@ from ..models import User
 from ..passwords import check_password, hash_password, password_problem
 from ..rules import RuleError
 
+# The session key set by a one-time sign-in QR (fieldapp/qr): the member chooses a new password without the old one.
+RESET_KEY = "set_password_for"
+
 
 def end_all_sessions(user: User) -> None:
     """Every session cookie and remember-me cookie of this user stops working (see web._load_user)."""

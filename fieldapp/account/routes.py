@@ -7,10 +7,7 @@ from ..extensions import db
 from ..rules import RuleError
 from . import bp
 from .forms import PasswordChangeForm
-from .operations import change_password
-
-# Set by a one-time sign-in QR (fieldapp/qr): the member chooses a new password without the old one.
-RESET_KEY = "set_password_for"
+from .operations import RESET_KEY, change_password
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -11,6 +11,7 @@ from ..input_guard import bounded_int
 from ..jobs import operations as jobs
 from ..models import Area, AreaLevel, Role, Service, User
 from ..rules import RuleError
+from ..services.queries import all_services
 from ..tallies import jobs as _tally_jobs  # noqa: F401 (registers the job)
 from ..teams.operations import create_account
 from . import bp
@@ -139,7 +140,7 @@ def _data(form: ServiceForm) -> ServiceData:
 
 
 def _render_services(form: ServiceForm | None = None, status: int = 200):
-    services = list(db.session.scalars(select(Service).order_by(Service.sort_order, Service.id)))
+    services = all_services()
     return render_template("admin/services.html", services=services, form=form or ServiceForm(),
                            button_form=EmptyForm()), status
 

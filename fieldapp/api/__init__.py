@@ -5,5 +5,3 @@ from ..input_guard import limit_api_body
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 bp.url_value_preprocessor(limit_api_body)
-
-from . import routes  # noqa: E402,F401

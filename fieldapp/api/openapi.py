@@ -1,4 +1,5 @@
 """OpenAPI 3 description of /api/v1. A test checks every /api/v1 route appears here."""
+from ..visits.rules import MAX_NOTE, MAX_RESIDENTS, OUTCOMES
 
 _ERROR = {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
 _ERR = {"description": "Lỗi, có thông báo tiếng Việt",
@@ -71,10 +72,10 @@ OPENAPI = {
                 "properties": {
                     "id": {"type": "string", "format": "uuid"}, "village_id": {"type": "integer"},
                     "code": {"type": "string", "maxLength": 40},
-                    "residents_total": {"type": "integer", "minimum": 1, "maximum": 60},
-                    "residents_14plus": {"type": "integer", "minimum": 0, "maximum": 60},
-                    "residents_18plus": {"type": "integer", "minimum": 0, "maximum": 60},
-                    "smartphones": {"type": "integer", "minimum": 0, "maximum": 60},
+                    "residents_total": {"type": "integer", "minimum": 1, "maximum": MAX_RESIDENTS},
+                    "residents_14plus": {"type": "integer", "minimum": 0, "maximum": MAX_RESIDENTS},
+                    "residents_18plus": {"type": "integer", "minimum": 0, "maximum": MAX_RESIDENTS},
+                    "smartphones": {"type": "integer", "minimum": 0, "maximum": MAX_RESIDENTS},
                     "head_name": {"type": "string", "nullable": True},
                     "head_phone": {"type": "string", "nullable": True},
                     "consent": {"type": "boolean", "description": "required to keep head_name/head_phone"},
@@ -89,8 +90,8 @@ OPENAPI = {
                                             "description": "ISO 8601; without offset = Vietnam time; not in the "
                                                            "future, not before the session's earliest_visit_day; "
                                                            "the day from 2000-01-01 to 2099-12-31 (else rejected)"},
-                             "outcome": {"type": "string", "enum": ["helped", "not_home", "declined", "revisit"]},
-                             "note": {"type": "string", "maxLength": 500, "nullable": True},
+                             "outcome": {"type": "string", "enum": list(OUTCOMES)},
+                             "note": {"type": "string", "maxLength": MAX_NOTE, "nullable": True},
                              "return_on": {"type": "string", "format": "date", "nullable": True,
                                            "description": "not_home / revisit only: the local day the member "
                                                           "comes back (at most 90 days after the visit)"},
@@ -129,7 +130,7 @@ OPENAPI = {
                           "reached": {"type": "integer", "description": "households visited first in the range"},
                           "visits": {"type": "integer", "description": "visits in the range"},
                           "outcomes": {"type": "object", "properties": {
-                              o: {"type": "integer"} for o in ("helped", "not_home", "declined", "revisit")}},
+                              o: {"type": "integer"} for o in OUTCOMES}},
                           "services": {"type": "array", "items": {"$ref": "#/components/schemas/ServiceTally"}}}},
             "ApprovedPeriods": {"type": "object", "required": ["area", "periods"], "properties": {
                 "area": {"$ref": "#/components/schemas/Area"},

@@ -33,6 +33,7 @@ from ..visits.operations import (
     save_visits,
     services_by_code,
 )
+from ..visits.rules import MAX_NOTE
 
 MAX_VISITS = 200
 MAX_HOUSEHOLDS = 200
@@ -193,8 +194,8 @@ def _visit_data(rec: dict, services: dict[str, Service]) -> tuple[str, VisitData
     if outcome not in Outcome.ALL:
         raise RuleError({"outcome": _("Kết quả phải là một trong: %(values)s.", values=", ".join(Outcome.ALL))})
     note = _str(rec, "note")
-    if note is not None and len(note.strip()) > 500:
-        raise RuleError({"note": _("Ghi chú dài tối đa %(n)d ký tự.", n=500)})
+    if note is not None and len(note.strip()) > MAX_NOTE:
+        raise RuleError({"note": _("Ghi chú dài tối đa %(n)d ký tự.", n=MAX_NOTE)})
     assists = rec.get("assists", [])
     if not isinstance(assists, list):
         raise RuleError({"assists": _("“assists” phải là danh sách.")})

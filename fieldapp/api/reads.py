@@ -1,11 +1,12 @@
 """Read-only JSON for dashboards elsewhere: area tallies and leaderboards, computed by the very
-functions the HTML dashboards and boards use (tallies.queries, campaigns.queries)."""
+functions the HTML dashboards and boards use (tallies.queries, leaderboards.queries)."""
 from datetime import date
 from typing import Any
 
-from ..campaigns.queries import BoardRow
+from ..leaderboards.queries import BoardRow
 from ..models import Area
-from ..tallies.queries import OUTCOMES, Tally
+from ..tallies.queries import Tally
+from ..visits.rules import OUTCOMES
 
 
 def area_json(area: Area) -> dict:

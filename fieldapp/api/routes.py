@@ -5,18 +5,17 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from ..access import area_or_404, can_see_personal_data
-from ..campaigns.queries import PERIODS, campaign_period, period_for
-from ..campaigns.routes import board_area_or_404, campaign_boards, campaign_or_404, period_boards
+from ..campaigns.queries import campaign_boards, campaign_or_404
 from ..counting import earliest_visit_day
 from ..extensions import db
-from ..households.queries import active_services
 from ..input_guard import bounded_int, json_body
 from ..integrations.tokens import token_readable
+from ..leaderboards.queries import PERIODS, board_area_or_404, campaign_period, period_boards, period_for
 from ..models import AreaLevel
 from ..rules import RuleError
+from ..services.queries import active_services
 from ..signoff.queries import approved_in, late_after_approval
-from ..tallies.queries import area_tallies, children, running_campaign, services_for_tallies
-from ..tallies.routes import dashboard_area_or_404, date_range
+from ..tallies.queries import area_tallies, children, dashboard_area_or_404, date_range, running_campaign
 from ..timeutil import BadDate, parse_day, parse_iso, utcnow
 from ..walks.operations import record_sync_report
 from ..write_turns import write_turn
@@ -144,7 +143,7 @@ def docs():
 def area_tally(area_id: int):
     area = dashboard_area_or_404(area_id)  # the dashboard's own rule: out of scope 404, a member 403
     start, end = date_range()  # the dashboards' own parsing: last 30 days by default
-    services = services_for_tallies()
+    services = active_services()
     campaign = running_campaign(area)
     kids = children(area) if area.level != AreaLevel.VILLAGE else []
     found = area_tallies([area, *kids], start, end, services, campaign)

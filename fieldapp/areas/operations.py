@@ -66,7 +66,7 @@ def import_areas(province_query: str | None = None) -> tuple[int, int]:
     return added, updated
 
 
-def _check_village_name(commune: Area, name: str, seen: set[str] | None = None,
+def check_village_name(commune: Area, name: str, seen: set[str] | None = None,
                         exclude_id: int | None = None) -> str:
     name = " ".join((name or "").split())
     if not name:
@@ -101,7 +101,7 @@ def create_village(actor: User | None, commune: Area, name: str, division_type: 
     if commune.level != AreaLevel.COMMUNE:
         raise RuleError(_("Chỉ thêm thôn vào một xã, phường hoặc đặc khu."))
     village = Area(level=AreaLevel.VILLAGE, division_type=check_division_type(division_type))
-    village.set_name(_check_village_name(commune, name))
+    village.set_name(check_village_name(commune, name))
     _place(village, commune)
     after = {"name": village.name, "commune_id": commune.id}
     if village.division_type:
@@ -133,7 +133,7 @@ def _require_village(village: Area) -> None:
 
 def rename_village(actor: User, village: Area, name: str) -> Area:
     _require_village(village)
-    new_name = _check_village_name(village.parent, name, exclude_id=village.id)
+    new_name = check_village_name(village.parent, name, exclude_id=village.id)
     before = {"name": village.name}
     if new_name != village.name:
         village.set_name(new_name)

@@ -3,8 +3,9 @@ from sqlalchemy import func, select
 
 from ..counting import live
 from ..extensions import db
-from ..models import Area, AreaLevel, Household, Service, Team
+from ..models import Area, AreaLevel, Household, Team
 from ..models import User as U
+from ..services.queries import all_services
 from ..text import search_terms
 
 
@@ -38,7 +39,7 @@ def campaign_points(commune: Area) -> dict[str, int]:
     """Default points per service code for a new campaign of this commune."""
     overrides = commune.campaign_points or {}
     return {s.code: int(overrides.get(s.code, s.points))
-            for s in db.session.scalars(select(Service).order_by(Service.sort_order, Service.id))}
+            for s in all_services()}
 
 
 def sibling_villages(village: Area) -> list[Area]:

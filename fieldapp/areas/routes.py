@@ -7,9 +7,9 @@ from wtforms.fields.choices import SelectChoice
 from ..access import area_or_404, can_manage_villages, managed_commune_or_404, posted_area
 from ..extensions import db
 from ..forms import EmptyForm, commit_or_show
-from ..households.queries import all_services
 from ..models import Area, AreaLevel, Role
 from ..rules import RuleError
+from ..services.queries import all_services
 from . import bp
 from .forms import VillageForm, VillageMergeForm, VillageRenameForm, commune_settings_form_class
 from .operations import archive_village, create_village, merge_villages, rename_village, update_commune_settings

@@ -10,10 +10,10 @@ from .. import audit
 from ..counting import today
 from ..extensions import db
 from ..integrations.webhooks import emit
+from ..leaderboards.queries import board
 from ..models import Area, AreaLevel, Campaign, CampaignService, CampaignTarget, Role, Service, User
 from ..rules import RuleError
 from ..timeutil import utcnow
-from .queries import commune_board, member_board, team_board
 
 MAX_POINTS = 100
 MAX_DAYS = 366
@@ -130,11 +130,11 @@ def snapshot_of(campaign: Campaign) -> dict:
     """The campaign's results as they stand: every team, the top members, and communes for a province."""
     area = campaign.area
     start, end = campaign.starts_on, campaign.ends_on
-    snap: dict[str, Any] = {"teams": [r.as_dict() for r in team_board(area, start, end, campaign)],
-            "members": [r.as_dict() for r in member_board(area, start, end, campaign, limit=SNAPSHOT_MEMBERS)],
+    snap: dict[str, Any] = {"teams": [r.as_dict() for r in board("teams", area, start, end, campaign)],
+            "members": [r.as_dict() for r in board("members", area, start, end, campaign, limit=SNAPSHOT_MEMBERS)],
             "communes": [], "services": {}}
     if area.level == AreaLevel.PROVINCE:
-        snap["communes"] = [r.as_dict() for r in commune_board(area, start, end, campaign)]
+        snap["communes"] = [r.as_dict() for r in board("communes", area, start, end, campaign)]
     services = {s.id: s for s in db.session.scalars(select(Service))}
     snap["services"] = {services[cs.service_id].code: {"name": services[cs.service_id].short_name, "points": cs.points}
                         for cs in campaign.services}

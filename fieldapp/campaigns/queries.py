@@ -1,395 +1,63 @@
-"""Leaderboards (members, teams, communes) for a period or a campaign, read from the counters.
+"""Campaigns as the signed-in user sees them: the ones over, inside or above their area, and their boards
+(frozen from the snapshot, else live from the counters: leaderboards.queries.board)."""
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import select, union
 
-Fair by default: teams and communes rank by the share of their target achieved (weighted by the
-points of each service), not by raw totals that favour big villages. Ties are broken by points,
-then visits, then name, then id, so the order is always the same.
-"""
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import date, timedelta
-
-from sqlalchemy import ColumnElement, and_, case, false, func, literal, or_, select
-
-from ..counting import campaign_days, campaign_goals, period_end, period_goal, period_start, share, today
-from ..extensions import db, in_list
-from ..models import Area, AreaLevel, Campaign, Service, TallyDay, TallyKind, Team, User
+from ..extensions import db
+from ..leaderboards.queries import BoardRow, board, campaign_period, scope_or_404
+from ..models import Area, AreaLevel, Campaign, Role
 from ..models.areas import within
-from ..models.tallies import ROLLUPS, VISIT_ROW, rollup_kind
-from ..text import fold
+from ..tallies.queries import ancestor_paths
 
-PERIODS = ("week", "month", "quarter")
-STREAK_WEEKS = 26
+TOP_MEMBERS = 20
 
 
-@dataclass
-class Period:
-    key: str
-    start: date
-    end: date
-    previous: "Period | None" = None
+def visible_campaigns():
+    """The campaigns the signed-in user sees: over their area, inside it or above it."""
+    prefix = scope_or_404()
+    area = current_user.scope_area
+    ancestors = ancestor_paths(area.path) if area is not None else []
+    # The areas first, each half by its own index condition on the paths, then their campaigns: with an OR,
+    # PostgreSQL read every area by its id to test the path (tests/test_query_plans.py).
+    areas = union(select(Area.id).where(within(Area.path, prefix)), select(Area.id).where(Area.path.in_(ancestors)))
+    return select(Campaign).join(Area, Area.id == Campaign.area_id).where(Campaign.area_id.in_(areas))
 
 
-def period_for(key: str, on: date | None = None) -> Period:
-    """This week, month or quarter up to today (or `on`), with the whole period before it."""
-    d = on or today()
-    key = key if key in PERIODS else "month"
-    unit = key[0]  # "w", "m", "q": the rollup periods
-    start = period_start(unit, d)
-    prev_start = period_start(unit, start - timedelta(days=1))
-    return Period(key, start, d, Period(key, prev_start, period_end(unit, prev_start)))
+def campaign_or_404(campaign_id: int) -> Campaign:
+    campaign = db.session.scalar(visible_campaigns().where(Campaign.id == campaign_id))
+    if campaign is None:
+        abort(404)
+    return campaign
 
 
-def campaign_period(campaign: Campaign) -> Period:
-    return Period("campaign", *campaign_days(campaign))
+def view_area(campaign: Campaign) -> Area:
+    """Where the viewer looks at a campaign from: their own area when it lies inside the campaign."""
+    mine = current_user.scope_area
+    if mine is not None and mine.path.startswith(campaign.area.path):
+        return mine
+    return campaign.area
 
 
-@dataclass
-class BoardRow:
-    key: int
-    name: str
-    place: str = ""              # village or commune name, for context
-    path: str = ""               # the area path, to keep a frozen board within a viewer's scope
-    members: int = 0
-    visits: int = 0
-    points: int = 0
-    per_member: float | None = None
-    score: float | None = None   # share of the goals achieved (1.0 = 100%; over-achievement as it is)
-    people: dict[str, int] = field(default_factory=dict)
-    goals: dict[str, float] = field(default_factory=dict)  # what each service is measured against (a period's part)
-    rank: int = 0
-    prev_rank: int | None = None
-    streak: int | None = None
+def campaign_boards(campaign: Campaign, where: Area) -> dict[str, list[BoardRow]]:
+    """The campaign's boards seen from an area: frozen from the snapshot, else live from the counters."""
+    if campaign.frozen_at is not None:
+        snap = campaign.snapshot or {}
 
-    @property
-    def move(self) -> str:
-        if self.prev_rank is None:
-            return "new"
-        return "up" if self.prev_rank > self.rank else "down" if self.prev_rank < self.rank else "same"
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-def services_points(campaign: Campaign | None) -> dict[int, tuple[Service, int]]:
-    """The services counted and their points: the campaign's, or every active service at catalogue points."""
-    services = {s.id: s for s in db.session.scalars(select(Service).order_by(Service.sort_order, Service.id))}
-    if campaign is not None:
-        return {cs.service_id: (services[cs.service_id], cs.points) for cs in campaign.services if cs.points > 0}
-    return {s.id: (s, s.points) for s in services.values() if s.active and s.points > 0}
-
-
-def sort_key(row: BoardRow):
-    return (row.score is None, -(row.score or 0), -row.points, -row.visits, fold(row.name), row.key)
-
-
-def rank(rows: list[BoardRow]) -> list[BoardRow]:
-    rows.sort(key=sort_key)
-    for i, row in enumerate(rows, 1):
-        row.rank = i
-    return rows
-
-
-# Benchmarks set this to False to time the boards on the day rows alone.
-USE_ROLLUPS = True
-
-
-def _rollup_for(start: date, end: date) -> tuple[str, date] | None:
-    """The period rollup ("w", "m", "q") that begins on start and covers end, with its last day, when
-    reading it (one row, minus the day rows between end and the period's end, which are none after
-    today) costs fewer rows than reading the days themselves; None otherwise (read the days)."""
-    best, now = None, today()
-    days_cost = (min(end, now) - start).days + 1
-    for period in ROLLUPS:
-        if period_start(period, start) != start:
-            continue
-        last = period_end(period, start)
-        if last < end:
-            continue
-        cost = 1 + max(0, (min(last, now) - end).days)
-        if cost < days_cost and (best is None or cost < best[0]):
-            best = (cost, period, last)
-    return best and best[1:]
-
-
-def _cover(start: date, end: date) -> list[tuple[str | None, date, date]]:
-    """[start, end] as whole periods read from their rollup rows plus runs of days read from the day rows:
-    [(period or None for days, first day, last day)], from start on. A period counts when it lies inside the
-    range, or runs past its end only after today (no rows there yet): a campaign of any dates reads ~ one row
-    per (owner, service) and period, plus the days at its edges, not one per day."""
-    now = today()
-    last_needed = min(end, now)
-    out: list[tuple[str | None, date, date]] = []
-    d = start
-    while d <= last_needed:
-        for period in ("q", "m", "w"):
-            if period_start(period, d) == d:
-                stop = period_end(period, d)
-                if stop <= end or end >= now:
-                    out.append((period, d, stop))
-                    d = stop + timedelta(days=1)
-                    break
-        else:
-            if out and out[-1][0] is None:
-                out[-1] = (None, out[-1][1], d)
-            else:
-                out.append((None, d, d))
-            d += timedelta(days=1)
-    return out
-
-
-def _sum_rows(out, kind, ref_ids, sign, *where) -> None:
-    value = func.sum(TallyDay.people + TallyDay.visits)  # service rows hold people, row 0 holds visits
-    for ref_id, sid, total in db.session.execute(
-            select(TallyDay.ref_id, TallyDay.service_id, value)
-            .where(in_list(TallyDay.ref_id, ref_ids), *(where if kind is None else (TallyDay.kind == kind, *where)))
-            .group_by(TallyDay.ref_id, TallyDay.service_id)):
-        per = out.setdefault(ref_id, {})
-        per[sid] = per.get(sid, 0) + sign * int(total or 0)
-
-
-# Below this many days the day rows are read: one index range per owner (its days follow each other in the
-# key) costs less than one lookup per piece of a cover (a province board has 25,000 owners).
-COVER_AFTER_DAYS = 100
-
-
-def _covering(kind: str, start: date, end: date):
-    """The tally_day rows of `kind` owners that add up to [start, end] (see _cover), as one condition;
-    `kind IN (...)` first, so that with the owners' ids it is a range of the primary key, not a scan."""
-    if (min(end, today()) - start).days + 1 <= COVER_AFTER_DAYS:
-        return and_(TallyDay.kind == kind, TallyDay.day >= start, TallyDay.day <= end)
-    parts, kinds = [], set()
-    for period, first, last in _cover(start, end):
-        k = kind if period is None else rollup_kind(kind, period)
-        kinds.add(k)
-        if period is None:
-            parts.append(and_(TallyDay.kind == k, TallyDay.day >= first, TallyDay.day <= last))
-        else:
-            parts.append(and_(TallyDay.kind == k, TallyDay.day == first))
-    return and_(TallyDay.kind.in_(sorted(kinds)), or_(*parts)) if parts else false()
-
-
-def _achieved(kind: str, ref_ids, start: date, end: date, rollups: bool = True) -> dict[int, dict[int, int]]:
-    """{ref_id: {service_id (0 = visits): total}} in one grouped query (two with a period's tail).
-
-    For a whole week, month or quarter (or one up to today) the owners' period rollup rows are read:
-    one row per (owner, service), whatever the number of visits. Other ranges (a campaign's dates) read
-    the rollups of the periods inside them and the day rows of their edges.
-    """
-    out: dict[int, dict[int, int]] = {}
-    if not (rollups and USE_ROLLUPS):
-        _sum_rows(out, kind, ref_ids, 1, TallyDay.day >= start, TallyDay.day <= end)
-        return out
-    plan = _rollup_for(start, end)
-    if plan is None:
-        _sum_rows(out, None, ref_ids, 1, _covering(kind, start, end))
-        return out
-    period, last = plan
-    _sum_rows(out, rollup_kind(kind, period), ref_ids, 1, TallyDay.day == start)
-    if end < last:  # the rollup holds the whole period: take off the days after end (none after today)
-        _sum_rows(out, kind, ref_ids, -1, TallyDay.day > end, TallyDay.day <= last)
-    return out
-
-
-def _points_and_visits(kind: str, ref_ids, start: date, end: date,
-                       counted: dict[int, tuple[Service, int]]) -> dict[int, tuple[int, int]]:
-    """{ref_id: (points, visits)} summed by the database: one row per owner, not one per owner and service."""
-    points: ColumnElement[int]
-    if not counted:
-        points = literal(0)
+        def rows(key):
+            return [BoardRow(**r) for r in snap.get(key, []) if r["path"].startswith(where.path)]
+        out = {"teams": rows("teams"), "members": rows("members")[:TOP_MEMBERS],
+               "communes": rows("communes") if where.level == AreaLevel.PROVINCE else []}
     else:
-        points = func.sum(case(*[(TallyDay.service_id == sid, TallyDay.people * pts)
-                                 for sid, (_svc, pts) in counted.items()], else_=0))
-    visits = func.sum(case((TallyDay.service_id == VISIT_ROW, TallyDay.visits), else_=0))
-    if USE_ROLLUPS and _rollup_for(start, end) is None:
-        where = [_covering(kind, start, end)]
-    else:
-        where = [TallyDay.kind == kind, TallyDay.day >= start, TallyDay.day <= end]
-    return {ref: (int(p or 0), int(v or 0)) for ref, p, v in db.session.execute(
-        select(TallyDay.ref_id, points, visits).where(in_list(TallyDay.ref_id, ref_ids), *where)
-        .group_by(TallyDay.ref_id))}
-
-
-def service_codes(counted: dict[int, tuple[Service, int]]) -> list[tuple[int, str, int]]:
-    """(service id, code, points), read once per board: thousands of rows reading ORM attributes add up."""
-    return [(sid, service.code, points) for sid, (service, points) in counted.items()]
-
-
-def fill_row(row: BoardRow, done_by: dict[int, int], goals: Mapping[int, float | None],
-          codes: list[tuple[int, str, int]], with_score: bool) -> None:
-    row.visits = done_by.get(VISIT_ROW, 0)
-    weight = achieved = 0.0
-    for sid, code, points in codes:
-        done = done_by.get(sid, 0)
-        row.people[code] = done
-        row.points += done * points
-        goal = goals.get(sid)
-        if goal:
-            row.goals[code] = round(goal, 2)
-            weight += points
-            achieved += points * share(done, goal)
-    if with_score and weight:
-        row.score = achieved / weight
-    if row.members:
-        row.per_member = row.points / row.members
-
-
-def _for_period(goals: dict[int, int | None], unit: str | None, start: date) -> Mapping[int, float | None]:
-    """A board of a week, month or quarter (unit "w", "m", "q") without a campaign measures each goal's part
-    for that period (counting.period_goal); a campaign's board, its whole goal."""
-    if unit is None:
-        return goals
-    return {sid: period_goal(g, unit, start) for sid, g in goals.items()}
-
-
-def _with_previous(build, start: date, end: date, previous: tuple[date, date] | None) -> list[BoardRow]:
-    """The board of start..end, each row with its rank in the previous period (for the arrows)."""
-    rows = build(start, end)
-    if previous:
-        before = {r.key: r.rank for r in build(*previous)}
-        for r in rows:
-            r.prev_rank = before.get(r.key)
-    return rows
-
-
-def villages_under(area: Area, village=Area):
-    """A condition on Area (or an alias of it) selecting the villages under an area (the index on
-    parent_id for a commune)."""
-    if area.level == "commune":
-        return village.parent_id == area.id
-    if area.level == "village":
-        return village.id == area.id
-    return within(village.path, area.path) & (village.level == "village")
-
-
-def team_board(area: Area, start: date, end: date, campaign: Campaign | None = None,
-               previous: tuple[date, date] | None = None, unit: str | None = None) -> list[BoardRow]:
-    """Teams of the villages under an area (a commune, or a province for a campaign). unit: the board of a
-    week, month or quarter ("w", "m", "q"), each goal measured for that period."""
-    counted = services_points(campaign)
-    codes = service_codes(counted)
-    teams = db.session.execute(
-        select(Team.id, Team.name, Team.village_id, Area.name, Area.path).join(Area, Area.id == Team.village_id)
-        .where(villages_under(area), Team.active.is_(True))).all()
-    team_ids = [t[0] for t in teams]
-    members = dict(db.session.execute(
-        select(User.team_id, func.count()).where(in_list(User.team_id, team_ids), User.active.is_(True))
-        .group_by(User.team_id)).all())
-    goals = campaign_goals(campaign, {t[2]: t[4] for t in teams}, [svc for svc, _p in counted.values()])
-
-    def build(s: date, e: date) -> list[BoardRow]:
-        achieved = _achieved(TallyKind.TEAM, team_ids, s, e)
-        rows = []
-        for tid, name, vid, vname, path in teams:
-            row = BoardRow(key=tid, name=name, place=vname, path=path, members=members.get(tid, 0))
-            fill_row(row, achieved.get(tid, {}), _for_period(goals.get(vid, {}), unit, s), codes, with_score=True)
-            rows.append(row)
-        return rank(rows)
-
-    return _with_previous(build, start, end, previous)
-
-
-def commune_board(province: Area, start: date, end: date, campaign: Campaign | None = None,
-                  previous: tuple[date, date] | None = None, unit: str | None = None) -> list[BoardRow]:
-    """Communes of a province, with targets summed over their villages (unit: as team_board's)."""
-    counted = services_points(campaign)
-    codes = service_codes(counted)
-    # Communes with no team yet have nothing to rank: they are left out (a row of zeros means nothing).
-    village = Area.__table__.alias("tv")
-    has_team = (select(Team.id).join(village, village.c.id == Team.village_id)
-                .where(Team.active.is_(True), village.c.parent_id == Area.id).exists())
-    communes = db.session.execute(select(Area.id, Area.name, Area.path, Area.level).where(
-        Area.parent_id == province.id, Area.archived_at.is_(None), has_team)).all()
-    ids = [c.id for c in communes]
-    # Only communes (the parents of villages) have area rollups.
-    rolled = all(c.level == AreaLevel.COMMUNE for c in communes)
-    goals = campaign_goals(campaign, {c.id: c.path for c in communes}, [svc for svc, _p in counted.values()])
-    village = Area.__table__.alias("v")
-    members: dict[int, int] = dict(db.session.execute(
-        select(village.c.parent_id, func.count(User.id)).select_from(User)
-        .join(Team, Team.id == User.team_id).join(village, village.c.id == Team.village_id)
-        .where(village.c.parent_id.in_(ids), User.active.is_(True)).group_by(village.c.parent_id)).all())
-
-    def build(s: date, e: date) -> list[BoardRow]:
-        achieved = _achieved(TallyKind.AREA, ids, s, e, rollups=rolled)
-        out = []
-        for cid, name, path, _level in communes:
-            row = BoardRow(key=cid, name=name, place=province.name, path=path, members=members.get(cid, 0))
-            fill_row(row, achieved.get(cid, {}), _for_period(goals.get(cid, {}), unit, s), codes, with_score=True)
-            out.append(row)
-        return rank(out)
-
-    return _with_previous(build, start, end, previous)
-
-
-def member_board(area: Area, start: date, end: date, campaign: Campaign | None = None,
-                 previous: tuple[date, date] | None = None, team_id: int | None = None,
-                 limit: int | None = None) -> list[BoardRow]:
-    """Members of one team (or of every team under an area), by points; with their weekly streak.
-
-    With a limit and no previous period (a campaign's "top members"), the ranking is made from one
-    (points, visits) pair per member summed by the database, and only the rows shown are built: a
-    province's board of 25,000 members costs a sort of tuples, not 25,000 rows."""
-    counted = services_points(campaign)
-    codes = service_codes(counted)
-    stmt = (select(User.id, User.name, Team.name, Area.path).join(Team, Team.id == User.team_id)
-            .join(Area, Area.id == Team.village_id).where(User.active.is_(True), villages_under(area)))
-    if team_id is not None:
-        stmt = stmt.where(User.team_id == team_id)
-    people = db.session.execute(stmt).all()
-    ids = [p[0] for p in people]
-
-    def build(s: date, e: date, who=people) -> list[BoardRow]:
-        achieved = _achieved(TallyKind.MEMBER, [p[0] for p in who], s, e)
-        out = []
-        for uid, name, tname, path in who:
-            row = BoardRow(key=uid, name=name, place=tname, path=path)
-            fill_row(row, achieved.get(uid, {}), {}, codes, with_score=False)
-            out.append(row)
-        return rank(out)
-
-    if limit and previous is None:
-        totals = _points_and_visits(TallyKind.MEMBER, ids, start, end, counted)
-        rows = build(start, end, _top(people, totals, limit))
-    else:
-        rows = _with_previous(build, start, end, previous)
-        if limit:
-            rows = rows[:limit]
-    streaks = weekly_streaks([r.key for r in rows])
-    for r in rows:
-        r.streak = streaks.get(r.key, 0)
-    return rows
-
-
-def _top(people: Sequence, totals: dict[int, tuple[int, int]], limit: int) -> list:
-    """The first `limit` people in the board's order (points, visits, folded name, id), folding the names of
-    only those ahead of or tied with the last one kept: not 25,000 names for a top 20."""
-    score = {p[0]: totals.get(p[0], (0, 0)) for p in people}
-    key = {p[0]: (-score[p[0]][0], -score[p[0]][1]) for p in people}
-    by_score = sorted(people, key=lambda p: key[p[0]])
-    if len(by_score) > limit:
-        cut = key[by_score[limit - 1][0]]
-        by_score = [p for p in by_score if key[p[0]] <= cut]
-    return sorted(by_score, key=lambda p: (*key[p[0]], fold(p[1]), p[0]))[:limit]
-
-
-def weekly_streaks(member_ids: list[int], on: date | None = None) -> dict[int, int]:
-    """Consecutive weeks with at least one visit, counting back from this week (or last week,
-    when this week has none yet: a streak is not broken before the week is over)."""
-    d = on or today()
-    this_monday = period_start("w", d)
-    since = this_monday - timedelta(weeks=STREAK_WEEKS)
-    weeks: dict[int, set[int]] = {}
-    for ref_id, day in db.session.execute(
-            select(TallyDay.ref_id, TallyDay.day).where(  # one week rollup row per member and week
-                TallyDay.kind == rollup_kind(TallyKind.MEMBER, "w"), TallyDay.ref_id.in_(member_ids),
-                TallyDay.service_id == VISIT_ROW, TallyDay.visits > 0, TallyDay.day >= since)):
-        weeks.setdefault(ref_id, set()).add((this_monday - period_start("w", day)).days // 7)
-    out = {}
-    for mid, ago in weeks.items():
-        n = 0 if 0 in ago else 1
-        streak = 0
-        while n in ago:
-            streak += 1
-            n += 1
-        out[mid] = streak
+        period = campaign_period(campaign)
+        out = {"teams": board("teams", where, period.start, period.end, campaign)
+               if where.level != AreaLevel.VILLAGE else [],
+               "members": board("members", where, period.start, period.end, campaign, limit=TOP_MEMBERS,
+                                team_id=current_user.team_id if current_user.role in Role.TEAM_ROLES else None),
+               "communes": board("communes", where, period.start, period.end, campaign)
+               if where.level == AreaLevel.PROVINCE else []}
+    # Ranks within the viewer's area (a commune officer's view of a province campaign).
+    for key in out:
+        for i, row in enumerate(out[key], 1):
+            row.rank = i
     return out

@@ -1,17 +1,16 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select, union
+from sqlalchemy import select
 
-from ..access import scope_path
 from ..counting import area_stats, eligible, today
 from ..extensions import db
 from ..forms import EmptyForm, commit_or_show
 from ..input_guard import bounded_int
-from ..models import Area, AreaLevel, Campaign, CampaignTarget, Role, Service, Team
-from ..models.areas import within
+from ..leaderboards.queries import board_area_or_404
+from ..models import AreaLevel, Campaign, CampaignTarget, Role
 from ..rules import RuleError
-from ..tallies.queries import ancestor_paths, services_for_tallies
+from ..services.queries import active_services, all_services
 from ..teams.queries import open_villages
 from . import bp
 from .forms import campaign_form_class
@@ -24,103 +23,15 @@ from .operations import (
     reopen_campaign,
     set_targets,
 )
-from .queries import PERIODS, BoardRow, campaign_period, commune_board, member_board, period_for, team_board
+from .queries import campaign_boards, campaign_or_404, view_area, visible_campaigns
 
-TOP_MEMBERS = 20
 TEAMS_PER_PAGE = 50
-
-
-def _scope() -> str:
-    prefix = scope_path(current_user)
-    if prefix is None:
-        abort(404)
-    return prefix
-
-
-def board_area_or_404(area_id: int) -> Area:
-    """A leaderboard inside the user's own area (members and leaders: their village only)."""
-    area = db.session.get(Area, area_id)
-    if area is None or not area.path.startswith(_scope()):
-        abort(404)
-    return area
-
-
-def teams_of(village: Area) -> list[Team]:
-    teams = list(db.session.scalars(select(Team).where(Team.village_id == village.id, Team.active.is_(True))
-                                    .order_by(Team.name, Team.id)))
-    if current_user.role in Role.TEAM_ROLES:
-        teams = [t for t in teams if t.id == current_user.team_id]
-    return teams
-
-
-@bp.get("/leaderboard")
-@login_required
-def my_leaderboard():
-    area = current_user.scope_area
-    if area is None:
-        if current_user.role == Role.ADMIN:
-            return redirect(url_for("areas.top"))
-        abort(404)
-    return redirect(url_for("campaigns.leaderboard", area_id=area.id))
-
-
-@bp.get("/leaderboard/<int:area_id>")
-@login_required
-def leaderboard(area_id: int):
-    area = board_area_or_404(area_id)
-    key = request.args.get("period", "week")
-    if key not in PERIODS:
-        abort(400, description=_("Kỳ xếp hạng không hợp lệ."))
-    period = period_for(key)
-    return render_template("campaigns/leaderboard.html", area=area, period=period,
-                           boards=period_boards(area, period), PERIODS=PERIODS, scope=_scope())
-
-
-def period_boards(area: Area, period) -> list[tuple[str, str, list[BoardRow]]]:
-    """(kind, title, rows) for a week, month or quarter, with the previous period for the rank arrows:
-    members of each team in a village, teams in a commune, communes in a province. The page and the API."""
-    prev = (period.previous.start, period.previous.end)
-    if area.level == AreaLevel.VILLAGE:
-        return [("members", team.name, member_board(area, period.start, period.end, previous=prev, team_id=team.id))
-                for team in teams_of(area)]
-    unit = period.key[0]  # "w", "m", "q": each goal measured for the period (counting.period_goal)
-    if area.level == AreaLevel.COMMUNE:
-        return [("teams", _("Các tổ trong xã"), team_board(area, period.start, period.end, previous=prev, unit=unit))]
-    return [("communes", _("Các xã, phường trong tỉnh"),
-             commune_board(area, period.start, period.end, previous=prev, unit=unit))]
-
-
-# --- Campaigns -----------------------------------------------------------------------------------
-
-def _visible_campaigns():
-    prefix = _scope()
-    area = current_user.scope_area
-    ancestors = ancestor_paths(area.path) if area is not None else []
-    # The areas first, each half by its own index condition on the paths, then their campaigns: with an OR,
-    # PostgreSQL read every area by its id to test the path (tests/test_query_plans.py).
-    areas = union(select(Area.id).where(within(Area.path, prefix)), select(Area.id).where(Area.path.in_(ancestors)))
-    return select(Campaign).join(Area, Area.id == Campaign.area_id).where(Campaign.area_id.in_(areas))
-
-
-def campaign_or_404(campaign_id: int) -> Campaign:
-    campaign = db.session.scalar(_visible_campaigns().where(Campaign.id == campaign_id))
-    if campaign is None:
-        abort(404)
-    return campaign
-
-
-def view_area(campaign: Campaign) -> Area:
-    """Where the viewer looks at a campaign from: their own area when it lies inside the campaign."""
-    mine = current_user.scope_area
-    if mine is not None and mine.path.startswith(campaign.area.path):
-        return mine
-    return campaign.area
 
 
 @bp.get("/campaigns")
 @login_required
 def index():
-    campaigns = db.session.scalars(_visible_campaigns().order_by(Campaign.starts_on.desc(), Campaign.id.desc())).all()
+    campaigns = db.session.scalars(visible_campaigns().order_by(Campaign.starts_on.desc(), Campaign.id.desc())).all()
     area = current_user.scope_area
     return render_template("campaigns/index.html", campaigns=campaigns, today=today(),
                            can_create=area is not None and can_run_campaign(current_user, area))
@@ -132,7 +43,7 @@ def new():
     area = current_user.scope_area
     if area is None or not can_run_campaign(current_user, area):
         abort(403)
-    services = services_for_tallies()
+    services = active_services()
     form = campaign_form_class(services)()
     if form.validate_on_submit():
         data = CampaignData(name=form.name.data, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
@@ -143,29 +54,6 @@ def new():
             return redirect(url_for("campaigns.show", campaign_id=campaign.id))
     status = 422 if form.is_submitted() else 200
     return render_template("campaigns/form.html", form=form, area=area), status
-
-
-def campaign_boards(campaign: Campaign, where: Area) -> dict[str, list[BoardRow]]:
-    """The campaign's boards seen from an area: frozen from the snapshot, else live from the counters."""
-    if campaign.frozen_at is not None:
-        snap = campaign.snapshot or {}
-
-        def rows(key):
-            return [BoardRow(**r) for r in snap.get(key, []) if r["path"].startswith(where.path)]
-        out = {"teams": rows("teams"), "members": rows("members")[:TOP_MEMBERS],
-               "communes": rows("communes") if where.level == AreaLevel.PROVINCE else []}
-    else:
-        period = campaign_period(campaign)
-        out = {"teams": team_board(where, period.start, period.end, campaign) if where.level != AreaLevel.VILLAGE else [],
-               "members": member_board(where, period.start, period.end, campaign, limit=TOP_MEMBERS,
-                                       team_id=current_user.team_id if current_user.role in Role.TEAM_ROLES else None),
-               "communes": commune_board(where, period.start, period.end, campaign)
-               if where.level == AreaLevel.PROVINCE else []}
-    # Ranks within the viewer's area (a commune officer's view of a province campaign).
-    for key in out:
-        for i, row in enumerate(out[key], 1):
-            row.rank = i
-    return out
 
 
 @bp.get("/campaigns/<int:campaign_id>")
@@ -231,8 +119,7 @@ def targets(campaign_id: int, commune_id: int):
         abort(403)
     villages = open_villages(commune)
     counted = {cs.service_id for cs in campaign.services}
-    services = [s for s in db.session.scalars(select(Service).order_by(Service.sort_order, Service.id))
-                if s.id in counted]
+    services = [s for s in all_services() if s.id in counted]
     stats = area_stats([v.id for v in villages])
     current = {(t.village_id, t.service_id): t.target for t in db.session.scalars(
         select(CampaignTarget).where(CampaignTarget.campaign_id == campaign.id,

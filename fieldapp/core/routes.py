@@ -3,6 +3,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import text
 
 from ..extensions import db
+from ..health import disk_free_mb, migration_state
 from ..models import Role
 from ..web import safe_next
 from . import bp
@@ -25,7 +26,6 @@ def index():
 @bp.get("/healthz")
 def healthz():
     """For the load balancer and the operator: database, migrations, free disk. 503 when any is wrong."""
-    from ..health import disk_free_mb, migration_state
     free = disk_free_mb()
     body = {"status": "ok", "database": "ok", "migrations": None, "disk_free_mb": free}
     try:

@@ -9,12 +9,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from ..access import can_see_personal_data
-from ..campaigns.queries import villages_under
 from ..counting import day_bounds, live_visits, local_day
 from ..extensions import db
+from ..leaderboards.queries import villages_under
 from ..models import Area, Assistance, Household, Role, Service, TallyDay, TallyKind, Team, User, Visit
 from ..models.tallies import VISIT_ROW
 from ..timeutil import to_local
+from ..visits.rules import OUTCOME_NAMES
 
 MAX_DAYS = 366
 MAX_ROWS = 50_000        # visits in one CSV (about 0.3 s and 8 MB per 20,000)
@@ -65,7 +66,6 @@ def visit_headers(personal: bool) -> list[str]:
 
 
 def visit_rows(area: Area, start: date, end: date, personal: bool) -> list[list]:
-    from ..web import OUTCOME_NAMES
     cols = [Visit.id, Visit.visited_at, Commune.name, Village.name, Team.name, User.name, Household.code,
             Visit.outcome]
     if personal:

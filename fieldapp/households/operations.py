@@ -14,11 +14,12 @@ from ..locks import lock_household
 from ..models import Area, AuditLog, Household, User, Visit
 from ..models.households import new_uuid, search_text
 from ..rules import RuleError
+from ..services.queries import all_services
 from ..tallies import operations as tallies
 from ..timeutil import utcnow
-from .queries import all_services, code_taken
+from ..visits.rules import MAX_RESIDENTS
+from .queries import code_taken
 
-MAX_RESIDENTS = 60
 AUDIT_FIELDS = ("village_id", "code", "head_name", "head_phone", "consent_at", "residents_total",
                 "residents_14plus", "residents_18plus", "smartphones")
 

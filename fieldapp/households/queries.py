@@ -18,7 +18,8 @@ from ..counting import (
     today,
 )
 from ..extensions import db
-from ..models import Household, Service, Visit
+from ..models import Household, Visit
+from ..services.queries import active_services, all_services
 from ..text import code_key, search_terms
 
 # "all" is no filter; "mine": assigned to the user; "due": the return day has come (today or overdue).
@@ -99,15 +100,6 @@ def household_visits(household_id: str, limit: int = 50) -> list[Visit]:
         .order_by(Visit.visited_at.desc()).limit(limit)))
 
 
-def active_services() -> list[Service]:
-    return list(db.session.scalars(
-        select(Service).where(Service.active.is_(True)).order_by(Service.sort_order, Service.id)))
-
-
-def all_services() -> list[Service]:
-    return list(db.session.scalars(select(Service).order_by(Service.sort_order, Service.id)))
-
-
 def remaining_per_service(household: Household, exclude_visit_id: str | None = None) -> dict[str, int | None]:
     """What is left to count per active service, shown beside each stepper of a visit form (None: no cap)."""
     done, stats = achieved_in(household.id, exclude_visit_id), household_stats(household)
@@ -148,4 +140,4 @@ def deleted_in_village(village_id: int, limit: int = 100) -> tuple[list[Househol
 
 
 __all__ = ["FILTERS", "SORTS", "filtered", "village_households", "village_counts", "due_households",
-           "household_visits", "active_services", "remaining_per_service", "progress_rows", "code_taken", "deleted_in_village"]
+           "household_visits", "remaining_per_service", "progress_rows", "code_taken", "deleted_in_village"]

@@ -21,23 +21,24 @@ from sqlalchemy import func, select
 from .. import audit
 from ..areas.operations import (
     MAX_VILLAGES_PER_IMPORT,
-    _check_village_name,
     check_division_type,
+    check_village_name,
     create_village,
     set_village_type,
 )
 from ..counting import achieved, live
 from ..extensions import db
 from ..forms import PHONE_RE, normalize_phone
-from ..households.operations import MAX_RESIDENTS, HouseholdData, check_household, create_households, update_household
-from ..households.queries import all_services
+from ..households.operations import HouseholdData, check_household, create_households, update_household
 from ..input_guard import bad_text
 from ..models import Area, AreaLevel, Household, Role, Team, User
 from ..rules import RuleError
+from ..services.queries import all_services
 from ..spreadsheets import Sheet, SpreadsheetError, read_rows
-from ..teams.operations import _open_team, appoint_leader, create_account
+from ..teams.operations import appoint_leader, create_account, open_team
 from ..teams.queries import manages_team
 from ..text import code_key, fold
+from ..visits.rules import MAX_RESIDENTS
 
 CREATE, UPDATE, SAME = "create", "update", "same"
 MAX_HOUSEHOLD_ROWS = 20_000  # the spreadsheet reader's own limit (spreadsheets.MAX_UPLOAD_ROWS)
@@ -407,7 +408,7 @@ def plan_villages(commune: Area, filename: str, data: bytes) -> Plan:
         village = existing.get(folded)
         if village is None:
             try:
-                name = _check_village_name(commune, name)
+                name = check_village_name(commune, name)
             except RuleError as err:
                 plan.problem(line, _label(columns, "name"), err.message)
                 continue
@@ -449,7 +450,7 @@ def plan_members(actor: User, team: Team, filename: str, data: bytes) -> Plan:
     plan = Plan("members", filename)
     columns = MEMBER_COLUMNS
     try:
-        _open_team(team)
+        open_team(team)
     except RuleError as err:
         plan.problem(None, None, err.message)
         return plan

@@ -13,14 +13,15 @@ from sqlalchemy.exc import IntegrityError
 from ..access import area_or_404, can_manage_villages, can_see_personal_data
 from ..extensions import db
 from ..forms import EmptyForm
-from ..input_guard import _BAD_TEXT
+from ..input_guard import BAD_TEXT
 from ..jobs import operations as jobs
 from ..models import AreaLevel, Team
 from ..qr.access import can_lead_team
 from ..rules import RuleError
 from ..spreadsheets import CSV_MIME, XLSX_MIME, Sheet, csv_bytes, download, xlsx_bytes
 from ..teams.queries import can_view_team, manages_members
-from . import bp, stash  # noqa: F401 (registers the job)
+from . import bp, stash
+from . import jobs as _import_jobs  # noqa: F401 (registers the job)
 from . import operations as ops
 from .forms import ConfirmForm, HouseholdUploadForm, UploadForm
 
@@ -132,7 +133,7 @@ def _upload(target: Target):
     data = upload.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         return _render_upload(target, form, error=_size_message(), status=413)
-    filename = _BAD_TEXT.sub("", upload.filename or "").strip()[:200]
+    filename = BAD_TEXT.sub("", upload.filename or "").strip()[:200]
     consent = bool(getattr(form, "consent", None) and form.consent.data)
     plan = _plan(target, filename, data, consent)
     db.session.rollback()  # the preview only read; nothing of it stays in the session

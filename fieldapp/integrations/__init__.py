@@ -2,5 +2,3 @@
 from flask import Blueprint
 
 bp = Blueprint("integrations", __name__, url_prefix="/admin/integrations")
-
-from . import routes  # noqa: E402,F401

@@ -19,6 +19,7 @@ from .. import audit
 from ..extensions import db, login_manager
 from ..models import ApiToken, Area, Role, User
 from ..rules import RuleError
+from ..timeutil import utcnow
 
 PREFIX = "fa_"
 LAST_USED_STEP = timedelta(minutes=10)
@@ -111,7 +112,6 @@ def _load_token(_request):
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
     if token is None or token.revoked_at is not None or not hmac.compare_digest(token.token_hash, hash_token(raw)):
         return None
-    from ..timeutil import utcnow
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_STEP:
         db.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))

@@ -9,5 +9,3 @@ again when a worker starts. See store.py for the library, operations.py for the 
 from flask import Blueprint
 
 bp = Blueprint("jobs", __name__)
-
-from . import routes  # noqa: E402,F401

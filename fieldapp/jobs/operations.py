@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from ..extensions import db
 from ..models import Area, Job, JobState, Role, User
 from ..timeutil import utcnow
+from . import store
 
 log = logging.getLogger(__name__)
 KINDS: dict[str, Callable] = {}
@@ -55,7 +56,6 @@ def start(job: Job) -> None:
     if current_app.config.get("JOBS_INLINE"):
         run(job.id)
         return
-    from . import store
     try:
         store.enqueue(job.id)
     except Exception:  # the worker's sweep enqueues it again; the user sees it waiting meanwhile

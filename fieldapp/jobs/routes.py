@@ -8,6 +8,7 @@ from ..models import Job, JobState
 from ..spreadsheets import download as file_response
 from . import bp
 from .operations import can_view_job
+from .store import progress_of
 
 
 def job_or_404(job_id: str) -> Job:
@@ -21,7 +22,6 @@ def _progress(job: Job) -> dict:
     """What the bar shows: the worker's last report while the job runs, the job's own figures otherwise."""
     state: dict[str, Any] = {"done": job.done, "total": job.total, "step": job.step}
     if job.state == JobState.RUNNING:
-        from .store import progress_of
         state.update(progress_of(job.id) or {})
     percent = 100 if job.state == JobState.DONE else (
         min(99, state["done"] * 100 // state["total"]) if state.get("total") else None)

@@ -1,4 +1,5 @@
 """Typed SQLAlchemy models, one module per aggregate. Import from here."""
+from ..visits.rules import Outcome
 from .areas import Area, AreaLevel
 from .audit import AuditLog
 from .campaigns import Campaign, CampaignService, CampaignTarget
@@ -16,7 +17,7 @@ from .services import Eligibility, Service
 from .sync import SyncReport
 from .tallies import AreaStats, HouseholdReach, TallyDay, TallyKind, TallyTotal
 from .tokens import Badge, HouseholdTag, JoinRequest, JoinStatus, OneTimeLogin, TeamInvite
-from .visits import Assistance, Outcome, Visit
+from .visits import Assistance, Visit
 
 __all__ = [
     "Area", "AreaLevel", "AuditLog", "Household", "LoginAttempt", "Role", "Team", "User",

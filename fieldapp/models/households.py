@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from ..extensions import Model
 from ..text import CODE_KEY_LENGTH, code_key, fold
 from ..timeutil import utcnow
+from ..visits.rules import Outcome
 from .areas import Area
 
 
@@ -82,5 +83,4 @@ class Household(Model):
 
     @property
     def needs_return(self) -> bool:
-        from .visits import Outcome
         return self.last_outcome in Outcome.COME_BACK

@@ -5,19 +5,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
 from ..timeutil import utcnow
+from ..visits.rules import MAX_NOTE
 from .households import Household, new_uuid
 from .people import Team, User
 from .services import Service
-
-
-class Outcome:
-    HELPED = "helped"
-    NOT_HOME = "not_home"
-    DECLINED = "declined"
-    REVISIT = "revisit"
-    ALL = (HELPED, NOT_HOME, DECLINED, REVISIT)
-    # Someone must come back: the outcomes that ask when (a return date) and keep a household on the list.
-    COME_BACK = (NOT_HOME, REVISIT)
 
 
 class Visit(Model):
@@ -39,7 +30,7 @@ class Visit(Model):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime | None]
     outcome: Mapped[str] = mapped_column(String(20))
-    note: Mapped[str | None] = mapped_column(String(500))
+    note: Mapped[str | None] = mapped_column(String(MAX_NOTE))
     # "Hẹn quay lại" / "Không có nhà": the local day the member will come back (None: not said).
     return_on: Mapped[date | None] = mapped_column(Date)
     # Entered from a paper walk sheet by this user (the leader), credited to member_id who made it.

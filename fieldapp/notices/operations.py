@@ -6,11 +6,12 @@ from flask_babel import gettext as _
 
 from .. import audit
 from ..access import can_post_notice, can_read_notice
+from ..counting import today
 from ..extensions import db
 from ..models import Area, Campaign, Notice, NoticeSeen, User
 from ..rules import RuleError
 from ..timeutil import utcnow
-from .queries import campaigns_for, today
+from .queries import campaigns_for
 
 MAX_TITLE = 120
 MAX_BODY = 1000

@@ -9,7 +9,7 @@ from ..forms import EmptyForm, commit_or_show
 from ..input_guard import bounded_int
 from ..models import Area, AreaLevel, OutreachSession
 from ..rules import RuleError
-from ..tallies.queries import services_for_tallies
+from ..services.queries import active_services
 from . import bp
 from .forms import KIND_NAMES, SessionForm
 from .operations import SessionData, can_edit_session, create_session, delete_session, update_session
@@ -40,7 +40,7 @@ def _form(obj: OutreachSession | None = None) -> SessionForm:
                                  "attendees": obj.attendees, "services": [s.id for s in obj.services]})
     else:
         form = SessionForm()
-    services = services_for_tallies()
+    services = active_services()
     if obj is not None:  # keep a service that was retired since
         services += [s for s in obj.services if s not in services]
     form.services.choices = [SelectChoice(s.id, s.short_name) for s in services]

@@ -1,9 +1,19 @@
 """Words the offline scripts show, translated on the server and handed to them as JSON."""
 from flask_babel import gettext as _
 
+from ..visits.rules import MAX_NOTE, MAX_RESIDENTS, OUTCOME_NAMES, Outcome
 
-def js_strings() -> dict[str, str]:
+
+def js_rules() -> dict:
+    """The visit rules the scripts check before the server does, from their one home (visits/rules.py)."""
+    return {"outcomes": list(Outcome.ALL), "comeBack": list(Outcome.COME_BACK), "maxNote": MAX_NOTE,
+            "maxResidents": MAX_RESIDENTS}
+
+
+def js_strings() -> dict[str, object]:
+    """The words (and, under "rules", the visit rules) of the offline scripts."""
     return {
+        "rules": js_rules(),
         "pending": _("%(n)s lượt thăm chờ gửi"),
         "pendingHouseholds": _("%(n)s hộ mới chờ gửi"),
         "rejected": _("%(n)s bản ghi bị từ chối, cần sửa"),
@@ -27,8 +37,7 @@ def js_strings() -> dict[str, str]:
         "saved": _("Đã lưu"),
         "savedVisit": _("Đã lưu lượt thăm."),
         "outcome": _("Kết quả"),
-        "helped": _("Đã hỗ trợ"), "not_home": _("Không có nhà"),
-        "declined": _("Từ chối"), "revisit": _("Hẹn quay lại"),
+        **{code: str(name) for code, name in OUTCOME_NAMES.items()},
         "served": _("Số người được hỗ trợ"),
         "left": _("còn %(n)s"), "full": _("đã đủ"), "less": _("Bớt"), "more": _("Thêm"),
         "note": _("Ghi chú (không bắt buộc)"),
@@ -41,7 +50,7 @@ def js_strings() -> dict[str, str]:
         "needService": _("Hãy ghi ít nhất một dịch vụ đã hỗ trợ, hoặc chọn kết quả khác."),
         "onlyHelped": _("Chỉ ghi số người được hỗ trợ khi kết quả là “Đã hỗ trợ”."),
         "overCap": _("%(service)s: tối đa %(n)s."),
-        "badCounts": _("Kiểm tra lại số nhân khẩu: 18+ ≤ 14+ ≤ tổng, tổng từ 1 đến 60."),
+        "badCounts": _("Kiểm tra lại số nhân khẩu: 18+ ≤ 14+ ≤ tổng, tổng từ 1 đến %(max)d.", max=MAX_RESIDENTS),
         "needCode": _("Vui lòng nhập mã hoặc số nhà."),
         "fix": _("Sửa"), "discard": _("Bỏ bản ghi này"),
         "confirmDiscard": _("Bỏ hẳn bản ghi này? Nó sẽ không được gửi."),
@@ -81,11 +90,11 @@ def js_strings() -> dict[str, str]:
     }
 
 
-BADGE_KEYS = ("pending", "pendingHouseholds", "rejected", "allSent", "lastSync", "neverSynced",
+BADGE_KEYS = ("rules", "pending", "pendingHouseholds", "rejected", "allSent", "lastSync", "neverSynced",
               "offline", "signIn", "signInLink", "outbox", "saving", "saved", "savedVisit", "savedLocal")
 
 
-def badge_strings() -> dict[str, str]:
-    """The few words the sync badge shows on ordinary pages."""
+def badge_strings() -> dict[str, object]:
+    """The few words the sync badge shows on ordinary pages (and the rules the visit form's script checks)."""
     strings = js_strings()
     return {key: strings[key] for key in BADGE_KEYS}

@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import throttle
-from ..account.routes import RESET_KEY
+from ..account.operations import RESET_KEY
 from ..extensions import db
 from ..forms import EmptyForm, commit_or_show
 from ..input_guard import bounded_int

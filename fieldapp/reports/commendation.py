@@ -1,5 +1,5 @@
 """The commendation proposal (Tờ trình đề nghị khen thưởng) of a commune for a period (the 10/10 review, a
-year, a quarter): its teams and members of then, ranked as the leaderboards rank (campaigns.queries: share
+year, a quarter): its teams and members of then, ranked as the leaderboards rank (leaderboards.queries: share
 of the goals weighted by points, then points, visits, name), over the period's counters and the villages'
 eligible residents on its last day. Nobody with zero points or zero visits is proposed; over-achievement
 reads as it is (121,7%)."""
@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from ..campaigns.queries import BoardRow, fill_row, rank, service_codes, services_points
 from ..counting import eligible
 from ..extensions import db, in_list
+from ..leaderboards.queries import BoardRow, fill_row, rank, service_codes, services_points
 from ..models import Area, TallyKind, Team
 from ..text import number
 from .figures import counter_sums, member_names, members_on, stats_as_of, teams_on

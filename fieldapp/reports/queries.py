@@ -30,7 +30,9 @@ from ..models import (
 from ..models.areas import within
 from ..models.outreach import outreach_session_services
 from ..models.tallies import VISIT_ROW
-from ..tallies.queries import children, services_for_tallies
+from ..services.queries import active_services
+from ..tallies.queries import children
+from ..visits.rules import OUTCOMES
 from .figures import (
     Late,
     child_of,
@@ -114,7 +116,7 @@ class Figures:
         return {"area": {"id": self.area.id, "name": self.area.name, "level": self.area.level},
                 **{name: getattr(self, name) for name in self.COUNTS}, **self.stats,
                 "visits": self.visits, "reached": self.reached, "visited": self.visited,
-                "outcomes": {o: self.outcome(o) for o in ("helped", "not_home", "declined", "revisit")},
+                "outcomes": {o: self.outcome(o) for o in OUTCOMES},
                 "services": {s.code: {"unit": s.unit, "period": self.people(s), "cumulative": self.people_ever(s),
                                       "eligible": self.eligible(s)} for s in services}}
 
@@ -152,10 +154,6 @@ class Report:
     @property
     def end(self) -> date:
         return self.period.as_of
-
-    @property
-    def child_level(self) -> str:
-        return AreaLevel.VILLAGE if self.area.level == AreaLevel.COMMUNE else AreaLevel.COMMUNE
 
     @property
     def coverage_services(self) -> list[Service]:
@@ -306,7 +304,7 @@ def _signoffs(area: Area, period: Period, rows: dict[int, Figures]) -> None:
 
 
 def build_report(area: Area, period: Period, services: list[Service] | None = None) -> Report:
-    services = services if services is not None else services_for_tallies()
+    services = services if services is not None else active_services()
     kids = children_on(area, period.as_of)
     rows = _figures(area, kids, period, services)
     previous = period.previous()

@@ -41,9 +41,9 @@ from ..models import (
 )
 from ..models.tallies import ROLLUPS, VISIT_ROW, rollup_kind
 from ..timeutil import utcnow
+from ..visits.rules import OUTCOMES
 
-COUNTERS = ("visits", "helped", "not_home", "declined", "revisit", "reached", "people")
-OUTCOME_COLUMNS = ("helped", "not_home", "declined", "revisit")
+COUNTERS = ("visits", *OUTCOMES, "reached", "people")
 
 
 @dataclass(frozen=True)
@@ -454,7 +454,7 @@ def rebuild_counters(session=None, stats: tuple[str, ...] = STATS, history: bool
         day = local_day_sql(v.c.visited_at, dialect)
         visit_src = v.join(hh, hh.c.id == v.c.household_id)
         counted = live_visit(v, hh)  # soft-deleted rows count nowhere
-        outcome_sums = [func.sum(case((v.c.outcome == o, 1), else_=0)) for o in OUTCOME_COLUMNS]
+        outcome_sums = [func.sum(case((v.c.outcome == o, 1), else_=0)) for o in OUTCOMES]
         session.execute(stage.insert().from_select(
             ["village_id", "team_id", "member_id", "day", "service_id", *COUNTERS],
             select(hh.c.village_id, v.c.team_id, v.c.member_id, day, zero, func.count(), *outcome_sums, zero, zero)

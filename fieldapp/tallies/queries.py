@@ -7,14 +7,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from flask import abort, request
+from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import func, or_, select
 
+from ..access import scope_path
 from ..counting import area_stats, campaign_days, campaign_goals, eligible, live_households, share, today
 from ..extensions import db
 from ..models import Area, AreaStats, Campaign, Household, Role, Service, TallyDay, TallyKind, TallyTotal, Team, User
 from ..models.tallies import VISIT_ROW
-
-OUTCOMES = ("helped", "not_home", "declined", "revisit")
+from ..timeutil import BadDate, parse_day
+from ..visits.rules import OUTCOMES
 
 
 @dataclass
@@ -48,11 +52,6 @@ class Tally:
     outcomes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
     stats: dict[str, int] = field(default_factory=dict)
     services: dict[int, ServiceTally] = field(default_factory=dict)
-
-
-def services_for_tallies() -> list[Service]:
-    return list(db.session.scalars(select(Service).where(Service.active.is_(True))
-                                   .order_by(Service.sort_order, Service.id)))
 
 
 def sums_in_range(kind: str, ref_ids, start: date, end: date) -> dict[int, dict[int, dict[str, int]]]:
@@ -194,3 +193,50 @@ def running_campaign(area: Area) -> Campaign | None:
 
 def can_see_dashboards(user: User) -> bool:
     return user.role in (Role.LEADER, Role.COMMUNE_OFFICER, Role.PROVINCE_VIEWER, Role.ADMIN)
+
+
+# --- What a dashboard (page or API) asks for --------------------------------------------------------
+
+MAX_DAYS = 366
+
+
+def dashboard_area_or_404(area_id: int) -> Area:
+    """Dashboards show only the user's own area and what is below it (a leader: their village).
+
+    Out of scope is a 404 first; inside it, a role without dashboards (a member) gets a 403.
+    """
+    area = db.session.get(Area, area_id)
+    prefix = scope_path(current_user)
+    if area is None or prefix is None or not area.path.startswith(prefix):
+        abort(404)
+    if not can_see_dashboards(current_user):
+        abort(403)
+    return area
+
+
+def date_arg(name: str) -> date | None:
+    """One ?name=YYYY-MM-DD argument (a Vietnamese local date); bad input is a 400 with a clear message."""
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return parse_day(raw)
+    except BadDate as err:
+        abort(400, description=str(err))
+
+
+def date_range(default_days: int = 30, allow_open: bool = False) -> tuple[date | None, date | None]:
+    """?from=YYYY-MM-DD&to=YYYY-MM-DD in Vietnam time; bad input is a 400 with a clear message."""
+    start, end = date_arg("from"), date_arg("to")
+    if allow_open and start is None and end is None:
+        return None, None
+    end = end or today()
+    try:
+        start = start or end - timedelta(days=default_days - 1)
+    except OverflowError:
+        abort(400, description=_("Ngày không hợp lệ."))
+    if start > end:
+        abort(400, description=_("Ngày bắt đầu phải trước ngày kết thúc."))
+    if (end - start).days >= MAX_DAYS:
+        abort(400, description=_("Chỉ xem tối đa %(n)d ngày một lần.", n=MAX_DAYS))
+    return start, end

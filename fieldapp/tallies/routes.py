@@ -1,77 +1,34 @@
-from datetime import date, timedelta
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..access import scope_path
-from ..counting import period_start
+from ..counting import period_start, today
 from ..extensions import db
-from ..models import Area, AreaLevel, Role, Service, User
+from ..models import AreaLevel, Role, Service, User
 from ..models.tallies import TallyKind
-from ..timeutil import BadDate, parse_day
+from ..nav import to_own_area
+from ..outreach.queries import session_sums
+from ..services.queries import active_services
+from ..visits.rules import OUTCOMES
 from . import bp
 from .anomalies import LATE_DAYS, anomalies
 from .drill import households_behind, visits_behind
 from .queries import (
-    OUTCOMES,
     area_tallies,
     can_see_dashboards,
     chart,
     children,
+    dashboard_area_or_404,
+    date_range,
     member_activity,
     running_campaign,
-    services_for_tallies,
-    today,
     unvisited_households,
     village_teams,
     visits_per_day,
 )
-
-MAX_DAYS = 366
-
-
-def dashboard_area_or_404(area_id: int) -> Area:
-    """Dashboards show only the user's own area and what is below it (a leader: their village).
-
-    Out of scope is a 404 first; inside it, a role without dashboards (a member) gets a 403.
-    """
-    area = db.session.get(Area, area_id)
-    prefix = scope_path(current_user)
-    if area is None or prefix is None or not area.path.startswith(prefix):
-        abort(404)
-    if not can_see_dashboards(current_user):
-        abort(403)
-    return area
-
-
-def date_arg(name: str) -> date | None:
-    """One ?name=YYYY-MM-DD argument (a Vietnamese local date); bad input is a 400 with a clear message."""
-    raw = (request.args.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        return parse_day(raw)
-    except BadDate as err:
-        abort(400, description=str(err))
-
-
-def date_range(default_days: int = 30, allow_open: bool = False) -> tuple[date | None, date | None]:
-    """?from=YYYY-MM-DD&to=YYYY-MM-DD in Vietnam time; bad input is a 400 with a clear message."""
-    start, end = date_arg("from"), date_arg("to")
-    if allow_open and start is None and end is None:
-        return None, None
-    end = end or today()
-    try:
-        start = start or end - timedelta(days=default_days - 1)
-    except OverflowError:
-        abort(400, description=_("Ngày không hợp lệ."))
-    if start > end:
-        abort(400, description=_("Ngày bắt đầu phải trước ngày kết thúc."))
-    if (end - start).days >= MAX_DAYS:
-        abort(400, description=_("Chỉ xem tối đa %(n)d ngày một lần.", n=MAX_DAYS))
-    return start, end
 
 
 def _service_arg() -> Service | None:
@@ -89,12 +46,7 @@ def _service_arg() -> Service | None:
 def home():
     if not can_see_dashboards(current_user):
         abort(403)
-    area = current_user.scope_area
-    if area is None:
-        if current_user.role == Role.ADMIN:
-            return redirect(url_for("areas.top"))
-        abort(404)
-    return redirect(url_for("tallies.dashboard", area_id=area.id))
+    return to_own_area("tallies.dashboard")
 
 
 @bp.get("/dashboard/<int:area_id>")
@@ -102,14 +54,13 @@ def home():
 def dashboard(area_id: int):
     area = dashboard_area_or_404(area_id)
     start, end = date_range()
-    services = services_for_tallies()
+    services = active_services()
     chosen = _service_arg() or (services[0] if services else None)
     campaign = running_campaign(area)
     kids = children(area) if area.level != AreaLevel.VILLAGE else []
     tallies = area_tallies([area, *kids], start, end, services, campaign)
     week_start = period_start("w", today())
     teams = village_teams(area.id) if area.level == AreaLevel.VILLAGE else []
-    from ..outreach.queries import session_sums
     return render_template(
         "tallies/dashboard.html", area=area, scope=scope_path(current_user), start=start, end=end, services=services, chosen=chosen,
         tally=tallies[area.id], kids=[(k, tallies[k.id]) for k in kids], campaign=campaign,

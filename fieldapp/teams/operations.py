@@ -30,7 +30,7 @@ def _member_snapshot(user: User) -> dict:
             "deactivation_reason": user.deactivation_reason}
 
 
-def _open_team(team: Team) -> None:
+def open_team(team: Team) -> None:
     if not team.active:
         raise RuleError(_("%(team)s đã ngừng hoạt động.", team=team.name))
     if team.village.archived_at is not None:
@@ -79,7 +79,7 @@ def appoint_leader(actor: User, team: Team, candidate: User | None) -> User:
     """Make `candidate` the leader of `team`; the previous leader stays in the team as a member."""
     if candidate is None:
         raise RuleError({"user_id": _("Không tìm thấy người được chọn.")})
-    _open_team(team)
+    open_team(team)
     commune = team.village.parent
     if candidate.role not in Role.TEAM_ROLES:
         raise RuleError({"user_id": _("%(name)s không phải thành viên tổ; chỉ bổ nhiệm thành viên tổ làm tổ trưởng.",
@@ -122,7 +122,7 @@ def move_member(actor: User, member: User, team: Team | None) -> User:
         raise RuleError({"team_id": _("Không thể chuyển %(name)s sang %(team)s: tổ này thuộc xã khác.",
                                       name=member.name, team=team.name)})
     try:
-        _open_team(team)
+        open_team(team)
     except RuleError as err:
         raise RuleError({"team_id": err.message}) from None
     before = _member_snapshot(member)
@@ -167,7 +167,7 @@ def reactivate_member(actor: User, member: User) -> User:
         raise RuleError(_("%(name)s đang hoạt động.", name=member.name))
     if member.team is not None:
         try:
-            _open_team(member.team)
+            open_team(member.team)
         except RuleError as err:
             raise RuleError(_("%(msg)s Hãy chuyển %(name)s sang một tổ đang hoạt động trước.",
                               msg=err.message, name=member.name)) from None
@@ -203,7 +203,7 @@ def create_account(actor: User, *, phone: str, name: str, password: str, role: s
             errors["team_id"] = _("Vui lòng chọn tổ.")
         else:
             try:
-                _open_team(team)
+                open_team(team)
             except RuleError as err:
                 errors[""] = err.message
     elif role == Role.COMMUNE_OFFICER:

@@ -9,13 +9,9 @@ from ..forms import ChoiceRadioField, CountField, DayField, LocalDateTimeField, 
 from ..models import Outcome, Service
 from ..timeutil import BadDate, from_local, parse_day
 from .operations import VisitData
+from .rules import MAX_NOTE, MAX_RESIDENTS, OUTCOME_NAMES
 
-OUTCOME_CHOICES = [
-    SelectChoice("helped", _l("Đã hỗ trợ")),
-    SelectChoice("not_home", _l("Không có nhà")),
-    SelectChoice("declined", _l("Từ chối")),
-    SelectChoice("revisit", _l("Hẹn quay lại")),
-]
+OUTCOME_CHOICES = [SelectChoice(code, name) for code, name in OUTCOME_NAMES.items()]
 PICK = "pick"  # "Chọn ngày": the day is in return_day
 
 
@@ -38,7 +34,7 @@ class VisitFormBase(RuleForm):
     visited_at = LocalDateTimeField(_l("Ngày giờ thăm"), format="%Y-%m-%dT%H:%M",
                                     validators=[InputRequired(_l("Vui lòng nhập ngày giờ thăm hợp lệ."))])
     note = TextAreaField(_l("Ghi chú (không bắt buộc)"), validators=[
-        Optional(), Length(max=500, message=_l("Tối đa 500 ký tự."))], render_kw={"rows": 2})
+        Optional(), Length(max=MAX_NOTE, message=_l("Tối đa %(n)d ký tự.", n=MAX_NOTE))], render_kw={"rows": 2})
 
     # Made when the form is shown: a double tap or a resent POST saves the visit once.
     client_id = HiddenField()
@@ -94,6 +90,7 @@ def visit_form_class(services: list[Service], base: type = VisitFormBase) -> typ
     for service in services:
         attrs[f"svc_{service.code}"] = CountField(
             service.short_name, default=0,
-            validators=[Optional(), NumberRange(0, 60, _l("Nhập một số từ 0 đến 60."))],
-            render_kw={"inputmode": "numeric", "min": 0, "max": 60})
+            validators=[Optional(),
+                        NumberRange(0, MAX_RESIDENTS, _l("Nhập một số từ 0 đến %(max)d.", max=MAX_RESIDENTS))],
+            render_kw={"inputmode": "numeric", "min": 0, "max": MAX_RESIDENTS})
     return type("VisitForm", (base,), attrs)

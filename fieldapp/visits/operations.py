@@ -35,11 +35,12 @@ from ..models import AuditLog, Household, Outcome, Service, User, Visit
 from ..models.households import new_uuid
 from ..models.visits import Assistance
 from ..rules import RuleError
+from ..services.queries import services_by_code
 from ..tallies import operations as tallies
 from ..timeutil import to_local, utcnow
+from .rules import MAX_NOTE
 
 CLOCK_SKEW = timedelta(minutes=10)
-MAX_NOTE = 500
 MAX_RETURN_DAYS = 90  # a promise to come back further away than this is not a plan for the walk list
 CREATED, DUPLICATE, REJECTED = "created", "duplicate", "rejected"
 
@@ -82,10 +83,6 @@ class Result:
             out["error"] = self.error
             out["errors"] = self.errors or {"": self.error}
         return out
-
-
-def services_by_code() -> dict[str, Service]:
-    return {s.code: s for s in db.session.scalars(select(Service))}
 
 
 def check(household, data: VisitData, services: dict[str, Service],

@@ -11,9 +11,10 @@ from ..counting import earliest_visit_day, live, today
 from ..extensions import db
 from ..forms import EmptyForm, commit_or_show
 from ..households.pages import render_deleted
-from ..households.queries import active_services, remaining_per_service
+from ..households.queries import remaining_per_service
 from ..models import Role, Visit
 from ..rules import RuleError
+from ..services.queries import active_services
 from ..timeutil import to_local, utcnow
 from ..write_turns import write_turn
 from . import bp

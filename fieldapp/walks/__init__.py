@@ -3,5 +3,3 @@ own results and the leader's week."""
 from flask import Blueprint
 
 bp = Blueprint("walks", __name__)
-
-from . import routes  # noqa: E402,F401

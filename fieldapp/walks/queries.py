@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 
-from ..campaigns.queries import BoardRow, member_board, weekly_streaks
 from ..counting import (
     day_bounds,
     done_sql,
@@ -21,8 +20,10 @@ from ..counting import (
     share,
 )
 from ..extensions import db
+from ..leaderboards.queries import BoardRow, board, weekly_streaks
 from ..models import Household, Role, Service, SyncReport, TallyKind, Team, User, Visit
 from ..models.tallies import VISIT_ROW
+from ..services.queries import active_services, all_services
 from ..tallies.queries import member_activity, sums_in_range
 
 QUIET_DAYS = (7, 14)        # a member with no visit for this long is named on the leader's week
@@ -171,8 +172,7 @@ def my_results(member: User, on: date) -> Results:
     month = _row_of(member, village, month_start, on)
     covers = coverage(village.id, on)
     ranks = fair_ranks(team, covers)
-    services = list(db.session.scalars(select(Service).where(Service.active.is_(True))
-                                       .order_by(Service.sort_order, Service.id)))
+    services = active_services()
     return Results(member=member, week_start=week_start, month_start=month_start, week=week, month=month,
                    cover=covers.get(member.id, Cover()), village_due=sum(c.due for c in covers.values()),
                    rank=ranks.get(member.id), ranked=len(ranks),
@@ -180,7 +180,7 @@ def my_results(member: User, on: date) -> Results:
 
 
 def _row_of(member: User, village, start: date, end: date):
-    rows = member_board(village, start, end, team_id=member.team_id)
+    rows = board("members", village, start, end, team_id=member.team_id)
     found = next((r for r in rows if r.key == member.id), None)
     if found is None:  # not on the team's board (e.g. a leader of no active team): nothing counted yet
         found = BoardRow(key=member.id, name=member.name)
@@ -241,7 +241,7 @@ def leader_week(team: Team, on: date) -> Week:
     before = (start - timedelta(days=7), on - timedelta(days=7))
     sums = sums_in_range(TallyKind.TEAM, [team.id], start, on).get(team.id, {})
     sums_before = sums_in_range(TallyKind.TEAM, [team.id], *before).get(team.id, {})
-    services = list(db.session.scalars(select(Service).order_by(Service.sort_order, Service.id)))
+    services = all_services()
     people = [(s, sums.get(s.id, {}).get("people", 0)) for s in services if sums.get(s.id, {}).get("people")]
     village_id = team.village_id
     row = db.session.execute(

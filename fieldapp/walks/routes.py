@@ -10,10 +10,11 @@ from wtforms.fields.choices import SelectChoice
 from ..access import area_or_404, can_assign_households, can_enter_paper_visits, can_record_in_village, household_or_404
 from ..counting import earliest_visit_day, live_households, today
 from ..extensions import db
-from ..households.queries import active_services, filtered, remaining_per_service
+from ..households.queries import filtered, remaining_per_service
 from ..input_guard import bounded_int
 from ..models import AreaLevel, Household, Role, User
 from ..rules import RuleError
+from ..services.queries import active_services
 from ..timeutil import BadDate, parse_day, to_local
 from ..visits.forms import visit_form_class
 from ..visits.operations import CREATED, DUPLICATE, REJECTED, VisitRecord, save_visits

@@ -26,13 +26,16 @@
     });
   }
   // "Không có nhà" / "Hẹn quay lại" ask when: the picks show for those outcomes, the day box for "Chọn ngày".
+  // The outcomes come from fieldapp/visits/rules.py, handed to the scripts by pwa/strings.py.
+  var strings = document.getElementById("pwa-strings");
+  var COME_BACK = ((strings ? JSON.parse(strings.textContent) : {}).rules || {}).comeBack || [];
   document.querySelectorAll("form").forEach(function (f) {
     var when = f.querySelector(".return-when");
     if (!when) return;
     var day = when.querySelector(".return-day");
     var sync = function () {
       var outcome = f.querySelector('input[name="outcome"]:checked');
-      when.hidden = !(outcome && (outcome.value === "not_home" || outcome.value === "revisit"));
+      when.hidden = !(outcome && COME_BACK.indexOf(outcome.value) >= 0);
       var pick = when.querySelector('input[name="return_on"]:checked');
       day.hidden = !(pick && pick.value === "pick");
     };

@@ -5,6 +5,7 @@
   "use strict";
   var node = document.getElementById("pwa-strings");
   var T = node ? JSON.parse(node.textContent) : {};
+  var COME_BACK = (T.rules || {}).comeBack || [];  // the outcomes that ask when (fieldapp/visits/rules.py)
   var BASE = 30000, MAX = 15 * 60000, OFFLINE = 5000, OFFLINE_LONG = 60000;
   var delay = BASE, timer = null, state = "idle", offlineTries = 0;
 
@@ -168,7 +169,7 @@
                      visited_at: when ? when + ":00" : new Date().toISOString() };
         // The promised day, for the outcomes that ask when (as the form itself keeps it).
         var pick = visitForm.querySelector("input[name=return_on]:checked");
-        if (pick && pick.value && (body.outcome === "not_home" || body.outcome === "revisit")) {
+        if (pick && pick.value && COME_BACK.indexOf(body.outcome) >= 0) {
           var day = pick.value === "pick" ? visitForm.querySelector("[name=return_day]").value : pick.value;
           if (!day) return post();  // "Chọn ngày" without a day: the server's form says so
           body.return_on = day;
@@ -208,7 +209,7 @@
   } catch (err) { /* private mode: no notice, the visit is in the list */ }
 
   window.addEventListener("online", function () { delay = BASE; run(); });
-  window.FieldApp = { t: t, run: run, queued: queued, render: render, state: function () { return state; } };
+  window.FieldApp = { t: t, rules: T.rules || {}, run: run, queued: queued, render: render, state: function () { return state; } };
   render();
   run();
 })();

@@ -7,8 +7,9 @@
   var t = FieldApp.t;
   var view = document.getElementById("view");
   var user = null, services = [], homes = [], recs = [], news = [], flash = null, earliest = null;  // flash: {text, hash}
-  var OUTCOMES = ["helped", "not_home", "declined", "revisit"];
-  var COME_BACK = ["not_home", "revisit"];  // the outcomes that ask when
+  var RULES = FieldApp.rules;  // fieldapp/visits/rules.py, through pwa/strings.py
+  var OUTCOMES = RULES.outcomes;
+  var COME_BACK = RULES.comeBack;  // the outcomes that ask when
   var LONG_SINCE = 30;  // days without a visit marked on the list (as the server's list)
   var DAY = 86400e3;
 
@@ -301,7 +302,7 @@
         left === null ? null : h("small", { "class": "left", text: left ? t("left", { n: left }) : t("full") })]),
         h("div", { "class": "stepper" }, [step(-1, "−", t("less")), input, step(1, "+", t("more"))])]);
     });
-    var note = h("textarea", { id: "note", name: "note", rows: 2, maxlength: 500 });
+    var note = h("textarea", { id: "note", name: "note", rows: 2, maxlength: RULES.maxNote });
     note.value = prev.note || "";
     var when = h("input", { id: "visited_at", type: "datetime-local", min: earliest ? earliest + "T00:00" : null,
       value: localNow(prev.visited_at ? new Date(prev.visited_at) : null) });
@@ -376,10 +377,11 @@
     var err = errorBox();
     if (old && old.error) { err.textContent = old.error; err.hidden = false; }
     var code = h("input", { id: "code", name: "code", maxlength: 40, value: prev.code || "" });
-    var total = num("residents_total", prev.residents_total || "", 60);
-    var a14 = num("residents_14plus", prev.residents_14plus === undefined ? "" : prev.residents_14plus, 60);
-    var a18 = num("residents_18plus", prev.residents_18plus === undefined ? "" : prev.residents_18plus, 60);
-    var phones = num("smartphones", prev.smartphones || 0, 60);
+    var most = RULES.maxResidents;
+    var total = num("residents_total", prev.residents_total || "", most);
+    var a14 = num("residents_14plus", prev.residents_14plus === undefined ? "" : prev.residents_14plus, most);
+    var a18 = num("residents_18plus", prev.residents_18plus === undefined ? "" : prev.residents_18plus, most);
+    var phones = num("smartphones", prev.smartphones || 0, most);
     var form = h("form", { novalidate: true }, [err, field(t("code"), code), field(t("total"), total),
       field(t("a14"), a14), field(t("a18"), a18), field(t("phones"), phones),
       h("button", { type: "submit", "class": "button primary wide", text: t("saveHousehold") })]);
@@ -390,7 +392,7 @@
                    residents_total: n(total), residents_14plus: n(a14), residents_18plus: n(a18),
                    smartphones: n(phones) || 0, created_at: prev.created_at || new Date().toISOString() };
       var problem = !body.code ? t("needCode")
-        : !(body.residents_total >= 1 && body.residents_total <= 60 && body.residents_14plus >= 0 &&
+        : !(body.residents_total >= 1 && body.residents_total <= most && body.residents_14plus >= 0 &&
             body.residents_14plus <= body.residents_total && body.residents_18plus >= 0 &&
             body.residents_18plus <= body.residents_14plus) ? t("badCounts") : "";
       if (problem) { err.textContent = problem; err.hidden = false; return; }

@@ -382,7 +382,7 @@ def _sign_in_token(mw: MatrixWorld, village: Area) -> str:
 
 def _sticker_token(mw: MatrixWorld, village: Area) -> str:
     from fieldapp.models import HouseholdTag
-    from fieldapp.qr.operations import new_token
+    from fieldapp.qrcodes import new_token
     tag = HouseholdTag(household_id=_fresh_household(mw, village).id, token=new_token())
     db.session.add(tag)
     db.session.commit()

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from fieldapp.extensions import db
 from fieldapp.models import (AuditLog, Badge, HouseholdTag, JoinRequest, JoinStatus, OneTimeLogin,
                              TeamInvite, User)
-from fieldapp.qr.codes import make_qr
+from fieldapp.qrcodes import make_qr
 from fieldapp.timeutil import UTC_OFFSET, to_local, utcnow
 from tests.conftest import Auth, csrf_from
 from tests.qrdecode import decode, qr_urls, svgs_in

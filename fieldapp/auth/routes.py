@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from .. import audit, throttle
 from ..extensions import db
-from ..forms import EmptyForm
+from ..forms import EmptyForm, flash_expired_form
 from ..models import User
 from ..passwords import check_password, hash_password, needs_rehash
 from ..qr.queries import pending_request_for_phone
@@ -74,7 +74,7 @@ def _throttled(form: LoginForm, until):
 def logout():
     form = EmptyForm()
     if not form.validate_on_submit():
-        flash(_("Biểu mẫu đã hết hạn, vui lòng thử lại."), "error")
+        flash_expired_form()
         return redirect(url_for("core.index"))
     user = current_user._get_current_object()
     user.session_version += 1  # invalidates remember-me cookies everywhere

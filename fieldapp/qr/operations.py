@@ -14,6 +14,7 @@ from ..extensions import db
 from ..forms import PHONE_RE, normalize_phone
 from ..models import (Badge, Household, HouseholdTag, JoinRequest, JoinStatus, OneTimeLogin, Role,
                       Team, TeamInvite, User)
+from ..qrcodes import new_token
 from ..passwords import hash_password, password_problem
 from ..rules import RuleError
 from ..history import join_team
@@ -22,11 +23,6 @@ from .queries import (hash_token, live_badge, live_invite, members_without_badge
                       pending_request_for_phone, phone_taken, untagged_households)
 
 SIGN_IN_MINUTES = 15
-
-
-def new_token() -> str:
-    """128 bits of randomness, url-safe, 22 characters: short enough for a small, robust QR."""
-    return secrets.token_urlsafe(16)
 
 
 def _team_path(team: Team) -> str:

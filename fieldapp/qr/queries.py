@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..qrcodes import plausible_token
 from ..models import (Area, Badge, Household, HouseholdTag, JoinRequest, JoinStatus, OneTimeLogin,
                       Team, TeamInvite, User)
 
@@ -14,13 +15,8 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _plausible(token: str) -> bool:
-    """Cheap guard before a query: our tokens are short url-safe strings."""
-    return 16 <= len(token) <= 64
-
-
 def invite_by_token(token: str) -> TeamInvite | None:
-    if not _plausible(token):
+    if not plausible_token(token):
         return None
     return db.session.scalar(select(TeamInvite).where(TeamInvite.token == token))
 
@@ -31,7 +27,7 @@ def live_invite(team_id: int) -> TeamInvite | None:
 
 
 def badge_by_token(token: str) -> Badge | None:
-    if not _plausible(token):
+    if not plausible_token(token):
         return None
     return db.session.scalar(select(Badge).where(Badge.token == token))
 
@@ -41,13 +37,13 @@ def live_badge(user_id: int) -> Badge | None:
 
 
 def one_time_login_by_token(token: str) -> OneTimeLogin | None:
-    if not _plausible(token):
+    if not plausible_token(token):
         return None
     return db.session.scalar(select(OneTimeLogin).where(OneTimeLogin.token_hash == hash_token(token)))
 
 
 def household_by_tag(token: str) -> Household | None:
-    if not _plausible(token):
+    if not plausible_token(token):
         return None
     return db.session.scalar(select(Household).join(HouseholdTag, HouseholdTag.household_id == Household.id)
                              .where(HouseholdTag.token == token))

@@ -6,12 +6,12 @@ from .. import throttle
 from ..account.routes import RESET_KEY
 from ..extensions import db
 from ..input_guard import bounded_int
-from ..forms import EmptyForm, commit_or_show
+from ..forms import EmptyForm, commit_or_show, flash_expired_form
 from ..models import JoinRequest, JoinStatus, Role, User
 from ..rules import RuleError
 from ..timeutil import utcnow
 from . import bp, queries
-from .codes import public_url
+from ..qrcodes import private_page, public_url, refused_page
 from .access import can_lead_team, can_open_sticker, team_member_or_404, team_or_404, village_or_404
 from .forms import InviteSettingsForm, JoinForm
 from .operations import (SIGN_IN_MINUTES, approve_join_request, bind_one_time_login, count_badge_view,
@@ -25,28 +25,8 @@ from .operations import (SIGN_IN_MINUTES, approve_join_request, bind_one_time_lo
 SIGN_IN_HOLDER_COOKIE = "signin_holder"
 
 
-def _private(response):
-    """Pages whose URL is a secret or whose answer must flip at once: not cached, not indexed."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
-def _page(template: str, status: int = 200, **context):
-    return _private(make_response(render_template(template, **context), status))
-
-
-def _refused(status: int, title: str, message: str):
-    return _page("qr/refused.html", status, title=title, message=message)
-
-
 def _back_to_members(team_id: int):
     return redirect(url_for("qr.members", team_id=team_id))
-
-
-def _expired_form():
-    flash(_("Biểu mẫu đã hết hạn, vui lòng thử lại."), "error")
 
 
 # --- Join link (public) ----------------------------------------------------------------------
@@ -56,18 +36,18 @@ def join(token: str):
     now = utcnow()
     invite = queries.invite_by_token(token)
     if invite is None:
-        return _refused(404, _("Mã QR không hợp lệ"),
+        return refused_page(404, _("Mã QR không hợp lệ"),
                         _("Đây không phải mã tham gia tổ hợp lệ. Hãy quét lại, hoặc xin tổ trưởng mã QR mới."))
     problem = invite.problem(now)
     if problem is not None:
-        return _refused(410, _("Mã QR không còn dùng được"), invite_problem_message(invite, problem))
+        return refused_page(410, _("Mã QR không còn dùng được"), invite_problem_message(invite, problem))
     form = JoinForm()
     if form.validate_on_submit():
         client = request.remote_addr
         limited = join_limit_problem(invite, client, now)
         if limited is not None:
             form.form_errors.append(limited[0])
-            response = _page("qr/join.html", 429, form=form, team=invite.team, commune=queries.commune_of(invite.team))
+            response = private_page("qr/join.html", 429, form=form, team=invite.team, commune=queries.commune_of(invite.team))
             response.headers["Retry-After"] = str(limited[1])
             return response
         # In a tuple: None inside means "stored nothing" (a known phone), None outside a refusal shown in the form.
@@ -87,7 +67,7 @@ def join(token: str):
                 return response
             return redirect(url_for("qr.join_sent", token=token))
     status = 422 if form.is_submitted() else 200
-    return _page("qr/join.html", status, form=form, team=invite.team,
+    return private_page("qr/join.html", status, form=form, team=invite.team,
                  commune=queries.commune_of(invite.team))
 
 
@@ -96,7 +76,7 @@ def join_sent(token: str):
     invite = queries.invite_by_token(token)
     if invite is None:
         abort(404)
-    return _page("qr/join_sent.html", team=invite.team)
+    return private_page("qr/join_sent.html", team=invite.team)
 
 
 # --- Badge verification (public) -------------------------------------------------------------
@@ -106,15 +86,15 @@ def verify(token: str):
     now = utcnow()
     badge = queries.badge_by_token(token)
     if badge is None:
-        return _page("qr/verify_invalid.html", 404, badge=None, commune=None)
+        return private_page("qr/verify_invalid.html", 404, badge=None, commune=None)
     count_badge_view(badge, now)
     db.session.commit()
     commune = queries.commune_of(badge.team)
     if badge.revoked_at is not None:
-        return _page("qr/verify_invalid.html", 410, badge=badge, commune=commune)
+        return private_page("qr/verify_invalid.html", 410, badge=badge, commune=commune)
     member = badge.user
     active = member.active and member.team_id == badge.team_id
-    return _page("qr/verify.html", badge=badge, member=member, team=badge.team, commune=commune,
+    return private_page("qr/verify.html", badge=badge, member=member, team=badge.team, commune=commune,
                  active=active)
 
 
@@ -125,7 +105,7 @@ def sign_in_qr(token: str):
     now = utcnow()
     otl = queries.one_time_login_by_token(token)
     if otl is None:
-        return _refused(404, _("Mã đăng nhập không hợp lệ"),
+        return refused_page(404, _("Mã đăng nhập không hợp lệ"),
                         _("Đây không phải mã đăng nhập hợp lệ. Hãy nhờ tổ trưởng tạo mã mới."))
     problem = queries.sign_in_problem(otl, now)
     if problem is not None:
@@ -134,13 +114,13 @@ def sign_in_qr(token: str):
             "expired": _("Mã đăng nhập này đã hết hạn (mã chỉ dùng được trong 15 phút). Hãy nhờ tổ trưởng tạo mã mới."),
             "inactive": _("Tài khoản này đã ngừng hoạt động."),
         }
-        return _refused(410, _("Mã đăng nhập không còn dùng được"), messages[problem])
+        return refused_page(410, _("Mã đăng nhập không còn dùng được"), messages[problem])
     try:
         new_holder = bind_one_time_login(otl, request.cookies.get(SIGN_IN_HOLDER_COOKIE))
         db.session.commit()
     except RuleError as err:
         db.session.rollback()
-        return _refused(410, _("Mã đăng nhập không còn dùng được"), err.message)
+        return refused_page(410, _("Mã đăng nhập không còn dùng được"), err.message)
     form = EmptyForm()
     if new_holder is None and form.validate_on_submit():
         try:
@@ -148,7 +128,7 @@ def sign_in_qr(token: str):
             db.session.commit()
         except RuleError as err:
             db.session.rollback()
-            return _refused(410, _("Mã đăng nhập không còn dùng được"), err.message)
+            return refused_page(410, _("Mã đăng nhập không còn dùng được"), err.message)
         if current_user.is_authenticated:
             logout_user()
         login_user(member, remember=True)
@@ -157,7 +137,7 @@ def sign_in_qr(token: str):
         response = redirect(url_for("account.password"))
         throttle.remember_device(response, member.id)  # this phone is the member's own from now on
         return response
-    response = _page("qr/sign_in.html", member=otl.user, form=form)
+    response = private_page("qr/sign_in.html", member=otl.user, form=form)
     if new_holder is not None:
         response.set_cookie(SIGN_IN_HOLDER_COOKIE, new_holder, max_age=SIGN_IN_MINUTES * 60, path=request.path,
                             httponly=True, samesite="Strict", secure=request.is_secure)
@@ -184,7 +164,7 @@ def decide(team_id: int, request_id: int, decision: str):
     if join_request is None or join_request.team_id != team.id:
         abort(404)
     if not EmptyForm().validate_on_submit():
-        _expired_form()
+        flash_expired_form()
         return _back_to_members(team.id)
     try:
         if decision == "approve":
@@ -230,7 +210,7 @@ def invite(team_id: int):
 def rotate(team_id: int):
     team = team_or_404(current_user, team_id, manage=True)
     if not EmptyForm().validate_on_submit():
-        _expired_form()
+        flash_expired_form()
         return redirect(url_for("qr.invite", team_id=team.id))
     try:
         had_one = queries.live_invite(team.id) is not None
@@ -251,7 +231,7 @@ def poster(team_id: int):
     team = team_or_404(current_user, team_id)
     size = "a5" if request.args.get("size") == "a5" else "a4"
     live = queries.live_invite(team.id)
-    return _page("qr/poster.html", team=team, invite=live, expiry=expiry_day(live) if live else None,
+    return private_page("qr/poster.html", team=team, invite=live, expiry=expiry_day(live) if live else None,
                  commune=queries.commune_of(team), size=size, now=utcnow())
 
 
@@ -263,7 +243,7 @@ def make_sign_in_qr(team_id: int, user_id: int):
     team = team_or_404(current_user, team_id, manage=True)
     member = team_member_or_404(team, user_id)
     if not EmptyForm().validate_on_submit():
-        _expired_form()
+        flash_expired_form()
         return _back_to_members(team.id)
     try:
         otl, token = create_one_time_login(current_user, member, utcnow())
@@ -273,7 +253,7 @@ def make_sign_in_qr(team_id: int, user_id: int):
         flash(err.message, "error")
         return _back_to_members(team.id)
     # The raw token exists only in this response: it is never stored.
-    return _page("qr/sign_in_qr.html", team=team, member=member, otl=otl,
+    return private_page("qr/sign_in_qr.html", team=team, member=member, otl=otl,
                  url=public_url("qr.sign_in_qr", token=token))
 
 
@@ -290,7 +270,7 @@ def _badge_member(team_id: int, user_id: int):
 @login_required
 def badge(team_id: int, user_id: int):
     team, member = _badge_member(team_id, user_id)
-    return _page("qr/badge.html", team=team, member=member, commune=queries.commune_of(team),
+    return private_page("qr/badge.html", team=team, member=member, commune=queries.commune_of(team),
                  badge=queries.live_badge(member.id) if member.active else None,
                  manage=can_lead_team(current_user, team), form=EmptyForm())
 
@@ -301,7 +281,7 @@ def reissue_badge(team_id: int, user_id: int):
     team = team_or_404(current_user, team_id, manage=True)
     member = team_member_or_404(team, user_id)
     if not EmptyForm().validate_on_submit():
-        _expired_form()
+        flash_expired_form()
         return _back_to_members(team.id)
     try:
         issue_badge(current_user, member, utcnow())
@@ -319,7 +299,7 @@ def reissue_badge(team_id: int, user_id: int):
 def badges(team_id: int):
     team = team_or_404(current_user, team_id)
     manage = can_lead_team(current_user, team)
-    return _page("qr/badges.html", team=team, commune=queries.commune_of(team),
+    return private_page("qr/badges.html", team=team, commune=queries.commune_of(team),
                  badges=queries.active_badges(team.id), manage=manage, form=EmptyForm(),
                  missing=queries.members_without_badge(team.id) if manage else [])
 
@@ -329,7 +309,7 @@ def badges(team_id: int):
 def issue_missing(team_id: int):
     team = team_or_404(current_user, team_id, manage=True)
     if not EmptyForm().validate_on_submit():
-        _expired_form()
+        flash_expired_form()
         return redirect(url_for("qr.badges", team_id=team.id))
     try:
         n = issue_missing_badges(current_user, team, utcnow())
@@ -357,7 +337,7 @@ def my_badge():
 def stickers(village_id: int):
     village = village_or_404(current_user, village_id)
     page = queries.sticker_page(village.id, page=request.args.get("page", 1, type=bounded_int))
-    return _page("qr/stickers.html", village=village, result=page, form=EmptyForm())
+    return private_page("qr/stickers.html", village=village, result=page, form=EmptyForm())
 
 
 @bp.post("/villages/<int:village_id>/stickers/prepare")
@@ -365,7 +345,7 @@ def stickers(village_id: int):
 def prepare(village_id: int):
     village = village_or_404(current_user, village_id)
     if not EmptyForm().validate_on_submit():
-        _expired_form()
+        flash_expired_form()
     else:
         try:
             n = prepare_stickers(current_user, village, utcnow())
@@ -386,10 +366,10 @@ def sticker(token: str):
     if household is not None and household.deleted_at is not None:
         household = None
     if household is None:
-        return _page("qr/resident_invalid.html", 404, commune=None)
+        return private_page("qr/resident_invalid.html", 404, commune=None)
     if current_user.is_authenticated and can_open_sticker(current_user, household):
         return redirect(url_for("households.show", household_id=household.id))
     village = household.village
-    return _page("qr/resident.html", village=village, commune=village.parent,
+    return private_page("qr/resident.html", village=village, commune=village.parent,
                  teams=queries.village_team_names(village.id), last_visit=household.last_visited_at,
                  token=token)

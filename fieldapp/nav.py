@@ -26,7 +26,7 @@ def tabs(user: User) -> list[Tab]:
     team = user.team if user.role in Role.TEAM_ROLES else None
     if team is not None:
         out.append(Tab(_l("Hộ dân"), url_for("households.village", village_id=team.village_id),
-                       ("households", "visits.new", "visits.edit", "privacy", "qr.sticker", "imports.households",
+                       ("households", "visits.new", "visits.edit", "privacy", "imports.households",
                         "notices", "walks.assign", "walks.sheet", "walks.paper", "walks.paper_visit")))
         out.append(Tab(_l("Lượt thăm"), url_for("visits.mine"), ("visits.mine", "walks.my_results")))
         if user.role == Role.LEADER:
@@ -36,13 +36,13 @@ def tabs(user: User) -> list[Tab]:
         out.append(Tab(_l("Tuyên truyền"), url_for("outreach.index", area_id=team.village_id), ("outreach",)))
         if user.role == Role.LEADER:
             out.append(Tab(_l("Tổ của tôi"), url_for("teams.show", team_id=team.id),
-                           ("teams", "qr.members", "qr.invite", "qr.poster", "qr.badges", "qr.badge", "qr.stickers",
+                           ("teams", "qr.members", "qr.invite", "qr.poster", "qr.badges", "qr.badge", "households.stickers",
                             "imports.members", "signoff")))
     else:
         out.append(Tab(_l("Địa bàn"), url_for("core.index"), ("core.index", "areas", "imports.villages")))
         if user.role == Role.COMMUNE_OFFICER and user.area_id:
             out.append(Tab(_l("Tổ, thành viên"), url_for("teams.commune", commune_id=user.area_id),
-                           ("teams", "qr", "imports.members")))
+                           ("teams", "qr", "households.stickers", "households.sticker", "imports.members")))
             out.append(Tab(_l("Thông báo"), url_for("notices.commune", commune_id=user.area_id), ("notices",)))
         elif user.role == Role.ADMIN:
             out.append(Tab(_l("Quản trị"), url_for("admin.index"), ("admin",)))

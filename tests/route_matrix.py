@@ -136,9 +136,9 @@ REGISTRY: dict[str, Route] = {
     "qr.reissue_badge": R("team_member", *LEADER_ONLY),
     "qr.badge": R("own_badge", OK, OK, OK, 403, OK),
     "qr.my_badge": R(None, OK, OK, 404, 404, 404),
-    "qr.stickers": R("village", *TEAM_PRINTS),
-    "qr.prepare": R("village", *TEAM_PRINTS),
-    "qr.sticker": PUBLIC("sticker_token"),  # residents scan their own door: a page about the team, no login
+    "households.stickers": R("village", *TEAM_PRINTS),
+    "households.prepare_stickers": R("village", *TEAM_PRINTS),
+    "households.sticker": PUBLIC("sticker_token"),  # residents scan their own door: a page about the team, no login
     # Administration: admins only
     "admin.index": R(None, *ADMIN_ONLY),
     "integrations.index": R(None, *ADMIN_ONLY),

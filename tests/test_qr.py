@@ -535,7 +535,7 @@ def test_stickers_open_the_household_only_for_the_team(client, auth, leader, wor
 
 
 def test_sticker_sheet_pages_cover_every_household_once(client, leader, world):
-    from fieldapp.qr.queries import sticker_page
+    from fieldapp.households.stickers import sticker_page
     assert sticker_page(world.village1.id).untagged == 2
     leader.post(f"/villages/{world.village1.id}/stickers/prepare")
     pages = [sticker_page(world.village1.id, page=p, per_page=1) for p in (1, 2, 3)]

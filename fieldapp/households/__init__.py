@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("households", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import routes, stickers  # noqa: E402,F401

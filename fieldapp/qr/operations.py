@@ -20,7 +20,7 @@ from ..rules import RuleError
 from ..history import join_team
 from ..timeutil import to_local
 from .queries import (hash_token, live_badge, live_invite, members_without_badge, pending_count,
-                      pending_request_for_phone, phone_taken, untagged_households)
+                      pending_request_for_phone, phone_taken)
 
 SIGN_IN_MINUTES = 15
 
@@ -301,20 +301,3 @@ def retire_sign_in_codes(member: User, now: datetime) -> None:
     """A member who stops being active cannot use a one-time sign-in code made earlier."""
     db.session.execute(update(OneTimeLogin).where(
         OneTimeLogin.user_id == member.id, OneTimeLogin.used_at.is_(None)).values(expires_at=now))
-
-
-# --- Household stickers ----------------------------------------------------------------------
-
-def prepare_stickers(actor: User, village, now: datetime) -> int:
-    """Gives a sticker token to every household of the village that has none yet."""
-    households: list[Household] = untagged_households(village.id)
-    for household in households:
-        db.session.add(HouseholdTag(household_id=household.id, token=new_token(), created_at=now))
-    try:
-        db.session.flush()
-    except IntegrityError:
-        raise RuleError(_("Tem đang được chuẩn bị ở một máy khác. Hãy tải lại trang.")) from None
-    if households:
-        audit.record(actor, "stickers_prepare", village, area_path=village.path,
-                     entity_type="area", after={"households": len(households)})
-    return len(households)

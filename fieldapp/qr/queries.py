@@ -42,13 +42,6 @@ def one_time_login_by_token(token: str) -> OneTimeLogin | None:
     return db.session.scalar(select(OneTimeLogin).where(OneTimeLogin.token_hash == hash_token(token)))
 
 
-def household_by_tag(token: str) -> Household | None:
-    if not plausible_token(token):
-        return None
-    return db.session.scalar(select(Household).join(HouseholdTag, HouseholdTag.household_id == Household.id)
-                             .where(HouseholdTag.token == token))
-
-
 def phone_taken(phone: str) -> bool:
     return db.session.scalar(select(User.id).where(User.phone == phone)) is not None
 
@@ -104,44 +97,8 @@ def members_without_badge(team_id: int) -> list[User]:
         .order_by(User.name, User.id)))
 
 
-def village_team_names(village_id: int) -> list[str]:
-    return list(db.session.scalars(select(Team.name).where(Team.village_id == village_id, Team.active.is_(True))
-                                   .order_by(Team.name, Team.id)))
-
-
 def commune_of(team: Team) -> Area | None:
     return team.village.parent
-
-
-@dataclass
-class StickerPage:
-    items: list[tuple[Household, str]]
-    untagged: int
-    total: int
-    page: int
-    pages: int
-
-
-def sticker_page(village_id: int, page: int = 1, per_page: int = 120) -> StickerPage:
-    """Households of the village that have a sticker token, by house code; five A4 sheets a page."""
-    base = (select(Household, HouseholdTag.token)
-            .join(HouseholdTag, HouseholdTag.household_id == Household.id)
-            .where(Household.village_id == village_id))
-    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
-    all_households = db.session.scalar(
-        select(func.count()).select_from(Household).where(Household.village_id == village_id))
-    pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
-    items = db.session.execute(base.order_by(Household.code, Household.id)
-                               .limit(per_page).offset((page - 1) * per_page)).all()
-    return StickerPage(items=[(h, t) for h, t in items], untagged=all_households - total,
-                       total=total, page=page, pages=pages)
-
-
-def untagged_households(village_id: int) -> list[Household]:
-    return list(db.session.scalars(
-        select(Household).outerjoin(HouseholdTag, HouseholdTag.household_id == Household.id)
-        .where(Household.village_id == village_id, HouseholdTag.id.is_(None))))
 
 
 def sign_in_problem(otl: OneTimeLogin, now: datetime) -> str | None:

@@ -5,19 +5,18 @@ from flask_login import current_user, login_required, login_user, logout_user
 from .. import throttle
 from ..account.routes import RESET_KEY
 from ..extensions import db
-from ..input_guard import bounded_int
 from ..forms import EmptyForm, commit_or_show, flash_expired_form
 from ..models import JoinRequest, JoinStatus, Role, User
 from ..rules import RuleError
 from ..timeutil import utcnow
 from . import bp, queries
 from ..qrcodes import private_page, public_url, refused_page
-from .access import can_lead_team, can_open_sticker, team_member_or_404, team_or_404, village_or_404
+from .access import can_lead_team, team_member_or_404, team_or_404
 from .forms import InviteSettingsForm, JoinForm
 from .operations import (SIGN_IN_MINUTES, approve_join_request, bind_one_time_login, count_badge_view,
                          create_one_time_login,
                          expiry_day, invite_problem_message, issue_badge, issue_missing_badges, join_limit_problem,
-                         prepare_stickers, refuse_join_request, rotate_invite,
+                         refuse_join_request, rotate_invite,
                          submit_join_request, update_invite, use_one_time_login)
 
 
@@ -328,48 +327,3 @@ def my_badge():
     if current_user.role not in Role.TEAM_ROLES or current_user.team_id is None:
         abort(404)
     return redirect(url_for("qr.badge", team_id=current_user.team_id, user_id=current_user.id))
-
-
-# --- Household stickers ----------------------------------------------------------------------
-
-@bp.get("/villages/<int:village_id>/stickers")
-@login_required
-def stickers(village_id: int):
-    village = village_or_404(current_user, village_id)
-    page = queries.sticker_page(village.id, page=request.args.get("page", 1, type=bounded_int))
-    return private_page("qr/stickers.html", village=village, result=page, form=EmptyForm())
-
-
-@bp.post("/villages/<int:village_id>/stickers/prepare")
-@login_required
-def prepare(village_id: int):
-    village = village_or_404(current_user, village_id)
-    if not EmptyForm().validate_on_submit():
-        flash_expired_form()
-    else:
-        try:
-            n = prepare_stickers(current_user, village, utcnow())
-            db.session.commit()
-        except RuleError as err:
-            db.session.rollback()
-            flash(err.message, "error")
-        else:
-            flash(_("Đã chuẩn bị tem cho %(n)d hộ.", n=n), "success")
-    return redirect(url_for("qr.stickers", village_id=village.id))
-
-
-@bp.get("/h/<path:token>")  # public: a resident scans their own door sticker
-def sticker(token: str):
-    """A member of the village goes on to the household; anyone else (a resident) gets a page about
-    the team and the last visit, with how to check a member's badge, and no personal data."""
-    household = queries.household_by_tag(token)
-    if household is not None and household.deleted_at is not None:
-        household = None
-    if household is None:
-        return private_page("qr/resident_invalid.html", 404, commune=None)
-    if current_user.is_authenticated and can_open_sticker(current_user, household):
-        return redirect(url_for("households.show", household_id=household.id))
-    village = household.village
-    return private_page("qr/resident.html", village=village, commune=village.parent,
-                 teams=queries.village_team_names(village.id), last_visit=household.last_visited_at,
-                 token=token)

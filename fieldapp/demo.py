@@ -117,7 +117,9 @@ def _demo_qr_and_campaign(users, teams, commune, services, today) -> None:
     stickers of the first village, a campaign running this week and next, and two notices from the commune."""
     from .campaigns.operations import CampaignData, create_campaign
     from .notices.operations import NoticeData, post_notice
-    from .qr.operations import issue_badge, prepare_stickers, rotate_invite
+    from .badges.operations import issue_badge
+    from .households.stickers import prepare_stickers
+    from .qr.operations import rotate_invite
     now = utcnow()
     officer = next(u for u in users if u.role == Role.COMMUNE_OFFICER)
     for user in users:

@@ -123,19 +123,19 @@ REGISTRY: dict[str, Route] = {
     # QR: join links, badges, one-time sign-in, stickers
     "qr.join": PUBLIC("invite_token"),
     "qr.join_sent": PUBLIC("invite_token"),
-    "qr.verify": PUBLIC("badge_token"),
+    "badges.verify": PUBLIC("badge_token"),
     "qr.sign_in_qr": PUBLIC("otl_token", ends_session=True),
     "qr.members": R("team", *TEAM_PRINTS),
-    "qr.badges": R("team", *TEAM_PRINTS),
+    "badges.team": R("team", *TEAM_PRINTS),
     "qr.poster": R("team", *TEAM_PRINTS),
     "qr.invite": R("team", *LEADER_ONLY),
     "qr.rotate": R("team", *LEADER_ONLY),
-    "qr.issue_missing": R("team", *LEADER_ONLY),
+    "badges.issue_missing": R("team", *LEADER_ONLY),
     "qr.decide": R("join_request", *LEADER_ONLY),
     "qr.make_sign_in_qr": R("team_member", *LEADER_ONLY),
-    "qr.reissue_badge": R("team_member", *LEADER_ONLY),
-    "qr.badge": R("own_badge", OK, OK, OK, 403, OK),
-    "qr.my_badge": R(None, OK, OK, 404, 404, 404),
+    "badges.reissue": R("team_member", *LEADER_ONLY),
+    "badges.show": R("own_badge", OK, OK, OK, 403, OK),
+    "badges.mine": R(None, OK, OK, 404, 404, 404),
     "households.stickers": R("village", *TEAM_PRINTS),
     "households.prepare_stickers": R("village", *TEAM_PRINTS),
     "households.sticker": PUBLIC("sticker_token"),  # residents scan their own door: a page about the team, no login
@@ -367,7 +367,7 @@ def _join_request(mw: MatrixWorld, village: Area) -> dict:
 
 
 def _badge_token(mw: MatrixWorld, village: Area) -> str:
-    from fieldapp.qr.operations import issue_badge
+    from fieldapp.badges.operations import issue_badge
     badge = issue_badge(None, _fresh_member(mw, village), utcnow())
     db.session.commit()
     return badge.token

@@ -19,7 +19,8 @@ from ..passwords import hash_password, password_problem
 from ..rules import RuleError
 from ..history import join_team
 from ..timeutil import to_local
-from .queries import (hash_token, live_badge, live_invite, members_without_badge, pending_count,
+from ..badges.operations import issue_badge
+from .queries import (hash_token, live_invite, pending_count,
                       pending_request_for_phone, phone_taken)
 
 SIGN_IN_MINUTES = 15
@@ -261,41 +262,6 @@ def use_one_time_login(otl: OneTimeLogin, now: datetime) -> User:
 
 
 # --- Badges and members ----------------------------------------------------------------------
-
-def issue_badge(actor: User | None, member: User, now: datetime) -> Badge:
-    """A new badge; the QR of the previous one stops verifying at once."""
-    if not member.active or member.team is None:
-        raise RuleError(_("Chỉ cấp thẻ cho thành viên đang hoạt động của một tổ."))
-    old = live_badge(member.id)
-    if old is not None:
-        old.revoked_at = now
-        db.session.flush()
-    badge = Badge(user_id=member.id, team_id=member.team_id, token=new_token(), issued_at=now,
-                  issued_by_id=actor.id if actor else None)
-    db.session.add(badge)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        raise RuleError(_("Thẻ vừa được cấp ở một máy khác. Hãy tải lại trang.")) from None
-    audit.record(actor, "badge_reissue" if old else "badge_issue", badge, area_path=_team_path(member.team),
-                 before={"badge_id": old.id} if old else None, after={"user_id": member.id})
-    return badge
-
-
-def issue_missing_badges(actor: User, team: Team, now: datetime) -> int:
-    """A badge for every active member of the team who has none (members from before badges)."""
-    missing = members_without_badge(team.id)
-    for member in missing:
-        issue_badge(actor, member, now)
-    return len(missing)
-
-
-def count_badge_view(badge: Badge, now: datetime) -> None:
-    """One atomic increment; the page needs no read-modify-write."""
-    db.session.execute(update(Badge).where(Badge.id == badge.id)
-                       .values(views=Badge.views + 1, last_viewed_at=now)
-                       .execution_options(synchronize_session=False))
-
 
 def retire_sign_in_codes(member: User, now: datetime) -> None:
     """A member who stops being active cannot use a one-time sign-in code made earlier."""

@@ -26,16 +26,6 @@ def live_invite(team_id: int) -> TeamInvite | None:
         TeamInvite.team_id == team_id, TeamInvite.revoked_at.is_(None)))
 
 
-def badge_by_token(token: str) -> Badge | None:
-    if not plausible_token(token):
-        return None
-    return db.session.scalar(select(Badge).where(Badge.token == token))
-
-
-def live_badge(user_id: int) -> Badge | None:
-    return db.session.scalar(select(Badge).where(Badge.user_id == user_id, Badge.revoked_at.is_(None)))
-
-
 def one_time_login_by_token(token: str) -> OneTimeLogin | None:
     if not plausible_token(token):
         return None
@@ -80,21 +70,6 @@ def team_members(team_id: int) -> list[MemberRow]:
         .where(User.team_id == team_id)
         .order_by(User.active.desc(), User.name, User.id))
     return [MemberRow(user=u, badge=b, all_views=int(v or 0)) for u, b, v in rows]
-
-
-def active_badges(team_id: int) -> list[Badge]:
-    return list(db.session.scalars(
-        select(Badge).join(User, User.id == Badge.user_id)
-        .where(Badge.team_id == team_id, Badge.revoked_at.is_(None), User.active.is_(True),
-               User.team_id == team_id)
-        .order_by(User.name, User.id)))
-
-
-def members_without_badge(team_id: int) -> list[User]:
-    return list(db.session.scalars(
-        select(User).outerjoin(Badge, (Badge.user_id == User.id) & Badge.revoked_at.is_(None))
-        .where(User.team_id == team_id, User.active.is_(True), Badge.id.is_(None))
-        .order_by(User.name, User.id)))
 
 
 def commune_of(team: Team) -> Area | None:

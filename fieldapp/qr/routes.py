@@ -13,9 +13,9 @@ from . import bp, queries
 from ..qrcodes import private_page, public_url, refused_page
 from .access import can_lead_team, team_member_or_404, team_or_404
 from .forms import InviteSettingsForm, JoinForm
-from .operations import (SIGN_IN_MINUTES, approve_join_request, bind_one_time_login, count_badge_view,
+from .operations import (SIGN_IN_MINUTES, approve_join_request, bind_one_time_login, 
                          create_one_time_login,
-                         expiry_day, invite_problem_message, issue_badge, issue_missing_badges, join_limit_problem,
+                         expiry_day, invite_problem_message, join_limit_problem,
                          refuse_join_request, rotate_invite,
                          submit_join_request, update_invite, use_one_time_login)
 
@@ -76,25 +76,6 @@ def join_sent(token: str):
     if invite is None:
         abort(404)
     return private_page("qr/join_sent.html", team=invite.team)
-
-
-# --- Badge verification (public) -------------------------------------------------------------
-
-@bp.get("/v/<path:token>")  # anything under /v/ gets the friendly page
-def verify(token: str):
-    now = utcnow()
-    badge = queries.badge_by_token(token)
-    if badge is None:
-        return private_page("qr/verify_invalid.html", 404, badge=None, commune=None)
-    count_badge_view(badge, now)
-    db.session.commit()
-    commune = queries.commune_of(badge.team)
-    if badge.revoked_at is not None:
-        return private_page("qr/verify_invalid.html", 410, badge=badge, commune=commune)
-    member = badge.user
-    active = member.active and member.team_id == badge.team_id
-    return private_page("qr/verify.html", badge=badge, member=member, team=badge.team, commune=commune,
-                 active=active)
 
 
 # --- One-time sign-in (public) ---------------------------------------------------------------
@@ -256,74 +237,3 @@ def make_sign_in_qr(team_id: int, user_id: int):
                  url=public_url("qr.sign_in_qr", token=token))
 
 
-def _badge_member(team_id: int, user_id: int):
-    """A member sees their own badge; the leader and the commune officer see the team's."""
-    if (current_user.id == user_id and current_user.team_id == team_id
-            and current_user.role in Role.TEAM_ROLES):
-        return current_user.team, current_user._get_current_object()
-    team = team_or_404(current_user, team_id)
-    return team, team_member_or_404(team, user_id)
-
-
-@bp.get("/teams/<int:team_id>/members/<int:user_id>/badge")
-@login_required
-def badge(team_id: int, user_id: int):
-    team, member = _badge_member(team_id, user_id)
-    return private_page("qr/badge.html", team=team, member=member, commune=queries.commune_of(team),
-                 badge=queries.live_badge(member.id) if member.active else None,
-                 manage=can_lead_team(current_user, team), form=EmptyForm())
-
-
-@bp.post("/teams/<int:team_id>/members/<int:user_id>/badge")
-@login_required
-def reissue_badge(team_id: int, user_id: int):
-    team = team_or_404(current_user, team_id, manage=True)
-    member = team_member_or_404(team, user_id)
-    if not EmptyForm().validate_on_submit():
-        flash_expired_form()
-        return _back_to_members(team.id)
-    try:
-        issue_badge(current_user, member, utcnow())
-        db.session.commit()
-    except RuleError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return _back_to_members(team.id)
-    flash(_("Đã cấp thẻ mới cho %(name)s. Mã QR trên thẻ cũ không còn hợp lệ.", name=member.name), "success")
-    return redirect(url_for("qr.badge", team_id=team.id, user_id=member.id))
-
-
-@bp.get("/teams/<int:team_id>/badges")
-@login_required
-def badges(team_id: int):
-    team = team_or_404(current_user, team_id)
-    manage = can_lead_team(current_user, team)
-    return private_page("qr/badges.html", team=team, commune=queries.commune_of(team),
-                 badges=queries.active_badges(team.id), manage=manage, form=EmptyForm(),
-                 missing=queries.members_without_badge(team.id) if manage else [])
-
-
-@bp.post("/teams/<int:team_id>/badges")
-@login_required
-def issue_missing(team_id: int):
-    team = team_or_404(current_user, team_id, manage=True)
-    if not EmptyForm().validate_on_submit():
-        flash_expired_form()
-        return redirect(url_for("qr.badges", team_id=team.id))
-    try:
-        n = issue_missing_badges(current_user, team, utcnow())
-        db.session.commit()
-    except RuleError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-    else:
-        flash(_("Đã cấp thẻ cho %(n)d thành viên.", n=n), "success")
-    return redirect(url_for("qr.badges", team_id=team.id))
-
-
-@bp.get("/me/badge")
-@login_required
-def my_badge():
-    if current_user.role not in Role.TEAM_ROLES or current_user.team_id is None:
-        abort(404)
-    return redirect(url_for("qr.badge", team_id=current_user.team_id, user_id=current_user.id))

@@ -42,7 +42,8 @@ def tabs(user: User) -> list[Tab]:
         out.append(Tab(_l("Địa bàn"), url_for("core.index"), ("core.index", "areas", "imports.villages")))
         if user.role == Role.COMMUNE_OFFICER and user.area_id:
             out.append(Tab(_l("Tổ, thành viên"), url_for("teams.commune", commune_id=user.area_id),
-                           ("teams", "qr", "badges", "households.stickers", "households.sticker", "imports.members")))
+                           ("teams", "qr", "badges", "auth.sign_in_qr", "auth.make_sign_in_qr", "households.stickers",
+                            "households.sticker", "imports.members")))
             out.append(Tab(_l("Thông báo"), url_for("notices.commune", commune_id=user.area_id), ("notices",)))
         elif user.role == Role.ADMIN:
             out.append(Tab(_l("Quản trị"), url_for("admin.index"), ("admin",)))

@@ -124,7 +124,7 @@ REGISTRY: dict[str, Route] = {
     "qr.join": PUBLIC("invite_token"),
     "qr.join_sent": PUBLIC("invite_token"),
     "badges.verify": PUBLIC("badge_token"),
-    "qr.sign_in_qr": PUBLIC("otl_token", ends_session=True),
+    "auth.sign_in_qr": PUBLIC("otl_token", ends_session=True),
     "qr.members": R("team", *TEAM_PRINTS),
     "badges.team": R("team", *TEAM_PRINTS),
     "qr.poster": R("team", *TEAM_PRINTS),
@@ -132,7 +132,7 @@ REGISTRY: dict[str, Route] = {
     "qr.rotate": R("team", *LEADER_ONLY),
     "badges.issue_missing": R("team", *LEADER_ONLY),
     "qr.decide": R("join_request", *LEADER_ONLY),
-    "qr.make_sign_in_qr": R("team_member", *LEADER_ONLY),
+    "auth.make_sign_in_qr": R("team_member", *LEADER_ONLY),
     "badges.reissue": R("team_member", *LEADER_ONLY),
     "badges.show": R("own_badge", OK, OK, OK, 403, OK),
     "badges.mine": R(None, OK, OK, 404, 404, 404),
@@ -374,7 +374,7 @@ def _badge_token(mw: MatrixWorld, village: Area) -> str:
 
 
 def _sign_in_token(mw: MatrixWorld, village: Area) -> str:
-    from fieldapp.qr.operations import create_one_time_login
+    from fieldapp.auth.one_time import create_one_time_login
     _, token = create_one_time_login(mw.world.users["admin"], _fresh_member(mw, village), utcnow())
     db.session.commit()
     return token

@@ -20,11 +20,8 @@ from ..rules import RuleError
 from ..history import join_team
 from ..timeutil import to_local
 from ..badges.operations import issue_badge
-from .queries import (hash_token, live_invite, pending_count,
+from .queries import (live_invite, pending_count,
                       pending_request_for_phone, phone_taken)
-
-SIGN_IN_MINUTES = 15
-
 
 def _team_path(team: Team) -> str:
     return team.village.path
@@ -206,64 +203,4 @@ def invite_problem_message(invite: TeamInvite, problem: str) -> str:
     return _("Tổ này hiện không nhận thành viên mới.")
 
 
-# --- One-time sign-in ------------------------------------------------------------------------
-
-def create_one_time_login(actor: User, member: User, now: datetime) -> tuple[OneTimeLogin, str]:
-    """Returns the record and the raw token, which is shown once as a QR and never stored."""
-    if member.id == actor.id:
-        raise RuleError(_("Không thể tạo mã đăng nhập cho chính mình."))
-    if not member.active:
-        raise RuleError(_("%(name)s đã ngừng hoạt động.", name=member.name))
-    # One live code per member: showing a new one retires the earlier ones.
-    db.session.execute(update(OneTimeLogin).where(
-        OneTimeLogin.user_id == member.id, OneTimeLogin.used_at.is_(None),
-        OneTimeLogin.expires_at > now).values(expires_at=now))
-    token = secrets.token_urlsafe(32)
-    otl = OneTimeLogin(user_id=member.id, token_hash=hash_token(token), created_by_id=actor.id,
-                       created_at=now, expires_at=now + timedelta(minutes=SIGN_IN_MINUTES))
-    db.session.add(otl)
-    db.session.flush()
-    audit.record(actor, "signin_qr_create", otl, area_path=_team_path(member.team),
-                 after={"user_id": member.id, "expires_at": otl.expires_at.isoformat()})
-    return otl, token
-
-
-def bind_one_time_login(otl: OneTimeLogin, holder: str | None) -> str | None:
-    """The browser opening the code holds it: returns a new holder secret for the first one (a conditional
-    UPDATE, so two browsers at once cannot both hold it), None for the browser already holding it.
-    RuleError for any other browser."""
-    if otl.bound_hash is None:
-        secret = secrets.token_urlsafe(24)
-        result = db.session.execute(update(OneTimeLogin).where(
-            OneTimeLogin.id == otl.id, OneTimeLogin.bound_hash.is_(None),
-        ).values(bound_hash=hash_token(secret)).execution_options(synchronize_session=False))
-        if result.rowcount == 1:
-            db.session.refresh(otl)
-            return secret
-        db.session.refresh(otl)
-    if holder and hmac.compare_digest(otl.bound_hash or "", hash_token(holder)):
-        return None
-    raise RuleError(_("Mã đăng nhập này đã được mở trên một điện thoại khác. Mỗi mã chỉ dùng được trên "
-                      "điện thoại mở nó đầu tiên; hãy nhờ tổ trưởng tạo mã mới."))
-
-
-def use_one_time_login(otl: OneTimeLogin, now: datetime) -> User:
-    """Marks the code used; a conditional UPDATE, so two scans at once cannot both win."""
-    result = db.session.execute(update(OneTimeLogin).where(
-        OneTimeLogin.id == otl.id, OneTimeLogin.used_at.is_(None), OneTimeLogin.expires_at > now,
-    ).values(used_at=now).execution_options(synchronize_session=False))
-    member = otl.user
-    if result.rowcount != 1 or not member.active:
-        raise RuleError(_("Mã đăng nhập này đã được dùng hoặc đã hết hạn. Hãy nhờ tổ trưởng tạo mã mới."))
-    db.session.refresh(otl)
-    audit.record(member, "signin_qr_use", otl, area_path=_team_path(member.team) if member.team else "",
-                 after={"user_id": member.id})
-    return member
-
-
 # --- Badges and members ----------------------------------------------------------------------
-
-def retire_sign_in_codes(member: User, now: datetime) -> None:
-    """A member who stops being active cannot use a one-time sign-in code made earlier."""
-    db.session.execute(update(OneTimeLogin).where(
-        OneTimeLogin.user_id == member.id, OneTimeLogin.used_at.is_(None)).values(expires_at=now))

@@ -11,10 +11,6 @@ from ..models import (Area, Badge, Household, HouseholdTag, JoinRequest, JoinSta
                       Team, TeamInvite, User)
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def invite_by_token(token: str) -> TeamInvite | None:
     if not plausible_token(token):
         return None
@@ -24,12 +20,6 @@ def invite_by_token(token: str) -> TeamInvite | None:
 def live_invite(team_id: int) -> TeamInvite | None:
     return db.session.scalar(select(TeamInvite).where(
         TeamInvite.team_id == team_id, TeamInvite.revoked_at.is_(None)))
-
-
-def one_time_login_by_token(token: str) -> OneTimeLogin | None:
-    if not plausible_token(token):
-        return None
-    return db.session.scalar(select(OneTimeLogin).where(OneTimeLogin.token_hash == hash_token(token)))
 
 
 def phone_taken(phone: str) -> bool:
@@ -74,14 +64,3 @@ def team_members(team_id: int) -> list[MemberRow]:
 
 def commune_of(team: Team) -> Area | None:
     return team.village.parent
-
-
-def sign_in_problem(otl: OneTimeLogin, now: datetime) -> str | None:
-    """Why a one-time sign-in cannot be used: "used", "expired", "inactive", or None."""
-    if otl.used_at is not None:
-        return "used"
-    if otl.expires_at <= now:
-        return "expired"
-    if not otl.user.active:
-        return "inactive"
-    return None

@@ -3,7 +3,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import throttle
-from ..account.routes import RESET_KEY
 from ..extensions import db
 from ..forms import EmptyForm, commit_or_show, flash_expired_form
 from ..models import JoinRequest, JoinStatus, Role, User
@@ -13,15 +12,9 @@ from . import bp, queries
 from ..qrcodes import private_page, public_url, refused_page
 from .access import can_lead_team, team_member_or_404, team_or_404
 from .forms import InviteSettingsForm, JoinForm
-from .operations import (SIGN_IN_MINUTES, approve_join_request, bind_one_time_login, 
-                         create_one_time_login,
-                         expiry_day, invite_problem_message, join_limit_problem,
-                         refuse_join_request, rotate_invite,
-                         submit_join_request, update_invite, use_one_time_login)
+from .operations import (approve_join_request, expiry_day, invite_problem_message, join_limit_problem,
+                         refuse_join_request, rotate_invite, submit_join_request, update_invite)
 
-
-
-SIGN_IN_HOLDER_COOKIE = "signin_holder"
 
 
 def _back_to_members(team_id: int):
@@ -76,52 +69,6 @@ def join_sent(token: str):
     if invite is None:
         abort(404)
     return private_page("qr/join_sent.html", team=invite.team)
-
-
-# --- One-time sign-in (public) ---------------------------------------------------------------
-
-@bp.route("/s/<token>", methods=["GET", "POST"])
-def sign_in_qr(token: str):
-    now = utcnow()
-    otl = queries.one_time_login_by_token(token)
-    if otl is None:
-        return refused_page(404, _("Mã đăng nhập không hợp lệ"),
-                        _("Đây không phải mã đăng nhập hợp lệ. Hãy nhờ tổ trưởng tạo mã mới."))
-    problem = queries.sign_in_problem(otl, now)
-    if problem is not None:
-        messages = {
-            "used": _("Mã đăng nhập này đã được dùng. Mỗi mã chỉ dùng được một lần; hãy nhờ tổ trưởng tạo mã mới."),
-            "expired": _("Mã đăng nhập này đã hết hạn (mã chỉ dùng được trong 15 phút). Hãy nhờ tổ trưởng tạo mã mới."),
-            "inactive": _("Tài khoản này đã ngừng hoạt động."),
-        }
-        return refused_page(410, _("Mã đăng nhập không còn dùng được"), messages[problem])
-    try:
-        new_holder = bind_one_time_login(otl, request.cookies.get(SIGN_IN_HOLDER_COOKIE))
-        db.session.commit()
-    except RuleError as err:
-        db.session.rollback()
-        return refused_page(410, _("Mã đăng nhập không còn dùng được"), err.message)
-    form = EmptyForm()
-    if new_holder is None and form.validate_on_submit():
-        try:
-            member = use_one_time_login(otl, now)
-            db.session.commit()
-        except RuleError as err:
-            db.session.rollback()
-            return refused_page(410, _("Mã đăng nhập không còn dùng được"), err.message)
-        if current_user.is_authenticated:
-            logout_user()
-        login_user(member, remember=True)
-        session[RESET_KEY] = member.id
-        flash(_("Đã đăng nhập. Hãy đặt mật khẩu mới để lần sau tự đăng nhập."), "success")
-        response = redirect(url_for("account.password"))
-        throttle.remember_device(response, member.id)  # this phone is the member's own from now on
-        return response
-    response = private_page("qr/sign_in.html", member=otl.user, form=form)
-    if new_holder is not None:
-        response.set_cookie(SIGN_IN_HOLDER_COOKIE, new_holder, max_age=SIGN_IN_MINUTES * 60, path=request.path,
-                            httponly=True, samesite="Strict", secure=request.is_secure)
-    return response
 
 
 # --- Leader: members, join requests, join link -----------------------------------------------
@@ -213,27 +160,3 @@ def poster(team_id: int):
     live = queries.live_invite(team.id)
     return private_page("qr/poster.html", team=team, invite=live, expiry=expiry_day(live) if live else None,
                  commune=queries.commune_of(team), size=size, now=utcnow())
-
-
-# --- Leader: one-time sign-in QR, badges, deactivation ---------------------------------------
-
-@bp.post("/teams/<int:team_id>/members/<int:user_id>/sign-in-qr")
-@login_required
-def make_sign_in_qr(team_id: int, user_id: int):
-    team = team_or_404(current_user, team_id, manage=True)
-    member = team_member_or_404(team, user_id)
-    if not EmptyForm().validate_on_submit():
-        flash_expired_form()
-        return _back_to_members(team.id)
-    try:
-        otl, token = create_one_time_login(current_user, member, utcnow())
-        db.session.commit()
-    except RuleError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return _back_to_members(team.id)
-    # The raw token exists only in this response: it is never stored.
-    return private_page("qr/sign_in_qr.html", team=team, member=member, otl=otl,
-                 url=public_url("qr.sign_in_qr", token=token))
-
-

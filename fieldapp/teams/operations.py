@@ -12,7 +12,7 @@ from ..extensions import db
 from ..forms import PHONE_RE, normalize_phone
 from ..models import Area, AreaLevel, Role, Team, User
 from ..passwords import hash_password, password_problem
-from ..qr.operations import retire_sign_in_codes
+from ..auth.one_time import retire_sign_in_codes
 from ..rules import RuleError
 from ..timeutil import utcnow
 from .. import history

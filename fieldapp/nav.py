@@ -36,7 +36,7 @@ def tabs(user: User) -> list[Tab]:
         out.append(Tab(_l("Tuyên truyền"), url_for("outreach.index", area_id=team.village_id), ("outreach",)))
         if user.role == Role.LEADER:
             out.append(Tab(_l("Tổ của tôi"), url_for("teams.show", team_id=team.id),
-                           ("teams", "qr.members", "qr.invite", "qr.poster", "badges.team", "badges.show", "households.stickers",
+                           ("teams", "qr.invite", "qr.poster", "badges.team", "badges.show", "households.stickers",
                             "imports.members", "signoff")))
     else:
         out.append(Tab(_l("Địa bàn"), url_for("core.index"), ("core.index", "areas", "imports.villages")))

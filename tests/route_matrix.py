@@ -125,7 +125,7 @@ REGISTRY: dict[str, Route] = {
     "qr.join_sent": PUBLIC("invite_token"),
     "badges.verify": PUBLIC("badge_token"),
     "auth.sign_in_qr": PUBLIC("otl_token", ends_session=True),
-    "qr.members": R("team", *TEAM_PRINTS),
+    "teams.members": R("team", *TEAM_PRINTS),
     "badges.team": R("team", *TEAM_PRINTS),
     "qr.poster": R("team", *TEAM_PRINTS),
     "qr.invite": R("team", *LEADER_ONLY),

@@ -151,14 +151,14 @@ def make_sign_in_qr(team_id: int, user_id: int):
     member = team_member_or_404(team, user_id)
     if not EmptyForm().validate_on_submit():
         flash_expired_form()
-        return redirect(url_for("qr.members", team_id=team.id))
+        return redirect(url_for("teams.members", team_id=team.id))
     try:
         otl, token = create_one_time_login(current_user, member, utcnow())
         db.session.commit()
     except RuleError as err:
         db.session.rollback()
         flash(err.message, "error")
-        return redirect(url_for("qr.members", team_id=team.id))
+        return redirect(url_for("teams.members", team_id=team.id))
     # The raw token exists only in this response: it is never stored.
     return private_page("auth/sign_in_qr.html", team=team, member=member, otl=otl,
                         url=public_url("auth.sign_in_qr", token=token))

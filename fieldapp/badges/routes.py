@@ -15,7 +15,7 @@ from .operations import count_badge_view, issue_badge, issue_missing_badges
 
 
 def _back_to_members(team_id: int):
-    return redirect(url_for("qr.members", team_id=team_id))
+    return redirect(url_for("teams.members", team_id=team_id))
 
 
 # --- Badge verification (public) -------------------------------------------------------------

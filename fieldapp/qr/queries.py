@@ -42,25 +42,5 @@ def pending_requests(team_id: int) -> list[JoinRequest]:
         .order_by(JoinRequest.created_at, JoinRequest.id)))
 
 
-@dataclass
-class MemberRow:
-    user: User
-    badge: Badge | None
-    all_views: int  # residents' checks over every badge the member ever had
-
-
-def team_members(team_id: int) -> list[MemberRow]:
-    """Members with their live badge and how often residents checked it: one query."""
-    totals = (select(Badge.user_id, func.sum(Badge.views).label("views"))
-              .group_by(Badge.user_id).subquery())
-    rows = db.session.execute(
-        select(User, Badge, totals.c.views)
-        .outerjoin(Badge, (Badge.user_id == User.id) & Badge.revoked_at.is_(None))
-        .outerjoin(totals, totals.c.user_id == User.id)
-        .where(User.team_id == team_id)
-        .order_by(User.active.desc(), User.name, User.id))
-    return [MemberRow(user=u, badge=b, all_views=int(v or 0)) for u, b, v in rows]
-
-
 def commune_of(team: Team) -> Area | None:
     return team.village.parent

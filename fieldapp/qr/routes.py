@@ -18,7 +18,7 @@ from .operations import (approve_join_request, expiry_day, invite_problem_messag
 
 
 def _back_to_members(team_id: int):
-    return redirect(url_for("qr.members", team_id=team_id))
+    return redirect(url_for("teams.members", team_id=team_id))
 
 
 # --- Join link (public) ----------------------------------------------------------------------
@@ -72,16 +72,6 @@ def join_sent(token: str):
 
 
 # --- Leader: members, join requests, join link -----------------------------------------------
-
-@bp.get("/teams/<int:team_id>/members")
-@login_required
-def members(team_id: int):
-    team = team_or_404(current_user, team_id)
-    manage = can_lead_team(current_user, team)
-    return render_template("qr/members.html", team=team, rows=queries.team_members(team.id),
-                           pending=queries.pending_requests(team.id) if manage else [],
-                           manage=manage, form=EmptyForm())
-
 
 @bp.post("/teams/<int:team_id>/requests/<int:request_id>/<any(approve, refuse):decision>")
 @login_required

@@ -1,10 +1,12 @@
 """Reads and rights about teams and their members."""
+from dataclasses import dataclass
+
 from sqlalchemy import case, func, select
 
 from ..access import can_manage_villages, can_view_area
 from ..counting import live_visits
 from ..extensions import db
-from ..models import Area, AreaLevel, Role, Team, User, Visit
+from ..models import Area, AreaLevel, Badge, Role, Team, User, Visit
 
 
 def manages_team(user: User, team: Team) -> bool:
@@ -63,6 +65,26 @@ def team_members(team: Team) -> list[User]:
     """Leader first, then active members by name, then the deactivated ones."""
     return list(db.session.scalars(select(User).where(User.team_id == team.id).order_by(
         User.active.desc(), case((User.role == Role.LEADER, 0), else_=1), User.name, User.id)))
+
+
+@dataclass
+class MemberRow:
+    user: User
+    badge: Badge | None
+    all_views: int  # residents' checks over every badge the member ever had
+
+
+def members_with_badges(team_id: int) -> list[MemberRow]:
+    """Members with their live badge and how often residents checked it: one query."""
+    totals = (select(Badge.user_id, func.sum(Badge.views).label("views"))
+              .group_by(Badge.user_id).subquery())
+    rows = db.session.execute(
+        select(User, Badge, totals.c.views)
+        .outerjoin(Badge, (Badge.user_id == User.id) & Badge.revoked_at.is_(None))
+        .outerjoin(totals, totals.c.user_id == User.id)
+        .where(User.team_id == team_id)
+        .order_by(User.active.desc(), User.name, User.id))
+    return [MemberRow(user=u, badge=b, all_views=int(v or 0)) for u, b, v in rows]
 
 
 def commune_candidates(commune: Area) -> list[User]:

@@ -8,6 +8,8 @@ from ..access import (area_or_404, can_assign_households, can_manage_villages, c
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import Area, AreaLevel, Role, Team, User
+from ..qr.access import can_lead_team, team_or_404
+from ..qr.queries import pending_requests
 from ..rules import RuleError
 from ..walks.queries import assigned_count
 from . import bp, queries
@@ -101,6 +103,16 @@ def _render_team(team: Team, *, leader_form=None, member_form=None, status: int 
 @login_required
 def show(team_id: int):
     return _render_team(_team_or_404(team_id))
+
+
+@bp.get("/teams/<int:team_id>/members")
+@login_required
+def members(team_id: int):
+    team = team_or_404(current_user, team_id)
+    manage = can_lead_team(current_user, team)
+    return render_template("teams/members.html", team=team, rows=queries.members_with_badges(team.id),
+                           pending=pending_requests(team.id) if manage else [],
+                           manage=manage, form=EmptyForm())
 
 
 @bp.post("/teams/<int:team_id>/leader")

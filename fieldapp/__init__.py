@@ -35,7 +35,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     compress.init_app(app)
     login_manager.init_app(app)
 
-    from . import account, admin, api, areas, audit_log, auth, badges, cli, core, households, privacy, pwa, qr, teams, visits
+    from . import account, admin, api, areas, audit_log, auth, badges, cli, core, households, joining, privacy, pwa
+    from . import teams, visits
     from . import campaigns, exports, imports, integrations, jobs, notices, outreach, reports, signoff, tallies, walks
     from .observability import init_observability
     from .qrcodes import public_url, qr_svg
@@ -44,7 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_observability(app)
     app.add_template_global(qr_svg, "qr_svg")
     app.add_template_global(public_url, "public_url")
-    for feature in (core, auth, areas, households, visits, teams, admin, qr, badges, account, audit_log, privacy,
+    for feature in (core, auth, areas, households, visits, teams, admin, joining, badges, account, audit_log, privacy,
                     api, pwa, tallies, campaigns, outreach, reports, signoff, imports, exports, integrations, notices,
                     jobs, walks):
         app.register_blueprint(feature.bp)

@@ -119,7 +119,7 @@ def _demo_qr_and_campaign(users, teams, commune, services, today) -> None:
     from .notices.operations import NoticeData, post_notice
     from .badges.operations import issue_badge
     from .households.stickers import prepare_stickers
-    from .qr.operations import rotate_invite
+    from .joining.operations import rotate_invite
     now = utcnow()
     officer = next(u for u in users if u.role == Role.COMMUNE_OFFICER)
     for user in users:

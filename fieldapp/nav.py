@@ -36,14 +36,14 @@ def tabs(user: User) -> list[Tab]:
         out.append(Tab(_l("Tuyên truyền"), url_for("outreach.index", area_id=team.village_id), ("outreach",)))
         if user.role == Role.LEADER:
             out.append(Tab(_l("Tổ của tôi"), url_for("teams.show", team_id=team.id),
-                           ("teams", "qr.invite", "qr.poster", "badges.team", "badges.show", "households.stickers",
-                            "imports.members", "signoff")))
+                           ("teams", "joining.invite", "joining.poster", "badges.team", "badges.show",
+                            "households.stickers", "imports.members", "signoff")))
     else:
         out.append(Tab(_l("Địa bàn"), url_for("core.index"), ("core.index", "areas", "imports.villages")))
         if user.role == Role.COMMUNE_OFFICER and user.area_id:
             out.append(Tab(_l("Tổ, thành viên"), url_for("teams.commune", commune_id=user.area_id),
-                           ("teams", "qr", "badges", "auth.sign_in_qr", "auth.make_sign_in_qr", "households.stickers",
-                            "households.sticker", "imports.members")))
+                           ("teams", "joining", "badges", "auth.sign_in_qr", "auth.make_sign_in_qr",
+                            "households.stickers", "households.sticker", "imports.members")))
             out.append(Tab(_l("Thông báo"), url_for("notices.commune", commune_id=user.area_id), ("notices",)))
         elif user.role == Role.ADMIN:
             out.append(Tab(_l("Quản trị"), url_for("admin.index"), ("admin",)))

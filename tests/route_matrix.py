@@ -121,17 +121,17 @@ REGISTRY: dict[str, Route] = {
     "teams.deactivate": R("fresh_member", 403, OK, OK, 403, OK),
     "teams.reactivate": R("fresh_member", 403, OK, OK, 403, OK),
     # QR: join links, badges, one-time sign-in, stickers
-    "qr.join": PUBLIC("invite_token"),
-    "qr.join_sent": PUBLIC("invite_token"),
+    "joining.join": PUBLIC("invite_token"),
+    "joining.join_sent": PUBLIC("invite_token"),
     "badges.verify": PUBLIC("badge_token"),
     "auth.sign_in_qr": PUBLIC("otl_token", ends_session=True),
     "teams.members": R("team", *TEAM_PRINTS),
     "badges.team": R("team", *TEAM_PRINTS),
-    "qr.poster": R("team", *TEAM_PRINTS),
-    "qr.invite": R("team", *LEADER_ONLY),
-    "qr.rotate": R("team", *LEADER_ONLY),
+    "joining.poster": R("team", *TEAM_PRINTS),
+    "joining.invite": R("team", *LEADER_ONLY),
+    "joining.rotate": R("team", *LEADER_ONLY),
     "badges.issue_missing": R("team", *LEADER_ONLY),
-    "qr.decide": R("join_request", *LEADER_ONLY),
+    "joining.decide": R("join_request", *LEADER_ONLY),
     "auth.make_sign_in_qr": R("team_member", *LEADER_ONLY),
     "badges.reissue": R("team_member", *LEADER_ONLY),
     "badges.show": R("own_badge", OK, OK, OK, 403, OK),
@@ -351,14 +351,14 @@ def _fresh_team(mw: MatrixWorld, village: Area) -> Team:
 
 
 def _invite(mw: MatrixWorld, village: Area):
-    from fieldapp.qr.operations import rotate_invite
+    from fieldapp.joining.operations import rotate_invite
     invite = rotate_invite(mw.world.users["admin"], _team(village), utcnow())
     db.session.commit()
     return invite
 
 
 def _join_request(mw: MatrixWorld, village: Area) -> dict:
-    from fieldapp.qr.operations import submit_join_request
+    from fieldapp.joining.operations import submit_join_request
     invite = _invite(mw, village)
     join = submit_join_request(invite, name="Người Mới", phone=f"07{next(mw.serial):08d}",
                                password=PASSWORD, now=utcnow())

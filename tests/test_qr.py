@@ -200,7 +200,7 @@ def test_a_registered_or_pending_phone_gets_the_same_answer_as_a_new_one(client,
 
 def test_a_refused_sign_in_costs_one_argon2_check_whoever_the_number_is(client, world, monkeypatch, app):
     from argon2 import PasswordHasher
-    from fieldapp.qr.operations import submit_join_request
+    from fieldapp.joining.operations import submit_join_request
     from fieldapp.timeutil import utcnow
     invite = TeamInvite(team_id=world.team1.id, token="t" * 22, created_by_id=world.users["leader"].id,
                         created_at=utcnow())

@@ -10,7 +10,7 @@ from .forms import PasswordChangeForm
 from .operations import change_password
 
 
-# Set by a one-time sign-in QR (fieldapp/qr): the member chooses a new password without the old one.
+# Set by a one-time sign-in QR (fieldapp/auth/one_time.py): the member chooses a new password without the old one.
 RESET_KEY = "set_password_for"
 
 

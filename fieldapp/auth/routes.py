@@ -11,8 +11,8 @@ from ..extensions import db
 from ..forms import EmptyForm, flash_expired_form
 from ..models import User
 from ..passwords import check_password, hash_password, needs_rehash
-from ..qr.access import team_member_or_404, team_or_404
-from ..qr.queries import pending_request_for_phone
+from ..joining.access import team_member_or_404, team_or_404
+from ..joining.queries import pending_request_for_phone
 from ..qrcodes import private_page, public_url, refused_page
 from ..rules import RuleError
 from ..timeutil import to_local, utcnow

@@ -5,10 +5,10 @@ from flask_login import current_user, login_required
 from ..extensions import db
 from ..forms import EmptyForm, flash_expired_form
 from ..models import Role
-from ..qr.access import can_lead_team, team_member_or_404, team_or_404
-from ..qr.queries import commune_of
+from ..joining.access import can_lead_team, team_member_or_404, team_or_404
 from ..qrcodes import private_page
 from ..rules import RuleError
+from ..teams.queries import commune_of
 from ..timeutil import utcnow
 from . import bp, queries
 from .operations import count_badge_view, issue_badge, issue_missing_badges

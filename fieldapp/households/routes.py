@@ -13,7 +13,7 @@ from ..timeutil import utcnow
 from ..walks.queries import leader_week
 from ..models import AreaLevel, Role
 from ..notices.queries import home_notices
-from ..qr.queries import pending_requests
+from ..joining.queries import pending_requests
 from . import bp, queries
 from .forms import HouseholdForm
 from .pages import render_deleted

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..forms import EmptyForm, flash_expired_form
 from ..input_guard import bounded_int
 from ..models import Household, HouseholdTag, Team, User
-from ..qr.access import can_open_sticker, village_or_404
+from ..joining.access import can_open_sticker, village_or_404
 from ..qrcodes import new_token, plausible_token, private_page
 from ..rules import RuleError
 from ..timeutil import utcnow

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..forms import EmptyForm
 from ..input_guard import _BAD_TEXT
 from ..models import AreaLevel, Team
-from ..qr.access import can_lead_team
+from ..joining.access import can_lead_team
 from ..rules import RuleError
 from ..spreadsheets import CSV_MIME, XLSX_MIME, Sheet, csv_bytes, download, xlsx_bytes
 from ..teams.queries import can_view_team, manages_members

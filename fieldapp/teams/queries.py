@@ -106,3 +106,7 @@ def open_villages(commune: Area) -> list[Area]:
     return list(db.session.scalars(select(Area).where(
         Area.parent_id == commune.id, Area.level == AreaLevel.VILLAGE, Area.archived_at.is_(None))
         .order_by(Area.name_folded)))
+
+
+def commune_of(team: Team) -> Area | None:
+    return team.village.parent

@@ -8,8 +8,8 @@ from ..access import (area_or_404, can_assign_households, can_manage_villages, c
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import Area, AreaLevel, Role, Team, User
-from ..qr.access import can_lead_team, team_or_404
-from ..qr.queries import pending_requests
+from ..joining.access import can_lead_team, team_or_404
+from ..joining.queries import pending_requests
 from ..rules import RuleError
 from ..walks.queries import assigned_count
 from . import bp, queries

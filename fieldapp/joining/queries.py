@@ -1,14 +1,9 @@
-"""Reads for the QR features: token look-ups, the leader's member list, the sticker sheet."""
-import hashlib
-from dataclasses import dataclass
-from datetime import datetime
-
+"""Reads for joining a team: the join link by its token, the team's live link, pending requests."""
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..models import JoinRequest, JoinStatus, TeamInvite, User
 from ..qrcodes import plausible_token
-from ..models import (Area, Badge, Household, HouseholdTag, JoinRequest, JoinStatus, OneTimeLogin,
-                      Team, TeamInvite, User)
 
 
 def invite_by_token(token: str) -> TeamInvite | None:
@@ -40,7 +35,3 @@ def pending_requests(team_id: int) -> list[JoinRequest]:
     return list(db.session.scalars(select(JoinRequest).where(
         JoinRequest.team_id == team_id, JoinRequest.status == JoinStatus.PENDING)
         .order_by(JoinRequest.created_at, JoinRequest.id)))
-
-
-def commune_of(team: Team) -> Area | None:
-    return team.village.parent

@@ -1,20 +1,20 @@
-from flask import abort, flash, make_response, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import throttle
 from ..extensions import db
 from ..forms import EmptyForm, commit_or_show, flash_expired_form
-from ..models import JoinRequest, JoinStatus, Role, User
+from ..models import JoinRequest, JoinStatus, User
+from ..qrcodes import private_page, refused_page
 from ..rules import RuleError
+from ..teams.queries import commune_of
 from ..timeutil import utcnow
 from . import bp, queries
-from ..qrcodes import private_page, public_url, refused_page
-from .access import can_lead_team, team_member_or_404, team_or_404
+from .access import team_or_404
 from .forms import InviteSettingsForm, JoinForm
 from .operations import (approve_join_request, expiry_day, invite_problem_message, join_limit_problem,
                          refuse_join_request, rotate_invite, submit_join_request, update_invite)
-
 
 
 def _back_to_members(team_id: int):
@@ -29,7 +29,7 @@ def join(token: str):
     invite = queries.invite_by_token(token)
     if invite is None:
         return refused_page(404, _("Mã QR không hợp lệ"),
-                        _("Đây không phải mã tham gia tổ hợp lệ. Hãy quét lại, hoặc xin tổ trưởng mã QR mới."))
+                            _("Đây không phải mã tham gia tổ hợp lệ. Hãy quét lại, hoặc xin tổ trưởng mã QR mới."))
     problem = invite.problem(now)
     if problem is not None:
         return refused_page(410, _("Mã QR không còn dùng được"), invite_problem_message(invite, problem))
@@ -39,7 +39,8 @@ def join(token: str):
         limited = join_limit_problem(invite, client, now)
         if limited is not None:
             form.form_errors.append(limited[0])
-            response = private_page("qr/join.html", 429, form=form, team=invite.team, commune=queries.commune_of(invite.team))
+            response = private_page("joining/join.html", 429, form=form, team=invite.team,
+                                    commune=commune_of(invite.team))
             response.headers["Retry-After"] = str(limited[1])
             return response
         # In a tuple: None inside means "stored nothing" (a known phone), None outside a refusal shown in the form.
@@ -57,10 +58,10 @@ def join(token: str):
                 response = redirect(url_for("core.index"))
                 throttle.remember_device(response, join_request.user_id)
                 return response
-            return redirect(url_for("qr.join_sent", token=token))
+            return redirect(url_for("joining.join_sent", token=token))
     status = 422 if form.is_submitted() else 200
-    return private_page("qr/join.html", status, form=form, team=invite.team,
-                 commune=queries.commune_of(invite.team))
+    return private_page("joining/join.html", status, form=form, team=invite.team,
+                        commune=commune_of(invite.team))
 
 
 @bp.get("/join/<token>/sent")
@@ -68,7 +69,7 @@ def join_sent(token: str):
     invite = queries.invite_by_token(token)
     if invite is None:
         abort(404)
-    return private_page("qr/join_sent.html", team=invite.team)
+    return private_page("joining/join_sent.html", team=invite.team)
 
 
 # --- Leader: members, join requests, join link -----------------------------------------------
@@ -116,9 +117,9 @@ def invite(team_id: int):
             current_user, live, auto_approve=form.auto_approve.data, expires_on=form.expires_on.data, now=utcnow()))
         if saved is not None:
             flash(_("Đã lưu cài đặt mã QR tham gia."), "success")
-            return redirect(url_for("qr.invite", team_id=team.id))
+            return redirect(url_for("joining.invite", team_id=team.id))
     status = 422 if form.is_submitted() else 200
-    return render_template("qr/invite.html", team=team, invite=live, form=form,
+    return render_template("joining/invite.html", team=team, invite=live, form=form,
                            rotate_form=EmptyForm(), now=utcnow()), status
 
 
@@ -128,7 +129,7 @@ def rotate(team_id: int):
     team = team_or_404(current_user, team_id, manage=True)
     if not EmptyForm().validate_on_submit():
         flash_expired_form()
-        return redirect(url_for("qr.invite", team_id=team.id))
+        return redirect(url_for("joining.invite", team_id=team.id))
     try:
         had_one = queries.live_invite(team.id) is not None
         rotate_invite(current_user, team, utcnow())
@@ -139,7 +140,7 @@ def rotate(team_id: int):
     else:
         flash(_("Đã tạo mã QR mới. Mã cũ không còn dùng được; hãy in lại áp phích.") if had_one
               else _("Đã tạo mã QR tham gia cho tổ."), "success")
-    return redirect(url_for("qr.invite", team_id=team.id))
+    return redirect(url_for("joining.invite", team_id=team.id))
 
 
 @bp.get("/teams/<int:team_id>/poster")
@@ -148,5 +149,5 @@ def poster(team_id: int):
     team = team_or_404(current_user, team_id)
     size = "a5" if request.args.get("size") == "a5" else "a4"
     live = queries.live_invite(team.id)
-    return private_page("qr/poster.html", team=team, invite=live, expiry=expiry_day(live) if live else None,
-                 commune=queries.commune_of(team), size=size, now=utcnow())
+    return private_page("joining/poster.html", team=team, invite=live, expiry=expiry_day(live) if live else None,
+                        commune=commune_of(team), size=size, now=utcnow())

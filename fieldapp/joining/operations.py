@@ -1,27 +1,24 @@
-"""Writes for the QR features. Each checks its rules, writes, and records the audit entry."""
-import hmac
-import secrets
+"""Writes for joining a team: the join link, a sign-up through it, the leader's decision. Each checks its rules,
+writes, and records the audit entry."""
 from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit, throttle
+from ..badges.operations import issue_badge
 from ..counting import day_bounds
 from ..extensions import db
 from ..forms import PHONE_RE, normalize_phone
-from ..models import (Badge, Household, HouseholdTag, JoinRequest, JoinStatus, OneTimeLogin, Role,
-                      Team, TeamInvite, User)
-from ..qrcodes import new_token
-from ..passwords import hash_password, password_problem
-from ..rules import RuleError
 from ..history import join_team
+from ..models import JoinRequest, JoinStatus, Role, Team, TeamInvite, User
+from ..passwords import hash_password, password_problem
+from ..qrcodes import new_token
+from ..rules import RuleError
 from ..timeutil import to_local
-from ..badges.operations import issue_badge
-from .queries import (live_invite, pending_count,
-                      pending_request_for_phone, phone_taken)
+from .queries import live_invite, pending_count, pending_request_for_phone, phone_taken
+
 
 def _team_path(team: Team) -> str:
     return team.village.path

@@ -35,7 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     compress.init_app(app)
     login_manager.init_app(app)
 
-    from . import account, admin, api, areas, audit_log, auth, badges, cli, core, households, joining, privacy, pwa
+    from . import access, account, admin, api, areas, audit_log, auth, badges, cli, core, households, joining, privacy, pwa
     from . import teams, visits
     from . import campaigns, exports, imports, integrations, jobs, notices, outreach, reports, signoff, tallies, walks
     from .observability import init_observability
@@ -43,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .web import init_web
     init_web(app)
     init_observability(app)
+    access.init_app(app)
     app.add_template_global(qr_svg, "qr_svg")
     app.add_template_global(public_url, "public_url")
     for feature in (core, auth, areas, households, visits, teams, admin, joining, badges, account, audit_log, privacy,

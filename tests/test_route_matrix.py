@@ -37,8 +37,8 @@ def test_the_matrix_notices_a_route_that_lets_too_much_through(app, world, resto
 
 def test_the_matrix_notices_personal_data_shown_to_the_province(app, world, restore_services, monkeypatch):
     """Loosen the minimum-access rule and the matrix must object (the marks are really on the pages)."""
-    import fieldapp.access
-    monkeypatch.setattr(fieldapp.access, "personal_data_scope", lambda user: "")
+    import fieldapp.access.personal
+    monkeypatch.setattr(fieldapp.access.personal, "personal_data_scope", lambda user: "")
     registry = {k: REGISTRY[k] for k in ("households.show", "households.village", "api.households", "audit_log.index")}
     problems = run_matrix(app, extend_world(world), registry=registry, roles=("province", "admin"))
     for endpoint_path in ("GET  /households/", "GET  /villages/", "GET  /api/v1/households"):

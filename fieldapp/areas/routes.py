@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from ..access import area_or_404, can_manage_villages, managed_commune_or_404, posted_area
+from ..access import area_or_404, can_run_commune, managed_commune_or_404, posted_area
 from ..extensions import db
 from ..forms import EmptyForm, commit_or_show
 from ..models import Area, AreaLevel, Role
@@ -37,7 +37,7 @@ def show(area_id: int):
         return redirect(url_for("households.village", village_id=area.id))
     q = (request.args.get("q") or "")[:100]
     return render_template("areas/show.html", area=area, rows=child_counts(area, q), q=q,
-                           can_manage=area.level == AreaLevel.COMMUNE and can_manage_villages(current_user, area),
+                           can_manage=area.level == AreaLevel.COMMUNE and can_run_commune(current_user, area),
                            form=VillageForm())
 
 
@@ -69,7 +69,7 @@ def _managed_village(area_id: int) -> Area:
     village = area_or_404(current_user, area_id)
     if village.level != AreaLevel.VILLAGE:
         abort(404)
-    if not can_manage_villages(current_user, village.parent):
+    if not can_run_commune(current_user, village.parent):
         abort(403)
     return village
 

@@ -6,12 +6,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from .. import audit, throttle
+from ..access import team_member_or_404, team_or_404
 from ..account.routes import RESET_KEY
 from ..extensions import db
 from ..forms import EmptyForm, flash_expired_form
 from ..models import User
 from ..passwords import check_password, hash_password, needs_rehash
-from ..joining.access import team_member_or_404, team_or_404
 from ..joining.queries import pending_request_for_phone
 from ..qrcodes import private_page, public_url, refused_page
 from ..rules import RuleError

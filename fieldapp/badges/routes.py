@@ -2,10 +2,10 @@ from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..access import can_lead_team, team_member_or_404, team_or_404
 from ..extensions import db
 from ..forms import EmptyForm, flash_expired_form
 from ..models import Role
-from ..joining.access import can_lead_team, team_member_or_404, team_or_404
 from ..qrcodes import private_page
 from ..rules import RuleError
 from ..teams.queries import commune_of

@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select, union
 
-from ..access import scope_path
+from ..access import can_run_campaign, can_set_targets, scope_path
 from ..extensions import db
 from ..forms import EmptyForm, commit_or_show
 from ..input_guard import bounded_int
@@ -15,8 +15,7 @@ from ..tallies.queries import ancestor_paths, services_for_tallies
 from ..teams.queries import open_villages
 from . import bp
 from .forms import campaign_form_class
-from .operations import (CampaignData, can_run_campaign, can_set_targets, create_campaign, freeze_campaign,
-                         reopen_campaign, set_targets)
+from .operations import CampaignData, create_campaign, freeze_campaign, reopen_campaign, set_targets
 from .queries import PERIODS, BoardRow, campaign_period, commune_board, member_board, period_for, team_board
 
 TOP_MEMBERS = 20

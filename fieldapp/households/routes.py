@@ -2,10 +2,9 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..access import (area_or_404, can_edit_household, can_edit_visit, can_record_in_village, can_see_personal_data,
-                      household_or_404)
+from ..access import (area_or_404, can_edit_household, can_edit_visit, can_record_in_village, can_run_village,
+                      can_see_personal_data, household_or_404)
 from ..extensions import db
-from ..imports.operations import may_import_households
 from ..input_guard import bounded_int
 from ..forms import EmptyForm, commit_or_show
 from ..counting import today
@@ -58,7 +57,7 @@ def village(village_id: int):
         join_requests=len(pending_requests(current_user.team_id)) if leads else 0,
         notices=home_notices(current_user, village),
         can_record=can_record_in_village(current_user, village),
-        can_import=may_import_households(current_user, village))
+        can_import=can_run_village(current_user, village))
 
 
 @bp.route("/villages/<int:village_id>/households/new", methods=["GET", "POST"])

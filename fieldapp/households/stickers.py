@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
+from ..access import can_open_sticker, sticker_village_or_404
 from ..extensions import db
 from ..forms import EmptyForm, flash_expired_form
 from ..input_guard import bounded_int
 from ..models import Household, HouseholdTag, Team, User
-from ..joining.access import can_open_sticker, village_or_404
 from ..qrcodes import new_token, plausible_token, private_page
 from ..rules import RuleError
 from ..timeutil import utcnow
@@ -88,7 +88,7 @@ def prepare_stickers(actor: User, village, now: datetime) -> int:
 @bp.get("/villages/<int:village_id>/stickers")
 @login_required
 def stickers(village_id: int):
-    village = village_or_404(current_user, village_id)
+    village = sticker_village_or_404(current_user, village_id)
     page = sticker_page(village.id, page=request.args.get("page", 1, type=bounded_int))
     return private_page("households/stickers.html", village=village, result=page, form=EmptyForm())
 
@@ -96,7 +96,7 @@ def stickers(village_id: int):
 @bp.post("/villages/<int:village_id>/stickers/prepare", endpoint="prepare_stickers")
 @login_required
 def prepare_stickers_view(village_id: int):
-    village = village_or_404(current_user, village_id)
+    village = sticker_village_or_404(current_user, village_id)
     if not EmptyForm().validate_on_submit():
         flash_expired_form()
     else:

@@ -1,11 +1,11 @@
 from flask import abort, render_template, url_for
 from flask_login import current_user, login_required
 
+from ..access import can_view_job
 from ..extensions import db
 from ..models import Job, JobState
 from ..spreadsheets import download as file_response
 from . import bp
-from .operations import can_view_job
 
 
 def job_or_404(job_id: str) -> Job:

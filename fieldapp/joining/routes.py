@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import throttle
+from ..access import team_or_404
 from ..extensions import db
 from ..forms import EmptyForm, commit_or_show, flash_expired_form
 from ..models import JoinRequest, JoinStatus, User
@@ -11,7 +12,6 @@ from ..rules import RuleError
 from ..teams.queries import commune_of
 from ..timeutil import utcnow
 from . import bp, queries
-from .access import team_or_404
 from .forms import InviteSettingsForm, JoinForm
 from .operations import (approve_join_request, expiry_day, invite_problem_message, join_limit_problem,
                          refuse_join_request, rotate_invite, submit_join_request, update_invite)

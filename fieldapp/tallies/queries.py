@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 
 from ..counting import area_stats, campaign_days, campaign_goals, eligible, live_households, share, today
 from ..extensions import db
-from ..models import Area, AreaStats, Campaign, Household, Role, Service, TallyDay, TallyKind, TallyTotal, Team, User
+from ..models import Area, AreaStats, Campaign, Household, Service, TallyDay, TallyKind, TallyTotal, Team, User
 from ..models.tallies import VISIT_ROW
 
 OUTCOMES = ("helped", "not_home", "declined", "revisit")
@@ -192,5 +192,3 @@ def running_campaign(area: Area) -> Campaign | None:
         .order_by(Campaign.starts_on.desc(), Campaign.id.desc()).limit(1))
 
 
-def can_see_dashboards(user: User) -> bool:
-    return user.role in (Role.LEADER, Role.COMMUNE_OFFICER, Role.PROVINCE_VIEWER, Role.ADMIN)

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..access import scope_path
+from ..access import can_see_dashboards, scope_path
 from ..counting import period_start
 from ..extensions import db
 from ..models import Area, AreaLevel, Role, Service, User
@@ -14,7 +14,7 @@ from ..timeutil import BadDate, parse_day
 from . import bp
 from .anomalies import LATE_DAYS, anomalies
 from .drill import households_behind, visits_behind
-from .queries import (OUTCOMES, area_tallies, can_see_dashboards, chart, children, member_activity,
+from .queries import (OUTCOMES, area_tallies, chart, children, member_activity,
                       running_campaign, services_for_tallies, today, unvisited_households, village_teams,
                       visits_per_day)
 

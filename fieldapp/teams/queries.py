@@ -1,36 +1,11 @@
-"""Reads and rights about teams and their members."""
+"""Reads about teams and their members (who may do what: fieldapp/access/teams.py)."""
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, select
 
-from ..access import can_manage_villages, can_view_area
 from ..counting import live_visits
 from ..extensions import db
 from ..models import Area, AreaLevel, Badge, Role, Team, User, Visit
-
-
-def manages_team(user: User, team: Team) -> bool:
-    """The commune officer (or an admin) runs every team of the commune."""
-    return can_manage_villages(user, team.village.parent)
-
-
-def manages_members(user: User, team: Team) -> bool:
-    """Officers for the whole commune; a leader only for their own team."""
-    return manages_team(user, team) or (user.role == Role.LEADER and user.team_id == team.id)
-
-
-def can_view_team(user: User, team: Team) -> bool:
-    return can_view_area(user, team.village)
-
-
-def may_change_member(actor: User, member: User) -> bool:
-    """Deactivate or reactivate: officers for anyone of the commune; leaders for the other members of their team."""
-    if member.team is None:
-        return False
-    if manages_team(actor, member.team):
-        return True
-    return (actor.role == Role.LEADER and actor.team_id == member.team_id
-            and member.id != actor.id and member.role == Role.MEMBER)
 
 
 def commune_teams(commune: Area, active_only: bool = False) -> list[Team]:

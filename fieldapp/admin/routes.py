@@ -4,6 +4,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from ..access import is_admin
 from ..areas.operations import import_areas
 from ..extensions import db
 from ..input_guard import bounded_int
@@ -22,7 +23,7 @@ from .operations import (ServiceData, create_service, is_used, move_service, rem
 @bp.before_request
 @login_required
 def _admins_only():
-    if current_user.role != Role.ADMIN:
+    if not is_admin(current_user):
         abort(403)
 
 

@@ -4,10 +4,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from ..access import area_or_404, can_run_commune, managed_commune_or_404, posted_area
+from ..access import area_or_404, can_run_commune, is_admin, managed_commune_or_404, posted_area
 from ..extensions import db
 from ..forms import EmptyForm, commit_or_show
-from ..models import Area, AreaLevel, Role
+from ..models import Area, AreaLevel
 from ..rules import RuleError
 from ..households.queries import all_services
 from . import bp
@@ -22,7 +22,7 @@ from .queries import campaign_points, child_counts, sibling_villages
 @bp.get("/areas")
 @login_required
 def top():
-    if current_user.role != Role.ADMIN:
+    if not is_admin(current_user):
         abort(403)
     provinces = db.session.scalars(
         select(Area).where(Area.parent_id.is_(None)).order_by(Area.name)).all()

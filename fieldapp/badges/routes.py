@@ -2,10 +2,9 @@ from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..access import can_lead_team, team_member_or_404, team_or_404
+from ..access import can_carry_badge, can_lead_team, is_in_team, team_member_or_404, team_or_404
 from ..extensions import db
 from ..forms import EmptyForm, flash_expired_form
-from ..models import Role
 from ..qrcodes import private_page
 from ..rules import RuleError
 from ..teams.queries import commune_of
@@ -40,7 +39,7 @@ def verify(token: str):
 def _badge_member(team_id: int, user_id: int):
     """A member sees their own badge; the leader and the commune officer see the team's."""
     if (current_user.id == user_id and current_user.team_id == team_id
-            and current_user.role in Role.TEAM_ROLES):
+            and is_in_team(current_user)):
         return current_user.team, current_user._get_current_object()
     team = team_or_404(current_user, team_id)
     return team, team_member_or_404(team, user_id)
@@ -105,6 +104,6 @@ def issue_missing(team_id: int):
 @bp.get("/me/badge")
 @login_required
 def mine():
-    if current_user.role not in Role.TEAM_ROLES or current_user.team_id is None:
+    if not can_carry_badge(current_user):
         abort(404)
     return redirect(url_for("badges.show", team_id=current_user.team_id, user_id=current_user.id))

@@ -3,11 +3,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select, union
 
-from ..access import can_run_campaign, can_set_targets, scope_path
+from ..access import can_run_campaign, can_see_reports, can_set_targets, is_admin, is_in_team, scope_path
 from ..extensions import db
 from ..forms import EmptyForm, commit_or_show
 from ..input_guard import bounded_int
-from ..models import Area, AreaLevel, Campaign, CampaignTarget, Role, Service, Team
+from ..models import Area, AreaLevel, Campaign, CampaignTarget, Service, Team
 from ..models.areas import within
 from ..rules import RuleError
 from ..counting import area_stats, eligible, today
@@ -40,7 +40,7 @@ def board_area_or_404(area_id: int) -> Area:
 def teams_of(village: Area) -> list[Team]:
     teams = list(db.session.scalars(select(Team).where(Team.village_id == village.id, Team.active.is_(True))
                                     .order_by(Team.name, Team.id)))
-    if current_user.role in Role.TEAM_ROLES:
+    if is_in_team(current_user):
         teams = [t for t in teams if t.id == current_user.team_id]
     return teams
 
@@ -50,7 +50,7 @@ def teams_of(village: Area) -> list[Team]:
 def my_leaderboard():
     area = current_user.scope_area
     if area is None:
-        if current_user.role == Role.ADMIN:
+        if is_admin(current_user):
             return redirect(url_for("areas.top"))
         abort(404)
     return redirect(url_for("campaigns.leaderboard", area_id=area.id))
@@ -150,7 +150,7 @@ def campaign_boards(campaign: Campaign, where: Area) -> dict[str, list[BoardRow]
         period = campaign_period(campaign)
         out = {"teams": team_board(where, period.start, period.end, campaign) if where.level != AreaLevel.VILLAGE else [],
                "members": member_board(where, period.start, period.end, campaign, limit=TOP_MEMBERS,
-                                       team_id=current_user.team_id if current_user.role in Role.TEAM_ROLES else None),
+                                       team_id=current_user.team_id if is_in_team(current_user) else None),
                "communes": commune_board(where, period.start, period.end, campaign)
                if where.level == AreaLevel.PROVINCE else []}
     # Ranks within the viewer's area (a commune officer's view of a province campaign).
@@ -177,7 +177,7 @@ def show(campaign_id: int):
                            and campaign.ends_on < today(),
                            can_reopen=can_run_campaign(current_user, campaign.area) and campaign.frozen_at is not None,
                            can_print=campaign.frozen_at is not None and where.level != AreaLevel.VILLAGE
-                           and current_user.role in (Role.COMMUNE_OFFICER, Role.PROVINCE_VIEWER, Role.ADMIN))
+                           and can_see_reports(current_user))
 
 
 def _organiser_action(campaign_id: int, operation, done: str):
@@ -269,8 +269,7 @@ def targets(campaign_id: int, commune_id: int):
 def commendation(campaign_id: int):
     campaign = campaign_or_404(campaign_id)
     where = view_area(campaign)
-    if current_user.role not in (Role.COMMUNE_OFFICER, Role.PROVINCE_VIEWER, Role.ADMIN) \
-            or where.level == AreaLevel.VILLAGE:
+    if not can_see_reports(current_user) or where.level == AreaLevel.VILLAGE:
         abort(403)
     if campaign.frozen_at is None:
         flash(_("Hãy chốt kết quả đợt thi đua trước khi in danh sách đề nghị khen thưởng."), "error")

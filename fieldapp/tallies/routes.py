@@ -5,10 +5,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..access import can_see_dashboards, scope_path
+from ..access import can_check_commune, can_see_dashboards, can_see_reports, is_admin, scope_path
 from ..counting import period_start
 from ..extensions import db
-from ..models import Area, AreaLevel, Role, Service, User
+from ..models import Area, AreaLevel, Service, User
 from ..models.tallies import TallyKind
 from ..timeutil import BadDate, parse_day
 from . import bp
@@ -80,7 +80,7 @@ def home():
         abort(403)
     area = current_user.scope_area
     if area is None:
-        if current_user.role == Role.ADMIN:
+        if is_admin(current_user):
             return redirect(url_for("areas.top"))
         abort(404)
     return redirect(url_for("tallies.dashboard", area_id=area.id))
@@ -107,8 +107,8 @@ def dashboard(area_id: int):
         members=member_activity([t.id for t in teams], week_start) if teams else [],
         sessions=session_sums(area, start, end)[area.id],
         can_report=area.level in (AreaLevel.COMMUNE, AreaLevel.PROVINCE)
-        and current_user.role in (Role.COMMUNE_OFFICER, Role.PROVINCE_VIEWER, Role.ADMIN),
-        can_anomalies=area.level == AreaLevel.COMMUNE and current_user.role in (Role.COMMUNE_OFFICER, Role.ADMIN))
+        and can_see_reports(current_user),
+        can_anomalies=area.level == AreaLevel.COMMUNE and can_check_commune(current_user))
 
 
 @bp.get("/dashboard/<int:area_id>/visits")
@@ -143,7 +143,7 @@ def households(area_id: int):
 @login_required
 def anomaly_list(area_id: int):
     area = dashboard_area_or_404(area_id)
-    if current_user.role not in (Role.COMMUNE_OFFICER, Role.ADMIN):
+    if not can_check_commune(current_user):
         abort(403)
     if area.level != AreaLevel.COMMUNE:
         abort(404)

@@ -37,27 +37,30 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     # Each feature's routes attach to the blueprint its package makes; a package's __init__.py does not import
     # its routes, so importing a feature's queries or operations never loads pages (tests/test_architecture.py).
-    from . import cli
+    from . import access, cli
     from .account import routes as account
     from .admin import routes as admin
     from .api import routes as api
     from .areas import routes as areas
     from .audit_log import routes as audit_log
     from .auth import routes as auth
+    from .badges import routes as badges
     from .campaigns import routes as campaigns
     from .core import routes as core
     from .exports import routes as exports
     from .households import routes as households
+    from .households import stickers as _stickers  # noqa: F401 (the stickers' routes, on households.bp)
     from .imports import routes as imports
     from .integrations import routes as integrations
     from .jobs import routes as jobs
+    from .joining import routes as joining
     from .leaderboards import routes as leaderboards
     from .notices import routes as notices
     from .observability import init_observability
     from .outreach import routes as outreach
     from .privacy import routes as privacy
     from .pwa import routes as pwa
-    from .qr import routes as qr
+    from .qrcodes import public_url, qr_svg
     from .reports import routes as reports
     from .signoff import routes as signoff
     from .tallies import routes as tallies
@@ -67,7 +70,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .web import init_web
     init_web(app)
     init_observability(app)
-    for feature in (core, auth, areas, households, visits, teams, admin, qr, account, audit_log, privacy,
+    access.init_app(app)
+    app.add_template_global(qr_svg, "qr_svg")
+    app.add_template_global(public_url, "public_url")
+    for feature in (core, auth, areas, households, visits, teams, admin, joining, badges, account, audit_log, privacy,
                     api, pwa, tallies, leaderboards, campaigns, outreach, reports, signoff, imports, exports, integrations,
                     notices, jobs, walks):
         app.register_blueprint(feature.bp)

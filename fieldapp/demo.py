@@ -10,14 +10,16 @@ from types import SimpleNamespace
 from sqlalchemy import insert, select
 
 from .areas.operations import create_village, import_areas
+from .badges.operations import issue_badge
 from .campaigns.operations import CampaignData, create_campaign
 from .counting import eligible, household_stats
 from .counting import today as vietnam_today
 from .extensions import db
+from .households.stickers import prepare_stickers
+from .joining.operations import rotate_invite
 from .models import Area, AreaLevel, Assistance, Household, Role, Service, Team, User, Visit
 from .notices.operations import NoticeData, post_notice
 from .passwords import hash_password
-from .qr.operations import issue_badge, prepare_stickers, rotate_invite
 from .tallies.operations import rebuild_counters
 from .text import fold
 from .timeutil import from_local, utcnow

@@ -3,6 +3,8 @@ import re
 from collections.abc import Callable
 from typing import TypeVar
 
+from flask import flash
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _
 from flask_wtf import FlaskForm
 from wtforms import DateField, DateTimeLocalField, IntegerField, RadioField, SelectField
@@ -150,3 +152,8 @@ class ChoiceRadioField(RadioField):
     def pre_validate(self, form):
         if self.data not in {c.value if hasattr(c, "value") else c[0] for c in self.choices}:
             raise ValidationError(_("Vui lòng chọn một trong các lựa chọn."))
+
+
+def flash_expired_form() -> None:
+    """A button's form came back without a valid CSRF token (an old page): say so, change nothing."""
+    flash(gettext("Biểu mẫu đã hết hạn, vui lòng thử lại."), "error")

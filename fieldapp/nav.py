@@ -5,6 +5,7 @@ from flask import abort, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from .access import is_admin
 from .models import Role, User
 
 
@@ -13,7 +14,7 @@ def to_own_area(endpoint: str):
     anyone else without an area gets a 404."""
     area = current_user.scope_area
     if area is None:
-        if current_user.role == Role.ADMIN:
+        if is_admin(current_user):
             return redirect(url_for("areas.top"))
         abort(404)
     return redirect(url_for(endpoint, area_id=area.id))
@@ -38,23 +39,24 @@ def tabs(user: User) -> list[Tab]:
     team = user.team if user.role in Role.TEAM_ROLES else None
     if team is not None:
         out.append(Tab(_l("Hộ dân"), url_for("households.village", village_id=team.village_id),
-                       ("households", "visits.new", "visits.edit", "privacy", "qr.sticker", "imports.households",
+                       ("households", "visits.new", "visits.edit", "privacy", "imports.households",
                         "notices", "walks.assign", "walks.sheet", "walks.paper", "walks.paper_visit")))
         out.append(Tab(_l("Lượt thăm"), url_for("visits.mine"), ("visits.mine", "walks.my_results")))
         if user.role == Role.LEADER:
             out.append(Tab(_l("Lượt của tổ"), url_for("visits.team"), ("visits.team",)))
         else:
-            out.append(Tab(_l("Thẻ của tôi"), url_for("qr.my_badge"), ("qr.my_badge", "qr.badge")))
+            out.append(Tab(_l("Thẻ của tôi"), url_for("badges.mine"), ("badges.mine", "badges.show")))
         out.append(Tab(_l("Tuyên truyền"), url_for("outreach.index", area_id=team.village_id), ("outreach",)))
         if user.role == Role.LEADER:
             out.append(Tab(_l("Tổ của tôi"), url_for("teams.show", team_id=team.id),
-                           ("teams", "qr.members", "qr.invite", "qr.poster", "qr.badges", "qr.badge", "qr.stickers",
-                            "imports.members", "signoff")))
+                           ("teams", "joining.invite", "joining.poster", "badges.team", "badges.show",
+                            "households.stickers", "imports.members", "signoff")))
     else:
         out.append(Tab(_l("Địa bàn"), url_for("core.index"), ("core.index", "areas", "imports.villages")))
         if user.role == Role.COMMUNE_OFFICER and user.area_id:
             out.append(Tab(_l("Tổ, thành viên"), url_for("teams.commune", commune_id=user.area_id),
-                           ("teams", "qr", "imports.members")))
+                           ("teams", "joining", "badges", "auth.sign_in_qr", "auth.make_sign_in_qr",
+                            "households.stickers", "households.sticker", "imports.members")))
             out.append(Tab(_l("Thông báo"), url_for("notices.commune", commune_id=user.area_id), ("notices",)))
         elif user.role == Role.ADMIN:
             out.append(Tab(_l("Quản trị"), url_for("admin.index"), ("admin",)))

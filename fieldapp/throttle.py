@@ -17,7 +17,7 @@ Failed sign-ins are counted in the database (shared by every worker), under thes
   log when requests carry X-Forwarded-For, and this only slows (it never blocks) them.
 
 An attempt refused for a wait is not checked and not counted, so waiting out the delay is the only way on.
-The same table counts join requests (qr/operations.py) with their own keys and window.
+The same table counts join requests (joining/operations.py) with their own keys and window.
 """
 import secrets
 from dataclasses import dataclass

@@ -14,6 +14,10 @@ the role's scope.
   (access.personal_data_scope: province viewers, admins) is read for them, pages, JSON, CSV and XLSX
   alike; and the household pages must show them to the roles inside it, so the check can fail.
 
+- Where a route is guarded by one rule of fieldapp/access, its entry names that rule (`ROLE(rule)` for a rule
+  of the user alone, `RULE(rule)` for a rule of the user and the object in the URL): what each role should
+  get is read from the access package, not restated here, and the requests check the routes ask it.
+
 To cover a new feature: add its endpoints to REGISTRY; a new URL parameter kind goes in `KINDS`.
 """
 import io
@@ -24,10 +28,11 @@ from uuid import uuid4
 
 from sqlalchemy import select
 
+from fieldapp import access
 from fieldapp.access import can_view_area
 from fieldapp.extensions import db
 from fieldapp.households.operations import HouseholdData, create_household, delete_household
-from fieldapp.models import Area, AreaLevel, Role, Team, User
+from fieldapp.models import Area, AreaLevel, Household, Role, Team, User
 from fieldapp.timeutil import utcnow
 from fieldapp.visits.operations import VisitData, delete_visit, log_visit
 from tests.factories import PASSWORD, area, user
@@ -54,6 +59,35 @@ class Route:
     ok: tuple[int, ...] = (200, 422)    # what counts as OK besides a redirect (API: a refused empty body)
 
 
+@dataclass(frozen=True)
+class Rule:
+    """An expectation read from fieldapp/access: OK where the rule allows, else `refused` (403, or 404 where the
+    route hides what the rule refuses). With a subject, the object in the URL must be in the user's scope first
+    (else 404), as the routes check it."""
+    rule: object
+    subject: bool = False
+    refused: int = 403
+
+    def expected(self, viewer: User, kind: str | None, values: dict):
+        rule = getattr(access, self.rule.__name__)  # looked up when asked: the package's rule of the moment
+        if not self.subject:
+            return OK if rule(viewer) else self.refused
+        obj, in_scope = SUBJECTS[kind](values)
+        if not in_scope(viewer, obj):
+            return 404
+        return OK if rule(viewer, obj) else self.refused
+
+
+def ROLE(rule, refused: int = 403) -> tuple[Rule, ...]:
+    """The five roles' expectations from a rule of the user alone (fieldapp/access)."""
+    return (Rule(rule, refused=refused),) * 5
+
+
+def RULE(rule, refused: int = 403) -> tuple[Rule, ...]:
+    """The five roles' expectations from a rule of the user and the object in the URL (fieldapp/access)."""
+    return (Rule(rule, subject=True, refused=refused),) * 5
+
+
 def R(kind, member, leader, officer, province, admin, **kw) -> Route:
     return Route(kind, dict(member=member, leader=leader, officer=officer, province=province, admin=admin), **kw)
 
@@ -64,12 +98,20 @@ def PUBLIC(kind=None, **kw) -> Route:
 
 ALL = (OK, OK, OK, OK, OK)
 TEAM_ONLY = (OK, OK, 403, 403, 403)
-ADMIN_ONLY = (403, 403, 403, 403, OK)
+ADMIN_ONLY = ROLE(access.is_admin)              # read from fieldapp/access
 LEADER_ONLY = (403, OK, 403, 403, 403)        # a leader manages only their own team (QR links, badges)
 TEAM_PRINTS = (403, OK, OK, 403, OK)          # the team's leader, the commune officer, an admin
 COMMUNE_RUN = (403, 403, OK, 403, OK)         # the commune officer runs the commune; the province only reads
 COMMUNE_PAGE = (404, 404, OK, 403, OK)        # a commune is outside a team's scope
 API_REFUSED_EMPTY = (200, 400)                # an API call without its body or parameters: 400, not a crash
+
+# The object a URL names, by kind, and the scope check its routes make first (404 outside).
+SUBJECTS = {
+    "team": lambda v: (db.session.get(Team, v["team_id"]), access.can_view_team),
+    "fresh_team": lambda v: (db.session.get(Team, v["team_id"]), access.can_view_team),
+    "village": lambda v: (db.session.get(Area, v["village_id"]), access.can_view_area),
+    "household": lambda v: (db.session.get(Household, v["household_id"]), access.can_view_household),
+}
 
 REGISTRY: dict[str, Route] = {
     "static": PUBLIC("static"),
@@ -82,23 +124,23 @@ REGISTRY: dict[str, Route] = {
     "core.index": R(None, *ALL),
     "auth.logout": R(None, *ALL, ends_session=True),
     "account.password": R(None, *ALL),
-    "audit_log.index": R(None, 403, 403, OK, 403, OK),
-    "areas.top": R(None, 403, 403, 403, 403, OK),
+    "audit_log.index": R(None, *ROLE(access.can_check_commune)),
+    "areas.top": R(None, *ROLE(access.is_admin)),
     "areas.show": R("commune", 404, 404, OK, OK, OK),
     "areas.create": R("commune", 404, 404, OK, 403, OK),
     "households.village": R("village", *ALL),
-    "households.new": R("village", *TEAM_ONLY),
-    "households.deleted": R("village", *TEAM_ONLY),
+    "households.new": R("village", *RULE(access.can_record_in_village)),
+    "households.deleted": R("village", *RULE(access.can_record_in_village)),
     "households.show": R("household", *ALL),
-    "households.edit": R("household", *TEAM_ONLY),
-    "households.delete": R("household", *TEAM_ONLY),
+    "households.edit": R("household", *RULE(access.can_edit_household)),
+    "households.delete": R("household", *RULE(access.can_edit_household)),
     "households.restore": R("deleted_household", *TEAM_ONLY),
-    "visits.new": R("household", *TEAM_ONLY),
+    "visits.new": R("household", *RULE(access.can_edit_household)),
     "visits.edit": R("visit", *TEAM_ONLY),
     "visits.delete": R("visit", *TEAM_ONLY),
     "visits.restore": R("deleted_visit", *TEAM_ONLY),
     "visits.mine": R(None, *ALL),
-    "visits.team": R(None, 403, OK, 403, 403, 403),
+    "visits.team": R(None, *ROLE(access.leads_a_team)),
     "privacy.household_data": R("household", 403, OK, OK, 403, 403),
     "privacy.household_print": R("household", 403, OK, OK, 403, 403),
     "privacy.household_json": R("household", 403, OK, OK, 403, 403),
@@ -113,32 +155,32 @@ REGISTRY: dict[str, Route] = {
     "teams.commune": R("commune_teams", 404, 404, OK, OK, OK),
     "teams.create": R("commune_teams", *COMMUNE_PAGE),
     "teams.show": R("team", *ALL),
-    "teams.leader": R("team", *COMMUNE_RUN),
-    "teams.add_member": R("team", 403, OK, OK, 403, OK),
-    "teams.close": R("fresh_team", *COMMUNE_RUN),
+    "teams.leader": R("team", *RULE(access.can_run_team)),
+    "teams.add_member": R("team", *RULE(access.can_manage_members)),
+    "teams.close": R("fresh_team", *RULE(access.can_run_team)),
     "teams.member": R("fresh_member", *ALL),
     "teams.move": R("fresh_member", *COMMUNE_RUN),
     "teams.deactivate": R("fresh_member", 403, OK, OK, 403, OK),
     "teams.reactivate": R("fresh_member", 403, OK, OK, 403, OK),
     # QR: join links, badges, one-time sign-in, stickers
-    "qr.join": PUBLIC("invite_token"),
-    "qr.join_sent": PUBLIC("invite_token"),
-    "qr.verify": PUBLIC("badge_token"),
-    "qr.sign_in_qr": PUBLIC("otl_token", ends_session=True),
-    "qr.members": R("team", *TEAM_PRINTS),
-    "qr.badges": R("team", *TEAM_PRINTS),
-    "qr.poster": R("team", *TEAM_PRINTS),
-    "qr.invite": R("team", *LEADER_ONLY),
-    "qr.rotate": R("team", *LEADER_ONLY),
-    "qr.issue_missing": R("team", *LEADER_ONLY),
-    "qr.decide": R("join_request", *LEADER_ONLY),
-    "qr.make_sign_in_qr": R("team_member", *LEADER_ONLY),
-    "qr.reissue_badge": R("team_member", *LEADER_ONLY),
-    "qr.badge": R("own_badge", OK, OK, OK, 403, OK),
-    "qr.my_badge": R(None, OK, OK, 404, 404, 404),
-    "qr.stickers": R("village", *TEAM_PRINTS),
-    "qr.prepare": R("village", *TEAM_PRINTS),
-    "qr.sticker": PUBLIC("sticker_token"),  # residents scan their own door: a page about the team, no login
+    "joining.join": PUBLIC("invite_token"),
+    "joining.join_sent": PUBLIC("invite_token"),
+    "badges.verify": PUBLIC("badge_token"),
+    "auth.sign_in_qr": PUBLIC("otl_token", ends_session=True),
+    "teams.members": R("team", *RULE(access.can_view_team_prints)),
+    "badges.team": R("team", *RULE(access.can_view_team_prints)),
+    "joining.poster": R("team", *RULE(access.can_view_team_prints)),
+    "joining.invite": R("team", *RULE(access.can_lead_team)),
+    "joining.rotate": R("team", *RULE(access.can_lead_team)),
+    "badges.issue_missing": R("team", *RULE(access.can_lead_team)),
+    "joining.decide": R("join_request", *LEADER_ONLY),
+    "auth.make_sign_in_qr": R("team_member", *LEADER_ONLY),
+    "badges.reissue": R("team_member", *LEADER_ONLY),
+    "badges.show": R("own_badge", OK, OK, OK, 403, OK),
+    "badges.mine": R(None, *ROLE(access.can_carry_badge, refused=404)),
+    "households.stickers": R("village", *RULE(access.can_run_village)),
+    "households.prepare_stickers": R("village", *RULE(access.can_run_village)),
+    "households.sticker": PUBLIC("sticker_token"),  # residents scan their own door: a page about the team, no login
     # Administration: admins only
     "admin.index": R(None, *ADMIN_ONLY),
     "integrations.index": R(None, *ADMIN_ONLY),
@@ -171,7 +213,7 @@ REGISTRY: dict[str, Route] = {
     "pwa.shell": PUBLIC(),
     "pwa.offline": PUBLIC(),
     # Tallies and dashboards: leaders see their village, officers their commune, viewers their province
-    "tallies.home": R(None, 403, OK, OK, OK, OK),
+    "tallies.home": R(None, *ROLE(access.can_see_dashboards)),
     "tallies.dashboard": R("village_area", 403, OK, OK, OK, OK),
     "tallies.visits": R("village_area", 403, OK, OK, OK, OK),
     "tallies.households": R("village_area", 403, OK, OK, OK, OK),
@@ -188,7 +230,7 @@ REGISTRY: dict[str, Route] = {
     "campaigns.targets": R("campaign_commune", 404, 404, OK, 403, OK),  # a commune is outside a team's scope
     # Outreach sessions (tuyên truyền, tập huấn): the team records in its village, everyone above reads
     "outreach.index": R("village_area", *ALL),
-    "outreach.new": R("village", *TEAM_ONLY),
+    "outreach.new": R("village", *RULE(access.can_record_in_village)),
     "outreach.edit": R("outreach_session", *TEAM_ONLY),
     "outreach.delete": R("outreach_session", *TEAM_ONLY),
     # Periodic report of a commune or province (a commune is outside a team's scope)
@@ -217,27 +259,27 @@ REGISTRY: dict[str, Route] = {
     "signoff.province": R("province", 404, 404, 404, OK, OK),
     # Imports (CSV/XLSX, preview then confirm): households by the village's leader or the commune officer,
     # villages by the commune officer, members by the team's leader or the commune officer.
-    "imports.households": R("village", *TEAM_PRINTS),
-    "imports.households_confirm": R("village", *TEAM_PRINTS),
-    "imports.households_template": R("village", *TEAM_PRINTS),
+    "imports.households": R("village", *RULE(access.can_run_village)),
+    "imports.households_confirm": R("village", *RULE(access.can_run_village)),
+    "imports.households_template": R("village", *RULE(access.can_run_village)),
     "imports.villages": R("commune", 404, 404, OK, 403, OK),
     "imports.villages_confirm": R("commune", 404, 404, OK, 403, OK),
     "imports.villages_template": R("commune", 404, 404, OK, 403, OK),
-    "imports.members": R("team", *TEAM_PRINTS),
-    "imports.members_confirm": R("team", *TEAM_PRINTS),
-    "imports.members_template": R("team", *TEAM_PRINTS),
+    "imports.members": R("team", *RULE(access.can_manage_members)),
+    "imports.members_confirm": R("team", *RULE(access.can_manage_members)),
+    "imports.members_template": R("team", *RULE(access.can_manage_members)),
     # Raw exports (those who see dashboards) and the read-only JSON API (tallies as the dashboard, boards as the board)
-    "exports.index": R(None, 403, OK, OK, OK, OK),
+    "exports.index": R(None, *ROLE(access.can_see_dashboards)),
     "exports.download": R("export_area", 403, OK, OK, OK, OK),
     "api.area_tally": R("village_area", 403, OK, OK, OK, OK),
     "api.leaderboard": R("village_area", *ALL),  # ?area_id=: the rule has no such parameter, it goes in the query
     # The walk (issue 16): the leader assigns and types paper sheets in; the team prints walk sheets (a member
     # their own: the default); each member of a team reads their own results; every phone reports its outbox.
-    "walks.assign": R("village", *LEADER_ONLY),
-    "walks.sheet": R("village", *TEAM_ONLY),
+    "walks.assign": R("village", *RULE(access.can_assign_households)),
+    "walks.sheet": R("village", *RULE(access.can_record_in_village)),
     "walks.paper": R("village", *LEADER_ONLY),
     "walks.paper_visit": R("household", *LEADER_ONLY),
-    "walks.my_results": R(None, OK, OK, 403, 403, 403),
+    "walks.my_results": R(None, *ROLE(access.is_in_team)),
     "api.sync_status": R(None, *ALL, ok=API_REFUSED_EMPTY),
     "api.approved_periods": R(None, *ALL, ok=API_REFUSED_EMPTY),  # without ?area_id=: a 400
     # Commune notices: the officer posts to the commune's teams, their members and leaders read them
@@ -351,14 +393,14 @@ def _fresh_team(mw: MatrixWorld, village: Area) -> Team:
 
 
 def _invite(mw: MatrixWorld, village: Area):
-    from fieldapp.qr.operations import rotate_invite
+    from fieldapp.joining.operations import rotate_invite
     invite = rotate_invite(mw.world.users["admin"], _team(village), utcnow())
     db.session.commit()
     return invite
 
 
 def _join_request(mw: MatrixWorld, village: Area) -> dict:
-    from fieldapp.qr.operations import submit_join_request
+    from fieldapp.joining.operations import submit_join_request
     invite = _invite(mw, village)
     join = submit_join_request(invite, name="Người Mới", phone=f"07{next(mw.serial):08d}",
                                password=PASSWORD, now=utcnow())
@@ -367,14 +409,14 @@ def _join_request(mw: MatrixWorld, village: Area) -> dict:
 
 
 def _badge_token(mw: MatrixWorld, village: Area) -> str:
-    from fieldapp.qr.operations import issue_badge
+    from fieldapp.badges.operations import issue_badge
     badge = issue_badge(None, _fresh_member(mw, village), utcnow())
     db.session.commit()
     return badge.token
 
 
 def _sign_in_token(mw: MatrixWorld, village: Area) -> str:
-    from fieldapp.qr.operations import create_one_time_login
+    from fieldapp.auth.one_time import create_one_time_login
     _, token = create_one_time_login(mw.world.users["admin"], _fresh_member(mw, village), utcnow())
     db.session.commit()
     return token
@@ -382,7 +424,7 @@ def _sign_in_token(mw: MatrixWorld, village: Area) -> str:
 
 def _sticker_token(mw: MatrixWorld, village: Area) -> str:
     from fieldapp.models import HouseholdTag
-    from fieldapp.qr.operations import new_token
+    from fieldapp.qrcodes import new_token
     tag = HouseholdTag(household_id=_fresh_household(mw, village).id, token=new_token())
     db.session.add(tag)
     db.session.commit()
@@ -636,6 +678,8 @@ def run_matrix(app, mw: MatrixWorld, registry=REGISTRY, roles=ROLES) -> list[str
                         expected = OK if entry.public else "login"
                     else:
                         expected = entry.expect[role] if inside else (OK if entry.public else 404)
+                        if isinstance(expected, Rule):
+                            expected = expected.expected(viewer, entry.kind, values)
                     response = client.open(path, method=method)
                     where = 'inside' if inside else 'outside'
                     if not _verdict(response, expected, path, entry):

@@ -18,13 +18,8 @@ FUNCTION_LOCAL_ALLOWED = {
     ("fieldapp", "create_app"),
 }
 
-# Cycles left to another branch, each with why. Empty when the graph is whole.
-KNOWN_CYCLES: set[frozenset[str]] = {
-    # fieldapp/qr/__init__.py still imports its routes (which import its bp back): qr/ is being split into
-    # joining/, badges/, auth/ and households/ on the i20-qr branch, whose packages follow the other features
-    # (the package makes the blueprint, create_app imports the routes). Remove this line when that lands.
-    frozenset({"fieldapp.qr", "fieldapp.qr.routes"}),
-}
+# Cycles allowed, each with why: none.
+KNOWN_CYCLES: set[frozenset[str]] = set()
 
 
 def _modules() -> dict[str, Path]:

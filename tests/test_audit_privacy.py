@@ -190,8 +190,7 @@ PROVINCE, ADMIN, OFFICER, OTHER_OFFICER, LEADER, MEMBER = (
 
 
 def test_the_rule_is_one_predicate(app, world):
-    from fieldapp.access import can_manage_personal_data, can_see_personal_data
-    from fieldapp.exports.queries import can_export_personal
+    from fieldapp.access import can_export_personal, can_manage_personal_data, can_see_personal_data
     u, h1, h3 = world.users, world.households["h1"], world.households["h3"]
     seen = {who: (can_see_personal_data(u[who], h1), can_see_personal_data(u[who], h3))
             for who in ("member", "leader", "member2", "officer", "other_officer", "province", "admin")}

@@ -8,7 +8,8 @@ from fieldapp.campaigns.operations import CampaignData, create_campaign, freeze_
 from fieldapp.leaderboards.queries import board
 from fieldapp.extensions import db
 from fieldapp.models import AuditLog, Campaign, HouseholdTag, Service, Team
-from fieldapp.qr.operations import new_token, rotate_invite, submit_join_request
+from fieldapp.joining.operations import rotate_invite, submit_join_request
+from fieldapp.qrcodes import new_token
 from fieldapp.timeutil import utcnow
 from fieldapp.visits.operations import VisitData, log_visit
 from tests.conftest import Auth, csrf_from

@@ -77,7 +77,7 @@ def form_targets(w) -> list[tuple[str | None, str, str]]:
 
 
 def test_every_form_survives_hostile_input(app, world, restore_services):
-    from fieldapp.qr.operations import rotate_invite
+    from fieldapp.joining.operations import rotate_invite
     invite = rotate_invite(world.users["leader"], world.team1, utcnow())
     db.session.commit()
     join = f"/join/{invite.token}"  # the public sign-up form (and its limits: a 429 is an answer too)
@@ -346,7 +346,7 @@ def test_extreme_dates_in_forms_are_refused_with_the_form(app, world):
               {"held_on": "0001-01-01", "kind": "meeting", "topic": "Họp"}),
              ("0900000001", "/campaigns/new", {"name": "Đợt", "starts_on": "0001-01-01", "ends_on": "9999-12-31"}),
              ("0900000002", f"/teams/{w.team1.id}/invite", {"expires_on": "9999-12-31"})]
-    from fieldapp.qr.operations import rotate_invite
+    from fieldapp.joining.operations import rotate_invite
     rotate_invite(w.users["leader"], w.team1, utcnow())
     db.session.commit()
     for phone, url, data in forms:

@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from fieldapp.extensions import db
 from fieldapp.logpaths import loggable_path
-from fieldapp.qr.operations import create_one_time_login
+from fieldapp.auth.one_time import create_one_time_login
 from fieldapp.timeutil import utcnow
 from tests.factories import build_world
 from tests.servers import database_url_of, gunicorn

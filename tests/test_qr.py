@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from fieldapp.extensions import db
 from fieldapp.models import (AuditLog, Badge, HouseholdTag, JoinRequest, JoinStatus, OneTimeLogin,
                              TeamInvite, User)
-from fieldapp.qr.codes import make_qr
+from fieldapp.qrcodes import make_qr
 from fieldapp.timeutil import UTC_OFFSET, to_local, utcnow
 from tests.conftest import Auth, csrf_from
 from tests.qrcodes import qr_urls, scan, svgs_in
@@ -201,7 +201,7 @@ def test_a_registered_or_pending_phone_gets_the_same_answer_as_a_new_one(client,
 
 def test_a_refused_sign_in_costs_one_argon2_check_whoever_the_number_is(client, world, monkeypatch, app):
     from argon2 import PasswordHasher
-    from fieldapp.qr.operations import submit_join_request
+    from fieldapp.joining.operations import submit_join_request
     from fieldapp.timeutil import utcnow
     invite = TeamInvite(team_id=world.team1.id, token="t" * 22, created_by_id=world.users["leader"].id,
                         created_at=utcnow())
@@ -536,7 +536,7 @@ def test_stickers_open_the_household_only_for_the_team(client, auth, leader, wor
 
 
 def test_sticker_sheet_pages_cover_every_household_once(client, leader, world):
-    from fieldapp.qr.queries import sticker_page
+    from fieldapp.households.stickers import sticker_page
     assert sticker_page(world.village1.id).untagged == 2
     leader.post(f"/villages/{world.village1.id}/stickers/prepare")
     pages = [sticker_page(world.village1.id, page=p, per_page=1) for p in (1, 2, 3)]

@@ -4,6 +4,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from ..access import is_admin
 from ..areas.operations import import_areas
 from ..extensions import db
 from ..forms import EmptyForm, commit_or_show
@@ -30,7 +31,7 @@ from .operations import (
 @bp.before_request
 @login_required
 def _admins_only():
-    if current_user.role != Role.ADMIN:
+    if not is_admin(current_user):
         abort(403)
 
 

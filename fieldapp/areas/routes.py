@@ -4,10 +4,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from ..access import area_or_404, can_manage_villages, managed_commune_or_404, posted_area
+from ..access import area_or_404, can_run_commune, is_admin, managed_commune_or_404, posted_area
 from ..extensions import db
 from ..forms import EmptyForm, commit_or_show
-from ..models import Area, AreaLevel, Role
+from ..models import Area, AreaLevel
 from ..rules import RuleError
 from ..services.queries import all_services
 from . import bp
@@ -19,7 +19,7 @@ from .queries import campaign_points, child_counts, sibling_villages
 @bp.get("/areas")
 @login_required
 def top():
-    if current_user.role != Role.ADMIN:
+    if not is_admin(current_user):
         abort(403)
     provinces = db.session.scalars(
         select(Area).where(Area.parent_id.is_(None)).order_by(Area.name)).all()
@@ -34,7 +34,7 @@ def show(area_id: int):
         return redirect(url_for("households.village", village_id=area.id))
     q = (request.args.get("q") or "")[:100]
     return render_template("areas/show.html", area=area, rows=child_counts(area, q), q=q,
-                           can_manage=area.level == AreaLevel.COMMUNE and can_manage_villages(current_user, area),
+                           can_manage=area.level == AreaLevel.COMMUNE and can_run_commune(current_user, area),
                            form=VillageForm())
 
 
@@ -66,7 +66,7 @@ def _managed_village(area_id: int) -> Area:
     village = area_or_404(current_user, area_id)
     if village.level != AreaLevel.VILLAGE:
         abort(404)
-    if not can_manage_villages(current_user, village.parent):
+    if not can_run_commune(current_user, village.parent):
         abort(403)
     return village
 

@@ -1,20 +1,32 @@
 import math
 
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from .. import audit, throttle
+from ..access import team_member_or_404, team_or_404
+from ..account.routes import RESET_KEY
 from ..extensions import db
-from ..forms import EmptyForm
+from ..forms import EmptyForm, flash_expired_form
+from ..joining.queries import pending_request_for_phone
 from ..models import User
 from ..passwords import check_password, hash_password, needs_rehash
-from ..qr.queries import pending_request_for_phone
+from ..qrcodes import private_page, public_url, refused_page
+from ..rules import RuleError
 from ..timeutil import to_local, utcnow
 from ..web import safe_next
 from . import bp
 from .forms import LoginForm
+from .one_time import (
+    SIGN_IN_MINUTES,
+    bind_one_time_login,
+    create_one_time_login,
+    one_time_login_by_token,
+    sign_in_problem,
+    use_one_time_login,
+)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -74,7 +86,7 @@ def _throttled(form: LoginForm, until):
 def logout():
     form = EmptyForm()
     if not form.validate_on_submit():
-        flash(_("Biểu mẫu đã hết hạn, vui lòng thử lại."), "error")
+        flash_expired_form()
         return redirect(url_for("core.index"))
     user = current_user._get_current_object()
     user.session_version += 1  # invalidates remember-me cookies everywhere
@@ -87,3 +99,72 @@ def logout():
 def _area_path(user: User) -> str:
     area = user.scope_area
     return area.path if area is not None else ""
+
+
+# --- One-time sign-in by QR (the code is public; a team's leader makes it) -----------------------
+
+SIGN_IN_HOLDER_COOKIE = "signin_holder"
+
+
+@bp.route("/s/<token>", methods=["GET", "POST"])
+def sign_in_qr(token: str):
+    now = utcnow()
+    otl = one_time_login_by_token(token)
+    if otl is None:
+        return refused_page(404, _("Mã đăng nhập không hợp lệ"),
+                            _("Đây không phải mã đăng nhập hợp lệ. Hãy nhờ tổ trưởng tạo mã mới."))
+    problem = sign_in_problem(otl, now)
+    if problem is not None:
+        messages = {
+            "used": _("Mã đăng nhập này đã được dùng. Mỗi mã chỉ dùng được một lần; hãy nhờ tổ trưởng tạo mã mới."),
+            "expired": _("Mã đăng nhập này đã hết hạn (mã chỉ dùng được trong 15 phút). Hãy nhờ tổ trưởng tạo mã mới."),
+            "inactive": _("Tài khoản này đã ngừng hoạt động."),
+        }
+        return refused_page(410, _("Mã đăng nhập không còn dùng được"), messages[problem])
+    try:
+        new_holder = bind_one_time_login(otl, request.cookies.get(SIGN_IN_HOLDER_COOKIE))
+        db.session.commit()
+    except RuleError as err:
+        db.session.rollback()
+        return refused_page(410, _("Mã đăng nhập không còn dùng được"), err.message)
+    form = EmptyForm()
+    if new_holder is None and form.validate_on_submit():
+        try:
+            member = use_one_time_login(otl, now)
+            db.session.commit()
+        except RuleError as err:
+            db.session.rollback()
+            return refused_page(410, _("Mã đăng nhập không còn dùng được"), err.message)
+        if current_user.is_authenticated:
+            logout_user()
+        login_user(member, remember=True)
+        session[RESET_KEY] = member.id
+        flash(_("Đã đăng nhập. Hãy đặt mật khẩu mới để lần sau tự đăng nhập."), "success")
+        response = redirect(url_for("account.password"))
+        throttle.remember_device(response, member.id)  # this phone is the member's own from now on
+        return response
+    response = private_page("auth/sign_in_code.html", member=otl.user, form=form)
+    if new_holder is not None:
+        response.set_cookie(SIGN_IN_HOLDER_COOKIE, new_holder, max_age=SIGN_IN_MINUTES * 60, path=request.path,
+                            httponly=True, samesite="Strict", secure=request.is_secure)
+    return response
+
+
+@bp.post("/teams/<int:team_id>/members/<int:user_id>/sign-in-qr")
+@login_required
+def make_sign_in_qr(team_id: int, user_id: int):
+    team = team_or_404(current_user, team_id, manage=True)
+    member = team_member_or_404(team, user_id)
+    if not EmptyForm().validate_on_submit():
+        flash_expired_form()
+        return redirect(url_for("teams.members", team_id=team.id))
+    try:
+        otl, token = create_one_time_login(current_user, member, utcnow())
+        db.session.commit()
+    except RuleError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for("teams.members", team_id=team.id))
+    # The raw token exists only in this response: it is never stored.
+    return private_page("auth/sign_in_qr.html", team=team, member=member, otl=otl,
+                        url=public_url("auth.sign_in_qr", token=token))

@@ -7,11 +7,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import audit
+from ..access import can_run_campaign, can_set_targets
 from ..counting import today
 from ..extensions import db
 from ..integrations.webhooks import emit
 from ..leaderboards.queries import board
-from ..models import Area, AreaLevel, Campaign, CampaignService, CampaignTarget, Role, Service, User
+from ..models import Area, AreaLevel, Campaign, CampaignService, CampaignTarget, Service, User
 from ..rules import RuleError
 from ..timeutil import utcnow
 
@@ -27,26 +28,6 @@ class CampaignData:
     starts_on: date | None
     ends_on: date | None
     points: dict[int, int] = field(default_factory=dict)  # service id -> points (0: not counted)
-
-
-def can_run_campaign(user: User, area: Area) -> bool:
-    """Commune officers run campaigns over their commune, province viewers over their province."""
-    if user.role == Role.ADMIN:
-        return area.level in (AreaLevel.COMMUNE, AreaLevel.PROVINCE)
-    if user.role == Role.COMMUNE_OFFICER:
-        return area.level == AreaLevel.COMMUNE and user.area_id == area.id
-    if user.role == Role.PROVINCE_VIEWER:
-        return area.level == AreaLevel.PROVINCE and user.area_id == area.id
-    return False
-
-
-def can_set_targets(user: User, campaign: Campaign, commune: Area) -> bool:
-    """The commune officer sets their villages' targets, in a commune or a province campaign."""
-    if campaign.frozen_at is not None or not commune.path.startswith(campaign.area.path):
-        return False
-    if user.role == Role.ADMIN:
-        return True
-    return user.role == Role.COMMUNE_OFFICER and user.area_id == commune.id
 
 
 def _validate(data: CampaignData, services: dict[int, Service]) -> None:
@@ -185,5 +166,5 @@ def freeze_ended(now_day: date | None = None) -> int:
     return n
 
 
-__all__ = ["CampaignData", "can_run_campaign", "can_set_targets", "create_campaign", "set_targets",
+__all__ = ["CampaignData", "create_campaign", "set_targets",
            "freeze_campaign", "reopen_campaign", "freeze_ended", "snapshot_of"]

@@ -3,12 +3,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from ..access import can_run_campaign, can_see_reports, can_set_targets
 from ..counting import area_stats, eligible, today
 from ..extensions import db
 from ..forms import EmptyForm, commit_or_show
 from ..input_guard import bounded_int
 from ..leaderboards.queries import board_area_or_404
-from ..models import AreaLevel, Campaign, CampaignTarget, Role
+from ..models import AreaLevel, Campaign, CampaignTarget
 from ..rules import RuleError
 from ..services.queries import active_services, all_services
 from ..teams.queries import open_villages
@@ -16,8 +17,6 @@ from . import bp
 from .forms import campaign_form_class
 from .operations import (
     CampaignData,
-    can_run_campaign,
-    can_set_targets,
     create_campaign,
     freeze_campaign,
     reopen_campaign,
@@ -73,7 +72,7 @@ def show(campaign_id: int):
                            and campaign.ends_on < today(),
                            can_reopen=can_run_campaign(current_user, campaign.area) and campaign.frozen_at is not None,
                            can_print=campaign.frozen_at is not None and where.level != AreaLevel.VILLAGE
-                           and current_user.role in (Role.COMMUNE_OFFICER, Role.PROVINCE_VIEWER, Role.ADMIN))
+                           and can_see_reports(current_user))
 
 
 def _organiser_action(campaign_id: int, operation, done: str):
@@ -164,8 +163,7 @@ def targets(campaign_id: int, commune_id: int):
 def commendation(campaign_id: int):
     campaign = campaign_or_404(campaign_id)
     where = view_area(campaign)
-    if current_user.role not in (Role.COMMUNE_OFFICER, Role.PROVINCE_VIEWER, Role.ADMIN) \
-            or where.level == AreaLevel.VILLAGE:
+    if not can_see_reports(current_user) or where.level == AreaLevel.VILLAGE:
         abort(403)
     if campaign.frozen_at is None:
         flash(_("Hãy chốt kết quả đợt thi đua trước khi in danh sách đề nghị khen thưởng."), "error")

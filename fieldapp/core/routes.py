@@ -2,9 +2,9 @@ from flask import current_app, jsonify, make_response, redirect, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
+from ..access import is_admin_over_everything, is_in_team
 from ..extensions import db
 from ..health import disk_free_mb, migration_state
-from ..models import Role
 from ..web import safe_next
 from . import bp
 
@@ -14,11 +14,11 @@ from . import bp
 def index():
     """Each role lands where its work is: members on their village, officers on their area."""
     user = current_user
-    if user.role in Role.TEAM_ROLES:
+    if is_in_team(user):
         if user.team is None:
             return render_template("core/no_team.html")
         return redirect(url_for("households.village", village_id=user.team.village_id))
-    if user.role == Role.ADMIN and user.area is None:
+    if is_admin_over_everything(user):
         return redirect(url_for("areas.top"))
     return redirect(url_for("areas.show", area_id=user.area_id))
 

@@ -4,12 +4,11 @@ from datetime import date
 
 from flask_babel import gettext as _
 
-from ..access import scope_path
+from ..access import can_export_personal, can_see_dashboards, scope_path
 from ..jobs.operations import JobRefused, area_of, job_kind, user_of
 from ..text import number
 from .files import build_export
 from .operations import record_personal_export
-from .queries import can_export, can_export_personal
 
 
 @job_kind("export")
@@ -17,7 +16,7 @@ def export(job, progress) -> None:
     p = job.params
     user, area = user_of(job), area_of(job, p["area_id"])
     prefix = scope_path(user)
-    if not can_export(user) or prefix is None or not area.path.startswith(prefix) or (
+    if not can_see_dashboards(user) or prefix is None or not area.path.startswith(prefix) or (
             p["personal"] and not can_export_personal(user, area)):
         raise JobRefused(_("Bạn không còn quyền xuất dữ liệu của địa bàn này."))
     start, end = date.fromisoformat(p["start"]), date.fromisoformat(p["end"])

@@ -8,7 +8,6 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from ..access import can_see_personal_data
 from ..counting import day_bounds, live_visits, local_day
 from ..extensions import db
 from ..leaderboards.queries import villages_under
@@ -28,18 +27,6 @@ CSV_INLINE_ROWS = 10_000
 
 Village = aliased(Area, name="village")
 Commune = aliased(Area, name="commune")
-
-
-def can_export(user: User) -> bool:
-    """The roles that see dashboards export their figures; a member has neither."""
-    return user.role in (Role.LEADER, Role.COMMUNE_OFFICER, Role.PROVINCE_VIEWER, Role.ADMIN)
-
-
-def can_export_personal(user: User, area: Area) -> bool:
-    """Names, phones and notes: those who export (a member does not) and see the area's personal data
-    (access.can_see_personal_data): the village's team leader or the commune officer, inside their own
-    area. Province viewers and admins only need the counts, so they never get them (data minimisation)."""
-    return can_export(user) and can_see_personal_data(user, area)
 
 
 def _visits_in(area: Area, start: date, end: date):

@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from ..access import scope_path
+from ..access import can_export_personal, can_see_dashboards, scope_path
 from ..extensions import db
 from ..input_guard import bounded_int
 from ..jobs import operations as jobs
@@ -22,8 +22,6 @@ from .queries import (
     MAX_XLSX_ROWS,
     XLSX_INLINE_ROWS,
     area_choices,
-    can_export,
-    can_export_personal,
     count_visits,
 )
 
@@ -64,7 +62,7 @@ def _dates_from_link() -> dict:
 @bp.get("/exports")
 @login_required
 def index():
-    if not can_export(current_user):
+    if not can_see_dashboards(current_user):
         abort(403)
     requested = _in_scope(request.args.get("area", type=bounded_int))
     form = ExportForm(formdata=None, **_dates_from_link())
@@ -86,7 +84,7 @@ def download():
     area = _in_scope(area_id)
     if area is None:
         abort(404)
-    if not can_export(current_user):
+    if not can_see_dashboards(current_user):
         abort(403)
     form.area.choices = [SelectChoice(area.id, area.name)]
     form.area.data = area.id

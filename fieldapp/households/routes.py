@@ -7,17 +7,19 @@ from ..access import (
     can_edit_household,
     can_edit_visit,
     can_record_in_village,
+    can_run_village,
     can_see_personal_data,
     household_or_404,
+    is_leader,
+    works_in_village,
 )
 from ..counting import today
 from ..extensions import db
 from ..forms import EmptyForm, commit_or_show
-from ..imports.operations import may_import_households
 from ..input_guard import bounded_int
-from ..models import AreaLevel, Role
+from ..joining.queries import pending_requests
+from ..models import AreaLevel
 from ..notices.queries import home_notices
-from ..qr.queries import pending_requests
 from ..timeutil import utcnow
 from ..walks.queries import leader_week
 from . import bp, queries
@@ -48,8 +50,7 @@ def village(village_id: int):
     if village.level != AreaLevel.VILLAGE:
         abort(404)
     on = today()
-    in_team = current_user.role in Role.TEAM_ROLES and current_user.team is not None \
-        and current_user.team.village_id == village.id
+    in_team = works_in_village(current_user, village)
     counts = queries.village_counts(village.id, on, current_user.id if in_team else None)
     filter_ = request.args.get("filter")
     if filter_ not in queries.FILTERS:
@@ -61,7 +62,7 @@ def village(village_id: int):
     result = queries.village_households(village.id, q=q, filter_=filter_, page=page, sort=sort, on=on,
                                         user_id=current_user.id, per_page=current_app.config["HOUSEHOLDS_PER_PAGE"],
                                         names=can_see_personal_data(current_user, village))
-    leads = in_team and current_user.role == Role.LEADER
+    leads = in_team and is_leader(current_user)
     return render_template(
         "households/list.html", village=village, result=result, q=q, filter_=filter_, sort=sort,
         counts=counts, today=on, long_since=queries.LONG_SINCE_DAYS,
@@ -70,7 +71,7 @@ def village(village_id: int):
         join_requests=len(pending_requests(current_user.team_id)) if leads else 0,
         notices=home_notices(current_user, village),
         can_record=can_record_in_village(current_user, village),
-        can_import=may_import_households(current_user, village))
+        can_import=can_run_village(current_user, village))
 
 
 @bp.route("/villages/<int:village_id>/households/new", methods=["GET", "POST"])

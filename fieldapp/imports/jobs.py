@@ -3,7 +3,7 @@ by the worker, with a progress bar, instead of holding a web worker (fieldapp/jo
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from ..access import can_see_personal_data
+from ..access import can_run_village, can_see_personal_data
 from ..jobs.operations import JobRefused, area_of, job_kind, user_of
 from ..rules import RuleError
 from . import operations as ops
@@ -14,7 +14,7 @@ from . import stash
 def import_households(job, progress) -> None:
     user = user_of(job)
     village = area_of(job, job.params["village_id"])
-    if not ops.may_import_households(user, village):
+    if not can_run_village(user, village):
         raise JobRefused(_("Bạn không còn quyền nhập danh sách hộ của thôn này."))
     stashed = stash.load(job.params["token"], user_id=user.id, kind="households", target_id=village.id)
     if stashed is None:

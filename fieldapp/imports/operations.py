@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from .. import audit
+from ..access import can_run_team
 from ..areas.operations import (
     MAX_VILLAGES_PER_IMPORT,
     check_division_type,
@@ -36,7 +37,6 @@ from ..rules import RuleError
 from ..services.queries import all_services
 from ..spreadsheets import Sheet, SpreadsheetError, read_rows
 from ..teams.operations import appoint_leader, create_account, open_team
-from ..teams.queries import manages_team
 from ..text import code_key, fold
 from ..visits.rules import MAX_RESIDENTS
 
@@ -206,15 +206,6 @@ def _count(text: str, low: int, high: int) -> int:
 HOUSEHOLD_FIELD_COLUMN = {"code": "code", "residents_total": "residents_total", "residents_14plus": "residents_14plus",
                           "residents_18plus": "residents_18plus", "smartphones": "smartphones",
                           "head_name": "head_name", "head_phone": "head_phone"}
-
-
-def may_import_households(user: User, village: Area) -> bool:
-    """The leader of a team of the village, the commune officer (and an admin)."""
-    if user.role == Role.LEADER:
-        return user.team is not None and user.team.village_id == village.id
-    if user.role == Role.COMMUNE_OFFICER:
-        return user.area is not None and village.path.startswith(user.area.path)
-    return user.role == Role.ADMIN
 
 
 def plan_households(village: Area, filename: str, data: bytes, consent: bool, *, personal: bool = False) -> Plan:
@@ -455,7 +446,7 @@ def plan_members(actor: User, team: Team, filename: str, data: bytes) -> Plan:
         plan.problem(None, None, err.message)
         return plan
     body = _table(plan, data, columns, MAX_MEMBER_ROWS)
-    officer = manages_team(actor, team)
+    officer = can_run_team(actor, team)
     seen: dict[str, int] = {}
     leader_line = None
     parsed = []

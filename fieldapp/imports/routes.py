@@ -10,16 +10,22 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from ..access import area_or_404, can_manage_villages, can_see_personal_data
+from ..access import (
+    area_or_404,
+    can_lead_team,
+    can_manage_members,
+    can_run_commune,
+    can_run_village,
+    can_see_personal_data,
+    can_view_team,
+)
 from ..extensions import db
 from ..forms import EmptyForm
 from ..input_guard import BAD_TEXT
 from ..jobs import operations as jobs
 from ..models import AreaLevel, Team
-from ..qr.access import can_lead_team
 from ..rules import RuleError
 from ..spreadsheets import CSV_MIME, XLSX_MIME, Sheet, csv_bytes, download, xlsx_bytes
-from ..teams.queries import can_view_team, manages_members
 from . import bp, stash
 from . import jobs as _import_jobs  # noqa: F401 (registers the job)
 from . import operations as ops
@@ -65,7 +71,7 @@ def _households_target(village_id: int) -> Target:
     village = area_or_404(current_user, village_id)
     if village.level != AreaLevel.VILLAGE:
         abort(404)
-    if not ops.may_import_households(current_user, village):
+    if not can_run_village(current_user, village):
         abort(403)
     return Target("households", village, _("Nhập danh sách hộ của %(name)s", name=village.name),
                   url_for("households.village", village_id=village.id), village.name,
@@ -76,7 +82,7 @@ def _villages_target(area_id: int) -> Target:
     commune = area_or_404(current_user, area_id)
     if commune.level != AreaLevel.COMMUNE:
         abort(404)
-    if not can_manage_villages(current_user, commune):
+    if not can_run_commune(current_user, commune):
         abort(403)
     return Target("villages", commune, _("Nhập danh sách thôn của %(name)s", name=commune.name),
                   url_for("areas.show", area_id=commune.id), commune.name, "villages", {"area_id": commune.id})
@@ -86,7 +92,7 @@ def _members_target(team_id: int) -> Target:
     team = db.session.get(Team, team_id)
     if team is None or not can_view_team(current_user, team):
         abort(404)
-    if not manages_members(current_user, team):
+    if not can_manage_members(current_user, team):
         abort(403)
     return Target("members", team, _("Nhập danh sách thành viên của %(name)s", name=team.name),
                   url_for("teams.show", team_id=team.id), team.name, "members", {"team_id": team.id})

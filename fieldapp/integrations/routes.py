@@ -5,10 +5,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from ..access import scope_path
+from ..access import is_admin, scope_path
 from ..extensions import db
 from ..forms import EmptyForm
-from ..models import ApiToken, Area, AreaLevel, Role, WebhookDelivery, WebhookEndpoint
+from ..models import ApiToken, Area, AreaLevel, WebhookDelivery, WebhookEndpoint
 from ..models.areas import within
 from ..rules import RuleError
 from ..timeutil import utcnow
@@ -21,7 +21,7 @@ from .webhooks import EVENTS, create_endpoint, revoke_endpoint
 @bp.before_request
 @login_required
 def _admins_only():
-    if current_user.role != Role.ADMIN:
+    if not is_admin(current_user):
         abort(403)
 
 

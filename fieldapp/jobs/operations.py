@@ -15,7 +15,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from ..extensions import db
-from ..models import Area, Job, JobState, Role, User
+from ..models import Area, Job, JobState, User
 from ..timeutil import utcnow
 from . import store
 
@@ -60,11 +60,6 @@ def start(job: Job) -> None:
         store.enqueue(job.id)
     except Exception:  # the worker's sweep enqueues it again; the user sees it waiting meanwhile
         log.exception("job %s: enqueue failed", job.id)
-
-
-def can_view_job(user: User, job: Job) -> bool:
-    """The user who asked (a job holds their file, perhaps with personal data); out of it, a 404."""
-    return job.user_id == user.id
 
 
 class Progress:
@@ -135,5 +130,3 @@ def area_of(job: Job, area_id: int) -> Area:
     return area
 
 
-def is_admin(user: User) -> bool:
-    return user.role == Role.ADMIN

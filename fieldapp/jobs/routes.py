@@ -3,11 +3,11 @@ from typing import Any
 from flask import abort, render_template, url_for
 from flask_login import current_user, login_required
 
+from ..access import can_view_job
 from ..extensions import db
 from ..models import Job, JobState
 from ..spreadsheets import download as file_response
 from . import bp
-from .operations import can_view_job
 from .store import progress_of
 
 

@@ -13,10 +13,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import ColumnElement, and_, case, false, func, literal, or_, select
 
-from ..access import scope_path
+from ..access import is_in_team, scope_path
 from ..counting import campaign_days, campaign_goals, period_end, period_goal, period_start, share, today
 from ..extensions import db, in_list
-from ..models import Area, AreaLevel, Campaign, Role, Service, TallyDay, TallyKind, Team, User
+from ..models import Area, AreaLevel, Campaign, Service, TallyDay, TallyKind, Team, User
 from ..models.areas import within
 from ..models.tallies import ROLLUPS, VISIT_ROW, rollup_kind
 from ..services.queries import all_services
@@ -425,7 +425,7 @@ def board_area_or_404(area_id: int) -> Area:
 def teams_of(village: Area) -> list[Team]:
     teams = list(db.session.scalars(select(Team).where(Team.village_id == village.id, Team.active.is_(True))
                                     .order_by(Team.name, Team.id)))
-    if current_user.role in Role.TEAM_ROLES:
+    if is_in_team(current_user):
         teams = [t for t in teams if t.id == current_user.team_id]
     return teams
 

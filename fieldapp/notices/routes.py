@@ -3,11 +3,19 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from ..access import can_post_notice, can_read_notice, can_view_area, managed_commune_or_404, notice_team
+from ..access import (
+    can_post_notice,
+    can_read_notice,
+    can_view_area,
+    is_commune_officer,
+    is_in_team,
+    managed_commune_or_404,
+    notice_team,
+)
 from ..extensions import db
 from ..forms import EmptyForm, commit_or_flash, commit_or_show
 from ..input_guard import in_int_range
-from ..models import Notice, Role
+from ..models import Notice
 from ..timeutil import utcnow
 from . import bp
 from .forms import EVERY_TEAM, NoticeForm
@@ -34,7 +42,7 @@ def _notice_or_404(notice_id: int) -> Notice:
         abort(404)
     if can_post_notice(current_user, notice.commune) or can_read_notice(current_user, notice):
         return notice
-    if current_user.role not in Role.TEAM_ROLES and can_view_area(current_user, notice.commune):
+    if not is_in_team(current_user) and can_view_area(current_user, notice.commune):
         abort(403)
     abort(404)
 
@@ -146,7 +154,7 @@ def seen(notice_id: int):
 @login_required
 def mine():
     if notice_team(current_user) is None:
-        if current_user.role == Role.COMMUNE_OFFICER and current_user.area is not None:
+        if is_commune_officer(current_user):
             return redirect(url_for("notices.commune", commune_id=current_user.area_id))
         abort(403)
     return render_template("notices/mine.html", items=notices_for(current_user), form=EmptyForm())

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import audit
-from ..access import can_record_in_village
+from ..access import can_edit_session, can_record_in_village
 from ..counting import today
 from ..extensions import db
 from ..models import Area, OutreachSession, Service, SessionKind, User
@@ -26,11 +26,6 @@ class SessionData:
     place: str | None = None
     attendees: int | None = None
     service_ids: list[int] = field(default_factory=list)
-
-
-def can_edit_session(user: User, session: OutreachSession) -> bool:
-    """Members and leaders of the team that held it, while they still record in its village."""
-    return user.team_id == session.team_id and can_record_in_village(user, session.village)
 
 
 def _validate(data: SessionData) -> list[Service]:

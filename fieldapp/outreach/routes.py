@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from ..access import can_record_in_village, scope_path
+from ..access import can_edit_session, can_record_in_village, scope_path
 from ..extensions import db
 from ..forms import EmptyForm, commit_or_show
 from ..input_guard import bounded_int
@@ -12,7 +12,7 @@ from ..rules import RuleError
 from ..services.queries import active_services
 from . import bp
 from .forms import KIND_NAMES, SessionForm
-from .operations import SessionData, can_edit_session, create_session, delete_session, update_session
+from .operations import SessionData, create_session, delete_session, update_session
 from .queries import PER_PAGE, sessions_in
 
 

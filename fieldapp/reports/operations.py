@@ -17,7 +17,6 @@ from ..models import (
     DocumentKind,
     IssuerSetting,
     ReportDraft,
-    Role,
     User,
 )
 from ..rules import RuleError
@@ -37,16 +36,6 @@ FIELDS = {
 }
 CARRIED = ("recipients", "copies", "signer_role", "signer_name", "bases", "teams_n", "members_n",
            "highlights", "strengths", "weaknesses", "causes", "proposals")
-
-
-def may_draft(user: User, area: Area) -> bool:
-    """The commune officer drafts the commune's documents; the province's officer (a viewer of its figures)
-    drafts the province's; an admin either. Scope (404) is checked by the route."""
-    if user.role == Role.ADMIN:
-        return True
-    if area.level == AreaLevel.COMMUNE:
-        return user.role == Role.COMMUNE_OFFICER and user.area_id == area.id
-    return area.level == AreaLevel.PROVINCE and user.role == Role.PROVINCE_VIEWER and user.area_id == area.id
 
 
 def find_draft(area: Area, kind: str, period: Period) -> ReportDraft | None:
@@ -129,11 +118,6 @@ class ActivityData:
     title: str | None
     quantity: int | None
     attendees: int | None = 0
-
-
-def may_record_activities(user: User, commune: Area) -> bool:
-    return commune.level == AreaLevel.COMMUNE and (
-        user.role == Role.ADMIN or (user.role == Role.COMMUNE_OFFICER and user.area_id == commune.id))
 
 
 def _check_activity(data: ActivityData) -> None:

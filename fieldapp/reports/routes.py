@@ -5,13 +5,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..access import scope_path
+from ..access import can_draft_report, can_record_activities, can_see_reports, is_admin, scope_path
 from ..counting import today
 from ..extensions import db
 from ..forms import EmptyForm, commit_or_show
 from ..input_guard import bounded_int
 from ..integrations.tokens import token_readable
-from ..models import ActivityKind, Area, AreaLevel, CommuneActivity, DocumentKind, IssuerSetting, Role
+from ..models import ActivityKind, Area, AreaLevel, CommuneActivity, DocumentKind, IssuerSetting
 from ..spreadsheets import CSV_MIME, XLSX_MIME, csv_bytes, download, xlsx_bytes
 from . import bp
 from .commendation import DEFAULT_MEMBERS, DEFAULT_TEAMS, build_proposal
@@ -24,8 +24,6 @@ from .operations import (
     create_activity,
     delete_activity,
     draft_fields,
-    may_draft,
-    may_record_activities,
     save_draft,
     save_issuer,
     update_activity,
@@ -49,8 +47,6 @@ from .tables import (
     visit_lines,
 )
 
-REPORT_ROLES = (Role.COMMUNE_OFFICER, Role.PROVINCE_VIEWER, Role.ADMIN)
-
 
 def report_area_or_404(area_id: int) -> Area:
     """A commune or province inside the user's own area: out of scope 404, a team role 403."""
@@ -58,7 +54,7 @@ def report_area_or_404(area_id: int) -> Area:
     prefix = scope_path(current_user)
     if area is None or prefix is None or not area.path.startswith(prefix):
         abort(404)
-    if current_user.role not in REPORT_ROLES:
+    if not can_see_reports(current_user):
         abort(403)
     if area.level not in (AreaLevel.COMMUNE, AreaLevel.PROVINCE):
         abort(404)
@@ -95,8 +91,8 @@ def show(area_id: int):
         args=period.args(), organisation=organisation_lines(report), population=population_lines(report),
         visit_lines=visit_lines(report), services=service_lines(report), indicators=indicator_lines(report),
         outreach=outreach_lines(report), activities=activity_lines(report), payment_basis=payment_basis(report),
-        late=late_text(report), approval=approval_text(report), can_draft=may_draft(current_user, area),
-        can_record=may_record_activities(current_user, area), years=range(today().year, 2021, -1))
+        late=late_text(report), approval=approval_text(report), can_draft=can_draft_report(current_user, area),
+        can_record=can_record_activities(current_user, area), years=range(today().year, 2021, -1))
 
 
 def _report_and_fields(area: Area, period: Period):
@@ -114,7 +110,7 @@ def document(area_id: int):
                            args=period.args(), back=url_for("reports.show", area_id=area.id, **period.args()),
                            docx_url=url_for("reports.docx", area_id=area.id, **period.args()),
                            draft_url=url_for("reports.draft", area_id=area.id, **period.args())
-                           if may_draft(current_user, area) else None)
+                           if can_draft_report(current_user, area) else None)
 
 
 @bp.get("/reports/<int:area_id>.docx")
@@ -163,7 +159,7 @@ def late(area_id: int):
 # --- The officer's draft: what the app cannot know ------------------------------------------------
 
 def _draft_page(area: Area, kind: str, form_class, template_args: dict):
-    if not may_draft(current_user, area):
+    if not can_draft_report(current_user, area):
         abort(403)
     period = report_period()
     fields, source = draft_fields(area, kind, period)
@@ -220,7 +216,7 @@ def commendation(area_id: int):
                            back=url_for("reports.show", area_id=area.id, **period.args()),
                            docx_url=url_for("reports.commendation_docx", area_id=area.id, **period.args()),
                            draft_url=url_for("reports.commendation_draft", area_id=area.id, **period.args())
-                           if may_draft(current_user, area) else None)
+                           if can_draft_report(current_user, area) else None)
 
 
 @bp.get("/reports/<int:area_id>/commendation.docx")
@@ -247,7 +243,7 @@ def _activity_or_404(activity_id: int) -> CommuneActivity:
     if activity is None or activity.deleted_at is not None or prefix is None \
             or not activity.commune.path.startswith(prefix):
         abort(404)
-    if current_user.role not in REPORT_ROLES:
+    if not can_see_reports(current_user):
         abort(403)
     return activity
 
@@ -266,7 +262,7 @@ def activities(area_id: int):
         CommuneActivity.commune_id == area.id, CommuneActivity.deleted_at.is_(None))
         .order_by(CommuneActivity.held_on.desc(), CommuneActivity.id.desc()).limit(50).offset((page - 1) * 50)))
     return render_template("reports/activities.html", area=area, rows=rows, page=page, NAMES=ACTIVITY_NAMES,
-                           UNITS=ACTIVITY_UNITS, can_record=may_record_activities(current_user, area),
+                           UNITS=ACTIVITY_UNITS, can_record=can_record_activities(current_user, area),
                            form=ActivityForm(formdata=None, kind=ActivityKind.LEAFLETS, held_on=today()))
 
 
@@ -274,7 +270,7 @@ def activities(area_id: int):
 @login_required
 def activity_new(area_id: int):
     area = _commune_or_404(area_id)
-    if not may_record_activities(current_user, area):
+    if not can_record_activities(current_user, area):
         abort(403)
     form = ActivityForm()
     if form.validate_on_submit():
@@ -289,7 +285,7 @@ def activity_new(area_id: int):
 def activity_edit(activity_id: int):
     activity = _activity_or_404(activity_id)
     area = activity.commune
-    if not may_record_activities(current_user, area):
+    if not can_record_activities(current_user, area):
         abort(403)
     form = ActivityForm(obj=activity) if request.method == "GET" else ActivityForm()
     if form.validate_on_submit():
@@ -304,7 +300,7 @@ def activity_edit(activity_id: int):
 @login_required
 def activity_delete(activity_id: int):
     activity = _activity_or_404(activity_id)
-    if not may_record_activities(current_user, activity.commune):
+    if not can_record_activities(current_user, activity.commune):
         abort(403)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -322,7 +318,7 @@ def settings(area_id: int):
     area = report_area_or_404(area_id)
     if area.level != AreaLevel.PROVINCE:
         abort(404)
-    if current_user.role != Role.ADMIN:
+    if not is_admin(current_user):
         abort(403)
     setting = db.session.get(IssuerSetting, area.id)
     form = IssuerForm(obj=setting) if request.method == "GET" and setting else IssuerForm()

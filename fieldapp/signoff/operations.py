@@ -6,6 +6,7 @@ Every step is audited; an approval is sent to the province's systems ("period.ap
 from flask_babel import gettext as _
 
 from .. import audit
+from ..access import can_approve_figures, can_confirm_figures
 from ..extensions import db
 from ..integrations.webhooks import emit
 from ..models import Area, SignOff, SignOffStatus, User
@@ -13,7 +14,7 @@ from ..reports.periods import Period
 from ..reports.queries import build_report
 from ..rules import RuleError
 from ..timeutil import utcnow
-from .queries import can_confirm, can_decide, commune_overview, find
+from .queries import commune_overview, find
 
 MAX_REASON = 500
 
@@ -29,7 +30,7 @@ def _view(s: SignOff) -> dict:
 
 
 def confirm(actor: User, village: Area, period: Period) -> SignOff:
-    if not can_confirm(actor, village):
+    if not can_confirm_figures(actor, village):
         raise RuleError(_("Chỉ tổ trưởng của tổ thôn này xác nhận số liệu của thôn."))
     if period.signoff_key is None:
         raise RuleError(_("Chỉ xác nhận số liệu theo tháng hoặc quý."))
@@ -57,7 +58,7 @@ def confirm(actor: User, village: Area, period: Period) -> SignOff:
 
 
 def _pending(actor: User, signoff: SignOff) -> None:
-    if not can_decide(actor, signoff.village):
+    if not can_approve_figures(actor, signoff.village):
         raise RuleError(_("Chỉ cán bộ xã duyệt hoặc trả lại số liệu của thôn."))
     if signoff.status == SignOffStatus.APPROVED:
         raise RuleError(_("Số liệu này đã được duyệt và được giữ như lúc duyệt."))

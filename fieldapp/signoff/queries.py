@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from ..counting import today
 from ..extensions import db, in_list
-from ..models import Area, AreaLevel, Household, Role, SignOff, SignOffStatus, User, Visit, VisitLate
+from ..models import Area, AreaLevel, Household, SignOff, SignOffStatus, Visit, VisitLate
 from ..models.areas import within
 from ..reports.figures import child_of, teams_on
 from ..reports.periods import Period, quarter_of
@@ -22,21 +22,6 @@ def period_of(kind: str, start: date) -> Period | None:
     if kind == "q" and start.day == 1 and start.month in (1, 4, 7, 10):
         return Period.quarter(start.year, quarter_of(start))
     return None
-
-
-def can_confirm(user: User, village: Area) -> bool:
-    """The leader of a team of the village confirms its figures."""
-    return (user.role == Role.LEADER and user.team is not None and user.team.village_id == village.id
-            and user.team.active)
-
-
-def can_decide(user: User, village: Area) -> bool:
-    """The commune officer approves or returns; an admin may stand in."""
-    return user.role == Role.ADMIN or (user.role == Role.COMMUNE_OFFICER and user.area_id == village.parent_id)
-
-
-def can_view(user: User) -> bool:
-    return user.role in (Role.LEADER, Role.COMMUNE_OFFICER, Role.PROVINCE_VIEWER, Role.ADMIN)
 
 
 def find(village: Area, period: Period) -> SignOff | None:

@@ -5,10 +5,17 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import TextAreaField
 
-from ..access import scope_path
+from ..access import (
+    can_approve_figures,
+    can_confirm_figures,
+    can_follow_province,
+    can_see_dashboards,
+    can_see_reports,
+    scope_path,
+)
 from ..extensions import db
 from ..forms import EmptyForm, RuleForm
-from ..models import Area, AreaLevel, Role, SignOffStatus
+from ..models import Area, AreaLevel, SignOffStatus
 from ..reports.periods import Period, PeriodError, parse_period
 from ..reports.queries import build_report
 from ..reports.tables import unit_name
@@ -17,9 +24,6 @@ from ..timeutil import BadDate, parse_day
 from . import bp
 from .operations import approve, confirm, return_for_correction
 from .queries import (
-    can_confirm,
-    can_decide,
-    can_view,
     commune_overview,
     find,
     late_after_approval_rows,
@@ -38,7 +42,7 @@ def _area_or_404(area_id: int, level: str) -> Area:
     prefix = scope_path(current_user)
     if area is None or prefix is None or not area.path.startswith(prefix) or area.level != level:
         abort(404)
-    if not can_view(current_user):
+    if not can_see_dashboards(current_user):
         abort(403)
     return area
 
@@ -82,7 +86,7 @@ def _period_page(village: Area, period: Period, return_form: "ReturnForm | None"
         "signoff/period.html", village=village, period=period, signoff=signoff, report=report, t=t,
         worked=[s for s in report.services if t.people(s) or t.people_ever(s)], unit_name=unit_name,
         button=EmptyForm(), return_form=return_form or ReturnForm(formdata=None),
-        may_confirm=can_confirm(current_user, village) and period.closed, may_decide=can_decide(current_user, village),
+        may_confirm=can_confirm_figures(current_user, village) and period.closed, may_decide=can_approve_figures(current_user, village),
         late_rows=late_after_approval_rows(signoff) if signoff and approved else [],
         approved_figures=signoff.snapshot if signoff and approved else None), status
 
@@ -104,7 +108,7 @@ def _back(village: Area, period: Period):
 def do_confirm(village_id: int, kind: str, start: str):
     village = _area_or_404(village_id, AreaLevel.VILLAGE)
     period = _period_or_404(kind, start)
-    if not can_confirm(current_user, village):
+    if not can_confirm_figures(current_user, village):
         abort(403)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -124,7 +128,7 @@ def _decision(village_id: int, kind: str, start: str, form):
     """(village, period, sign-off) for the officer's approve or return, after scope, rights and the form."""
     village = _area_or_404(village_id, AreaLevel.VILLAGE)
     period = _period_or_404(kind, start)
-    if not can_decide(current_user, village):
+    if not can_approve_figures(current_user, village):
         abort(403)
     if not form.validate_on_submit():
         abort(400)
@@ -173,7 +177,7 @@ def do_return(village_id: int, kind: str, start: str):
 @login_required
 def commune(area_id: int):
     area = _area_or_404(area_id, AreaLevel.COMMUNE)
-    if current_user.role not in (Role.COMMUNE_OFFICER, Role.PROVINCE_VIEWER, Role.ADMIN):
+    if not can_see_reports(current_user):
         abort(403)
     period = _month_or_quarter()
     return render_template("signoff/commune.html", area=area, period=period, rows=commune_overview(area, period),
@@ -184,7 +188,7 @@ def commune(area_id: int):
 @login_required
 def province(area_id: int):
     area = _area_or_404(area_id, AreaLevel.PROVINCE)
-    if current_user.role not in (Role.PROVINCE_VIEWER, Role.ADMIN):
+    if not can_follow_province(current_user):
         abort(403)
     period = _month_or_quarter()
     rows = province_overview(area, period)

@@ -2,7 +2,8 @@
 on a province, so never in a request. `flask rebuild-tallies` does the same from the command line."""
 from flask_babel import gettext as _
 
-from ..jobs.operations import JobRefused, is_admin, job_kind, user_of
+from ..access import is_admin
+from ..jobs.operations import JobRefused, job_kind, user_of
 from ..text import number
 from .operations import rebuild_counters
 

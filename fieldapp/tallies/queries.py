@@ -12,10 +12,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from ..access import scope_path
+from ..access import can_see_dashboards, scope_path
 from ..counting import area_stats, campaign_days, campaign_goals, eligible, live_households, share, today
 from ..extensions import db
-from ..models import Area, AreaStats, Campaign, Household, Role, Service, TallyDay, TallyKind, TallyTotal, Team, User
+from ..models import Area, AreaStats, Campaign, Household, Service, TallyDay, TallyKind, TallyTotal, Team, User
 from ..models.tallies import VISIT_ROW
 from ..timeutil import BadDate, parse_day
 from ..visits.rules import OUTCOMES
@@ -189,10 +189,6 @@ def running_campaign(area: Area) -> Campaign | None:
         select(Campaign).join(Area, Area.id == Campaign.area_id)
         .where(Area.path.in_(ancestor_paths(area.path)), Campaign.starts_on <= d, Campaign.ends_on >= d)
         .order_by(Campaign.starts_on.desc(), Campaign.id.desc()).limit(1))
-
-
-def can_see_dashboards(user: User) -> bool:
-    return user.role in (Role.LEADER, Role.COMMUNE_OFFICER, Role.PROVINCE_VIEWER, Role.ADMIN)
 
 
 # --- What a dashboard (page or API) asks for --------------------------------------------------------

@@ -4,10 +4,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..access import scope_path
+from ..access import can_check_commune, can_see_dashboards, can_see_reports, scope_path
 from ..counting import period_start, today
 from ..extensions import db
-from ..models import AreaLevel, Role, Service, User
+from ..models import AreaLevel, Service, User
 from ..models.tallies import TallyKind
 from ..nav import to_own_area
 from ..outreach.queries import session_sums
@@ -18,7 +18,6 @@ from .anomalies import LATE_DAYS, anomalies
 from .drill import households_behind, visits_behind
 from .queries import (
     area_tallies,
-    can_see_dashboards,
     chart,
     children,
     dashboard_area_or_404,
@@ -69,8 +68,8 @@ def dashboard(area_id: int):
         members=member_activity([t.id for t in teams], week_start) if teams else [],
         sessions=session_sums(area, start, end)[area.id],
         can_report=area.level in (AreaLevel.COMMUNE, AreaLevel.PROVINCE)
-        and current_user.role in (Role.COMMUNE_OFFICER, Role.PROVINCE_VIEWER, Role.ADMIN),
-        can_anomalies=area.level == AreaLevel.COMMUNE and current_user.role in (Role.COMMUNE_OFFICER, Role.ADMIN))
+        and can_see_reports(current_user),
+        can_anomalies=area.level == AreaLevel.COMMUNE and can_check_commune(current_user))
 
 
 @bp.get("/dashboard/<int:area_id>/visits")
@@ -105,7 +104,7 @@ def households(area_id: int):
 @login_required
 def anomaly_list(area_id: int):
     area = dashboard_area_or_404(area_id)
-    if current_user.role not in (Role.COMMUNE_OFFICER, Role.ADMIN):
+    if not can_check_commune(current_user):
         abort(403)
     if area.level != AreaLevel.COMMUNE:
         abort(404)

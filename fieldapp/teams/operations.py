@@ -8,11 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit, history
+from ..auth.one_time import retire_sign_in_codes
 from ..extensions import db
 from ..forms import PHONE_RE, normalize_phone
 from ..models import Area, AreaLevel, Role, Team, User
 from ..passwords import hash_password, password_problem
-from ..qr.operations import retire_sign_in_codes
 from ..rules import RuleError
 from ..timeutil import utcnow
 

@@ -1,34 +1,11 @@
-"""Reads and rights about teams and their members."""
+"""Reads about teams and their members (who may do what: fieldapp/access/teams.py)."""
+from dataclasses import dataclass
+
 from sqlalchemy import case, func, select
 
-from ..access import can_manage_villages, can_view_area
 from ..counting import live_visits
 from ..extensions import db
-from ..models import Area, AreaLevel, Role, Team, User, Visit
-
-
-def manages_team(user: User, team: Team) -> bool:
-    """The commune officer (or an admin) runs every team of the commune."""
-    return can_manage_villages(user, team.village.parent)
-
-
-def manages_members(user: User, team: Team) -> bool:
-    """Officers for the whole commune; a leader only for their own team."""
-    return manages_team(user, team) or (user.role == Role.LEADER and user.team_id == team.id)
-
-
-def can_view_team(user: User, team: Team) -> bool:
-    return can_view_area(user, team.village)
-
-
-def may_change_member(actor: User, member: User) -> bool:
-    """Deactivate or reactivate: officers for anyone of the commune; leaders for the other members of their team."""
-    if member.team is None:
-        return False
-    if manages_team(actor, member.team):
-        return True
-    return (actor.role == Role.LEADER and actor.team_id == member.team_id
-            and member.id != actor.id and member.role == Role.MEMBER)
+from ..models import Area, AreaLevel, Badge, Role, Team, User, Visit
 
 
 def commune_teams(commune: Area, active_only: bool = False) -> list[Team]:
@@ -65,6 +42,26 @@ def team_members(team: Team) -> list[User]:
         User.active.desc(), case((User.role == Role.LEADER, 0), else_=1), User.name, User.id)))
 
 
+@dataclass
+class MemberRow:
+    user: User
+    badge: Badge | None
+    all_views: int  # residents' checks over every badge the member ever had
+
+
+def members_with_badges(team_id: int) -> list[MemberRow]:
+    """Members with their live badge and how often residents checked it: one query."""
+    totals = (select(Badge.user_id, func.sum(Badge.views).label("views"))
+              .group_by(Badge.user_id).subquery())
+    rows = db.session.execute(
+        select(User, Badge, totals.c.views)
+        .outerjoin(Badge, (Badge.user_id == User.id) & Badge.revoked_at.is_(None))
+        .outerjoin(totals, totals.c.user_id == User.id)
+        .where(User.team_id == team_id)
+        .order_by(User.active.desc(), User.name, User.id))
+    return [MemberRow(user=u, badge=b, all_views=int(v or 0)) for u, b, v in rows]
+
+
 def commune_candidates(commune: Area) -> list[User]:
     """Active members and leaders of the commune's teams: who may be appointed leader."""
     return list(db.session.scalars(
@@ -84,3 +81,7 @@ def open_villages(commune: Area) -> list[Area]:
     return list(db.session.scalars(select(Area).where(
         Area.parent_id == commune.id, Area.level == AreaLevel.VILLAGE, Area.archived_at.is_(None))
         .order_by(Area.name_folded)))
+
+
+def commune_of(team: Team) -> Area | None:
+    return team.village.parent

@@ -6,19 +6,26 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from ..access import (
-    area_or_404,
     can_assign_households,
-    can_manage_villages,
-    can_view_area,
+    can_change_member,
+    can_lead_team,
+    can_manage_members,
+    can_run_commune,
+    can_run_team,
+    commune_or_404,
+    member_or_404,
     posted_area,
     posted_team,
     posted_user,
+    team_or_404,
+    visible_team_or_404,
 )
 from ..extensions import db
 from ..forms import EmptyForm
-from ..models import Area, AreaLevel, Role, Team, User
+from ..joining.queries import pending_requests
+from ..models import Area, Role, Team, User
 from ..rules import RuleError
-from ..walks.queries import assigned_count
+from ..walks import queries as walk_queries  # a module, not a name: walks.queries may be mid-import here
 from . import bp, queries
 from .forms import REASON_CHOICES, DeactivateForm, LeaderForm, MemberForm, MoveForm, TeamForm
 from .operations import (
@@ -31,34 +38,12 @@ from .operations import (
     reactivate_member,
 )
 
-
-def _commune_or_404(commune_id: int) -> Area:
-    commune = area_or_404(current_user, commune_id)
-    if commune.level != AreaLevel.COMMUNE:
-        abort(404)
-    return commune
-
-
-def _team_or_404(team_id: int) -> Team:
-    team = db.session.get(Team, team_id)
-    if team is None or not queries.can_view_team(current_user, team):
-        abort(404)
-    return team
-
-
-def _member_or_404(user_id: int) -> User:
-    member = db.session.get(User, user_id)
-    if member is None or member.team is None or not can_view_area(current_user, member.team.village):
-        abort(404)
-    return member
-
-
 # ---- the commune's teams -------------------------------------------------
 
 def _render_commune(commune: Area, form: TeamForm | None = None, status: int = 200):
     teams = queries.commune_teams(commune)
     ids = [t.id for t in teams]
-    can_manage = can_manage_villages(current_user, commune)
+    can_manage = can_run_commune(current_user, commune)
     if form is None:
         form = TeamForm()
     form.village_id.choices = [SelectChoice(r.id, r.name) for r in queries.open_villages(commune)]
@@ -70,14 +55,14 @@ def _render_commune(commune: Area, form: TeamForm | None = None, status: int = 2
 @bp.get("/communes/<int:commune_id>/teams")
 @login_required
 def commune(commune_id: int):
-    return _render_commune(_commune_or_404(commune_id))
+    return _render_commune(commune_or_404(current_user, commune_id))
 
 
 @bp.post("/communes/<int:commune_id>/teams")
 @login_required
 def create(commune_id: int):
-    commune = _commune_or_404(commune_id)
-    if not can_manage_villages(current_user, commune):
+    commune = commune_or_404(current_user, commune_id)
+    if not can_run_commune(current_user, commune):
         abort(403)
     form = TeamForm()
     form.village_id.choices = []
@@ -102,28 +87,38 @@ def create(commune_id: int):
 # ---- one team ------------------------------------------------------------
 
 def _render_team(team: Team, *, leader_form=None, member_form=None, status: int = 200):
-    manages = queries.manages_team(current_user, team)
+    manages = can_run_team(current_user, team)
     leader_form = leader_form or LeaderForm()
     if manages:
         leader_form.user_id.choices = [
             SelectChoice(u.id, f"{u.name} – {u.team.name}") for u in queries.commune_candidates(team.village.parent)]
     return render_template(
         "teams/show.html", team=team, members=queries.team_members(team), manages=manages,
-        manages_members=queries.manages_members(current_user, team), leader_form=leader_form,
+        manages_members=can_manage_members(current_user, team), leader_form=leader_form,
         member_form=member_form or MemberForm(), close_form=EmptyForm()), status
 
 
 @bp.get("/teams/<int:team_id>")
 @login_required
 def show(team_id: int):
-    return _render_team(_team_or_404(team_id))
+    return _render_team(visible_team_or_404(current_user, team_id))
+
+
+@bp.get("/teams/<int:team_id>/members")
+@login_required
+def members(team_id: int):
+    team = team_or_404(current_user, team_id)
+    manage = can_lead_team(current_user, team)
+    return render_template("teams/members.html", team=team, rows=queries.members_with_badges(team.id),
+                           pending=pending_requests(team.id) if manage else [],
+                           manage=manage, form=EmptyForm())
 
 
 @bp.post("/teams/<int:team_id>/leader")
 @login_required
 def leader(team_id: int):
-    team = _team_or_404(team_id)
-    if not queries.manages_team(current_user, team):
+    team = visible_team_or_404(current_user, team_id)
+    if not can_run_team(current_user, team):
         abort(403)
     form = LeaderForm()
     if form.validate_on_submit():
@@ -142,8 +137,8 @@ def leader(team_id: int):
 @bp.post("/teams/<int:team_id>/members")
 @login_required
 def add_member(team_id: int):
-    team = _team_or_404(team_id)
-    if not queries.manages_members(current_user, team):
+    team = visible_team_or_404(current_user, team_id)
+    if not can_manage_members(current_user, team):
         abort(403)
     form = MemberForm()
     if form.validate_on_submit():
@@ -164,8 +159,8 @@ def add_member(team_id: int):
 @bp.post("/teams/<int:team_id>/close")
 @login_required
 def close(team_id: int):
-    team = _team_or_404(team_id)
-    if not queries.manages_team(current_user, team):
+    team = visible_team_or_404(current_user, team_id)
+    if not can_run_team(current_user, team):
         abort(403)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -183,7 +178,7 @@ def close(team_id: int):
 # ---- one member ----------------------------------------------------------
 
 def _render_member(member: User, *, move_form=None, deactivate_form=None, status: int = 200):
-    manages = queries.manages_team(current_user, member.team)
+    manages = can_run_team(current_user, member.team)
     move_form = move_form or MoveForm()
     if manages:
         move_form.team_id.choices = [
@@ -191,7 +186,7 @@ def _render_member(member: User, *, move_form=None, deactivate_form=None, status
             for t in queries.commune_teams(member.team.village.parent, active_only=True) if t.id != member.team_id]
     return render_template(
         "teams/member.html", member=member, manages=manages,
-        may_change=queries.may_change_member(current_user, member), visits=queries.visit_count(member),
+        may_change=can_change_member(current_user, member), visits=queries.visit_count(member),
         reasons={c.value: c.label for c in REASON_CHOICES}, move_form=move_form, deactivate_form=deactivate_form or DeactivateForm(),
         reactivate_form=EmptyForm()), status
 
@@ -199,14 +194,14 @@ def _render_member(member: User, *, move_form=None, deactivate_form=None, status
 @bp.get("/members/<int:user_id>")
 @login_required
 def member(user_id: int):
-    return _render_member(_member_or_404(user_id))
+    return _render_member(member_or_404(current_user, user_id))
 
 
 @bp.post("/members/<int:user_id>/move")
 @login_required
 def move(user_id: int):
-    member = _member_or_404(user_id)
-    if not queries.manages_team(current_user, member.team):
+    member = member_or_404(current_user, user_id)
+    if not can_run_team(current_user, member.team):
         abort(403)
     form = MoveForm()
     if form.validate_on_submit():
@@ -225,8 +220,8 @@ def move(user_id: int):
 @bp.post("/members/<int:user_id>/deactivate")
 @login_required
 def deactivate(user_id: int):
-    member = _member_or_404(user_id)
-    if not queries.may_change_member(current_user, member):
+    member = member_or_404(current_user, user_id)
+    if not can_change_member(current_user, member):
         abort(403)
     form = DeactivateForm()
     if form.validate_on_submit():
@@ -240,7 +235,7 @@ def deactivate(user_id: int):
             flash(_("%(name)s đã ngừng hoạt động và không đăng nhập được nữa; các lượt thăm vẫn được tính.",
                     name=member.name), "success")
             village = member.team.village
-            left = assigned_count(member)
+            left = walk_queries.assigned_count(member)
             if left and can_assign_households(current_user, village):
                 flash(_("%(name)s còn %(n)d hộ được giao. Hãy giao các hộ này cho người khác.",
                         name=member.name, n=left), "info")
@@ -253,8 +248,8 @@ def deactivate(user_id: int):
 @bp.post("/members/<int:user_id>/reactivate")
 @login_required
 def reactivate(user_id: int):
-    member = _member_or_404(user_id)
-    if not queries.may_change_member(current_user, member):
+    member = member_or_404(current_user, user_id)
+    if not can_change_member(current_user, member):
         abort(403)
     if not EmptyForm().validate_on_submit():
         abort(400)

@@ -6,13 +6,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..access import can_edit_visit, can_record_in_village, household_or_404, visit_or_404
+from ..access import can_edit_visit, can_record_in_village, household_or_404, leads_a_team, visit_or_404
 from ..counting import earliest_visit_day, live, today
 from ..extensions import db
 from ..forms import EmptyForm, commit_or_show
 from ..households.pages import render_deleted
 from ..households.queries import remaining_per_service
-from ..models import Role, Visit
+from ..models import Visit
 from ..rules import RuleError
 from ..services.queries import active_services
 from ..timeutil import to_local, utcnow
@@ -126,7 +126,7 @@ def mine():
 @bp.get("/visits/team")
 @login_required
 def team():
-    if current_user.role != Role.LEADER or current_user.team_id is None:
+    if not leads_a_team(current_user):
         abort(403)
     since = utcnow() - timedelta(days=14)
     visits = db.session.scalars(

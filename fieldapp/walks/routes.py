@@ -7,12 +7,20 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from ..access import area_or_404, can_assign_households, can_enter_paper_visits, can_record_in_village, household_or_404
+from ..access import (
+    area_or_404,
+    can_assign_households,
+    can_enter_paper_visits,
+    can_record_in_village,
+    household_or_404,
+    is_in_team,
+    is_leader,
+)
 from ..counting import earliest_visit_day, live_households, today
 from ..extensions import db
 from ..households.queries import filtered, remaining_per_service
 from ..input_guard import bounded_int
-from ..models import AreaLevel, Household, Role, User
+from ..models import AreaLevel, Household, User
 from ..rules import RuleError
 from ..services.queries import active_services
 from ..timeutil import BadDate, parse_day, to_local
@@ -134,7 +142,7 @@ def sheet(village_id: int):
     village = _village_or_404(village_id)
     if not can_record_in_village(current_user, village):
         abort(403)
-    leads = current_user.role == Role.LEADER
+    leads = is_leader(current_user)
     has_own = queries.assigned_count(current_user) > 0
     raw = request.args.get("member", str(current_user.id) if has_own and not leads else "all")
     member = None
@@ -255,7 +263,7 @@ def _is_uuid(value: str | None) -> bool:
 @bp.get("/me/results")
 @login_required
 def my_results():
-    if current_user.role not in Role.TEAM_ROLES:
+    if not is_in_team(current_user):
         abort(403)
     if current_user.team is None:
         abort(404)

@@ -1,10 +1,12 @@
-"""URL -> QR code as inline SVG (no image library): for posters, badges, stickers and sign-in codes."""
+"""Printed codes: the QR image of a URL (inline SVG, no image library) for posters, badges, stickers and sign-in
+codes, the public address a code opens, and the random token inside it."""
 import re
+import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 
 import qrcode
-from flask import current_app, url_for
+from flask import current_app, make_response, render_template, url_for
 from markupsafe import Markup, escape
 from qrcode.constants import ERROR_CORRECT_M
 from qrcode.image.svg import SvgPathImage
@@ -47,3 +49,31 @@ def public_url(endpoint: str, **values) -> str:
 def qr_svg(data: str, label: str = "") -> Markup:
     """For templates: {{ qr_svg(url_for(..., _external=True)) }}."""
     return make_qr(data, label).svg
+
+
+def new_token() -> str:
+    """128 bits of randomness, url-safe, 22 characters: short enough for a small, robust QR."""
+    return secrets.token_urlsafe(16)
+
+
+def plausible_token(token: str) -> bool:
+    """Cheap guard before a query: our tokens are short url-safe strings."""
+    return 16 <= len(token) <= 64
+
+
+def private(response):
+    """Pages whose URL is a secret or whose answer must flip at once: not cached, not indexed."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def private_page(template: str, status: int = 200, **context):
+    """A page a printed code opens, or a print sheet carrying codes (see private)."""
+    return private(make_response(render_template(template, **context), status))
+
+
+def refused_page(status: int, title: str, message: str):
+    """A code that cannot be used (unknown, expired, replaced): why, in a sentence, and what to do."""
+    return private_page("refused.html", status, title=title, message=message)

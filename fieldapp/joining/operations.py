@@ -1,40 +1,23 @@
-"""Writes for the QR features. Each checks its rules, writes, and records the audit entry."""
-import hmac
-import secrets
+"""Writes for joining a team: the join link, a sign-up through it, the leader's decision. Each checks its rules,
+writes, and records the audit entry."""
 from datetime import date, datetime, timedelta
-from typing import cast
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import CursorResult, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit, throttle
+from ..badges.operations import issue_badge
 from ..counting import day_bounds
 from ..extensions import db
 from ..forms import PHONE_RE, normalize_phone
 from ..history import join_team
-from ..models import Badge, Household, HouseholdTag, JoinRequest, JoinStatus, OneTimeLogin, Role, Team, TeamInvite, User
+from ..models import JoinRequest, JoinStatus, Role, Team, TeamInvite, User
 from ..passwords import hash_password, password_problem
+from ..qrcodes import new_token
 from ..rules import RuleError
 from ..timeutil import to_local
-from .queries import (
-    hash_token,
-    live_badge,
-    live_invite,
-    members_without_badge,
-    pending_count,
-    pending_request_for_phone,
-    phone_taken,
-    untagged_households,
-)
-
-SIGN_IN_MINUTES = 15
-
-
-def new_token() -> str:
-    """128 bits of randomness, url-safe, 22 characters: short enough for a small, robust QR."""
-    return secrets.token_urlsafe(16)
+from .queries import live_invite, pending_count, pending_request_for_phone, phone_taken
 
 
 def _team_path(team: Team) -> str:
@@ -217,116 +200,4 @@ def invite_problem_message(invite: TeamInvite, problem: str) -> str:
     return _("Tổ này hiện không nhận thành viên mới.")
 
 
-# --- One-time sign-in ------------------------------------------------------------------------
-
-def create_one_time_login(actor: User, member: User, now: datetime) -> tuple[OneTimeLogin, str]:
-    """Returns the record and the raw token, which is shown once as a QR and never stored."""
-    if member.id == actor.id:
-        raise RuleError(_("Không thể tạo mã đăng nhập cho chính mình."))
-    if not member.active:
-        raise RuleError(_("%(name)s đã ngừng hoạt động.", name=member.name))
-    # One live code per member: showing a new one retires the earlier ones.
-    db.session.execute(update(OneTimeLogin).where(
-        OneTimeLogin.user_id == member.id, OneTimeLogin.used_at.is_(None),
-        OneTimeLogin.expires_at > now).values(expires_at=now))
-    token = secrets.token_urlsafe(32)
-    otl = OneTimeLogin(user_id=member.id, token_hash=hash_token(token), created_by_id=actor.id,
-                       created_at=now, expires_at=now + timedelta(minutes=SIGN_IN_MINUTES))
-    db.session.add(otl)
-    db.session.flush()
-    audit.record(actor, "signin_qr_create", otl, area_path=_team_path(member.team),
-                 after={"user_id": member.id, "expires_at": otl.expires_at.isoformat()})
-    return otl, token
-
-
-def bind_one_time_login(otl: OneTimeLogin, holder: str | None) -> str | None:
-    """The browser opening the code holds it: returns a new holder secret for the first one (a conditional
-    UPDATE, so two browsers at once cannot both hold it), None for the browser already holding it.
-    RuleError for any other browser."""
-    if otl.bound_hash is None:
-        secret = secrets.token_urlsafe(24)
-        result = cast(CursorResult, db.session.execute(update(OneTimeLogin).where(
-            OneTimeLogin.id == otl.id, OneTimeLogin.bound_hash.is_(None),
-        ).values(bound_hash=hash_token(secret)).execution_options(synchronize_session=False)))
-        if result.rowcount == 1:
-            db.session.refresh(otl)
-            return secret
-        db.session.refresh(otl)
-    if holder and hmac.compare_digest(otl.bound_hash or "", hash_token(holder)):
-        return None
-    raise RuleError(_("Mã đăng nhập này đã được mở trên một điện thoại khác. Mỗi mã chỉ dùng được trên "
-                      "điện thoại mở nó đầu tiên; hãy nhờ tổ trưởng tạo mã mới."))
-
-
-def use_one_time_login(otl: OneTimeLogin, now: datetime) -> User:
-    """Marks the code used; a conditional UPDATE, so two scans at once cannot both win."""
-    result = cast(CursorResult, db.session.execute(update(OneTimeLogin).where(
-        OneTimeLogin.id == otl.id, OneTimeLogin.used_at.is_(None), OneTimeLogin.expires_at > now,
-    ).values(used_at=now).execution_options(synchronize_session=False)))
-    member = otl.user
-    if result.rowcount != 1 or not member.active:
-        raise RuleError(_("Mã đăng nhập này đã được dùng hoặc đã hết hạn. Hãy nhờ tổ trưởng tạo mã mới."))
-    db.session.refresh(otl)
-    audit.record(member, "signin_qr_use", otl, area_path=_team_path(member.team) if member.team else "",
-                 after={"user_id": member.id})
-    return member
-
-
 # --- Badges and members ----------------------------------------------------------------------
-
-def issue_badge(actor: User | None, member: User, now: datetime) -> Badge:
-    """A new badge; the QR of the previous one stops verifying at once."""
-    if not member.active or member.team is None:
-        raise RuleError(_("Chỉ cấp thẻ cho thành viên đang hoạt động của một tổ."))
-    old = live_badge(member.id)
-    if old is not None:
-        old.revoked_at = now
-        db.session.flush()
-    badge = Badge(user_id=member.id, team_id=member.team_id, token=new_token(), issued_at=now,
-                  issued_by_id=actor.id if actor else None)
-    db.session.add(badge)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        raise RuleError(_("Thẻ vừa được cấp ở một máy khác. Hãy tải lại trang.")) from None
-    audit.record(actor, "badge_reissue" if old else "badge_issue", badge, area_path=_team_path(member.team),
-                 before={"badge_id": old.id} if old else None, after={"user_id": member.id})
-    return badge
-
-
-def issue_missing_badges(actor: User, team: Team, now: datetime) -> int:
-    """A badge for every active member of the team who has none (members from before badges)."""
-    missing = members_without_badge(team.id)
-    for member in missing:
-        issue_badge(actor, member, now)
-    return len(missing)
-
-
-def count_badge_view(badge: Badge, now: datetime) -> None:
-    """One atomic increment; the page needs no read-modify-write."""
-    db.session.execute(update(Badge).where(Badge.id == badge.id)
-                       .values(views=Badge.views + 1, last_viewed_at=now)
-                       .execution_options(synchronize_session=False))
-
-
-def retire_sign_in_codes(member: User, now: datetime) -> None:
-    """A member who stops being active cannot use a one-time sign-in code made earlier."""
-    db.session.execute(update(OneTimeLogin).where(
-        OneTimeLogin.user_id == member.id, OneTimeLogin.used_at.is_(None)).values(expires_at=now))
-
-
-# --- Household stickers ----------------------------------------------------------------------
-
-def prepare_stickers(actor: User, village, now: datetime) -> int:
-    """Gives a sticker token to every household of the village that has none yet."""
-    households: list[Household] = untagged_households(village.id)
-    for household in households:
-        db.session.add(HouseholdTag(household_id=household.id, token=new_token(), created_at=now))
-    try:
-        db.session.flush()
-    except IntegrityError:
-        raise RuleError(_("Tem đang được chuẩn bị ở một máy khác. Hãy tải lại trang.")) from None
-    if households:
-        audit.record(actor, "stickers_prepare", village, area_path=village.path,
-                     entity_type="area", after={"households": len(households)})
-    return len(households)

@@ -6,7 +6,7 @@ from .people import Role, Team, User
 from .security import LoginAttempt
 from .services import Eligibility, Service
 from .tokens import Badge, HouseholdTag, JoinRequest, JoinStatus, OneTimeLogin, TeamInvite
-from .visits import Assistance, Outcome, Visit
+from .visits import Assistance, Outcome, Visit, listed_visits
 from .tallies import AreaStats, HouseholdReach, TallyDay, TallyKind, TallyTotal
 from .campaigns import Campaign, CampaignService, CampaignTarget
 from .outreach import OutreachSession, SessionKind
@@ -21,7 +21,7 @@ from .reports import (ActivityKind, CommuneActivity, DocumentKind, IssuerSetting
 
 __all__ = [
     "Area", "AreaLevel", "AuditLog", "Household", "LoginAttempt", "Role", "Team", "User",
-    "Eligibility", "Service", "Assistance", "Outcome", "Visit",
+    "Eligibility", "Service", "Assistance", "Outcome", "Visit", "listed_visits",
     "Badge", "HouseholdTag", "JoinRequest", "JoinStatus", "OneTimeLogin", "TeamInvite",
     "AreaStats", "HouseholdReach", "TallyDay", "TallyKind", "TallyTotal",
     "Campaign", "CampaignService", "CampaignTarget", "OutreachSession", "SessionKind",

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
 from ..models import (Area, Badge, Household, HouseholdTag, JoinRequest, JoinStatus, OneTimeLogin,
@@ -95,7 +96,7 @@ def team_members(team_id: int) -> list[MemberRow]:
 
 def active_badges(team_id: int) -> list[Badge]:
     return list(db.session.scalars(
-        select(Badge).join(User, User.id == Badge.user_id)
+        select(Badge).join(User, User.id == Badge.user_id).options(contains_eager(Badge.user))
         .where(Badge.team_id == team_id, Badge.revoked_at.is_(None), User.active.is_(True),
                User.team_id == team_id)
         .order_by(User.name, User.id)))

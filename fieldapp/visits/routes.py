@@ -12,7 +12,7 @@ from ..forms import EmptyForm, commit_or_show
 from ..counting import earliest_visit_day, live, today
 from ..households.queries import active_services, remaining_per_service
 from ..households.pages import render_deleted
-from ..models import Role, Visit
+from ..models import Role, Visit, listed_visits
 from ..rules import RuleError
 from ..timeutil import from_local, to_local, utcnow
 from . import bp
@@ -109,7 +109,7 @@ def mine():
     since = utcnow() - timedelta(days=7)
     visits = db.session.scalars(
         select(Visit).where(Visit.member_id == current_user.id, Visit.received_at >= since, live(Visit))
-        .order_by(Visit.received_at.desc()).limit(200)).all()
+        .options(*listed_visits()).order_by(Visit.received_at.desc()).limit(200)).all()
     return render_template("visits/list.html", visits=visits, title=_("Lượt thăm của tôi"),
                            editable=lambda v: can_edit_visit(current_user, v, utcnow(), _window()))
 
@@ -122,7 +122,7 @@ def team():
     since = utcnow() - timedelta(days=14)
     visits = db.session.scalars(
         select(Visit).where(Visit.team_id == current_user.team_id, Visit.visited_at >= since, live(Visit))
-        .order_by(Visit.visited_at.desc()).limit(300)).all()
+        .options(*listed_visits()).order_by(Visit.visited_at.desc()).limit(300)).all()
     return render_template("visits/list.html", visits=visits, title=_("Lượt thăm của tổ (14 ngày)"),
                            editable=lambda v: True)
 

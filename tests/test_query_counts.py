@@ -38,7 +38,8 @@ def pages(role: str, ids: dict) -> list[str]:
         f"/api/v1/leaderboard?area_id={v1}", "/campaigns",
     ]
     if role == "member":
-        return team_side + ["/me/results", f"/teams/{t1}/members/{ids['member']}/badge", f"/villages/{v1}/walk-sheet", f"/villages/{v1}/deleted"]
+        return team_side + ["/me/results", f"/teams/{t1}/members/{ids['member']}/badge", f"/villages/{v1}/walk-sheet",
+                            f"/villages/{v1}/deleted"]
     if role == "leader":
         return team_side + [
             "/visits/team", f"/teams/{t1}/members", f"/teams/{t1}/badges", f"/villages/{v1}/stickers",

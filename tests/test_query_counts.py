@@ -9,7 +9,6 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from fieldapp.areas.operations import create_village
 from fieldapp.extensions import db
@@ -20,6 +19,7 @@ from fieldapp.teams.operations import create_account, create_team
 from fieldapp.timeutil import utcnow
 from fieldapp.visits.operations import VisitData, delete_visit, log_visit
 from tests.factories import PASSWORD, household
+from tests.test_dashboards import count_queries  # noqa: F401  (the fixture)
 
 PHONES = {"member": "0900000003", "leader": "0900000002", "officer": "0900000001",
           "province": "0900000012", "admin": "0900000000"}
@@ -71,20 +71,6 @@ def pages(role: str, ids: dict) -> list[str]:
             f"/exports/download?area={c}&{span}&format=csv"]
 
 
-@pytest.fixture
-def statements(app):
-    """Counts the statements the engine sends while the block runs."""
-    class Counter:
-        n = 0
-    counter = Counter()
-
-    def on_execute(*_a, **_k):
-        counter.n += 1
-    event.listen(db.engine, "before_cursor_execute", on_execute)
-    yield counter
-    event.remove(db.engine, "before_cursor_execute", on_execute)
-
-
 def _ids(world) -> dict:
     ids = {name: getattr(world, name).id for name in ("province", "commune", "village1", "village2", "team1",
                                                         "team2")}
@@ -128,18 +114,18 @@ def grow(ids: dict, n: int) -> None:
     db.session.commit()
 
 
-def measure(client, statements, url: str, method: str = "GET", **kw) -> int:
+def measure(client, count_queries, url: str, method: str = "GET", **kw) -> int:
     client.open(url, method=method, **kw)  # warm: the first request of a session may set it up
     db.session.remove()  # the request starts from an empty session, as in production
-    statements.n = 0
+    count_queries.n = 0
     r = client.open(url, method=method, **kw)
     assert r.status_code == 200, (url, r.status_code)
     db.session.remove()
-    return statements.n
+    return count_queries.n
 
 
 @pytest.mark.parametrize("role", PHONES)
-def test_list_pages_send_as_many_statements_at_3n_rows_as_at_n(app, client, world, auth, statements, role):
+def test_list_pages_send_as_many_statements_at_3n_rows_as_at_n(app, client, world, auth, count_queries, role):
     ids = _ids(world)
     for h in db.session.scalars(db.select(Household)):
         h.created_at = utcnow() - timedelta(days=40)
@@ -147,16 +133,16 @@ def test_list_pages_send_as_many_statements_at_3n_rows_as_at_n(app, client, worl
     grow(ids, 2)
     auth.login(PHONES[role])
     urls = pages(role, ids)
-    small = {url: measure(client, statements, url) for url in urls}
+    small = {url: measure(client, count_queries, url) for url in urls}
     grow(ids, 4)
-    large = {url: measure(client, statements, url) for url in urls}
+    large = {url: measure(client, count_queries, url) for url in urls}
     grew = {url: (small[url], large[url]) for url in urls if large[url] != small[url]}
     assert not grew, f"statements at N and 3N rows: {grew}"
     over = {url: n for url, n in small.items() if n > CEILING}
     assert not over, over
 
 
-def test_a_sync_batch_sends_as_many_statements_for_3n_visits_as_for_n(app, client, world, auth, statements):
+def test_a_sync_batch_sends_as_many_statements_for_3n_visits_as_for_n(app, client, world, auth, count_queries):
     ids = _ids(world)
     member, v1 = db.session.get(User, ids["member"]), db.session.get(Area, ids["village1"])
     targets = []
@@ -176,12 +162,12 @@ def test_a_sync_batch_sends_as_many_statements_for_3n_visits_as_for_n(app, clien
 
     def post(body) -> int:
         db.session.remove()
-        statements.n = 0
+        count_queries.n = 0
         r = client.post("/api/v1/visits/batch", json=body)
         assert r.status_code == 200, r.text
         assert {x["status"] for x in r.get_json()["results"]} == {"created"}, r.text
         db.session.remove()
-        return statements.n
+        return count_queries.n
 
     post(batch(targets[:1]))  # warm
     small, large = post(batch(targets[1:4])), post(batch(targets[4:13]))

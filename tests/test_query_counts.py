@@ -38,7 +38,7 @@ def pages(role: str, ids: dict) -> list[str]:
         f"/api/v1/leaderboard?area_id={v1}", "/campaigns",
     ]
     if role == "member":
-        return team_side + ["/me/results", f"/teams/{t1}/members/{ids['member']}/badge", f"/villages/{v1}/walk-sheet",
+        return team_side + ["/me/results", f"/teams/{t1}/members/{ids['user_member']}/badge", f"/villages/{v1}/walk-sheet",
                             f"/villages/{v1}/deleted"]
     if role == "leader":
         return team_side + [
@@ -62,8 +62,8 @@ def pages(role: str, ids: dict) -> list[str]:
         ]
     if role == "province":
         return [f"/dashboard/{p}", f"/dashboard/{c}", f"/dashboard/{c}/visits", f"/leaderboard/{p}",
-                f"/reports/{c}", f"/signoff/communes/{c}", f"/communes/{c}/teams", f"/villages/{v1}",
-                f"/households/{h1}", f"/api/v1/areas/{p}/tally", "/campaigns"]
+                f"/reports/{c}", f"/signoff/communes/{c}", f"/signoff/provinces/{p}", f"/communes/{c}/teams",
+                f"/villages/{v1}", f"/households/{h1}", f"/api/v1/areas/{p}/tally", "/campaigns"]
     assert role == "admin"
     return ["/admin/accounts", "/admin/services", "/admin/integrations", "/areas", "/audit",
             "/audit?type=household", f"/dashboard/{p}", f"/dashboard/{c}/visits", f"/communes/{c}/teams",
@@ -74,7 +74,7 @@ def pages(role: str, ids: dict) -> list[str]:
 def _ids(world) -> dict:
     ids = {name: getattr(world, name).id for name in ("province", "commune", "village1", "village2", "team1",
                                                         "team2")}
-    ids.update({name: u.id for name, u in world.users.items()})
+    ids.update({f"user_{name}": u.id for name, u in world.users.items()})
     ids["h1"] = world.households["h1"].id
     ids["grown"] = 0
     return ids
@@ -86,7 +86,7 @@ def grow(ids: dict, n: int) -> None:
     of their own, a notice,
     a village of the commune with a team and a member who visited one of its households."""
     get = db.session.get
-    leader, member, member2, officer = (get(User, ids[k]) for k in ("leader", "member", "member2", "officer"))
+    leader, member, member2, officer = (get(User, ids[f"user_{k}"]) for k in ("leader", "member", "member2", "officer"))
     v1, v2, team1 = get(Area, ids["village1"]), get(Area, ids["village2"]), get(Team, ids["team1"])
     for _ in range(n):
         k = ids["grown"] = ids["grown"] + 1
@@ -144,7 +144,7 @@ def test_list_pages_send_as_many_statements_at_3n_rows_as_at_n(app, client, worl
 
 def test_a_sync_batch_sends_as_many_statements_for_3n_visits_as_for_n(app, client, world, auth, count_queries):
     ids = _ids(world)
-    member, v1 = db.session.get(User, ids["member"]), db.session.get(Area, ids["village1"])
+    member, v1 = db.session.get(User, ids["user_member"]), db.session.get(Area, ids["village1"])
     targets = []
     for k in range(12):
         h = household(member, v1, f"B-{k:03d}", head_name=f"Chủ hộ {k}", consent=True)

@@ -29,8 +29,9 @@ def begin_write() -> None:
 
 class HouseholdRow(SimpleNamespace):
     """A household's columns read under the lock, and its village (an ORM Area), with the model's
-    names: the checks take it as they take a Household (a hundred ORM objects with their village
-    chain cost twice as much to load, and the visit writer writes the row with Core anyway)."""
+    names: the checks take it as they take a Household. Not ORM objects: the visit writer writes the
+    rows with Core (an ORM copy would be stale at once), and a plain row read afresh under FOR UPDATE
+    leaves the session's own Household objects, and their unsaved changes, alone."""
 
 
 def lock_households(ids) -> dict[str, HouseholdRow]:
@@ -43,7 +44,7 @@ def lock_households(ids) -> dict[str, HouseholdRow]:
     table = Household.__table__
     rows = db.session.execute(select(*table.c).where(in_list(table.c.id, ids)).order_by(table.c.id)
                               .with_for_update(of=table)).all()
-    # Usually one village, the member's own: already in the session (loaded with the user's team).
+    # Usually one village, the member's own: already in the session (loaded with the user's team, web._load_user).
     villages = {vid: db.session.get(Area, vid) for vid in {row.village_id for row in rows}}
     return {row.id: HouseholdRow(**row._asdict(), village=villages[row.village_id]) for row in rows}
 

@@ -9,11 +9,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import joinedload
 
 from .counting import local_day, share, today
 from .extensions import db, login_manager
 from .input_guard import api_too_large_message, init_input_guard
-from .models import Role, User
+from .models import Role, Team, User
 from .nav import tabs as nav_tabs
 from .text import format_percent, number
 from .timeutil import to_local
@@ -46,7 +47,9 @@ def _load_user(user_key: str):
     user_id, _sep, version = user_key.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    # Every page checks the scope: the user's team and its village, or the officer's area, in the same statement.
+    user = db.session.get(User, int(user_id), options=(joinedload(User.team).joinedload(Team.village),
+                                                        joinedload(User.area)))
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user

@@ -1,5 +1,6 @@
 """Reads for badges: the token look-up of the public check page, a member's live badge, the team's sheet."""
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
 from ..models import Badge, User
@@ -18,7 +19,7 @@ def live_badge(user_id: int) -> Badge | None:
 
 def active_badges(team_id: int) -> list[Badge]:
     return list(db.session.scalars(
-        select(Badge).join(User, User.id == Badge.user_id)
+        select(Badge).join(User, User.id == Badge.user_id).options(contains_eager(Badge.user))
         .where(Badge.team_id == team_id, Badge.revoked_at.is_(None), User.active.is_(True),
                User.team_id == team_id)
         .order_by(User.name, User.id)))

@@ -17,11 +17,11 @@ from .services import Eligibility, Service
 from .sync import SyncReport
 from .tallies import AreaStats, HouseholdReach, TallyDay, TallyKind, TallyTotal
 from .tokens import Badge, HouseholdTag, JoinRequest, JoinStatus, OneTimeLogin, TeamInvite
-from .visits import Assistance, Visit
+from .visits import Assistance, Visit, listed_visits
 
 __all__ = [
     "Area", "AreaLevel", "AuditLog", "Household", "LoginAttempt", "Role", "Team", "User",
-    "Eligibility", "Service", "Assistance", "Outcome", "Visit",
+    "Eligibility", "Service", "Assistance", "Outcome", "Visit", "listed_visits",
     "Badge", "HouseholdTag", "JoinRequest", "JoinStatus", "OneTimeLogin", "TeamInvite",
     "AreaStats", "HouseholdReach", "TallyDay", "TallyKind", "TallyTotal",
     "Campaign", "CampaignService", "CampaignTarget", "OutreachSession", "SessionKind",

@@ -55,7 +55,7 @@ class Area(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     archived_at: Mapped[datetime | None]
 
-    parent: Mapped["Area | None"] = relationship(remote_side=[id], lazy="joined", join_depth=2)
+    parent: Mapped["Area | None"] = relationship(remote_side=[id])
 
     def set_name(self, name: str) -> None:
         self.name = name.strip()

@@ -26,7 +26,7 @@ class Campaign(Model):
     # Set when the organiser undoes a freeze: the automatic freeze of ended campaigns leaves it alone.
     reopened_at: Mapped[datetime | None]
 
-    area: Mapped[Area] = relationship(lazy="joined")
+    area: Mapped[Area] = relationship()
     services: Mapped[list["CampaignService"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin")
 
@@ -39,7 +39,7 @@ class CampaignService(Model):
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), primary_key=True)
     points: Mapped[int] = mapped_column(default=1)
 
-    service: Mapped[Service] = relationship(lazy="joined")
+    service: Mapped[Service] = relationship()
 
 
 class CampaignTarget(Model):

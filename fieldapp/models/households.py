@@ -71,7 +71,7 @@ class Household(Model):
     deleted_at: Mapped[datetime | None]
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    village: Mapped[Area] = relationship(lazy="joined")
+    village: Mapped[Area] = relationship()
 
     @validates("code")
     def _set_code_key(self, _name, code):

@@ -28,7 +28,7 @@ class ApiToken(Model):
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     last_used_at: Mapped[datetime | None]
 
-    area: Mapped[Area] = relationship(lazy="joined")
+    area: Mapped[Area] = relationship()
 
 
 class WebhookEndpoint(Model):
@@ -45,7 +45,7 @@ class WebhookEndpoint(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
 
-    area: Mapped[Area] = relationship(lazy="joined")
+    area: Mapped[Area] = relationship()
 
 
 class DeliveryStatus:
@@ -73,4 +73,4 @@ class WebhookDelivery(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[datetime | None]
 
-    endpoint: Mapped[WebhookEndpoint] = relationship(lazy="joined")
+    endpoint: Mapped[WebhookEndpoint] = relationship()

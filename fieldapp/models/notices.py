@@ -28,8 +28,8 @@ class Notice(Model):
     archived_at: Mapped[datetime | None]
     archived_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    commune: Mapped[Area] = relationship(lazy="joined")
-    campaign: Mapped[Campaign | None] = relationship(lazy="joined")
+    commune: Mapped[Area] = relationship()
+    campaign: Mapped[Campaign | None] = relationship()
 
 
 class NoticeSeen(Model):

@@ -49,7 +49,7 @@ class OutreachSession(Model):
     deleted_at: Mapped[datetime | None]
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    team: Mapped[Team] = relationship(lazy="joined")
-    village: Mapped[Area] = relationship(lazy="joined")
+    team: Mapped[Team] = relationship()
+    village: Mapped[Area] = relationship()
     services: Mapped[list[Service]] = relationship(secondary=outreach_session_services, lazy="selectin",
                                                    order_by="Service.sort_order")

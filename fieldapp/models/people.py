@@ -29,7 +29,7 @@ class Team(Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    village: Mapped[Area] = relationship(lazy="joined")
+    village: Mapped[Area] = relationship()
 
 
 class User(UserMixin, Model):
@@ -50,8 +50,8 @@ class User(UserMixin, Model):
     # Bumped on sign-out, password change and deactivation: old cookies stop working.
     session_version: Mapped[int] = mapped_column(default=1)
 
-    team: Mapped[Team | None] = relationship(lazy="joined")
-    area: Mapped[Area | None] = relationship(lazy="joined")
+    team: Mapped[Team | None] = relationship()
+    area: Mapped[Area | None] = relationship()
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"

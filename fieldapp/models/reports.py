@@ -75,7 +75,7 @@ class CommuneActivity(Model):
     deleted_at: Mapped[datetime | None]
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    commune: Mapped[Area] = relationship(lazy="joined")
+    commune: Mapped[Area] = relationship()
 
 
 class SignOffStatus:
@@ -108,6 +108,6 @@ class SignOff(Model):
     # The village's figures when it was confirmed, then when it was approved (kept as approved).
     snapshot: Mapped[dict | None] = mapped_column(JSON)
 
-    village: Mapped[Area] = relationship(foreign_keys=[village_id], lazy="joined")
+    village: Mapped[Area] = relationship(foreign_keys=[village_id])
     confirmed_by: Mapped[User | None] = relationship(foreign_keys=[confirmed_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])

@@ -32,7 +32,7 @@ class TeamInvite(Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     revoked_at: Mapped[datetime | None]
 
-    team: Mapped[Team] = relationship(lazy="joined")
+    team: Mapped[Team] = relationship()
 
     def problem(self, now: datetime) -> str | None:
         """Why the link cannot be used now: "revoked", "expired", "team_inactive", or None."""
@@ -69,7 +69,7 @@ class JoinRequest(Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    team: Mapped[Team] = relationship(lazy="joined")
+    team: Mapped[Team] = relationship()
 
 
 class OneTimeLogin(Model):
@@ -87,7 +87,7 @@ class OneTimeLogin(Model):
     # log or over a shoulder after the member opened it, cannot be used from elsewhere.
     bound_hash: Mapped[str | None] = mapped_column(String(64))
 
-    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
 class Badge(Model):
@@ -109,8 +109,8 @@ class Badge(Model):
     views: Mapped[int] = mapped_column(default=0)
     last_viewed_at: Mapped[datetime | None]
 
-    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
-    team: Mapped[Team] = relationship(lazy="joined")
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    team: Mapped[Team] = relationship()
 
 
 class HouseholdTag(Model):
@@ -122,4 +122,4 @@ class HouseholdTag(Model):
     token: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    household: Mapped[Household] = relationship(lazy="joined")
+    household: Mapped[Household] = relationship()

@@ -1,7 +1,7 @@
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload
 
 from ..extensions import Model
 from ..timeutil import utcnow
@@ -39,8 +39,8 @@ class Visit(Model):
     deleted_at: Mapped[datetime | None]
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    household: Mapped[Household] = relationship(lazy="joined")
-    member: Mapped[User] = relationship(lazy="joined", foreign_keys=[member_id])
+    household: Mapped[Household] = relationship()
+    member: Mapped[User] = relationship(foreign_keys=[member_id])
     team: Mapped[Team] = relationship()
     assists: Mapped[list["Assistance"]] = relationship(
         back_populates="visit", cascade="all, delete-orphan", lazy="selectin")
@@ -63,4 +63,11 @@ class Assistance(Model):
     count: Mapped[int]
 
     visit: Mapped[Visit] = relationship(back_populates="assists")
-    service: Mapped[Service] = relationship(lazy="joined")
+    service: Mapped[Service] = relationship()
+
+
+def listed_visits() -> tuple:
+    """Loader options for visits shown as rows of a list (code and village of the household, the member's
+    name, each help with its service): a fixed number of statements whatever the number of rows."""
+    return (joinedload(Visit.household).joinedload(Household.village), joinedload(Visit.member),
+            selectinload(Visit.assists).joinedload(Assistance.service))

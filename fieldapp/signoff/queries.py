@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from ..counting import today
 from ..extensions import db, in_list
@@ -60,6 +61,7 @@ def late_after_approval_rows(signoff: SignOff) -> list:
     return list(db.session.execute(
         select(Visit, VisitLate.changed_at).join(VisitLate, VisitLate.visit_id == Visit.id)
         .join(Household, Household.id == Visit.household_id)
+        .options(contains_eager(Visit.household), joinedload(Visit.member))  # the rows show code and member
         .where(Household.village_id == signoff.village_id, VisitLate.first_day <= signoff.ends_on,
                VisitLate.last_day >= signoff.starts_on, VisitLate.changed_at > signoff.decided_at)
         .order_by(VisitLate.changed_at.desc()).limit(200)))
@@ -127,7 +129,7 @@ def province_overview(province: Area, period: Period) -> list[CommuneState]:
 
 def approved_in(area: Area, kind: str | None = None, start: date | None = None, limit: int = 500) -> list[SignOff]:
     """Approved village periods inside an area, newest first (the province's systems read them)."""
-    stmt = (select(SignOff).join(Area, Area.id == SignOff.village_id)
+    stmt = (select(SignOff).join(Area, Area.id == SignOff.village_id).options(contains_eager(SignOff.village))
             .where(within(Area.path, area.path), SignOff.status == SignOffStatus.APPROVED)
             .order_by(SignOff.starts_on.desc(), SignOff.village_id).limit(limit))
     if kind:

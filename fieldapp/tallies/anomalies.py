@@ -3,6 +3,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from sqlalchemy import func, or_, select, union
+from sqlalchemy.orm import joinedload
 
 from ..counting import STATS, day_bounds, eligible, household_stats, live_visit, local_day
 from ..extensions import db
@@ -86,9 +87,12 @@ def late_edits(area: Area) -> list[dict]:
         lo, hi = day_bounds(c.starts_on, c.ends_on)
         for v in db.session.scalars(_in_area(select(Visit), area).where(
                 Visit.visited_at >= lo, Visit.visited_at < hi, Visit.updated_at.is_not(None),
-                Visit.updated_at >= hi).order_by(Visit.updated_at.desc()).limit(MAX_ROWS)):
+                Visit.updated_at >= hi).options(*SHOWN).order_by(Visit.updated_at.desc()).limit(MAX_ROWS)):
             out.append({"campaign": c, "visit": v})
     return out[:MAX_ROWS]
+
+
+SHOWN = (joinedload(Visit.household), joinedload(Visit.member))  # the visits' rows show code and member
 
 
 def _late(dialect: str):
@@ -105,7 +109,8 @@ def back_entered(area: Area, start: date, end: date) -> list[Visit]:
     lo, hi = day_bounds(start, end)
     late = or_(Visit.entered_by_id.is_not(None), _late(db.session.get_bind().dialect.name))
     return list(db.session.scalars(_in_area(select(Visit), area).where(
-        Visit.received_at >= lo, Visit.received_at < hi, late).order_by(Visit.received_at.desc()).limit(MAX_ROWS)))
+        Visit.received_at >= lo, Visit.received_at < hi, late).options(*SHOWN)
+        .order_by(Visit.received_at.desc()).limit(MAX_ROWS)))
 
 
 def _with_members(rows: list[dict]) -> list[dict]:

@@ -9,10 +9,22 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import exists, func, select
+from sqlalchemy.orm import joinedload
 
 from ..counting import day_bounds, live_households, live_visits
 from ..extensions import db
-from ..models import Area, AreaStats, Assistance, Household, Service, TallyDay, TallyKind, TallyTotal, Visit
+from ..models import (
+    Area,
+    AreaStats,
+    Assistance,
+    Household,
+    Service,
+    TallyDay,
+    TallyKind,
+    TallyTotal,
+    Visit,
+    listed_visits,
+)
 from ..models.areas import within
 from ..models.tallies import VISIT_ROW
 
@@ -75,7 +87,7 @@ def visits_behind(area: Area, *, start: date | None = None, end: date | None = N
     total = _area_visits(area, start, end, outcome) if not (team_id or member_id or service) else None
     if team_id or member_id:
         total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    return _paged(stmt, (Visit.visited_at.desc(), Visit.id), page, total)
+    return _paged(stmt.options(*listed_visits()), (Visit.visited_at.desc(), Visit.id), page, total)
 
 
 def _area_households(area: Area, status: str) -> int:
@@ -92,4 +104,5 @@ def households_behind(area: Area, *, status: str = "unvisited", page: int = 1) -
         stmt = stmt.where(Household.last_visited_at.is_not(None))
     else:
         stmt = stmt.where(Household.last_visited_at.is_(None))
-    return _paged(stmt, (Area.name, Area.id, Household.code, Household.id), page, _area_households(area, status))
+    return _paged(stmt.options(joinedload(Household.village)), (Area.name, Area.id, Household.code, Household.id), page,
+                  _area_households(area, status))

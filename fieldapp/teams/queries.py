@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import contains_eager
 
 from ..counting import live_visits
 from ..extensions import db
@@ -9,7 +10,7 @@ from ..models import Area, AreaLevel, Badge, Role, Team, User, Visit
 
 
 def commune_teams(commune: Area, active_only: bool = False) -> list[Team]:
-    stmt = (select(Team).join(Area, Area.id == Team.village_id)
+    stmt = (select(Team).join(Area, Area.id == Team.village_id).options(contains_eager(Team.village))
             .where(Area.parent_id == commune.id).order_by(Area.name_folded, Team.name, Team.id))
     if active_only:
         stmt = stmt.where(Team.active.is_(True), Area.archived_at.is_(None))
@@ -66,6 +67,7 @@ def commune_candidates(commune: Area) -> list[User]:
     """Active members and leaders of the commune's teams: who may be appointed leader."""
     return list(db.session.scalars(
         select(User).join(Team, Team.id == User.team_id).join(Area, Area.id == Team.village_id)
+        .options(contains_eager(User.team))
         .where(Area.parent_id == commune.id, User.active.is_(True), User.role.in_(Role.TEAM_ROLES))
         .order_by(User.name, User.id)))
 

@@ -220,14 +220,11 @@ def conflict(visit_id: str) -> Result:
 
 
 def stored_visits(ids) -> dict[str, Visit]:
-    """The visits of these ids already stored (a resend), in one query (two when there are some)."""
+    """The visits of these ids already stored (a resend), in one query (and one for their assists, if any)."""
     ids = list(ids)
     if not ids:
         return {}
-    found = list(db.session.scalars(select(Visit.id).where(in_list(Visit.id, ids))))
-    if not found:
-        return {}
-    return {v.id: v for v in db.session.scalars(select(Visit).where(in_list(Visit.id, found)))}
+    return {v.id: v for v in db.session.scalars(select(Visit).where(in_list(Visit.id, ids)))}
 
 
 @dataclass

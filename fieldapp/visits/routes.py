@@ -12,7 +12,7 @@ from ..extensions import db
 from ..forms import EmptyForm, commit_or_show
 from ..households.pages import render_deleted
 from ..households.queries import remaining_per_service
-from ..models import Visit
+from ..models import Visit, listed_visits
 from ..rules import RuleError
 from ..services.queries import active_services
 from ..timeutil import to_local, utcnow
@@ -118,7 +118,7 @@ def mine():
     since = utcnow() - timedelta(days=7)
     visits = db.session.scalars(
         select(Visit).where(Visit.member_id == current_user.id, Visit.received_at >= since, live(Visit))
-        .order_by(Visit.received_at.desc()).limit(200)).all()
+        .options(*listed_visits()).order_by(Visit.received_at.desc()).limit(200)).all()
     return render_template("visits/list.html", visits=visits, title=_("Lượt thăm của tôi"),
                            editable=lambda v: can_edit_visit(current_user, v, utcnow(), _window()))
 
@@ -131,7 +131,7 @@ def team():
     since = utcnow() - timedelta(days=14)
     visits = db.session.scalars(
         select(Visit).where(Visit.team_id == current_user.team_id, Visit.visited_at >= since, live(Visit))
-        .order_by(Visit.visited_at.desc()).limit(300)).all()
+        .options(*listed_visits()).order_by(Visit.visited_at.desc()).limit(300)).all()
     return render_template("visits/list.html", visits=visits, title=_("Lượt thăm của tổ (14 ngày)"),
                            editable=lambda v: True)
 

@@ -8,6 +8,7 @@ from flask import Flask, has_request_context, request
 from .config import Config
 from .settings import SettingsError, describe_database, gather, settings_from
 from .extensions import babel, compress, csrf, db, login_manager, migrate
+from . import unit_of_work
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale)
     compress.init_app(app)
     login_manager.init_app(app)
+    unit_of_work.init_app(app)  # first registered, so its after_request runs last: it commits what the others wrote
 
     from . import account, admin, api, areas, audit_log, auth, cli, core, households, privacy, pwa, qr, teams, visits
     from . import campaigns, exports, imports, integrations, jobs, notices, outreach, reports, signoff, tallies, walks

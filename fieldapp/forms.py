@@ -32,10 +32,14 @@ def phone_number(form, field):
 class RuleForm(FlaskForm):
     """A form whose write can be refused by a rule (RuleError): the messages go under their fields."""
 
-    def apply_errors(self, errors: dict[str, str]) -> None:
+    def apply_errors(self, errors: dict[str, str], fallback=None) -> None:
+        """Each message under its field; one for the whole form ("") or an unknown field under `fallback`
+        (a field), else at the top of the form."""
         for name, message in errors.items():
             field = getattr(self, name, None) if name else None
-            if field is not None and hasattr(field, "errors"):
+            if field is None or not hasattr(field, "errors"):
+                field = fallback
+            if field is not None:
                 field.errors = list(field.errors) + [message]
             else:
                 self.form_errors.append(message)

@@ -38,7 +38,6 @@ def login():
             form.phone.errors.append(_("Yêu cầu tham gia tổ của bạn đang chờ tổ trưởng duyệt."))
         elif user is None or not password_ok:
             throttle.record_failure(attempt)
-            db.session.commit()
             form.password.errors.append(_("Số điện thoại hoặc mật khẩu không đúng."))
         elif not user.active:
             form.phone.errors.append(_("Tài khoản này đã ngừng hoạt động. Hãy liên hệ tổ trưởng hoặc cán bộ xã."))
@@ -48,10 +47,8 @@ def login():
                 user.password_hash = hash_password(form.password.data)
             login_user(user, remember=form.remember.data)
             audit.record(user, "sign_in", user, area_path=_area_path(user))
-            user_id = user.id  # read before the commit expires it (no reload for the cookie)
-            db.session.commit()
             response = redirect(safe_next(request.args.get("next"), default=url_for("core.index")))
-            throttle.remember_device(response, user_id)
+            throttle.remember_device(response, user.id)
             return response
         return render_template("auth/login.html", form=form), 422
     return render_template("auth/login.html", form=form)
@@ -78,7 +75,6 @@ def logout():
         return redirect(url_for("core.index"))
     user = current_user._get_current_object()
     user.session_version += 1  # invalidates remember-me cookies everywhere
-    db.session.commit()
     logout_user()
     flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("auth.login"))

@@ -5,11 +5,11 @@ from sqlalchemy import select, union
 
 from ..access import scope_path
 from ..extensions import db
-from ..forms import EmptyForm, commit_or_show
+from ..forms import EmptyForm
 from ..input_guard import bounded_int
 from ..models import Area, AreaLevel, Campaign, CampaignTarget, Role, Service, Team
 from ..models.areas import within
-from ..rules import RuleError
+from ..unit_of_work import rule_check
 from ..counting import area_stats, eligible, today
 from ..tallies.queries import ancestor_paths, services_for_tallies
 from ..teams.queries import open_villages
@@ -130,8 +130,9 @@ def new():
     if form.validate_on_submit():
         data = CampaignData(name=form.name.data, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
                             points=form.points())
-        campaign = commit_or_show(form, lambda: create_campaign(current_user, area, data))
-        if campaign is not None:
+        with rule_check(form) as check:
+            campaign = create_campaign(current_user, area, data)
+        if check.passed:
             flash(_("Đã tạo đợt thi đua “%(name)s”.", name=campaign.name), "success")
             return redirect(url_for("campaigns.show", campaign_id=campaign.id))
     status = 422 if form.is_submitted() else 200
@@ -188,13 +189,9 @@ def _organiser_action(campaign_id: int, operation, done: str):
         abort(403)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
+    with rule_check() as check:
         operation(current_user, campaign)
-        db.session.commit()
-    except RuleError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-    else:
+    if check.passed:
         flash(done, "success")
     return redirect(url_for("campaigns.show", campaign_id=campaign.id))
 
@@ -249,12 +246,10 @@ def targets(campaign_id: int, commune_id: int):
                 else:
                     errors[name] = _("Chỉ tiêu là số nguyên dương (hoặc để trống).")
         if not errors:
-            try:
+            with rule_check(quiet=True) as check:
                 set_targets(current_user, campaign, commune, parsed)
-                db.session.commit()
-            except RuleError as err:
-                db.session.rollback()
-                errors = err.errors
+            if check.error is not None:
+                errors = check.error.errors
             else:
                 flash(_("Đã lưu chỉ tiêu."), "success")
                 return redirect(url_for("campaigns.show", campaign_id=campaign.id))

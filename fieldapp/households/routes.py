@@ -4,12 +4,12 @@ from flask_login import current_user, login_required
 
 from ..access import (area_or_404, can_edit_household, can_edit_visit, can_record_in_village, can_see_personal_data,
                       household_or_404)
-from ..extensions import db
 from ..imports.operations import may_import_households
 from ..input_guard import bounded_int
-from ..forms import EmptyForm, commit_or_show
+from ..forms import EmptyForm
 from ..counting import today
 from ..timeutil import utcnow
+from ..unit_of_work import rule_check
 from ..walks.queries import leader_week
 from ..models import AreaLevel, Role
 from ..notices.queries import home_notices
@@ -71,8 +71,9 @@ def new(village_id: int):
         abort(403)
     form = HouseholdForm()
     if form.validate_on_submit():
-        household = commit_or_show(form, lambda: create_household(current_user, village, _data(form)))
-        if household is not None:
+        with rule_check(form) as check:
+            household = create_household(current_user, village, _data(form))
+        if check.passed:
             flash(_("Đã thêm hộ %(code)s.", code=household.code), "success")
             return redirect(url_for("households.show", household_id=household.id))
     status = 422 if form.is_submitted() else 200
@@ -99,7 +100,9 @@ def edit(household_id: str):
         abort(403)
     form = HouseholdForm(data=household_data_from(household) if request.method == "GET" else None)
     if form.validate_on_submit():
-        if commit_or_show(form, lambda: update_household(current_user, household, _data(form))) is not None:
+        with rule_check(form) as check:
+            update_household(current_user, household, _data(form))
+        if check.passed:
             flash(_("Đã lưu thông tin hộ %(code)s.", code=household.code), "success")
             return redirect(url_for("households.show", household_id=household.id))
     status = 422 if form.is_submitted() else 200
@@ -118,7 +121,6 @@ def delete(household_id: str):
     if not EmptyForm().validate_on_submit():
         abort(400)
     delete_household(current_user, household)
-    db.session.commit()
     flash(_("Đã xóa hộ %(code)s. Có thể hoàn tác bên dưới.", code=household.code), "success")
     return redirect(url_for("households.deleted", village_id=household.village_id))
 
@@ -132,7 +134,6 @@ def restore(household_id: str):
     if not EmptyForm().validate_on_submit():
         abort(400)
     restore_household(current_user, household)
-    db.session.commit()
     flash(_("Đã khôi phục hộ %(code)s.", code=household.code), "success")
     return redirect(url_for("households.show", household_id=household.id))
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import Flask, has_request_context, request
 
+from . import unit_of_work
 from .config import Config
 from .extensions import babel, compress, csrf, db, login_manager, migrate
 from .settings import SettingsError, describe_database, gather, settings_from
@@ -34,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale)
     compress.init_app(app)
     login_manager.init_app(app)
+    unit_of_work.init_app(app)  # first registered, so its after_request runs last: it commits what the others wrote
 
     # Each feature's routes attach to the blueprint its package makes; a package's __init__.py does not import
     # its routes, so importing a feature's queries or operations never loads pages (tests/test_architecture.py).

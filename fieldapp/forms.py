@@ -1,7 +1,5 @@
 """Form pieces shared by several features."""
 import re
-from collections.abc import Callable
-from typing import TypeVar
 
 from flask import flash
 from flask_babel import gettext
@@ -10,12 +8,9 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, DateTimeLocalField, IntegerField, RadioField, SelectField
 from wtforms.validators import ValidationError
 
-from .extensions import db
 from .input_guard import bounded_int
-from .rules import RuleError
 from .timeutil import BadDate, check_day, parse_day
 
-T = TypeVar("T")
 PHONE_RE = re.compile(r"^0\d{9}$")
 
 
@@ -38,41 +33,17 @@ def phone_number(form, field):
 class RuleForm(FlaskForm):
     """A form whose write can be refused by a rule (RuleError): the messages go under their fields."""
 
-    def apply_errors(self, errors: dict[str, str]) -> None:
+    def apply_errors(self, errors: dict[str, str], fallback=None) -> None:
+        """Each message under its field; one for the whole form ("") or an unknown field under `fallback`
+        (a field), else at the top of the form."""
         for name, message in errors.items():
             field = getattr(self, name, None) if name else None
-            if field is not None and hasattr(field, "errors"):
+            if field is None or not hasattr(field, "errors"):
+                field = fallback
+            if field is not None:
                 field.errors = list(field.errors) + [message]
             else:
                 self.form_errors.append(message)
-
-
-def commit_or_show(form: RuleForm, write: Callable[[], T]) -> T | None:
-    """Run a write and commit it: what it wrote. If a rule refuses it (RuleError): roll back, so
-    nothing half-written stays, put the messages under the form's fields and answer None."""
-    try:
-        written = write()
-        db.session.commit()
-    except RuleError as err:
-        db.session.rollback()
-        form.apply_errors(err.errors)
-        return None
-    return written
-
-
-def commit_or_flash(write: Callable[[], T], done: str) -> T | None:
-    """For a POST-only button: run the write, commit it and flash `done`; refused by a rule (RuleError):
-    roll back and flash why. What it wrote, or None."""
-    from flask import flash
-    try:
-        written = write()
-        db.session.commit()
-    except RuleError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return None
-    flash(done, "success")
-    return written
 
 
 class EmptyForm(FlaskForm):

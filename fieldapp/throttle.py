@@ -31,6 +31,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from .extensions import db
 from .models import LoginAttempt
 from .timeutil import utcnow
+from .unit_of_work import keep_on_refusal
 
 DEVICE_COOKIE = "fieldapp_device"
 DEVICE_ACCOUNTS = 5                    # accounts remembered on one shared phone
@@ -111,6 +112,8 @@ def _later(a: datetime | None, b: datetime) -> datetime:
 
 
 def record_failure(attempt: Attempt) -> None:
+    """Count a failed attempt; it is kept though the answer is a refusal."""
+    keep_on_refusal()
     now = utcnow()
     keys = {key for key, _limit in _hard_limits(attempt)} | {key for key, _free in _slowed(attempt)}
     for key in sorted(keys):
@@ -137,6 +140,8 @@ def count_events(key: str, since: datetime) -> int:
 
 
 def record_event(key: str, now: datetime) -> None:
+    """Count an event (a join request sent); it is kept though the answer is a refusal."""
+    keep_on_refusal()
     db.session.add(LoginAttempt(key=key[:80], at=now))
     purge(now)
 

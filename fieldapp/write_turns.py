@@ -12,9 +12,9 @@ database without a file (":memory:"), goes straight through.
 """
 import fcntl
 import os
-from contextlib import contextmanager
 
 from .extensions import db
+from .unit_of_work import when_done
 
 
 def _lock_path() -> str | None:
@@ -27,27 +27,24 @@ def _lock_path() -> str | None:
     return database + "-writers"
 
 
-@contextmanager
-def write_turn():
-    """Hold the writers' turn for the block: take it before the transaction's first write, leave it
-    after the commit (an exception rolls back first). A new file description per turn, so threads
-    of one process (the development server) queue too; the kernel drops the lock if the process
-    dies holding it."""
+def _take() -> int | None:
+    """Wait for the turn and hold it: the open file description holding the lock, or None where there is none."""
     path = _lock_path()
-    fd = None
-    if path is not None:
-        try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError:  # a read-only folder: SQLite's busy handler alone, as before
-            fd = None
+    if path is None:
+        return None
     try:
-        if fd is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        try:
-            yield
-        except BaseException:
-            db.session.rollback()  # the transaction ends within the turn: the next writer finds it free
-            raise
-    finally:
-        if fd is not None:
-            os.close(fd)  # closing the last descriptor of the description releases the lock
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:  # a read-only folder: SQLite's busy handler alone, as before
+        return None
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def take_write_turn() -> None:
+    """Hold the writers' turn from now to the end of this request's transaction: take it before the first
+    write; the request's commit point (fieldapp.unit_of_work) commits or rolls back, then lets it go. A new
+    file description per turn, so threads of one process (the development server) queue too; the kernel
+    drops the lock if the process dies holding it."""
+    fd = _take()
+    if fd is not None:
+        when_done(lambda: os.close(fd))  # closing the last descriptor of the description releases the lock

@@ -18,7 +18,7 @@ def _job(app, world, steps=12, pause=0.4) -> str:
     job = jobs.submit(world.users["officer"], "test_steps", {"steps": steps, "pause": pause, "title": "Thử"},
                       world.commune)
     db.session.commit()
-    jobs.start(job)
+    jobs.start(job.id)
     return job.id
 
 

@@ -3,8 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from .. import throttle
-from ..extensions import db
-from ..rules import RuleError
+from ..unit_of_work import rule_check
 from . import bp
 from .forms import PasswordChangeForm
 from .operations import RESET_KEY, change_password
@@ -23,16 +22,11 @@ def password():
         if until is not None:
             form.form_errors.append(_("Đã nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút."))
             return render_template("account/password.html", form=form, reset=reset), 429
-        try:
+        with rule_check(form) as check:
             change_password(user, form.current.data, form.new.data, form.confirm.data, reset=reset)
-            db.session.commit()
-        except RuleError as err:
-            db.session.rollback()
-            if "current" in err.errors:
-                throttle.record_failure(attempt)
-                db.session.commit()
-            form.apply_errors(err.errors)
-        else:
+        if check.error is not None and "current" in check.error.errors:
+            throttle.record_failure(attempt)
+        if check.passed:
             # Other phones are signed out; this one carries on with a fresh session (and cookie).
             session.pop(RESET_KEY, None)
             remembered = reset or bool(request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")))

@@ -21,7 +21,7 @@ class ImportAreasForm(FlaskForm):
         Optional(), Length(max=80, message=_l("Tối đa 80 ký tự."))], render_kw={"placeholder": "Gia Lai"})
 
 
-class AccountForm(FlaskForm):
+class AccountForm(RuleForm):
     role = RadioField(_l("Vai trò"), choices=[SelectChoice("commune_officer", _l("Cán bộ xã")),
                                               SelectChoice("province_viewer", _l("Cán bộ tỉnh (chỉ xem)"))],
                       default="commune_officer", validators=[InputRequired(_l("Vui lòng chọn vai trò."))])

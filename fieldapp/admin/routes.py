@@ -7,14 +7,14 @@ from wtforms.fields.choices import SelectChoice
 from ..access import is_admin
 from ..areas.operations import import_areas
 from ..extensions import db
-from ..forms import EmptyForm, commit_or_show
+from ..forms import EmptyForm
 from ..input_guard import bounded_int
 from ..jobs import operations as jobs
 from ..models import Area, AreaLevel, Role, Service, User
-from ..rules import RuleError
 from ..services.queries import all_services
 from ..tallies import jobs as _tally_jobs  # noqa: F401 (registers the job)
 from ..teams.operations import create_account
+from ..unit_of_work import rule_check
 from . import bp
 from .forms import AccountForm, ImportAreasForm, ServiceForm
 from .operations import (
@@ -47,8 +47,6 @@ def rebuild_tallies_view():
         abort(400)
     job = jobs.submit(current_user, "rebuild_tallies", {
         "title": _("Tính lại số liệu"), "back": ["admin.index", {}, _("Quản trị")]}, None)
-    db.session.commit()
-    jobs.start(job)
     return redirect(url_for("jobs.show", job_id=job.id))
 
 
@@ -56,12 +54,10 @@ def rebuild_tallies_view():
 def import_areas_view():
     form = ImportAreasForm()
     if form.validate_on_submit():
-        try:
+        with rule_check() as check:
             added, updated = import_areas(form.province.data or None)
-            db.session.commit()
-        except RuleError as err:
-            db.session.rollback()
-            form.province.errors = list(form.province.errors) + list(err.errors.values())
+        if check.error is not None:
+            form.province.errors = list(form.province.errors) + list(check.error.errors.values())
         else:
             flash(_("Đã thêm %(a)d, cập nhật %(u)d đơn vị hành chính.", a=added, u=updated), "success")
             return redirect(url_for("admin.index"))
@@ -108,19 +104,10 @@ def create_account_view():
     form = AccountForm()
     if form.validate_on_submit():
         area = db.session.get(Area, form.area_id.data)
-        try:
+        with rule_check(form) as check:
             user = create_account(current_user, phone=form.phone.data, name=form.name.data,
                                   password=form.password.data, role=form.role.data, area=area)
-            db.session.commit()
-        except RuleError as err:
-            db.session.rollback()
-            for name, message in err.errors.items():
-                field = getattr(form, name, None) if name else None
-                if field is not None and hasattr(field, "errors"):
-                    field.errors = list(field.errors) + [message]
-                else:
-                    form.form_errors.append(message)
-        else:
+        if check.passed:
             flash(_("Đã tạo tài khoản %(name)s (%(phone)s).", name=user.name, phone=user.phone), "success")
             return redirect(url_for("admin.accounts", province=province.id if province else None))
     return _render_accounts(province, form, 422)
@@ -155,8 +142,9 @@ def services():
 def create_service_view():
     form = ServiceForm()
     if form.validate_on_submit():
-        service = commit_or_show(form, lambda: create_service(current_user, _data(form)))
-        if service is not None:
+        with rule_check(form) as check:
+            service = create_service(current_user, _data(form))
+        if check.passed:
             flash(_("Đã thêm %(name)s vào danh mục.", name=service.short_name), "success")
             return redirect(url_for("admin.services"))
     return _render_services(form, 422)
@@ -167,7 +155,9 @@ def edit_service(service_id: int):
     service = _service_or_404(service_id)
     form = ServiceForm(obj=service) if request.method == "GET" else ServiceForm()
     if form.validate_on_submit():
-        if commit_or_show(form, lambda: update_service(current_user, service, _data(form))) is not None:
+        with rule_check(form) as check:
+            update_service(current_user, service, _data(form))
+        if check.passed:
             flash(_("Đã lưu %(name)s.", name=service.short_name), "success")
             return redirect(url_for("admin.services"))
     status = 422 if form.is_submitted() else 200
@@ -181,7 +171,6 @@ def move_service_view(service_id: int, direction: str):
     if direction not in ("up", "down") or not EmptyForm().validate_on_submit():
         abort(400)
     move_service(current_user, service, -1 if direction == "up" else 1)
-    db.session.commit()
     return redirect(url_for("admin.services"))
 
 
@@ -191,12 +180,9 @@ def remove_service_view(service_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     name = service.short_name
-    try:
+    with rule_check() as check:
         outcome = remove_service(current_user, service)
-        db.session.commit()
-    except RuleError as err:
-        db.session.rollback()
-        flash(err.message, "error")
+    if not check.passed:
         return _render_services(status=422)
     if outcome == "archived":
         flash(_("%(name)s đã có lượt thăm ghi nhận nên được lưu trữ, không xóa: báo cáo cũ vẫn giữ nguyên, "
@@ -211,12 +197,9 @@ def restore_service_view(service_id: int):
     service = _service_or_404(service_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
+    with rule_check() as check:
         restore_service(current_user, service)
-        db.session.commit()
-    except RuleError as err:
-        db.session.rollback()
-        flash(err.message, "error")
+    if not check.passed:
         return _render_services(status=422)
     flash(_("%(name)s đã dùng lại trên phiếu thăm.", name=service.short_name), "success")
     return redirect(url_for("admin.services"))

@@ -7,7 +7,6 @@ from flask_wtf.csrf import generate_csrf
 from ..access import area_or_404, can_see_personal_data
 from ..campaigns.queries import campaign_boards, campaign_or_404
 from ..counting import earliest_visit_day
-from ..extensions import db
 from ..input_guard import bounded_int, json_body
 from ..integrations.tokens import token_readable
 from ..leaderboards.queries import PERIODS, board_area_or_404, campaign_period, period_boards, period_for
@@ -18,7 +17,7 @@ from ..signoff.queries import approved_in, late_after_approval
 from ..tallies.queries import area_tallies, children, dashboard_area_or_404, date_range, running_campaign
 from ..timeutil import BadDate, parse_day, parse_iso, utcnow
 from ..walks.operations import record_sync_report
-from ..write_turns import write_turn
+from ..write_turns import take_write_turn
 from . import bp, queries, reads
 from .openapi import OPENAPI
 from .operations import BatchError, apply_batch
@@ -89,13 +88,12 @@ def households():
 @login_required
 def visits_batch():
     body = json_body()  # a 400 or 413 with the reason when it is not usable
-    with write_turn():  # SQLite: the other worker's batch waits in the kernel, not in a sleep loop
-        try:
-            results = apply_batch(current_user._get_current_object(), body)  # not the proxy, per record
-        except BatchError as err:
-            db.session.rollback()
-            return _error(err.message, err.status)
-        db.session.commit()  # durable before the answer: SQLite runs with synchronous=FULL
+    take_write_turn()  # SQLite: the other worker's batch waits in the kernel, not in a sleep loop
+    try:
+        results = apply_batch(current_user._get_current_object(), body)  # not the proxy, per record
+    except BatchError as err:
+        return _error(err.message, err.status)
+    # Committed (durable: SQLite runs with synchronous=FULL) before the answer leaves, by the commit point.
     return jsonify(results=[r.as_json() for r in results])
 
 
@@ -114,9 +112,7 @@ def sync_status():
             return _error(_("“oldest_at” phải là ngày giờ ISO 8601."), 400)
     try:
         record_sync_report(current_user._get_current_object(), body.get("pending"), body.get("rejected", 0), oldest)
-        db.session.commit()
-    except RuleError as err:
-        db.session.rollback()
+    except RuleError as err:  # the commit point rolls back a refusal
         return jsonify(error=err.message, errors=err.errors), 400
     return jsonify(status="ok")
 

@@ -16,7 +16,7 @@ class VillageRenameForm(FlaskForm):
         InputRequired(_l("Vui lòng nhập tên thôn / tổ dân phố.")), Length(max=120, message=_l("Tối đa 120 ký tự."))])
 
 
-class VillageMergeForm(FlaskForm):
+class VillageMergeForm(RuleForm):
     survivor_id = IdSelectField(_l("Gộp vào thôn"),
                               validators=[InputRequired(_l("Vui lòng chọn thôn được giữ lại."))])
     clash_prefix = StringField(_l("Tiền tố cho mã hộ bị trùng (chỉ khi cần)"), validators=[

@@ -6,10 +6,11 @@ from wtforms.fields.choices import SelectChoice
 
 from ..access import area_or_404, can_run_commune, is_admin, managed_commune_or_404, posted_area
 from ..extensions import db
-from ..forms import EmptyForm, commit_or_show
+from ..forms import EmptyForm
 from ..models import Area, AreaLevel
 from ..rules import RuleError
 from ..services.queries import all_services
+from ..unit_of_work import rule_check
 from . import bp
 from .forms import VillageForm, VillageMergeForm, VillageRenameForm, commune_settings_form_class
 from .operations import archive_village, create_village, merge_villages, rename_village, update_commune_settings
@@ -48,13 +49,9 @@ def create(area_id: int):
     commune = _managed_commune(area_id)
     form = VillageForm()
     if form.validate_on_submit():
-        try:
+        with rule_check(field=form.name) as check:
             village = create_village(current_user, commune, form.name.data)
-            db.session.commit()
-        except RuleError as err:
-            db.session.rollback()
-            form.name.errors = list(form.name.errors) + list(err.errors.values())
-        else:
+        if check.passed:
             flash(_("Đã thêm %(name)s.", name=village.name), "success")
             return redirect(url_for("areas.show", area_id=commune.id))
     return render_template("areas/show.html", area=commune, rows=child_counts(commune), q="",
@@ -91,13 +88,9 @@ def rename(area_id: int):
     village = _managed_village(area_id)
     form = VillageRenameForm()
     if form.validate_on_submit():
-        try:
+        with rule_check(field=form.name) as check:
             rename_village(current_user, village, form.name.data)
-            db.session.commit()
-        except RuleError as err:
-            db.session.rollback()
-            form.name.errors = list(form.name.errors) + list(err.errors.values())
-        else:
+        if check.passed:
             flash(_("Đã đổi tên thành %(name)s.", name=village.name), "success")
             return redirect(url_for("areas.show", area_id=village.parent_id))
     return _render_manage(village, rename_form=form, status=422)
@@ -110,17 +103,11 @@ def merge(area_id: int):
     form = VillageMergeForm()
     if form.validate_on_submit():
         survivor = posted_area(current_user, form.survivor_id.data)
-        try:
+        with rule_check(form, fallback=form.survivor_id) as check:
             if survivor is None:
                 raise RuleError({"survivor_id": _("Không tìm thấy thôn được chọn.")})
             summary = merge_villages(current_user, village, survivor, form.clash_prefix.data)
-            db.session.commit()
-        except RuleError as err:
-            db.session.rollback()
-            for name, message in err.errors.items():
-                target = getattr(form, name, None) or form.survivor_id
-                target.errors = list(target.errors) + [message]
-        else:
+        if check.passed:
             flash(_("Đã gộp %(a)s vào %(b)s: chuyển %(n)d hộ và %(t)d tổ.", a=village.name, b=survivor.name,
                     n=summary["households"], t=len(summary["teams"])), "success")
             return redirect(url_for("areas.show", area_id=village.parent_id))
@@ -133,12 +120,9 @@ def archive(area_id: int):
     village = _managed_village(area_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
+    with rule_check() as check:
         archive_village(current_user, village)
-        db.session.commit()
-    except RuleError as err:
-        db.session.rollback()
-        flash(err.message, "error")
+    if not check.passed:
         return _render_manage(village, status=422)
     flash(_("Đã lưu trữ %(name)s. Lịch sử được giữ nguyên.", name=village.name), "success")
     return redirect(url_for("areas.show", area_id=village.parent_id))
@@ -157,9 +141,9 @@ def settings(area_id: int):
     else:
         form = form_class()
     if form.validate_on_submit():
-        saved = commit_or_show(form, lambda: update_commune_settings(current_user, commune, form.office_phone.data,
-                                                                     form.points()))
-        if saved is not None:
+        with rule_check(form) as check:
+            update_commune_settings(current_user, commune, form.office_phone.data, form.points())
+        if check.passed:
             flash(_("Đã lưu cài đặt của %(name)s.", name=commune.name), "success")
             return redirect(url_for("areas.settings", area_id=commune.id))
     status = 422 if form.is_submitted() else 200

@@ -7,15 +7,15 @@ from sqlalchemy import select
 
 from .. import audit, throttle
 from ..access import team_member_or_404, team_or_404
-from ..account.routes import RESET_KEY
+from ..account.operations import RESET_KEY
 from ..extensions import db
 from ..forms import EmptyForm, flash_expired_form
 from ..joining.queries import pending_request_for_phone
 from ..models import User
 from ..passwords import check_password, hash_password, needs_rehash
 from ..qrcodes import private_page, public_url, refused_page
-from ..rules import RuleError
 from ..timeutil import to_local, utcnow
+from ..unit_of_work import rule_check
 from ..web import safe_next
 from . import bp
 from .forms import LoginForm
@@ -50,7 +50,6 @@ def login():
             form.phone.errors.append(_("Yêu cầu tham gia tổ của bạn đang chờ tổ trưởng duyệt."))
         elif user is None or not password_ok:
             throttle.record_failure(attempt)
-            db.session.commit()
             form.password.errors.append(_("Số điện thoại hoặc mật khẩu không đúng."))
         elif not user.active:
             form.phone.errors.append(_("Tài khoản này đã ngừng hoạt động. Hãy liên hệ tổ trưởng hoặc cán bộ xã."))
@@ -60,10 +59,8 @@ def login():
                 user.password_hash = hash_password(form.password.data)
             login_user(user, remember=form.remember.data)
             audit.record(user, "sign_in", user, area_path=_area_path(user))
-            user_id = user.id  # read before the commit expires it (no reload for the cookie)
-            db.session.commit()
             response = redirect(safe_next(request.args.get("next"), default=url_for("core.index")))
-            throttle.remember_device(response, user_id)
+            throttle.remember_device(response, user.id)
             return response
         return render_template("auth/login.html", form=form), 422
     return render_template("auth/login.html", form=form)
@@ -90,7 +87,6 @@ def logout():
         return redirect(url_for("core.index"))
     user = current_user._get_current_object()
     user.session_version += 1  # invalidates remember-me cookies everywhere
-    db.session.commit()
     logout_user()
     flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("auth.login"))
@@ -121,20 +117,16 @@ def sign_in_qr(token: str):
             "inactive": _("Tài khoản này đã ngừng hoạt động."),
         }
         return refused_page(410, _("Mã đăng nhập không còn dùng được"), messages[problem])
-    try:
+    with rule_check(quiet=True) as check:
         new_holder = bind_one_time_login(otl, request.cookies.get(SIGN_IN_HOLDER_COOKIE))
-        db.session.commit()
-    except RuleError as err:
-        db.session.rollback()
-        return refused_page(410, _("Mã đăng nhập không còn dùng được"), err.message)
+    if check.error is not None:
+        return refused_page(410, _("Mã đăng nhập không còn dùng được"), check.error.message)
     form = EmptyForm()
     if new_holder is None and form.validate_on_submit():
-        try:
+        with rule_check(quiet=True) as check:
             member = use_one_time_login(otl, now)
-            db.session.commit()
-        except RuleError as err:
-            db.session.rollback()
-            return refused_page(410, _("Mã đăng nhập không còn dùng được"), err.message)
+        if check.error is not None:
+            return refused_page(410, _("Mã đăng nhập không còn dùng được"), check.error.message)
         if current_user.is_authenticated:
             logout_user()
         login_user(member, remember=True)
@@ -158,12 +150,9 @@ def make_sign_in_qr(team_id: int, user_id: int):
     if not EmptyForm().validate_on_submit():
         flash_expired_form()
         return redirect(url_for("teams.members", team_id=team.id))
-    try:
+    with rule_check() as check:
         otl, token = create_one_time_login(current_user, member, utcnow())
-        db.session.commit()
-    except RuleError as err:
-        db.session.rollback()
-        flash(err.message, "error")
+    if not check.passed:
         return redirect(url_for("teams.members", team_id=team.id))
     # The raw token exists only in this response: it is never stored.
     return private_page("auth/sign_in_qr.html", team=team, member=member, otl=otl,

@@ -3,12 +3,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..access import can_carry_badge, can_lead_team, is_in_team, team_member_or_404, team_or_404
-from ..extensions import db
 from ..forms import EmptyForm, flash_expired_form
 from ..qrcodes import private_page
-from ..rules import RuleError
 from ..teams.queries import commune_of
 from ..timeutil import utcnow
+from ..unit_of_work import keep_on_refusal, rule_check
 from . import bp, queries
 from .operations import count_badge_view, issue_badge, issue_missing_badges
 
@@ -26,7 +25,7 @@ def verify(token: str):
     if badge is None:
         return private_page("badges/verify_invalid.html", 404, badge=None, commune=None)
     count_badge_view(badge, now)
-    db.session.commit()
+    keep_on_refusal()  # a revoked badge's page (410) is a view too
     commune = commune_of(badge.team)
     if badge.revoked_at is not None:
         return private_page("badges/verify_invalid.html", 410, badge=badge, commune=commune)
@@ -62,12 +61,9 @@ def reissue(team_id: int, user_id: int):
     if not EmptyForm().validate_on_submit():
         flash_expired_form()
         return _back_to_members(team.id)
-    try:
+    with rule_check() as check:
         issue_badge(current_user, member, utcnow())
-        db.session.commit()
-    except RuleError as err:
-        db.session.rollback()
-        flash(err.message, "error")
+    if not check.passed:
         return _back_to_members(team.id)
     flash(_("Đã cấp thẻ mới cho %(name)s. Mã QR trên thẻ cũ không còn hợp lệ.", name=member.name), "success")
     return redirect(url_for("badges.show", team_id=team.id, user_id=member.id))
@@ -90,13 +86,9 @@ def issue_missing(team_id: int):
     if not EmptyForm().validate_on_submit():
         flash_expired_form()
         return redirect(url_for("badges.team", team_id=team.id))
-    try:
+    with rule_check() as check:
         n = issue_missing_badges(current_user, team, utcnow())
-        db.session.commit()
-    except RuleError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-    else:
+    if check.passed:
         flash(_("Đã cấp thẻ cho %(n)d thành viên.", n=n), "success")
     return redirect(url_for("badges.team", team_id=team.id))
 

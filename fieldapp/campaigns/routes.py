@@ -6,13 +6,13 @@ from sqlalchemy import select
 from ..access import can_run_campaign, can_see_reports, can_set_targets
 from ..counting import area_stats, eligible, today
 from ..extensions import db
-from ..forms import EmptyForm, commit_or_show
+from ..forms import EmptyForm
 from ..input_guard import bounded_int
 from ..leaderboards.queries import board_area_or_404
 from ..models import AreaLevel, Campaign, CampaignTarget
-from ..rules import RuleError
 from ..services.queries import active_services, all_services
 from ..teams.queries import open_villages
+from ..unit_of_work import rule_check
 from . import bp
 from .forms import campaign_form_class
 from .operations import (
@@ -47,8 +47,9 @@ def new():
     if form.validate_on_submit():
         data = CampaignData(name=form.name.data, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
                             points=form.points())
-        campaign = commit_or_show(form, lambda: create_campaign(current_user, area, data))
-        if campaign is not None:
+        with rule_check(form) as check:
+            campaign = create_campaign(current_user, area, data)
+        if check.passed:
             flash(_("Đã tạo đợt thi đua “%(name)s”.", name=campaign.name), "success")
             return redirect(url_for("campaigns.show", campaign_id=campaign.id))
     status = 422 if form.is_submitted() else 200
@@ -82,13 +83,9 @@ def _organiser_action(campaign_id: int, operation, done: str):
         abort(403)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
+    with rule_check() as check:
         operation(current_user, campaign)
-        db.session.commit()
-    except RuleError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-    else:
+    if check.passed:
         flash(done, "success")
     return redirect(url_for("campaigns.show", campaign_id=campaign.id))
 
@@ -142,12 +139,10 @@ def targets(campaign_id: int, commune_id: int):
                 else:
                     errors[name] = _("Chỉ tiêu là số nguyên dương (hoặc để trống).")
         if not errors:
-            try:
+            with rule_check(quiet=True) as check:
                 set_targets(current_user, campaign, commune, parsed)
-                db.session.commit()
-            except RuleError as err:
-                db.session.rollback()
-                errors = err.errors
+            if check.error is not None:
+                errors = check.error.errors
             else:
                 flash(_("Đã lưu chỉ tiêu."), "success")
                 return redirect(url_for("campaigns.show", campaign_id=campaign.id))

@@ -107,11 +107,8 @@ def download():
             "title": _("Xuất dữ liệu %(area)s, %(a)s – %(b)s", area=area.name, a=start.strftime("%d/%m/%Y"),
                        b=end.strftime("%d/%m/%Y")),
             "back": ["exports.index", {"area": area.id}, _("Xuất dữ liệu")]}, area)
-        db.session.commit()
-        jobs.start(job)
         return redirect(url_for("jobs.show", job_id=job.id))
     export = build_export(area, start, end, fmt, form.table.data, personal)
     if personal and export.visits:
         record_personal_export(current_user, area, start, end, fmt, export.tables, export.visits)
-        db.session.commit()
     return download_response(export.data, export.filename, export.mimetype)

@@ -14,13 +14,13 @@ from ..access import (
     works_in_village,
 )
 from ..counting import today
-from ..extensions import db
-from ..forms import EmptyForm, commit_or_show
+from ..forms import EmptyForm
 from ..input_guard import bounded_int
 from ..joining.queries import pending_requests
 from ..models import AreaLevel
 from ..notices.queries import home_notices
 from ..timeutil import utcnow
+from ..unit_of_work import rule_check
 from ..walks.queries import leader_week
 from . import bp, queries
 from .forms import HouseholdForm
@@ -84,8 +84,9 @@ def new(village_id: int):
         abort(403)
     form = HouseholdForm()
     if form.validate_on_submit():
-        household = commit_or_show(form, lambda: create_household(current_user, village, _data(form)))
-        if household is not None:
+        with rule_check(form) as check:
+            household = create_household(current_user, village, _data(form))
+        if check.passed:
             flash(_("Đã thêm hộ %(code)s.", code=household.code), "success")
             return redirect(url_for("households.show", household_id=household.id))
     status = 422 if form.is_submitted() else 200
@@ -112,7 +113,9 @@ def edit(household_id: str):
         abort(403)
     form = HouseholdForm(data=household_data_from(household) if request.method == "GET" else None)
     if form.validate_on_submit():
-        if commit_or_show(form, lambda: update_household(current_user, household, _data(form))) is not None:
+        with rule_check(form) as check:
+            update_household(current_user, household, _data(form))
+        if check.passed:
             flash(_("Đã lưu thông tin hộ %(code)s.", code=household.code), "success")
             return redirect(url_for("households.show", household_id=household.id))
     status = 422 if form.is_submitted() else 200
@@ -131,7 +134,6 @@ def delete(household_id: str):
     if not EmptyForm().validate_on_submit():
         abort(400)
     delete_household(current_user, household)
-    db.session.commit()
     flash(_("Đã xóa hộ %(code)s. Có thể hoàn tác bên dưới.", code=household.code), "success")
     return redirect(url_for("households.deleted", village_id=household.village_id))
 
@@ -145,7 +147,6 @@ def restore(household_id: str):
     if not EmptyForm().validate_on_submit():
         abort(400)
     restore_household(current_user, household)
-    db.session.commit()
     flash(_("Đã khôi phục hộ %(code)s.", code=household.code), "success")
     return redirect(url_for("households.show", household_id=household.id))
 

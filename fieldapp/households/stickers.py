@@ -18,6 +18,7 @@ from ..models import Household, HouseholdTag, Team, User
 from ..qrcodes import new_token, plausible_token, private_page
 from ..rules import RuleError
 from ..timeutil import utcnow
+from ..unit_of_work import rule_check
 from . import bp
 
 # --- Reads ------------------------------------------------------------------------------------
@@ -99,13 +100,9 @@ def prepare_stickers_view(village_id: int):
     if not EmptyForm().validate_on_submit():
         flash_expired_form()
     else:
-        try:
+        with rule_check() as check:
             n = prepare_stickers(current_user, village, utcnow())
-            db.session.commit()
-        except RuleError as err:
-            db.session.rollback()
-            flash(err.message, "error")
-        else:
+        if check.passed:
             flash(_("Đã chuẩn bị tem cho %(n)d hộ.", n=n), "success")
     return redirect(url_for("households.stickers", village_id=village.id))
 

@@ -26,6 +26,7 @@ from ..jobs import operations as jobs
 from ..models import AreaLevel, Team
 from ..rules import RuleError
 from ..spreadsheets import CSV_MIME, XLSX_MIME, Sheet, csv_bytes, download, xlsx_bytes
+from ..unit_of_work import keep_on_refusal
 from . import bp, stash
 from . import jobs as _import_jobs  # noqa: F401 (registers the job)
 from . import operations as ops
@@ -147,7 +148,6 @@ def _upload(target: Target):
     if plan.ok:
         token = stash.save(user_id=current_user.id, kind=target.kind, target_id=target.obj.id,
                            filename=filename, consent=consent, data=data)
-        db.session.commit()
     return _render_preview(target, plan, token)
 
 
@@ -163,14 +163,12 @@ def _confirm(target: Target):
         job = jobs.submit(current_user, "import_households", {
             "village_id": target.obj.id, "token": stashed.token, "title": target.title,
             "back": ["households.village", {"village_id": target.obj.id}, target.back_label]}, target.obj)
-        db.session.commit()
-        jobs.start(job)
         return redirect(url_for("jobs.show", job_id=job.id))
     plan = _plan(target, stashed.filename, stashed.data, stashed.consent)
     if not plan.ok:
         db.session.rollback()
         stash.discard(stashed.token)
-        db.session.commit()
+        keep_on_refusal()  # the file is spent though the answer is a refusal
         return _render_preview(target, plan, None, error=_(
             "Dữ liệu đã thay đổi từ lúc xem trước và tệp không còn nhập được. Chưa có gì được ghi."))
     result: object  # the counts, or the members created
@@ -182,7 +180,7 @@ def _confirm(target: Target):
         else:
             result = ops.apply_members(current_user, target.obj, plan)
         stash.discard(stashed.token)  # consumed with the import, in its transaction
-        db.session.commit()
+        db.session.flush()  # a clash with a write made meanwhile surfaces here, as a refusal
     except (RuleError, IntegrityError) as err:
         db.session.rollback()
         message = err.message if isinstance(err, RuleError) else _("Dữ liệu vừa bị thay đổi ở nơi khác.")

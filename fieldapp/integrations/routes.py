@@ -10,8 +10,8 @@ from ..extensions import db
 from ..forms import EmptyForm
 from ..models import ApiToken, Area, AreaLevel, WebhookDelivery, WebhookEndpoint
 from ..models.areas import within
-from ..rules import RuleError
 from ..timeutil import utcnow
+from ..unit_of_work import rule_check
 from . import bp
 from .forms import TokenForm, WebhookForm
 from .tokens import create_token, revoke_token
@@ -90,13 +90,10 @@ def _create(form, form_name: str, make, refused_field):
     if area is None:
         form.area_id.errors.append(_("Địa bàn không có hoặc nằm ngoài phạm vi quản trị của bạn."))
         return refused()
-    try:
+    with rule_check(field=refused_field) as check:
         made = make(area)
-    except RuleError as err:
-        db.session.rollback()
-        refused_field.errors.append(err.message)
+    if not check.passed:
         return refused()
-    db.session.commit()
     return made, None
 
 
@@ -120,13 +117,10 @@ def _revoke(obj, operation, done: str):
     """One POST button: revoke a token or turn off a receiver, audited by the operation."""
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
+    with rule_check() as check:
         operation(current_user, obj, utcnow())
-        db.session.commit()
+    if check.passed:
         flash(done, "success")
-    except RuleError as err:
-        db.session.rollback()
-        flash(err.message, "error")
     return redirect(url_for("integrations.index"))
 
 

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from ..extensions import db
 from ..models import Area, Job, JobState, User
 from ..timeutil import utcnow
+from ..unit_of_work import after_commit
 from . import store
 
 log = logging.getLogger(__name__)
@@ -41,25 +42,27 @@ def job_kind(name: str):
 
 
 def submit(user: User, kind: str, params: dict, area: Area | None) -> Job:
-    """A new job in the caller's transaction; after the commit, `start` it."""
+    """A new job in the request's transaction, handed to the worker once the request's writes are committed."""
     if kind not in KINDS:
         raise ValueError(kind)
     job = Job(id=str(uuid.uuid4()), kind=kind, user_id=user.id, area_path=area.path if area else "",
               params=params, state=JobState.QUEUED, created_at=utcnow())
     db.session.add(job)
     db.session.flush()
+    job_id = job.id
+    after_commit(lambda: start(job_id))
     return job
 
 
-def start(job: Job) -> None:
+def start(job_id: str) -> None:
     """Hand a committed job to the worker (JOBS_INLINE, for tests and benchmarks: run it here and now)."""
     if current_app.config.get("JOBS_INLINE"):
-        run(job.id)
+        run(job_id)
         return
     try:
-        store.enqueue(job.id)
+        store.enqueue(job_id)
     except Exception:  # the worker's sweep enqueues it again; the user sees it waiting meanwhile
-        log.exception("job %s: enqueue failed", job.id)
+        log.exception("job %s: enqueue failed", job_id)
 
 
 class Progress:

@@ -5,12 +5,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 from .. import throttle
 from ..access import team_or_404
 from ..extensions import db
-from ..forms import EmptyForm, commit_or_show, flash_expired_form
+from ..forms import EmptyForm, flash_expired_form
 from ..models import JoinRequest, JoinStatus, User
 from ..qrcodes import private_page, refused_page
-from ..rules import RuleError
 from ..teams.queries import commune_of
 from ..timeutil import utcnow
+from ..unit_of_work import rule_check
 from . import bp, queries
 from .forms import InviteSettingsForm, JoinForm
 from .operations import (
@@ -51,12 +51,10 @@ def join(token: str):
                                     commune=commune_of(invite.team))
             response.headers["Retry-After"] = str(limited[1])
             return response
-        # In a tuple: None inside means "stored nothing" (a known phone), None outside a refusal shown in the form.
-        sent = commit_or_show(form, lambda: (submit_join_request(
-            invite, name=form.name.data, phone=form.phone.data, password=form.password.data, now=now,
-            client=client),))
-        if sent is not None:
-            join_request = sent[0]
+        with rule_check(form) as check:  # None: stored nothing (a known phone)
+            join_request = submit_join_request(invite, name=form.name.data, phone=form.phone.data,
+                                               password=form.password.data, now=now, client=client)
+        if check.passed:
             if join_request is not None and join_request.status == JoinStatus.APPROVED:
                 if current_user.is_authenticated:
                     logout_user()
@@ -92,16 +90,12 @@ def decide(team_id: int, request_id: int, decision: str):
     if not EmptyForm().validate_on_submit():
         flash_expired_form()
         return _back_to_members(team.id)
-    try:
+    with rule_check() as check:
         if decision == "approve":
             approve_join_request(current_user, join_request, utcnow())
         else:
             refuse_join_request(current_user, join_request, utcnow())
-        db.session.commit()
-    except RuleError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-    else:
+    if check.passed:
         if decision == "approve":
             flash(_("Đã duyệt %(name)s vào tổ.", name=join_request.name), "success")
         else:
@@ -121,9 +115,10 @@ def invite(team_id: int):
     if form.validate_on_submit():
         if live is None:
             abort(404)
-        saved = commit_or_show(form, lambda: update_invite(
-            current_user, live, auto_approve=form.auto_approve.data, expires_on=form.expires_on.data, now=utcnow()))
-        if saved is not None:
+        with rule_check(form) as check:
+            update_invite(current_user, live, auto_approve=form.auto_approve.data, expires_on=form.expires_on.data,
+                          now=utcnow())
+        if check.passed:
             flash(_("Đã lưu cài đặt mã QR tham gia."), "success")
             return redirect(url_for("joining.invite", team_id=team.id))
     status = 422 if form.is_submitted() else 200
@@ -138,14 +133,10 @@ def rotate(team_id: int):
     if not EmptyForm().validate_on_submit():
         flash_expired_form()
         return redirect(url_for("joining.invite", team_id=team.id))
-    try:
+    with rule_check() as check:
         had_one = queries.live_invite(team.id) is not None
         rotate_invite(current_user, team, utcnow())
-        db.session.commit()
-    except RuleError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-    else:
+    if check.passed:
         flash(_("Đã tạo mã QR mới. Mã cũ không còn dùng được; hãy in lại áp phích.") if had_one
               else _("Đã tạo mã QR tham gia cho tổ."), "success")
     return redirect(url_for("joining.invite", team_id=team.id))

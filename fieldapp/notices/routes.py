@@ -13,10 +13,11 @@ from ..access import (
     notice_team,
 )
 from ..extensions import db
-from ..forms import EmptyForm, commit_or_flash, commit_or_show
+from ..forms import EmptyForm
 from ..input_guard import in_int_range
 from ..models import Notice
 from ..timeutil import utcnow
+from ..unit_of_work import rule_check
 from . import bp
 from .forms import EVERY_TEAM, NoticeForm
 from .operations import NoticeData, archive_notice, mark_seen, post_notice, restore_notice
@@ -81,8 +82,9 @@ def new(commune_id: int):
     if form.validate_on_submit():
         data = NoticeData(title=form.title.data, body=form.body.data, expires_on=form.expires_on.data,
                           campaign_id=form.campaign_id())
-        notice = commit_or_show(form, lambda: post_notice(current_user, commune, data))
-        if notice is not None:
+        with rule_check(form) as check:
+            notice = post_notice(current_user, commune, data)
+        if check.passed:
             flash(_("Đã gửi thông báo “%(title)s” đến các tổ. Thông báo hiện đến hết ngày %(day)s.",
                     title=notice.title, day=notice.expires_on.strftime("%d/%m/%Y")), "success")
             return redirect(url_for("notices.show", notice_id=notice.id))
@@ -96,7 +98,10 @@ def _officer_action(notice_id: int, operation, done: str):
         abort(403)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    commit_or_flash(lambda: operation(current_user, notice), done)
+    with rule_check() as check:
+        operation(current_user, notice)
+    if check.passed:
+        flash(done, "success")
     return redirect(url_for("notices.show", notice_id=notice.id))
 
 
@@ -143,7 +148,6 @@ def seen(notice_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     mark_seen(current_user, [notice])
-    db.session.commit()
     flash(_("Đã ghi nhận: bạn đã xem thông báo “%(title)s”.", title=notice.title), "success")
     return redirect(BACK.get(request.form.get("back", ""), BACK["home"])(notice))
 
@@ -187,6 +191,5 @@ def api_seen():
         return jsonify(error=_("Cần danh sách “ids” gồm từ 1 đến %(n)d mã thông báo (số nguyên).",
                                n=MAX_SEEN_BATCH)), 400
     counted = mark_seen(current_user, notices_by_id(ids))
-    db.session.commit()
     # Unknown, or not for this member: "unknown" (the phone drops it either way; nothing to retry).
     return jsonify(results=[{"id": i, "status": "seen" if i in counted else "unknown"} for i in ids])

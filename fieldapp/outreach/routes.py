@@ -5,11 +5,11 @@ from wtforms.fields.choices import SelectChoice
 
 from ..access import can_edit_session, can_record_in_village, scope_path
 from ..extensions import db
-from ..forms import EmptyForm, commit_or_show
+from ..forms import EmptyForm
 from ..input_guard import bounded_int
 from ..models import Area, AreaLevel, OutreachSession
-from ..rules import RuleError
 from ..services.queries import active_services
+from ..unit_of_work import rule_check
 from . import bp
 from .forms import KIND_NAMES, SessionForm
 from .operations import SessionData, create_session, delete_session, update_session
@@ -74,7 +74,9 @@ def new(village_id: int):
         abort(403)
     form = _form()
     if form.validate_on_submit():
-        if commit_or_show(form, lambda: create_session(current_user, village, _data(form))) is not None:
+        with rule_check(form) as check:
+            create_session(current_user, village, _data(form))
+        if check.passed:
             flash(_("Đã ghi buổi “%(topic)s”.", topic=form.topic.data.strip()), "success")
             return redirect(url_for("outreach.index", area_id=village.id))
     status = 422 if form.is_submitted() else 200
@@ -89,7 +91,9 @@ def edit(session_id: int):
         abort(403)
     form = _form(session)
     if form.validate_on_submit():
-        if commit_or_show(form, lambda: update_session(current_user, session, _data(form))) is not None:
+        with rule_check(form) as check:
+            update_session(current_user, session, _data(form))
+        if check.passed:
             flash(_("Đã lưu buổi “%(topic)s”.", topic=session.topic), "success")
             return redirect(url_for("outreach.index", area_id=session.village_id))
     status = 422 if form.is_submitted() else 200
@@ -105,12 +109,8 @@ def delete(session_id: int):
         abort(403)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
+    with rule_check() as check:
         delete_session(current_user, session)
-        db.session.commit()
-    except RuleError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-    else:
+    if check.passed:
         flash(_("Đã xóa buổi “%(topic)s”.", topic=session.topic), "success")
     return redirect(url_for("outreach.index", area_id=session.village_id))

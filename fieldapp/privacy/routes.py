@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..access import can_manage_personal_data, household_or_404
-from ..extensions import db
 from ..households.queries import household_visits
 from . import bp
 from .forms import EraseForm
@@ -33,7 +32,6 @@ def household_print(household_id: str):
     household = _household(household_id)
     data = export_household(household)
     record_export(current_user, household, "html")
-    db.session.commit()
     return render_template("privacy/print.html", household=household, data=data,
                            visits=household_visits(household.id, limit=10000))
 
@@ -44,7 +42,6 @@ def household_json(household_id: str):
     household = _household(household_id)
     data = export_household(household)
     record_export(current_user, household, "json")
-    db.session.commit()
     body = json.dumps(data, ensure_ascii=False, indent=2)
     return Response(body, mimetype="application/json", headers={
         "Content-Disposition": f'attachment; filename="ho-{re.sub(r"[^A-Za-z0-9_-]", "_", household.code)}.json"',
@@ -59,7 +56,6 @@ def household_erase(household_id: str):
     if not form.validate_on_submit():
         return render_template("privacy/household.html", household=household, form=form), 422
     erase_personal_data(current_user, household)
-    db.session.commit()
     flash(_("Đã xóa tên, số điện thoại và ghi chú của hộ %(code)s; số liệu thống kê được giữ lại.",
             code=household.code), "success")
     return redirect(url_for("households.show", household_id=household.id))

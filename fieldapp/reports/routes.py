@@ -8,11 +8,12 @@ from sqlalchemy import select
 from ..access import can_draft_report, can_record_activities, can_see_reports, is_admin, scope_path
 from ..counting import today
 from ..extensions import db
-from ..forms import EmptyForm, commit_or_show
+from ..forms import EmptyForm
 from ..input_guard import bounded_int
 from ..integrations.tokens import token_readable
 from ..models import ActivityKind, Area, AreaLevel, CommuneActivity, DocumentKind, IssuerSetting
 from ..spreadsheets import CSV_MIME, XLSX_MIME, csv_bytes, download, xlsx_bytes
+from ..unit_of_work import rule_check
 from . import bp
 from .commendation import DEFAULT_MEMBERS, DEFAULT_TEAMS, build_proposal
 from .document import commendation_document, report_document
@@ -179,7 +180,9 @@ def _draft_page(area: Area, kind: str, form_class, template_args: dict):
         for name in ("teams_n", "members_n"):
             if name in raw:
                 raw[name] = "" if raw[name] is None else str(raw[name])
-        if commit_or_show(form, lambda: save_draft(current_user, area, kind, period, raw)) is not None:
+        with rule_check(form) as check:
+            save_draft(current_user, area, kind, period, raw)
+        if check.passed:
             flash(_("Đã lưu bản thảo văn bản."), "success")
             target = "reports.document" if kind == DocumentKind.REPORT else "reports.commendation"
             return redirect(url_for(target, area_id=area.id, **period.args()))
@@ -274,7 +277,9 @@ def activity_new(area_id: int):
         abort(403)
     form = ActivityForm()
     if form.validate_on_submit():
-        if commit_or_show(form, lambda: create_activity(current_user, area, _activity_data(form))) is not None:
+        with rule_check(form) as check:
+            create_activity(current_user, area, _activity_data(form))
+        if check.passed:
             flash(_("Đã ghi hoạt động “%(t)s”.", t=" ".join(form.title.data.split())), "success")
             return redirect(url_for("reports.activities", area_id=area.id))
     return render_template("reports/activity_form.html", form=form, area=area, activity=None), 422
@@ -289,7 +294,9 @@ def activity_edit(activity_id: int):
         abort(403)
     form = ActivityForm(obj=activity) if request.method == "GET" else ActivityForm()
     if form.validate_on_submit():
-        if commit_or_show(form, lambda: update_activity(current_user, activity, _activity_data(form))) is not None:
+        with rule_check(form) as check:
+            update_activity(current_user, activity, _activity_data(form))
+        if check.passed:
             flash(_("Đã lưu hoạt động."), "success")
             return redirect(url_for("reports.activities", area_id=area.id))
     status = 422 if form.is_submitted() else 200
@@ -305,7 +312,6 @@ def activity_delete(activity_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     delete_activity(current_user, activity)
-    db.session.commit()
     flash(_("Đã xóa hoạt động “%(t)s”.", t=activity.title), "success")
     return redirect(url_for("reports.activities", area_id=activity.commune_id))
 
@@ -323,8 +329,10 @@ def settings(area_id: int):
     setting = db.session.get(IssuerSetting, area.id)
     form = IssuerForm(obj=setting) if request.method == "GET" and setting else IssuerForm()
     if form.validate_on_submit():
-        if commit_or_show(form, lambda: save_issuer(current_user, area, form.body.data, form.abbreviation.data,
-                                                    form.head_title.data, form.parent.data)) is not None:
+        with rule_check(form) as check:
+            save_issuer(current_user, area, form.body.data, form.abbreviation.data, form.head_title.data,
+                        form.parent.data)
+        if check.passed:
             flash(_("Đã lưu cơ quan ban hành báo cáo của %(p)s.", p=area.name), "success")
             return redirect(url_for("reports.show", area_id=area.id))
     status = 422 if form.is_submitted() else 200

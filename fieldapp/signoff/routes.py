@@ -19,8 +19,8 @@ from ..models import Area, AreaLevel, SignOffStatus
 from ..reports.periods import Period, PeriodError, parse_period
 from ..reports.queries import build_report
 from ..reports.tables import unit_name
-from ..rules import RuleError
 from ..timeutil import BadDate, parse_day
+from ..unit_of_work import rule_check
 from . import bp
 from .operations import approve, confirm, return_for_correction
 from .queries import (
@@ -112,13 +112,9 @@ def do_confirm(village_id: int, kind: str, start: str):
         abort(403)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
+    with rule_check() as check:
         confirm(current_user, village, period)
-        db.session.commit()
-    except RuleError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-    else:
+    if check.passed:
         flash(_("Đã xác nhận số liệu %(p)s của %(v)s; đang chờ xã duyệt.", p=period.name(), v=village.name),
               "success")
     return _back(village, period)
@@ -146,13 +142,9 @@ def _to_commune(village: Area, period: Period):
 @login_required
 def do_approve(village_id: int, kind: str, start: str):
     village, period, signoff = _decision(village_id, kind, start, EmptyForm())
-    try:
+    with rule_check() as check:
         approve(current_user, signoff)
-        db.session.commit()
-    except RuleError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-    else:
+    if check.passed:
         flash(_("Đã duyệt số liệu %(p)s của %(v)s.", p=period.name(), v=village.name), "success")
     return _to_commune(village, period)
 
@@ -162,12 +154,9 @@ def do_approve(village_id: int, kind: str, start: str):
 def do_return(village_id: int, kind: str, start: str):
     form = ReturnForm()
     village, period, signoff = _decision(village_id, kind, start, form)
-    try:
+    with rule_check(form) as check:
         return_for_correction(current_user, signoff, form.reason.data)
-        db.session.commit()
-    except RuleError as err:
-        db.session.rollback()
-        form.apply_errors(err.errors)
+    if not check.passed:
         return _period_page(village, period, return_form=form, status=422)
     flash(_("Đã trả lại số liệu %(p)s của %(v)s cho tổ trưởng.", p=period.name(), v=village.name), "success")
     return _to_commune(village, period)

@@ -20,11 +20,11 @@ from ..access import (
     team_or_404,
     visible_team_or_404,
 )
-from ..extensions import db
 from ..forms import EmptyForm
 from ..joining.queries import pending_requests
 from ..models import Area, Role, Team, User
 from ..rules import RuleError
+from ..unit_of_work import rule_check
 from ..walks import queries as walk_queries  # a module, not a name: walks.queries may be mid-import here
 from . import bp, queries
 from .forms import REASON_CHOICES, DeactivateForm, LeaderForm, MemberForm, MoveForm, TeamForm
@@ -68,17 +68,13 @@ def create(commune_id: int):
     form.village_id.choices = []
     if form.validate_on_submit():
         village = posted_area(current_user, form.village_id.data)
-        try:
+        with rule_check(form) as check:
             if village is None:
                 raise RuleError({"village_id": _("Không tìm thấy thôn được chọn.")})
             if village.parent_id != commune.id:
                 raise RuleError({"village_id": _("Thôn được chọn không thuộc %(commune)s.", commune=commune.name)})
             team = create_team(current_user, village, form.name.data)
-            db.session.commit()
-        except RuleError as err:
-            db.session.rollback()
-            form.apply_errors(err.errors)
-        else:
+        if check.passed:
             flash(_("Đã lập %(team)s.", team=team.name), "success")
             return redirect(url_for("teams.show", team_id=team.id))
     return _render_commune(commune, form, 422)
@@ -122,13 +118,9 @@ def leader(team_id: int):
         abort(403)
     form = LeaderForm()
     if form.validate_on_submit():
-        try:
+        with rule_check(form) as check:
             new_leader = appoint_leader(current_user, team, posted_user(current_user, form.user_id.data))
-            db.session.commit()
-        except RuleError as err:
-            db.session.rollback()
-            form.apply_errors(err.errors)
-        else:
+        if check.passed:
             flash(_("%(name)s là tổ trưởng của %(team)s.", name=new_leader.name, team=team.name), "success")
             return redirect(url_for("teams.show", team_id=team.id))
     return _render_team(team, leader_form=form, status=422)
@@ -142,14 +134,10 @@ def add_member(team_id: int):
         abort(403)
     form = MemberForm()
     if form.validate_on_submit():
-        try:
+        with rule_check(form) as check:
             member = create_account(current_user, phone=form.phone.data, name=form.name.data,
                                     password=form.password.data, role=Role.MEMBER, team=team)
-            db.session.commit()
-        except RuleError as err:
-            db.session.rollback()
-            form.apply_errors(err.errors)
-        else:
+        if check.passed:
             flash(_("Đã thêm %(name)s vào %(team)s. Họ đăng nhập bằng số %(phone)s.",
                     name=member.name, team=team.name, phone=member.phone), "success")
             return redirect(url_for("teams.show", team_id=team.id))
@@ -164,12 +152,9 @@ def close(team_id: int):
         abort(403)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
+    with rule_check() as check:
         close_team(current_user, team)
-        db.session.commit()
-    except RuleError as err:
-        db.session.rollback()
-        flash(err.message, "error")
+    if not check.passed:
         return _render_team(team, status=422)
     flash(_("%(team)s đã ngừng hoạt động; các lượt thăm của tổ vẫn được tính.", team=team.name), "success")
     return redirect(url_for("teams.commune", commune_id=team.village.parent_id))
@@ -205,13 +190,9 @@ def move(user_id: int):
         abort(403)
     form = MoveForm()
     if form.validate_on_submit():
-        try:
+        with rule_check(form) as check:
             move_member(current_user, member, posted_team(current_user, form.team_id.data))
-            db.session.commit()
-        except RuleError as err:
-            db.session.rollback()
-            form.apply_errors(err.errors)
-        else:
+        if check.passed:
             flash(_("Đã chuyển %(name)s sang %(team)s.", name=member.name, team=member.team.name), "success")
             return redirect(url_for("teams.member", user_id=member.id))
     return _render_member(member, move_form=form, status=422)
@@ -225,13 +206,9 @@ def deactivate(user_id: int):
         abort(403)
     form = DeactivateForm()
     if form.validate_on_submit():
-        try:
+        with rule_check(form) as check:
             deactivate_member(current_user, member, form.reason.data, form.note.data)
-            db.session.commit()
-        except RuleError as err:
-            db.session.rollback()
-            form.apply_errors(err.errors)
-        else:
+        if check.passed:
             flash(_("%(name)s đã ngừng hoạt động và không đăng nhập được nữa; các lượt thăm vẫn được tính.",
                     name=member.name), "success")
             village = member.team.village
@@ -253,12 +230,9 @@ def reactivate(user_id: int):
         abort(403)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
+    with rule_check() as check:
         reactivate_member(current_user, member)
-        db.session.commit()
-    except RuleError as err:
-        db.session.rollback()
-        flash(err.message, "error")
+    if not check.passed:
         return _render_member(member, status=422)
     flash(_("%(name)s đã hoạt động trở lại.", name=member.name), "success")
     return redirect(url_for("teams.member", user_id=member.id))

@@ -9,14 +9,14 @@ from sqlalchemy import select
 from ..access import can_edit_visit, can_record_in_village, household_or_404, leads_a_team, visit_or_404
 from ..counting import earliest_visit_day, live, today
 from ..extensions import db
-from ..forms import EmptyForm, commit_or_show
+from ..forms import EmptyForm
 from ..households.pages import render_deleted
 from ..households.queries import remaining_per_service
 from ..models import Visit, listed_visits
-from ..rules import RuleError
 from ..services.queries import active_services
 from ..timeutil import to_local, utcnow
-from ..write_turns import write_turn
+from ..unit_of_work import rule_check
+from ..write_turns import take_write_turn
 from . import bp
 from .forms import visit_form_class
 from .operations import (
@@ -69,13 +69,11 @@ def new(household_id: str):
         code = household.code
         # The form is a batch of one: the sync batch's writer, lock and answers. The active catalogue
         # the form was built from: the writer need not read it again.
-        with write_turn():
-            result, = save_visits(current_user._get_current_object(), [VisitRecord(client_id, household.id, data)],
-                                  {s.code: s for s in services})
-            if result.status == REJECTED:
-                db.session.rollback()
-            else:
-                db.session.commit()
+        take_write_turn()
+        result, = save_visits(current_user._get_current_object(), [VisitRecord(client_id, household.id, data)],
+                              {s.code: s for s in services})
+        if result.status == REJECTED:
+            db.session.rollback()  # nothing of it stays; the form is shown again with the reason
         if result.status == CREATED:
             flash(_("Đã lưu lượt thăm hộ %(code)s.", code=code), "success")
             return redirect(shown)
@@ -106,7 +104,9 @@ def edit(visit_id: str):
             getattr(form, f"svc_{assist.service.code}").data = assist.count
     data = form.visit_data() if form.validate_on_submit() else None
     if data is not None:
-        if commit_or_show(form, lambda: update_visit(current_user, visit, data)) is not None:
+        with rule_check(form) as check:
+            update_visit(current_user, visit, data)
+        if check.passed:
             flash(_("Đã sửa lượt thăm."), "success")
             return redirect(url_for("households.show", household_id=household.id))
     return render_form(form, household, visit, status=422 if form.is_submitted() else 200)
@@ -147,7 +147,6 @@ def delete(visit_id: str):
     if not EmptyForm().validate_on_submit():
         abort(400)
     delete_visit(current_user, visit)
-    db.session.commit()
     flash(_("Đã xóa lượt thăm hộ %(code)s. Có thể hoàn tác bên dưới.", code=visit.household.code), "success")
     return redirect(url_for("households.deleted", village_id=visit.household.village_id))
 
@@ -160,11 +159,9 @@ def restore(visit_id: str):
         abort(403)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
+    with rule_check(quiet=True) as check:
         restore_visit(current_user, visit)
-        db.session.commit()
-    except RuleError as err:
-        db.session.rollback()
-        return render_deleted(visit.household.village, error=err.message, status=422)
+    if not check.passed:
+        return render_deleted(visit.household.village, error=check.error.message, status=422)
     flash(_("Đã khôi phục lượt thăm."), "success")
     return redirect(url_for("households.show", household_id=visit.household_id))

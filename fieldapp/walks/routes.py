@@ -21,12 +21,12 @@ from ..extensions import db
 from ..households.queries import filtered, remaining_per_service
 from ..input_guard import bounded_int
 from ..models import AreaLevel, Household, User
-from ..rules import RuleError
 from ..services.queries import active_services
 from ..timeutil import BadDate, parse_day, to_local
+from ..unit_of_work import rule_check
 from ..visits.forms import visit_form_class
 from ..visits.operations import CREATED, DUPLICATE, REJECTED, VisitRecord, save_visits
-from ..write_turns import write_turn
+from ..write_turns import take_write_turn
 from . import bp, queries
 from .forms import AssignForm, PaperVisitForm
 from .operations import assign_households
@@ -87,12 +87,9 @@ def assign(village_id: int):
     picked = _picked(village, form)
     if picked is None:
         return _render_assign(village, form, 422)
-    try:
+    with rule_check(form) as check:
         n = assign_households(current_user, village, picked, member)
-        db.session.commit()
-    except RuleError as err:
-        db.session.rollback()
-        form.apply_errors(err.errors)
+    if not check.passed:
         return _render_assign(village, form, 422)
     if member is None:
         flash(_("Đã bỏ giao %(n)d hộ.", n=n), "success")
@@ -235,10 +232,11 @@ def paper_visit(household_id: str):
         else:
             client_id = str(uuid.UUID(form.client_id.data)) if _is_uuid(form.client_id.data) else str(uuid.uuid4())
             code = household.code
-            with write_turn():
-                result, = save_visits(current_user._get_current_object(), [
-                    VisitRecord(client_id, household.id, data, member=member, paper=True)], {s.code: s for s in services})
-                db.session.rollback() if result.status == REJECTED else db.session.commit()
+            take_write_turn()
+            result, = save_visits(current_user._get_current_object(), [
+                VisitRecord(client_id, household.id, data, member=member, paper=True)], {s.code: s for s in services})
+            if result.status == REJECTED:
+                db.session.rollback()  # nothing of it stays; the form is shown again with the reason
             if result.status in (CREATED, DUPLICATE):
                 flash(_("Đã nhập lượt thăm hộ %(code)s cho %(name)s.", code=code, name=member.name)
                       if result.status == CREATED else _("Lượt thăm này đã được lưu trước đó."), "success")

@@ -14,7 +14,7 @@ from fieldapp.areas.operations import create_village
 from fieldapp.extensions import db
 from fieldapp.models import Area, Household, Role, Team, User
 from fieldapp.notices.operations import NoticeData, post_notice
-from fieldapp.qr.operations import issue_badge
+from fieldapp.badges.operations import issue_badge
 from fieldapp.teams.operations import create_account, create_team
 from fieldapp.timeutil import utcnow
 from fieldapp.visits.operations import VisitData, delete_visit, log_visit

@@ -15,6 +15,7 @@ from .areas import (
     is_admin_over_everything,
     is_commune_officer,
     managed_commune_or_404,
+    own_area_or_404,
     posted_area,
     posted_team,
     posted_user,
@@ -80,7 +81,7 @@ __all__ = [
     "can_view_household", "can_view_job", "can_view_team", "can_view_team_prints", "commune_or_404",
     "household_or_404", "is_admin", "is_admin_over_everything", "is_commune_officer", "is_in_team", "is_leader",
     "leads_a_team", "managed_commune_or_404", "member_or_404", "notice_team", "personal_data_scope",
-    "posted_area", "posted_team", "posted_user", "scope_path", "sticker_village_or_404", "team_member_or_404",
+    "own_area_or_404", "posted_area", "posted_team", "posted_user", "scope_path", "sticker_village_or_404", "team_member_or_404",
     "team_or_404", "visible_team_or_404", "visit_or_404", "works_in_village",
 ]
 

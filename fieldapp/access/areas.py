@@ -105,3 +105,11 @@ def posted_area(viewer: User, area_id: int | None) -> Area | None:
     area = db.session.get(Area, area_id) if area_id is not None else None
     prefix = scope_path(viewer)
     return area if area is not None and prefix is not None and area.path.startswith(prefix) else None
+
+
+def own_area_or_404(viewer: User, area_id: int) -> Area:
+    """An area inside the viewer's own (dashboards, reports, exports, sign-off): else a 404."""
+    area = posted_area(viewer, area_id)
+    if area is None:
+        abort(404)
+    return area

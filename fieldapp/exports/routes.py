@@ -3,8 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from ..access import can_export_personal, can_see_dashboards, scope_path
-from ..extensions import db
+from ..access import can_export_personal, can_see_dashboards, posted_area
 from ..input_guard import bounded_int
 from ..jobs import operations as jobs
 from ..models import Area
@@ -28,13 +27,7 @@ from .queries import (
 
 def _in_scope(area_id: int | None) -> Area | None:
     """The area if the user may see it and everything below it (as on the dashboards), else None."""
-    if area_id is None:
-        return None
-    area = db.session.get(Area, area_id)
-    prefix = scope_path(current_user)
-    if area is None or prefix is None or not area.path.startswith(prefix):
-        return None
-    return area
+    return posted_area(current_user, area_id)
 
 
 def _form_page(form: ExportForm, requested: Area | None, status: int = 200, error: str | None = None):

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..access import can_draft_report, can_record_activities, can_see_reports, is_admin, scope_path
+from ..access import can_draft_report, can_record_activities, can_see_reports, is_admin, own_area_or_404, scope_path
 from ..counting import today
 from ..extensions import db
 from ..forms import EmptyForm
@@ -51,10 +51,7 @@ from .tables import (
 
 def report_area_or_404(area_id: int) -> Area:
     """A commune or province inside the user's own area: out of scope 404, a team role 403."""
-    area = db.session.get(Area, area_id)
-    prefix = scope_path(current_user)
-    if area is None or prefix is None or not area.path.startswith(prefix):
-        abort(404)
+    area = own_area_or_404(current_user, area_id)
     if not can_see_reports(current_user):
         abort(403)
     if area.level not in (AreaLevel.COMMUNE, AreaLevel.PROVINCE):

@@ -11,9 +11,8 @@ from ..access import (
     can_follow_province,
     can_see_dashboards,
     can_see_reports,
-    scope_path,
+    own_area_or_404,
 )
-from ..extensions import db
 from ..forms import EmptyForm, RuleForm
 from ..models import Area, AreaLevel, SignOffStatus
 from ..reports.periods import Period, PeriodError, parse_period
@@ -38,9 +37,8 @@ class ReturnForm(RuleForm):
 
 
 def _area_or_404(area_id: int, level: str) -> Area:
-    area = db.session.get(Area, area_id)
-    prefix = scope_path(current_user)
-    if area is None or prefix is None or not area.path.startswith(prefix) or area.level != level:
+    area = own_area_or_404(current_user, area_id)
+    if area.level != level:
         abort(404)
     if not can_see_dashboards(current_user):
         abort(403)

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from ..access import can_see_dashboards, scope_path
+from ..access import can_see_dashboards, own_area_or_404
 from ..counting import area_stats, campaign_days, campaign_goals, eligible, live_households, share, today
 from ..extensions import db
 from ..models import Area, AreaStats, Campaign, Household, Service, TallyDay, TallyKind, TallyTotal, Team, User
@@ -201,10 +201,7 @@ def dashboard_area_or_404(area_id: int) -> Area:
 
     Out of scope is a 404 first; inside it, a role without dashboards (a member) gets a 403.
     """
-    area = db.session.get(Area, area_id)
-    prefix = scope_path(current_user)
-    if area is None or prefix is None or not area.path.startswith(prefix):
-        abort(404)
+    area = own_area_or_404(current_user, area_id)
     if not can_see_dashboards(current_user):
         abort(403)
     return area

@@ -1,7 +1,7 @@
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload
+from sqlalchemy.orm import Mapped, contains_eager, joinedload, mapped_column, relationship, selectinload
 
 from ..extensions import Model
 from ..timeutil import utcnow
@@ -66,8 +66,12 @@ class Assistance(Model):
     service: Mapped[Service] = relationship()
 
 
-def listed_visits() -> tuple:
+def listed_visits(household_joined: bool = False) -> tuple:
     """Loader options for visits shown as rows of a list (code and village of the household, the member's
-    name, each help with its service): a fixed number of statements whatever the number of rows."""
-    return (joinedload(Visit.household).joinedload(Household.village), joinedload(Visit.member),
-            selectinload(Visit.assists).joinedload(Assistance.service))
+    name, each help with its service): a fixed number of statements whatever the number of rows.
+    `household_joined`: the query already joins the household and its village (Area) to filter on them;
+    they are read from that join, not joined a second time (PostgreSQL would then test the area path on a
+    scan of the second join: tests/test_query_plans.py)."""
+    household = (contains_eager(Visit.household).contains_eager(Household.village) if household_joined
+                 else joinedload(Visit.household).joinedload(Household.village))
+    return (household, joinedload(Visit.member), selectinload(Visit.assists).joinedload(Assistance.service))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager
 
 from ..counting import day_bounds, live_households, live_visits
 from ..extensions import db
@@ -87,7 +87,8 @@ def visits_behind(area: Area, *, start: date | None = None, end: date | None = N
     total = _area_visits(area, start, end, outcome) if not (team_id or member_id or service) else None
     if team_id or member_id:
         total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    return _paged(stmt.options(*listed_visits()), (Visit.visited_at.desc(), Visit.id), page, total)
+    return _paged(stmt.options(*listed_visits(household_joined=True)), (Visit.visited_at.desc(), Visit.id), page,
+                  total)
 
 
 def _area_households(area: Area, status: str) -> int:
@@ -104,5 +105,6 @@ def households_behind(area: Area, *, status: str = "unvisited", page: int = 1) -
         stmt = stmt.where(Household.last_visited_at.is_not(None))
     else:
         stmt = stmt.where(Household.last_visited_at.is_(None))
-    return _paged(stmt.options(joinedload(Household.village)), (Area.name, Area.id, Household.code, Household.id), page,
+    return _paged(stmt.options(contains_eager(Household.village)), (Area.name, Area.id, Household.code, Household.id),
+                  page,
                   _area_households(area, status))

@@ -242,6 +242,10 @@ def local_day_sql(column, dialect: str):
     return cast(column + UTC_OFFSET, Date)
 
 
+@overload
+def day_bounds(start: date, end: date) -> tuple[datetime, datetime]: ...
+@overload
+def day_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]: ...
 def day_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
     """Local days start..end as stored instants: [start 00:00, end + 1 day 00:00) in Vietnam time."""
     lo = from_local(datetime.combine(start, time())) if start else None

@@ -135,7 +135,7 @@ def _pg_restore(url, source: Path) -> None:
                             stderr=subprocess.PIPE)
     dump = subprocess.Popen([pg_binary("pg_restore"), "--no-owner", "--no-privileges", "--file=-", str(source)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert psql.stdin is not None and dump.stdout is not None
+    assert psql.stdin is not None and dump.stdout is not None and dump.stderr is not None
     try:
         psql.stdin.write(b"DROP SCHEMA IF EXISTS public CASCADE;\nCREATE SCHEMA public;\n")
         shutil.copyfileobj(dump.stdout, psql.stdin, 1 << 20)

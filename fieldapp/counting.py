@@ -6,6 +6,7 @@ check, counter and screen that applies one of these rules calls the function her
 again (a second copy drifts: issue 14).
 """
 from datetime import date, datetime, time, timedelta
+from typing import overload
 
 from flask import current_app
 from sqlalchemy import Date, DateTime, Integer, and_, cast, func, literal, or_, select
@@ -167,6 +168,10 @@ def area_stats(area_ids) -> dict[int, dict[str, int]]:
 
 # --- The goal of a figure and its percentage -----------------------------------------------------
 
+@overload
+def goal(target: int | None, eligible_residents: int) -> int: ...
+@overload
+def goal(target: int | None, eligible_residents: int | None) -> int | None: ...
 def goal(target: int | None, eligible_residents: int | None) -> int | None:
     """What a figure is measured against: the campaign's target when one is set, else the eligible residents."""
     return target if target is not None else eligible_residents
@@ -237,6 +242,12 @@ def local_day_sql(column, dialect: str):
     return cast(column + UTC_OFFSET, Date)
 
 
+@overload
+def day_bounds(start: date, end: date) -> tuple[datetime, datetime]: ...
+@overload
+def day_bounds(start: date, end: None) -> tuple[datetime, None]: ...
+@overload
+def day_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]: ...
 def day_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
     """Local days start..end as stored instants: [start 00:00, end + 1 day 00:00) in Vietnam time."""
     lo = from_local(datetime.combine(start, time())) if start else None

@@ -56,6 +56,7 @@ def seed_demo(households_per_village: int = 240, seed: int = 2025) -> dict:
     import_areas("Gia Lai")
     commune = db.session.scalar(select(Area).where(
         Area.level == AreaLevel.COMMUNE, Area.name_folded == fold("Xã Tuy Phước")))
+    assert commune is not None
     commune.office_phone = "02563833123"
     villages = [create_village(None, commune, name) for name, _p in VILLAGES]
     teams = []
@@ -169,8 +170,8 @@ def _demo_visits(rng, hh, team, members, services, today, visit_rows, assist_row
             for code, p in wish.items():
                 if code not in services or rng.random() > p:
                     continue
-                cap = caps[code] if caps[code] is not None else hh["residents_total"]
-                left = cap - done.get(code, 0) if caps[code] is not None else cap
+                cap = caps[code]
+                left = cap - done.get(code, 0) if cap is not None else hh["residents_total"]
                 if left > 0:
                     counts[code] = rng.randint(1, left)
             if not counts:

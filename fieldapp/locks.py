@@ -23,8 +23,11 @@ def begin_write() -> None:
     at the first write: a read before it would run outside any transaction, on data another worker
     is about to change. PostgreSQL: nothing (the row locks below)."""
     conn = db.session.connection()
-    if conn.dialect.name == "sqlite" and not conn.connection.dbapi_connection.in_transaction:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    if conn.dialect.name == "sqlite":
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None
+        if not dbapi.in_transaction:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class HouseholdRow(SimpleNamespace):

@@ -40,7 +40,9 @@ def can_lead_team(user: User, team: Team) -> bool:
 
 def can_run_team(user: User, team: Team) -> bool:
     """The commune officer (or an admin) runs every team of the commune."""
-    return can_run_commune(user, team.village.parent)
+    commune = team.village.parent
+    assert commune is not None  # a village always lies in a commune
+    return can_run_commune(user, commune)
 
 
 def can_manage_members(user: User, team: Team) -> bool:

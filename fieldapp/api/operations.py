@@ -8,6 +8,7 @@ once. The client UUID is the primary key, so a resend is recognised and compared
 """
 import uuid
 from datetime import date, datetime
+from typing import Any, Literal, overload
 
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
@@ -87,6 +88,10 @@ def _int(rec: dict, name: str, default=None):
     return value
 
 
+@overload
+def _str(rec: dict, name: str, required: Literal[True]) -> str: ...
+@overload
+def _str(rec: dict, name: str, required: bool = False) -> str | None: ...
 def _str(rec: dict, name: str, required: bool = False) -> str | None:
     value = rec.get(name)
     if value is None and not required:
@@ -98,8 +103,12 @@ def _str(rec: dict, name: str, required: bool = False) -> str | None:
     return value
 
 
+@overload
+def _when(rec: dict, name: str, required: Literal[True]) -> datetime: ...
+@overload
+def _when(rec: dict, name: str, required: bool) -> datetime | None: ...
 def _when(rec: dict, name: str, required: bool) -> datetime | None:
-    value = rec.get(name)
+    value: Any = rec.get(name)  # any JSON value: parse_iso refuses what is not an ISO string
     if value is None and not required:
         return None
     try:

@@ -133,6 +133,7 @@ def _require_village(village: Area) -> None:
 
 def rename_village(actor: User, village: Area, name: str) -> Area:
     _require_village(village)
+    assert village.parent is not None  # a village always lies in a commune
     new_name = check_village_name(village.parent, name, exclude_id=village.id)
     before = {"name": village.name}
     if new_name != village.name:

@@ -63,6 +63,7 @@ def _managed_village(area_id: int) -> Area:
     village = area_or_404(current_user, area_id)
     if village.level != AreaLevel.VILLAGE:
         abort(404)
+    assert village.parent is not None  # a village always lies in a commune
     if not can_run_commune(current_user, village.parent):
         abort(403)
     return village
@@ -108,6 +109,7 @@ def merge(area_id: int):
                 raise RuleError({"survivor_id": _("Không tìm thấy thôn được chọn.")})
             summary = merge_villages(current_user, village, survivor, form.clash_prefix.data)
         if check.passed:
+            assert survivor is not None  # refused above
             flash(_("Đã gộp %(a)s vào %(b)s: chuyển %(n)d hộ và %(t)d tổ.", a=village.name, b=survivor.name,
                     n=summary["households"], t=len(summary["teams"])), "success")
             return redirect(url_for("areas.show", area_id=village.parent_id))

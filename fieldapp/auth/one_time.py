@@ -54,6 +54,7 @@ def create_one_time_login(actor: User, member: User, now: datetime) -> tuple[One
                        created_at=now, expires_at=now + timedelta(minutes=SIGN_IN_MINUTES))
     db.session.add(otl)
     db.session.flush()
+    assert member.team is not None
     audit.record(actor, "signin_qr_create", otl, area_path=member.team.village.path,
                  after={"user_id": member.id, "expires_at": otl.expires_at.isoformat()})
     return otl, token

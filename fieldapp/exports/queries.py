@@ -38,9 +38,9 @@ def _visits_in(area: Area, start: date, end: date):
 def count_visits(area: Area, start: date, end: date) -> int:
     """The live visits an export of these local days would hold, from the area's counters (the figure its
     dashboard shows): at most one row a day, so refusing a province's year costs what a commune's week does."""
-    return int(db.session.scalar(select(func.coalesce(func.sum(TallyDay.visits), 0)).where(
+    return int(db.session.execute(select(func.coalesce(func.sum(TallyDay.visits), 0)).where(
         TallyDay.kind == TallyKind.AREA, TallyDay.ref_id == area.id, TallyDay.service_id == VISIT_ROW,
-        TallyDay.day >= start, TallyDay.day <= end)))
+        TallyDay.day >= start, TallyDay.day <= end)).scalar_one())
 
 
 def visit_headers(personal: bool) -> list[str]:

@@ -49,9 +49,9 @@ def sticker_page(village_id: int, page: int = 1, per_page: int = 120) -> Sticker
     base = (select(Household, HouseholdTag.token)
             .join(HouseholdTag, HouseholdTag.household_id == Household.id)
             .where(Household.village_id == village_id))
-    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
-    all_households = db.session.scalar(
-        select(func.count()).select_from(Household).where(Household.village_id == village_id))
+    total = db.session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+    all_households = db.session.execute(
+        select(func.count()).select_from(Household).where(Household.village_id == village_id)).scalar_one()
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
     items = db.session.execute(base.order_by(Household.code, Household.id)

@@ -277,9 +277,11 @@ def plan_households(village: Area, filename: str, data: bytes, consent: bool, *,
             smartphones = counts["smartphones"] if counts["smartphones"] is not None else household.smartphones
         else:
             smartphones = counts["smartphones"] or 0
-        row = HouseholdData(code=code, residents_total=counts["residents_total"],
-                            residents_14plus=counts["residents_14plus"],
-                            residents_18plus=counts["residents_18plus"], smartphones=smartphones,
+        total, r14, r18 = counts["residents_total"], counts["residents_14plus"], counts["residents_18plus"]
+        assert total is not None and r14 is not None and r18 is not None  # only smartphones may be blank
+        row = HouseholdData(code=code, residents_total=total,
+                            residents_14plus=r14,
+                            residents_18plus=r18, smartphones=smartphones,
                             head_name=name, head_phone=phone, consent=bool(name or phone))
         if household is not None and not _household_changes(household, row):
             plan.rows.append(RowPlan(line, SAME, code, "", row, household))  # already stored, already valid
@@ -561,5 +563,5 @@ def apply_members(actor: User, team: Team, plan: Plan) -> list[User]:
 
 
 def household_count(village: Area) -> int:
-    return db.session.scalar(select(func.count()).select_from(Household).where(
-        Household.village_id == village.id, live(Household)))
+    return db.session.execute(select(func.count()).select_from(Household).where(
+        Household.village_id == village.id, live(Household))).scalar_one()

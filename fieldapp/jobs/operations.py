@@ -95,6 +95,7 @@ def run(job_id: str, report: Callable[[dict], None] | None = None) -> str:
     progress = Progress(report)
     progress(0, 0, _("Đang bắt đầu…"), force=True)
     job = db.session.get(Job, job_id)
+    assert job is not None  # committed above
     try:
         KINDS[job.kind](job, progress)
         job.state, job.finished_at, job.updated_at = JobState.DONE, utcnow(), utcnow()
@@ -114,6 +115,7 @@ def run(job_id: str, report: Callable[[dict], None] | None = None) -> str:
 
 def _finish(job_id: str, state: str, *, error: str | None = None) -> str:
     job = db.session.get(Job, job_id)
+    assert job is not None  # callers found it
     job.state, job.error, job.finished_at, job.updated_at = state, error, utcnow(), utcnow()
     db.session.commit()
     return state

@@ -61,4 +61,5 @@ def download(job_id: str):
     job = job_or_404(job_id)
     if job.state != JobState.DONE or job.file_data is None:
         abort(404)
+    assert job.file_name is not None and job.file_type is not None  # written with file_data
     return file_response(job.file_data, job.file_name, job.file_type)

@@ -195,8 +195,10 @@ def invite_problem_message(invite: TeamInvite, problem: str) -> str:
     if problem == "revoked":
         return _("Mã QR này đã được tổ trưởng thay bằng mã mới và không còn dùng được. Hãy xin tổ trưởng mã QR mới.")
     if problem == "expired":
+        day = expiry_day(invite)
+        assert day is not None  # only a link with an end expires
         return _("Mã QR này đã hết hạn từ ngày %(day)s. Hãy xin tổ trưởng mã QR mới.",
-                 day=expiry_day(invite).strftime("%d/%m/%Y"))
+                 day=day.strftime("%d/%m/%Y"))
     return _("Tổ này hiện không nhận thành viên mới.")
 
 

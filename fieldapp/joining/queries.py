@@ -27,8 +27,8 @@ def pending_request_for_phone(phone: str) -> JoinRequest | None:
 
 
 def pending_count(team_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(JoinRequest).where(
-        JoinRequest.team_id == team_id, JoinRequest.status == JoinStatus.PENDING))
+    return db.session.execute(select(func.count()).select_from(JoinRequest).where(
+        JoinRequest.team_id == team_id, JoinRequest.status == JoinStatus.PENDING)).scalar_one()
 
 
 def pending_requests(team_id: int) -> list[JoinRequest]:

@@ -56,6 +56,7 @@ def join(token: str):
                                                password=form.password.data, now=now, client=client)
         if check.passed:
             if join_request is not None and join_request.status == JoinStatus.APPROVED:
+                assert join_request.user_id is not None  # approving creates the member
                 if current_user.is_authenticated:
                     logout_user()
                 login_user(db.session.get(User, join_request.user_id), remember=True)

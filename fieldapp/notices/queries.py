@@ -6,6 +6,7 @@ members and leaders of those teams; "đã xem" counts only them, so it never exc
 """
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import cast
 
 from sqlalchemy import func, select
 
@@ -61,18 +62,19 @@ def reader_counts(team_ids: list[int]) -> dict[int, int]:
     """{team id: active members and leaders}."""
     if not team_ids:
         return {}
-    return dict(db.session.execute(select(User.team_id, func.count()).where(User.team_id.in_(team_ids), *_readers())
-                                   .group_by(User.team_id)).all())
+    return cast(dict[int, int], dict(  # team ids filtered by in_()
+        db.session.execute(select(User.team_id, func.count()).where(User.team_id.in_(team_ids), *_readers())
+                           .group_by(User.team_id)).all()))
 
 
 def team_seen_counts(notice_ids: list[int], team_ids: list[int]) -> dict[tuple[int, int], int]:
     """{(notice id, team id): active members and leaders of the team who have read the notice}."""
     if not notice_ids or not team_ids:
         return {}
-    return {(nid, tid): n for nid, tid, n in db.session.execute(
+    return cast(dict[tuple[int, int], int], {(nid, tid): n for nid, tid, n in db.session.execute(  # team ids: in_()
         select(NoticeSeen.notice_id, User.team_id, func.count()).join(User, User.id == NoticeSeen.user_id)
         .where(NoticeSeen.notice_id.in_(notice_ids), User.team_id.in_(team_ids), *_readers())
-        .group_by(NoticeSeen.notice_id, User.team_id))}
+        .group_by(NoticeSeen.notice_id, User.team_id))})
 
 
 def audience_teams(commune: Area) -> list[Team]:
@@ -126,6 +128,7 @@ def reach_by_team(notice: Notice) -> list[TeamReach]:
     for uid, name, tid in db.session.execute(
             select(User.id, User.name, User.team_id).where(User.team_id.in_(rows), *_readers())
             .order_by(User.name, User.id)):
+        assert tid is not None  # in rows
         r = rows[tid]
         r.members += 1
         if uid in seen_ids:

@@ -88,6 +88,7 @@ def update_session(actor: User, session: OutreachSession, data: SessionData) -> 
     if not can_edit_session(actor, session) or session.deleted_at is not None:
         raise RuleError(_("Bạn không thể sửa buổi này."))
     services = _validate(data)
+    assert data.held_on is not None and data.topic is not None and data.attendees is not None  # refused above
     before = _after(session)
     session.held_on, session.kind, session.topic = data.held_on, data.kind, data.topic
     session.place, session.attendees = data.place, data.attendees

@@ -17,6 +17,7 @@ def _version(static_folder: str) -> str:
     digest = hashlib.sha256()
     for name in SHELL_ASSETS + ("sw.js",):
         digest.update((Path(static_folder) / name).read_bytes())
+    assert current_app.template_folder is not None
     for template in (("pwa", "shell.html"), ("_partials", "textsize.html")):
         digest.update(Path(current_app.template_folder, *template).read_bytes())
     return digest.hexdigest()[:12]

@@ -50,6 +50,7 @@ def draft_fields(area: Area, kind: str, period: Period) -> tuple[dict, Period | 
     saved = find_draft(area, kind, period)
     if saved is not None:
         return dict(saved.fields), None
+    before: Period | None
     before = period.previous()
     earlier = find_draft(area, kind, before)
     if earlier is None:  # a custom range: the latest draft of the same kind that ended before this one
@@ -165,6 +166,8 @@ def create_activity(actor: User, commune: Area, data: ActivityData) -> CommuneAc
 
 def update_activity(actor: User, activity: CommuneActivity, data: ActivityData) -> CommuneActivity:
     _check_activity(data)
+    assert data.held_on is not None and data.title is not None and data.quantity is not None  # refused above
+    assert data.attendees is not None
     before = _activity_view(activity)
     activity.kind, activity.held_on, activity.title = data.kind, data.held_on, data.title
     activity.quantity, activity.attendees = data.quantity, data.attendees

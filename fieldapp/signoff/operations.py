@@ -75,6 +75,7 @@ def approve(actor: User, signoff: SignOff) -> SignOff:
     signoff.reason = None
     signoff.snapshot = figures(village, period)
     db.session.flush()
+    assert village.parent is not None  # a village always lies in a commune
     audit.record(actor, "signoff_approve", signoff, entity_type="sign_off", area_path=village.path, before=before,
                  after=_view(signoff))
     payload = {"scope": "village", "period": signoff.period, "from": signoff.starts_on.isoformat(),

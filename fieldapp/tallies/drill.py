@@ -42,7 +42,7 @@ class Page:
 
 def _paged(stmt, order, page: int, total: int | None) -> Page:
     if total is None:
-        total = db.session.scalar(select(func.count()).select_from(stmt.limit(COUNT_CAP + 1).subquery()))
+        total = db.session.execute(select(func.count()).select_from(stmt.limit(COUNT_CAP + 1).subquery())).scalar_one()
         total = None if total > COUNT_CAP else total
     pages = max(1, -(-(total if total is not None else COUNT_CAP) // PER_PAGE))
     page = min(max(page, 1), pages)
@@ -54,15 +54,15 @@ def _area_visits(area: Area, start: date | None, end: date | None, outcome: str 
     """Live visits of the area (with that outcome) on these local days, from its counters."""
     if start is None and end is None:
         column = getattr(TallyTotal, outcome) if outcome else TallyTotal.visits
-        return int(db.session.scalar(select(func.coalesce(func.sum(column), 0)).where(
-            TallyTotal.kind == TallyKind.AREA, TallyTotal.ref_id == area.id, TallyTotal.service_id == VISIT_ROW)))
+        return int(db.session.execute(select(func.coalesce(func.sum(column), 0)).where(
+            TallyTotal.kind == TallyKind.AREA, TallyTotal.ref_id == area.id, TallyTotal.service_id == VISIT_ROW)).scalar_one())
     column = getattr(TallyDay, outcome) if outcome else TallyDay.visits
     where = [TallyDay.kind == TallyKind.AREA, TallyDay.ref_id == area.id, TallyDay.service_id == VISIT_ROW]
     if start is not None:
         where.append(TallyDay.day >= start)
     if end is not None:
         where.append(TallyDay.day <= end)
-    return int(db.session.scalar(select(func.coalesce(func.sum(column), 0)).where(*where)))
+    return int(db.session.execute(select(func.coalesce(func.sum(column), 0)).where(*where)).scalar_one())
 
 
 def visits_behind(area: Area, *, start: date | None = None, end: date | None = None,

@@ -143,6 +143,7 @@ def apply_visit_delta(before: VisitFacts | None, after: VisitFacts | None) -> No
         if f is not None:
             add_visit(day_rows, total_rows, f, sign)
     ref = after or before
+    assert ref is not None
     _refresh_reach(ref.household_id, ref.area_ids, day_rows, total_rows)
     write_rows(day_rows, total_rows)
     note_late([f for f in (before, after) if f is not None])
@@ -245,10 +246,12 @@ def _refresh_reach_many(areas: dict[str, tuple[int, ...]], earliest: dict[str, l
             _add(day_rows, total_rows, _owners(areas[household_id], new[1], new[2]), new[0], VISIT_ROW, reached=1)
         values = {"first_day": new[0], "team_id": new[1], "member_id": new[2], "first_at": new[3]} if new else None
         if old is None:
+            assert values is not None  # new == old was skipped
             inserts.append({"household_id": household_id, **values})
         elif new is None:
             deletes.append(household_id)
         else:
+            assert values is not None
             updates.append({"hid": household_id, **values})
     for obj in [o for o in db.session.identity_map.values() if isinstance(o, HouseholdReach)]:
         if obj.household_id in areas:
@@ -273,6 +276,7 @@ def _refresh_reach(household_id, areas, day_rows, total_rows) -> None:
     new = (local_day(first.visited_at), first.team_id, first.member_id) if first else None
     old = (row.first_day, row.team_id, row.member_id) if row else None
     if row is not None and new is not None:
+        assert first is not None
         row.first_at = first.visited_at  # the time can move within the same day and owners
     if new == old:
         return
@@ -281,6 +285,7 @@ def _refresh_reach(household_id, areas, day_rows, total_rows) -> None:
     if new:
         _add(day_rows, total_rows, _owners(areas, new[1], new[2]), new[0], VISIT_ROW, reached=1)
     if row is None:
+        assert first is not None and new is not None  # else new == old above
         db.session.add(HouseholdReach(household_id=household_id, first_day=new[0], team_id=new[1], member_id=new[2],
                                       first_at=first.visited_at))
     elif new is None:

@@ -6,6 +6,7 @@ so the cost follows the number of areas shown, never the number of visits.
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Literal, overload
 
 from flask import abort, request
 from flask_babel import gettext as _
@@ -218,6 +219,10 @@ def date_arg(name: str) -> date | None:
         abort(400, description=str(err))
 
 
+@overload
+def date_range(default_days: int = 30, allow_open: Literal[False] = False) -> tuple[date, date]: ...
+@overload
+def date_range(default_days: int = 30, allow_open: bool = False) -> tuple[date | None, date | None]: ...
 def date_range(default_days: int = 30, allow_open: bool = False) -> tuple[date | None, date | None]:
     """?from=YYYY-MM-DD&to=YYYY-MM-DD in Vietnam time; bad input is a 400 with a clear message."""
     start, end = date_arg("from"), date_arg("to")

@@ -81,6 +81,7 @@ def appoint_leader(actor: User, team: Team, candidate: User | None) -> User:
         raise RuleError({"user_id": _("Không tìm thấy người được chọn.")})
     open_team(team)
     commune = team.village.parent
+    assert commune is not None  # a village always lies in a commune
     if candidate.role not in Role.TEAM_ROLES:
         raise RuleError({"user_id": _("%(name)s không phải thành viên tổ; chỉ bổ nhiệm thành viên tổ làm tổ trưởng.",
                                       name=candidate.name)})
@@ -216,16 +217,20 @@ def create_account(actor: User, *, phone: str, name: str, password: str, role: s
         errors["role"] = _("Vai trò không hợp lệ.")
     if errors:
         raise RuleError(errors)
+    if role in Role.TEAM_ROLES:
+        assert team is not None  # refused above
+        team_id, area_id, path = team.id, None, team.village.path
+    else:
+        assert area is not None  # refused above
+        team_id, area_id, path = None, area.id, area.path
     user = User(phone=phone, name=name, role=role, password_hash=hash_password(password),
-                team_id=team.id if role in Role.TEAM_ROLES else None,
-                area_id=area.id if role not in Role.TEAM_ROLES else None)
+                team_id=team_id, area_id=area_id)
     db.session.add(user)
     try:
         db.session.flush()
     except IntegrityError:  # two officers adding the same phone at once: the unique key decides
         raise RuleError({"phone": _("Số điện thoại %(phone)s đã có tài khoản.", phone=phone)}) from None
     history.join_team(user)
-    path = team.village.path if role in Role.TEAM_ROLES else area.path
     audit.record(actor, "create", user, entity_type="user", area_path=path,
                  after={"phone": phone, "name": name, "role": role, "team_id": user.team_id, "area_id": user.area_id})
     return user

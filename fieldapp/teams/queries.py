@@ -24,6 +24,7 @@ def member_counts(team_ids: list[int]) -> dict[int, dict[str, int]]:
     for tid, active, n in db.session.execute(
             select(User.team_id, User.active, func.count()).where(User.team_id.in_(team_ids))
             .group_by(User.team_id, User.active)):
+        assert tid is not None  # in team_ids
         out[tid]["active" if active else "inactive"] = n
     return out
 
@@ -33,6 +34,7 @@ def leaders_of(team_ids: list[int]) -> dict[int, list[User]]:
     if team_ids:
         for u in db.session.scalars(select(User).where(
                 User.team_id.in_(team_ids), User.role == Role.LEADER, User.active.is_(True)).order_by(User.name)):
+            assert u.team_id is not None  # in team_ids
             out[u.team_id].append(u)
     return out
 
@@ -74,8 +76,8 @@ def commune_candidates(commune: Area) -> list[User]:
 
 def visit_count(member: User) -> int:
     """The member's visits that count (live, of a live household)."""
-    return db.session.scalar(select(func.count()).select_from(
-        live_visits(Visit.id).where(Visit.member_id == member.id).subquery()))
+    return db.session.execute(select(func.count()).select_from(
+        live_visits(Visit.id).where(Visit.member_id == member.id).subquery())).scalar_one()
 
 
 def open_villages(commune: Area) -> list[Area]:

@@ -86,8 +86,12 @@ def _render_team(team: Team, *, leader_form=None, member_form=None, status: int 
     manages = can_run_team(current_user, team)
     leader_form = leader_form or LeaderForm()
     if manages:
-        leader_form.user_id.choices = [
-            SelectChoice(u.id, f"{u.name} – {u.team.name}") for u in queries.commune_candidates(team.village.parent)]
+        commune = team.village.parent
+        assert commune is not None  # a village always lies in a commune
+        leader_form.user_id.choices = []
+        for u in queries.commune_candidates(commune):
+            assert u.team is not None  # joined on its team
+            leader_form.user_id.choices.append(SelectChoice(u.id, f"{u.name} – {u.team.name}"))
     return render_template(
         "teams/show.html", team=team, members=queries.team_members(team), manages=manages,
         manages_members=can_manage_members(current_user, team), leader_form=leader_form,
@@ -163,12 +167,15 @@ def close(team_id: int):
 # ---- one member ----------------------------------------------------------
 
 def _render_member(member: User, *, move_form=None, deactivate_form=None, status: int = 200):
+    assert member.team is not None  # member_or_404
     manages = can_run_team(current_user, member.team)
     move_form = move_form or MoveForm()
     if manages:
+        commune = member.team.village.parent
+        assert commune is not None  # a village always lies in a commune
         move_form.team_id.choices = [
             SelectChoice(t.id, f"{t.name} ({t.village.name})")
-            for t in queries.commune_teams(member.team.village.parent, active_only=True) if t.id != member.team_id]
+            for t in queries.commune_teams(commune, active_only=True) if t.id != member.team_id]
     return render_template(
         "teams/member.html", member=member, manages=manages,
         may_change=can_change_member(current_user, member), visits=queries.visit_count(member),
@@ -186,6 +193,7 @@ def member(user_id: int):
 @login_required
 def move(user_id: int):
     member = member_or_404(current_user, user_id)
+    assert member.team is not None  # member_or_404
     if not can_run_team(current_user, member.team):
         abort(403)
     form = MoveForm()
@@ -193,6 +201,7 @@ def move(user_id: int):
         with rule_check(form) as check:
             move_member(current_user, member, posted_team(current_user, form.team_id.data))
         if check.passed:
+            assert member.team is not None  # moved to a team
             flash(_("Đã chuyển %(name)s sang %(team)s.", name=member.name, team=member.team.name), "success")
             return redirect(url_for("teams.member", user_id=member.id))
     return _render_member(member, move_form=form, status=422)
@@ -211,6 +220,7 @@ def deactivate(user_id: int):
         if check.passed:
             flash(_("%(name)s đã ngừng hoạt động và không đăng nhập được nữa; các lượt thăm vẫn được tính.",
                     name=member.name), "success")
+            assert member.team is not None  # member_or_404
             village = member.team.village
             left = walk_queries.assigned_count(member)
             if left and can_assign_households(current_user, village):

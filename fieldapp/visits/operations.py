@@ -278,7 +278,7 @@ def _plan(actor: User, records: list, services: dict[str, Service]) -> tuple[lis
             so_far[service_id] = so_far.get(service_id, 0) + n
         planned[rec.id] = Planned(rec, household, counts, member)
         results[i] = Result(rec.id, "visit", CREATED)
-    return results, list(planned.values())
+    return cast(list[Result], results), list(planned.values())  # every slot answered above
 
 
 _HOUSEHOLD_COLUMNS = None
@@ -334,9 +334,10 @@ def _write(actor: User, accepted: list[Planned], services: dict[str, Service]) -
         if obj.id in latest:
             db.session.expire(obj)  # written above without the ORM
 
+    # the member's team_id went into visits.team_id (NOT NULL) above
     tallies.apply_new_visits([
         tallies.VisitFacts(household_id=p.household.id, area_ids=tallies.area_ids(p.household.village.path),
-                           team_id=p.member.team_id, member_id=p.member.id, day=local_day(p.record.data.visited_at),
+                           team_id=cast(int, p.member.team_id), member_id=p.member.id, day=local_day(p.record.data.visited_at),
                            at=p.record.data.visited_at, outcome=p.record.data.outcome,
                            counts=tuple(sorted(p.counts.items())), visit_id=p.record.id)
         for p in accepted])
@@ -370,8 +371,11 @@ def log_visit(actor: User, household: Household, data: VisitData, visit_id: str 
     the visit stored before."""
     result, = save_visits(actor, [VisitRecord(visit_id or new_uuid(), household.id, data)], services)
     if result.status == REJECTED:
+        assert result.error is not None  # every rejected record carries its message
         raise RuleError(result.errors or result.error)
-    return db.session.get(Visit, result.id)
+    visit = db.session.get(Visit, result.id)
+    assert visit is not None  # created or stored before
+    return visit
 
 
 # --- Corrections, delete and undo: one stored visit, under its household's lock ---------------------------
@@ -384,8 +388,8 @@ def _refresh_household(household: Household) -> None:
     household.last_visited_at = latest.visited_at if latest else None
     household.last_outcome = latest.outcome if latest else None
     household.return_on = latest.return_on if latest else None
-    household.visit_count = db.session.scalar(
-        select(func.count()).select_from(Visit).where(Visit.household_id == household.id, live(Visit)))
+    household.visit_count = db.session.execute(
+        select(func.count()).select_from(Visit).where(Visit.household_id == household.id, live(Visit))).scalar_one()
 
 
 def _lock_visit(visit: Visit) -> Household:

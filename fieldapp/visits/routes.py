@@ -80,6 +80,7 @@ def new(household_id: str):
         if result.status == DUPLICATE:
             flash(_("Lượt thăm này đã được lưu trước đó."), "info")
             return redirect(shown)
+        assert result.error is not None  # every rejected record carries its message
         form.apply_errors({"": result.error} if "id" in result.errors else result.errors)
     return render_form(form, household, status=422 if form.is_submitted() else 200)
 
@@ -162,6 +163,7 @@ def restore(visit_id: str):
     with rule_check(quiet=True) as check:
         restore_visit(current_user, visit)
     if not check.passed:
+        assert check.error is not None
         return render_deleted(visit.household.village, error=check.error.message, status=422)
     flash(_("Đã khôi phục lượt thăm."), "success")
     return redirect(url_for("households.show", household_id=visit.household_id))

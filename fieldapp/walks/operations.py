@@ -66,5 +66,6 @@ def record_sync_report(user: User, pending: int, rejected: int, oldest_at: datet
                 db.session.flush()
         except IntegrityError:
             report = db.session.get(SyncReport, user.id, populate_existing=True)
+    assert report is not None
     report.reported_at, report.pending, report.rejected, report.oldest_at = now, pending, rejected, oldest_at
     return report

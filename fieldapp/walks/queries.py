@@ -73,8 +73,8 @@ def assignee_names(village_id: int) -> dict[int, User]:
 
 def assigned_count(member: User) -> int:
     """The live households assigned to a member."""
-    return db.session.scalar(select(func.count()).select_from(Household).where(
-        Household.assignee_id == member.id, live(Household)))
+    return db.session.execute(select(func.count()).select_from(Household).where(
+        Household.assignee_id == member.id, live(Household))).scalar_one()
 
 
 def stranded(village_id: int, team: Team) -> dict[int, int]:
@@ -158,14 +158,15 @@ def fair_ranks(team: Team, covers: dict[int | None, Cover]) -> dict[int, int]:
     """{member id: rank} among the team's active members who have households assigned: the share of their
     own households done (not raw points, which favour whoever has the bigger part); ties by households
     done, then name."""
-    rows = [(m, covers.get(m.id)) for m in team_members(team)]
-    rows = [(m, c) for m, c in rows if c is not None and c.assigned]
+    pairs = [(m, covers.get(m.id)) for m in team_members(team)]
+    rows = [(m, c) for m, c in pairs if c is not None and c.assigned]
     rows.sort(key=lambda mc: (-(mc[1].share or 0), -mc[1].done, mc[0].name, mc[0].id))
     return {m.id: i for i, (m, _c) in enumerate(rows, 1)}
 
 
 def my_results(member: User, on: date) -> Results:
     team = member.team
+    assert team is not None
     village = team.village
     week_start, month_start = period_start("w", on), period_start("m", on)
     week = _row_of(member, village, week_start, on)

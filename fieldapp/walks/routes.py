@@ -242,6 +242,7 @@ def paper_visit(household_id: str):
                       if result.status == CREATED else _("Lượt thăm này đã được lưu trước đó."), "success")
                 return redirect(url_for("walks.paper", village_id=village.id, member=member.id,
                                         day=to_local(data.visited_at).date().isoformat()))
+            assert result.error is not None  # every rejected record carries its message
             form.apply_errors({"": result.error} if "id" in result.errors else result.errors)
     return render_template("visits/form.html", form=form, household=household, visit=None, paper={"back": back},
                            remaining=remaining_per_service(household), earliest=earliest_visit_day(),

@@ -136,9 +136,10 @@ def main():
     args = parse()
     url = prepare(args)
     from sqlalchemy import create_engine, text
-    from fieldapp import create_app
+    from fieldapp import create_app, settle_worker
     from fieldapp.extensions import db
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
+    settle_worker()  # as wsgi.py does in each gunicorn worker
     pg = url.startswith("postgresql")
     database = url.rsplit("/", 1)[1]
     watcher = create_engine(url, isolation_level="AUTOCOMMIT").connect() if pg else None

@@ -60,7 +60,7 @@ def main():
     url = args.db.replace("postgresql://", "postgresql+psycopg://", 1)
     from sqlalchemy import text
     from sqlalchemy.engine import Connection
-    from fieldapp import create_app
+    from fieldapp import create_app, settle_worker
     from fieldapp.extensions import db
     import fieldapp.api.operations as api_ops
     import fieldapp.api.routes as api_routes
@@ -68,6 +68,7 @@ def main():
     import fieldapp.visits.operations as writer
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
+    settle_worker()  # as wsgi.py does in each gunicorn worker
     acc: dict = collections.defaultdict(float)
     LABELS[:] = [WHOLE, "reading the JSON records", "_plan: lock, stored ids, checks", "  of which lock_households",
                  "  of which check()", "_write: visits, audit, households, counters", "  of which the counters",

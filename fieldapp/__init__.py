@@ -1,4 +1,5 @@
 """fieldapp: household visits and tallies for community digital technology teams."""
+import gc
 import os
 import secrets
 from pathlib import Path
@@ -81,6 +82,15 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.register_blueprint(feature.bp)
     cli.init_app(app)
     return app
+
+
+def settle_worker() -> None:
+    """Once the app is loaded in a serving process (wsgi.py): what exists now (modules, the app, the mappers:
+    ~160,000 objects) lives as long as the process, so the cyclic garbage collector stops walking it at every
+    full collection (gc.freeze). A full collection over it took ~85 ms of CPU, falling inside some request:
+    a third of a sync batch's CPU on average (docs/performance.md, "Batch sync against a bare-driver floor")."""
+    gc.collect()
+    gc.freeze()
 
 
 def _configure_database_url(app: Flask) -> None:

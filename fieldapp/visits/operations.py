@@ -13,11 +13,12 @@ from datetime import date, datetime, timedelta
 from typing import cast
 
 from flask_babel import gettext as _
-from sqlalchemy import Date, DateTime, String, bindparam, case, func, insert, or_, select
+from sqlalchemy import Date, DateTime, Integer, String, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..access import can_enter_paper_visits, can_view_household
+from ..bulk import Bulk, insert_rows
 from ..counting import (
     achieved,
     achieved_in,
@@ -32,6 +33,7 @@ from ..counting import (
 from ..extensions import db, in_list
 from ..locks import HouseholdRow, lock_household, lock_households
 from ..models import AuditLog, Household, Outcome, Service, User, Visit
+from ..models.audit import commune_of
 from ..models.households import new_uuid
 from ..models.visits import Assistance
 from ..rules import RuleError
@@ -281,55 +283,61 @@ def _plan(actor: User, records: list, services: dict[str, Service]) -> tuple[lis
     return cast(list[Result], results), list(planned.values())  # every slot answered above
 
 
-_HOUSEHOLD_COLUMNS = None
+def _columns(table, *names: str) -> dict:
+    return {name: table.c[name].type for name in names}
 
 
-def _household_columns():
+def _insert(table, *names: str) -> Bulk:
+    return Bulk(_columns(table, *names), lambda rows: insert_rows(table, rows))
+
+
+_VISITS = _insert(Visit.__table__, "id", "household_id", "member_id", "team_id", "visited_at", "received_at", "outcome",
+                  "note", "return_on", "entered_by_id")
+_ASSISTS = _insert(Assistance.__table__, "visit_id", "service_id", "count")
+_AUDIT = _insert(AuditLog.__table__, "at", "actor_id", "action", "entity_type", "entity_id", "area_path", "commune_id",
+                 "before", "after")
+
+
+def _household_columns(rows):
     """visit_count + n and the latest visit (later or equal wins), computed by the database from the
     row as it is: no count read earlier can be written back over a newer one."""
-    global _HOUSEHOLD_COLUMNS
-    if _HOUSEHOLD_COLUMNS is None:
-        t, at = Household.__table__, bindparam("at", type_=DateTime)
-        newer = or_(t.c.last_visited_at.is_(None), t.c.last_visited_at <= at)
-        _HOUSEHOLD_COLUMNS = t.update().where(t.c.id == bindparam("hid")).values(
-            visit_count=t.c.visit_count + bindparam("n"),
-            last_visited_at=case((newer, at), else_=t.c.last_visited_at),
-            last_outcome=case((newer, bindparam("outcome", type_=String)), else_=t.c.last_outcome),
-            return_on=case((newer, bindparam("return_on", type_=Date)), else_=t.c.return_on),
-            updated_at=bindparam("now", type_=DateTime))
-    return _HOUSEHOLD_COLUMNS
+    t, at = Household.__table__, rows.c["at"]
+    newer = or_(t.c.last_visited_at.is_(None), t.c.last_visited_at <= at)
+    return t.update().where(t.c.id == rows.c["hid"]).values(
+        visit_count=t.c.visit_count + rows.c["n"],
+        last_visited_at=case((newer, at), else_=t.c.last_visited_at),
+        last_outcome=case((newer, rows.c["outcome"]), else_=t.c.last_outcome),
+        return_on=case((newer, rows.c["return_on"]), else_=t.c.return_on),
+        updated_at=rows.c["now"])
+
+
+_HOUSEHOLDS = Bulk({"hid": String(), "n": Integer(), "at": DateTime(), "outcome": String(), "return_on": Date(),
+                    "now": DateTime()}, _household_columns)
 
 
 def _write(actor: User, accepted: list[Planned], services: dict[str, Service]) -> None:
     now = utcnow()
     by_id = {s.id: s for s in services.values()}
     conn = db.session.connection()
-    conn.execute(insert(Visit.__table__), [
-        {"id": p.record.id, "household_id": p.household.id, "member_id": p.member.id, "team_id": p.member.team_id,
-         "visited_at": p.record.data.visited_at, "received_at": now, "outcome": p.record.data.outcome,
-         "note": p.record.data.note, "return_on": p.record.data.return_on,
-         "entered_by_id": p.entered_by(actor)}
+    _VISITS.run(conn, [
+        (p.record.id, p.household.id, p.member.id, p.member.team_id, p.record.data.visited_at, now,
+         p.record.data.outcome, p.record.data.note, p.record.data.return_on, p.entered_by(actor))
         for p in accepted])
-    assists = [{"visit_id": p.record.id, "service_id": sid, "count": n} for p in accepted for sid, n in p.counts.items()]
-    if assists:
-        conn.execute(insert(Assistance.__table__), assists)
-    conn.execute(insert(AuditLog.__table__), [
-        {"at": now, "actor_id": actor.id, "action": "create", "entity_type": "visit", "entity_id": p.record.id,
-         "area_path": p.household.village.path, "before": None,
-         "after": _audit_view(p.household.id, p.record.data.outcome, p.record.data.visited_at, p.record.data.note,
-                              p.counts, by_id, p.record.data.return_on)
-         | ({"member_id": p.member.id, "from_paper": True} if p.entered_by(actor) else {})}
+    _ASSISTS.run(conn, [(p.record.id, sid, n) for p in accepted for sid, n in p.counts.items()])
+    _AUDIT.run(conn, [
+        (now, actor.id, "create", "visit", p.record.id, p.household.village.path, commune_of(p.household.village.path),
+         None, _audit_view(p.household.id, p.record.data.outcome, p.record.data.visited_at, p.record.data.note,
+                           p.counts, by_id, p.record.data.return_on)
+         | ({"member_id": p.member.id, "from_paper": True} if p.entered_by(actor) else {}))
         for p in accepted])
 
-    latest: dict[str, dict] = {}
+    latest: dict[str, list] = {}
     for p in accepted:
-        row = latest.setdefault(p.household.id, {"hid": p.household.id, "n": 0, "at": None, "outcome": None,
-                                                 "return_on": None, "now": now})
-        row["n"] += 1
-        if row["at"] is None or p.record.data.visited_at >= row["at"]:
-            row["at"], row["outcome"] = p.record.data.visited_at, p.record.data.outcome
-            row["return_on"] = p.record.data.return_on
-    conn.execute(_household_columns(), list(latest.values()))
+        row = latest.setdefault(p.household.id, [p.household.id, 0, None, None, None, now])
+        row[1] += 1
+        if row[2] is None or p.record.data.visited_at >= row[2]:
+            row[2:5] = p.record.data.visited_at, p.record.data.outcome, p.record.data.return_on
+    _HOUSEHOLDS.run(conn, [tuple(row) for row in latest.values()])
     for obj in [o for o in db.session.identity_map.values() if isinstance(o, Household)]:
         if obj.id in latest:
             db.session.expire(obj)  # written above without the ORM

@@ -31,7 +31,6 @@ from sqlalchemy import (
     bindparam,
     cast,
     func,
-    insert,
     select,
 )
 from sqlalchemy.engine import Connection, Dialect
@@ -49,10 +48,13 @@ class Source:
 
 
 def insert_rows(table, rows: Source):
-    """INSERT of these rows into a table: from the arrays on PostgreSQL, VALUES (?, ...) a row elsewhere."""
+    """INSERT of these rows into a table (the dialect's own, for an ON CONFLICT clause): from the arrays on
+    PostgreSQL, VALUES (?, ...) a row elsewhere."""
     if rows.ordered is not None:
-        return insert(table).from_select(list(rows.c), rows.ordered)
-    return insert(table).values(rows.c)
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+        return pg_insert(table).from_select(list(rows.c), rows.ordered)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+    return sqlite_insert(table).values(rows.c)
 
 
 def _base(type_: TypeEngine) -> TypeEngine:

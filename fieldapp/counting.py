@@ -87,15 +87,16 @@ def achieved(household_ids=None, *, village_id: int | None = None,
     in one grouped query: for these households, or every household of a village. A household with
     nothing counted is absent (or {} when asked for by id). exclude_visit_id leaves out one visit
     (the one being corrected)."""
-    stmt = (live_visits(Visit.household_id, Assistance.service_id, func.sum(Assistance.count))
-            .join(Assistance, Assistance.visit_id == Visit.id)
-            .group_by(Visit.household_id, Assistance.service_id))
     out: dict[str, dict[int, int]] = {}
     if household_ids is not None:
         household_ids = list(household_ids)
         out = {hid: {} for hid in household_ids}
         if not household_ids:
-            return out
+            return out  # before the statement is built: a batch without counts asks for none
+    stmt = (live_visits(Visit.household_id, Assistance.service_id, func.sum(Assistance.count))
+            .join(Assistance, Assistance.visit_id == Visit.id)
+            .group_by(Visit.household_id, Assistance.service_id))
+    if household_ids is not None:
         stmt = stmt.where(in_list(Visit.household_id, household_ids))
     if village_id is not None:
         stmt = stmt.where(Household.village_id == village_id)

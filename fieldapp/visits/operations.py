@@ -88,17 +88,19 @@ class Result:
 
 
 def check(household, data: VisitData, services: dict[str, Service],
-          exclude_visit: Visit | None = None, done: dict[int, int] | None = None) -> dict[int, int]:
+          exclude_visit: Visit | None = None, done: dict[int, int] | None = None,
+          earliest: date | None = None) -> dict[int, int]:
     """Validate a visit against the rules; returns {service_id: count} of the non-zero counts.
 
     `done` ({service_id: people counted so far}) spares the query when the caller already has it
-    (the writer reads it for all its households at once, under their lock).
+    (the writer reads it for all its households at once, under their lock); `earliest`
+    (earliest_visit_day()) is read once for a whole batch.
     """
     errors: dict[str, str] = {}
     if data.outcome not in Outcome.ALL:
         errors["outcome"] = _("Vui lòng chọn kết quả lượt thăm.")
     now = utcnow()
-    day, earliest = local_day(data.visited_at), earliest_visit_day()
+    day, earliest = local_day(data.visited_at), earliest or earliest_visit_day()
     if data.visited_at > now + CLOCK_SKEW:
         errors["visited_at"] = _("Ngày giờ thăm không thể ở tương lai.")
     elif day < earliest and (exclude_visit is None or day < local_day(exclude_visit.visited_at)):
@@ -137,10 +139,11 @@ def check(household, data: VisitData, services: dict[str, Service],
         errors["outcome"] = _("Hãy ghi ít nhất một dịch vụ đã hỗ trợ, hoặc chọn kết quả khác.")
     if errors:
         raise RuleError(errors)
+    if not counts:
+        return counts  # only counts can pass a cap: a visit without any (not home, declined...) has no more to check
 
-    # Only counts can pass a cap: a visit without any (not home, declined...) needs no query.
     if done is None:
-        done = achieved_in(household.id, exclude_visit.id if exclude_visit else None) if counts else {}
+        done = achieved_in(household.id, exclude_visit.id if exclude_visit else None)
     stats = household_stats(household)
     by_id = {s.id: s for s in services.values()}
     for service_id, count in counts.items():
@@ -251,6 +254,7 @@ def _plan(actor: User, records: list, services: dict[str, Service]) -> tuple[lis
     done = achieved({rec.household_id for _i, rec in todo
                      if rec.household_id in households and any(rec.data.counts.values())})
     planned: dict[str, Planned] = {}
+    earliest = earliest_visit_day()
     for i, rec in todo:
         member = rec.member or actor
         if rec.id in stored:
@@ -271,7 +275,7 @@ def _plan(actor: User, records: list, services: dict[str, Service]) -> tuple[lis
             if rec.paper or member.id != actor.id:
                 check_paper(actor, member, rec.data)
             check_can_log(member, household)
-            counts = check(household, rec.data, services, done=done.setdefault(rec.household_id, {}))
+            counts = check(household, rec.data, services, done=done.setdefault(rec.household_id, {}), earliest=earliest)
         except RuleError as err:
             results[i] = Result(rec.id, "visit", REJECTED, err.message, err.errors)
             continue
@@ -319,36 +323,43 @@ def _write(actor: User, accepted: list[Planned], services: dict[str, Service]) -
     now = utcnow()
     by_id = {s.id: s for s in services.values()}
     conn = db.session.connection()
-    _VISITS.run(conn, [
-        (p.record.id, p.household.id, p.member.id, p.member.team_id, p.record.data.visited_at, now,
-         p.record.data.outcome, p.record.data.note, p.record.data.return_on, p.entered_by(actor))
-        for p in accepted])
-    _ASSISTS.run(conn, [(p.record.id, sid, n) for p in accepted for sid, n in p.counts.items()])
-    _AUDIT.run(conn, [
-        (now, actor.id, "create", "visit", p.record.id, p.household.village.path, commune_of(p.household.village.path),
-         None, _audit_view(p.household.id, p.record.data.outcome, p.record.data.visited_at, p.record.data.note,
-                           p.counts, by_id, p.record.data.return_on)
-         | ({"member_id": p.member.id, "from_paper": True} if p.entered_by(actor) else {}))
-        for p in accepted])
-
+    visits: list[tuple] = []
+    assists: list[tuple] = []
+    entries: list[tuple] = []
+    facts: list[tallies.VisitFacts] = []
     latest: dict[str, list] = {}
+    places: dict[str, tuple[int | None, tuple[int, ...]]] = {}  # a village path: its commune, its areas
     for p in accepted:
-        row = latest.setdefault(p.household.id, [p.household.id, 0, None, None, None, now])
+        rec, data, household, member = p.record, p.record.data, p.household, p.member
+        entered_by = p.entered_by(actor)
+        path = household.village.path
+        place = places.get(path)
+        if place is None:
+            place = places[path] = (commune_of(path), tallies.area_ids(path))
+        visits.append((rec.id, household.id, member.id, member.team_id, data.visited_at, now, data.outcome, data.note,
+                       data.return_on, entered_by))
+        assists.extend((rec.id, sid, n) for sid, n in p.counts.items())
+        entries.append((now, actor.id, "create", "visit", rec.id, path, place[0], None,
+                        _audit_view(household.id, data.outcome, data.visited_at, data.note, p.counts, by_id,
+                                    data.return_on)
+                        | ({"member_id": member.id, "from_paper": True} if entered_by else {})))
+        row = latest.setdefault(household.id, [household.id, 0, None, None, None, now])
         row[1] += 1
-        if row[2] is None or p.record.data.visited_at >= row[2]:
-            row[2:5] = p.record.data.visited_at, p.record.data.outcome, p.record.data.return_on
+        if row[2] is None or data.visited_at >= row[2]:
+            row[2:5] = data.visited_at, data.outcome, data.return_on
+        # the member's team_id went into visits.team_id (NOT NULL) above
+        facts.append(tallies.VisitFacts(
+            household_id=household.id, area_ids=place[1], team_id=cast(int, member.team_id), member_id=member.id,
+            day=local_day(data.visited_at), at=data.visited_at, outcome=data.outcome,
+            counts=tuple(sorted(p.counts.items())), visit_id=rec.id))
+    _VISITS.run(conn, visits)
+    _ASSISTS.run(conn, assists)
+    _AUDIT.run(conn, entries)
     _HOUSEHOLDS.run(conn, [tuple(row) for row in latest.values()])
     for obj in [o for o in db.session.identity_map.values() if isinstance(o, Household)]:
         if obj.id in latest:
             db.session.expire(obj)  # written above without the ORM
-
-    # the member's team_id went into visits.team_id (NOT NULL) above
-    tallies.apply_new_visits([
-        tallies.VisitFacts(household_id=p.household.id, area_ids=tallies.area_ids(p.household.village.path),
-                           team_id=cast(int, p.member.team_id), member_id=p.member.id, day=local_day(p.record.data.visited_at),
-                           at=p.record.data.visited_at, outcome=p.record.data.outcome,
-                           counts=tuple(sorted(p.counts.items())), visit_id=p.record.id)
-        for p in accepted])
+    tallies.apply_new_visits(facts)
 
 
 def save_visits(actor: User, records: list, services: dict[str, Service] | None = None) -> list[Result]:

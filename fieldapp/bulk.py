@@ -33,7 +33,7 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine import Connection, CursorResult, Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.types import TypeEngine
@@ -101,19 +101,19 @@ class Bulk:
             found = self._compiled[dialect.name] = (sql, order, processors)
         return found
 
-    def run(self, conn: Connection, rows: Sequence[tuple]) -> None:
+    def run(self, conn: Connection, rows: Sequence[tuple]) -> CursorResult | None:
+        """Run it over these rows (nothing without any); its result (PostgreSQL: rows a RETURNING gives)."""
         if not rows:
-            return
+            return None
         sql, order, processors = self._prepare(conn.dialect)
         index = [self._position[n] for n in order]
         if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql(sql, {n: [row[i] for row in rows] if p is None else [p(row[i]) for row in rows]
-                                       for n, i, p in zip(order, index, processors, strict=True)})
-        elif not any(processors):
-            conn.exec_driver_sql(sql, [tuple(row[i] for i in index) for row in rows])
-        else:
-            steps = list(zip(index, processors, strict=True))
-            conn.exec_driver_sql(sql, [tuple(row[i] if p is None else p(row[i]) for i, p in steps) for row in rows])
+            return conn.exec_driver_sql(sql, {n: [row[i] for row in rows] if p is None else [p(row[i]) for row in rows]
+                                              for n, i, p in zip(order, index, processors, strict=True)})
+        if not any(processors):
+            return conn.exec_driver_sql(sql, [tuple(row[i] for i in index) for row in rows])
+        steps = list(zip(index, processors, strict=True))
+        return conn.exec_driver_sql(sql, [tuple(row[i] if p is None else p(row[i]) for i, p in steps) for row in rows])
 
 
 def _dumps(value) -> str:

@@ -290,6 +290,26 @@ def test_the_first_visit_is_found_at_equal_times_and_on_rows_without_first_at(ap
     assert all(r[3] is not None for r in reach.values())  # the NULL rows were filled as they were read
 
 
+def test_a_resend_among_new_visits_nothing_refused(client, member):
+    """Nothing refused, one record stored before: on PostgreSQL the batch is first decided without reading the
+    stored ids, the insert finds that one, nothing of the attempt stays, and the batch is decided again (on
+    SQLite the lookup finds it first). The same answers, rows and counters either way."""
+    h1, h2 = member.households["h1"], member.households["h2"]
+    old = visit(h1, outcome="revisit")
+    assert client.post(BATCH, json={"visits": [old]}).json["results"][0]["status"] == "created"
+    first, last = helped(h2, 1), visit(h1, outcome="declined")
+    r = client.post(BATCH, json={"visits": [first, old, last]})
+    assert [x["status"] for x in r.json["results"]] == ["created", "duplicate", "created"]
+    after = state()
+    assert len(after["visits"]) == 3 and len(after["audit"]) == 3
+    assert db.session.get(Household, h1.id).visit_count == 2
+    assert db.session.get(Household, h2.id).visit_count == 1
+    assert stored() == recount()
+    again = client.post(BATCH, json={"visits": [first, old, last]})  # all stored: all duplicates, nothing moves
+    assert [x["status"] for x in again.json["results"]] == ["duplicate"] * 3
+    assert state() == after and stored() == recount()
+
+
 @pytest.mark.parametrize("same", [True, False], ids=["resend", "clash"])
 def test_a_conflict_on_the_insert_is_decided_again(client, member, monkeypatch, same):
     """Another request stored one of the ids after this batch looked (simulated: the first lookup

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import cast
 
 from flask_babel import gettext as _
-from sqlalchemy import Date, DateTime, Integer, String, case, func, or_, select
+from sqlalchemy import Date, DateTime, Integer, String, case, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
@@ -245,12 +245,14 @@ class Planned:
         return actor.id if self.record.paper or self.member.id != actor.id else None
 
 
-def _plan(actor: User, records: list, services: dict[str, Service]) -> tuple[list[Result], list[Planned]]:
-    """Decide every record, in order, without writing: (an answer per record, the accepted ones)."""
+def _plan(actor: User, records: list, services: dict[str, Service],
+          look_up: bool = True) -> tuple[list[Result], list[Planned]]:
+    """Decide every record, in order, without writing: (an answer per record, the accepted ones).
+    look_up=False: as if none of the ids were stored yet (save_visits then inserts only new ids)."""
     results: list[Result | None] = [rec if isinstance(rec, Result) else None for rec in records]
     todo = [(i, rec) for i, rec in enumerate(records) if not isinstance(rec, Result)]
     households = lock_households({rec.household_id for _i, rec in todo})  # before anything is read
-    stored = stored_visits({rec.id for _i, rec in todo})
+    stored = stored_visits({rec.id for _i, rec in todo}) if look_up else {}
     done = achieved({rec.household_id for _i, rec in todo
                      if rec.household_id in households and any(rec.data.counts.values())})
     planned: dict[str, Planned] = {}
@@ -295,8 +297,12 @@ def _insert(table, *names: str) -> Bulk:
     return Bulk(_columns(table, *names), lambda rows: insert_rows(table, rows))
 
 
-_VISITS = _insert(Visit.__table__, "id", "household_id", "member_id", "team_id", "visited_at", "received_at", "outcome",
-                  "note", "return_on", "entered_by_id")
+_VISIT_COLUMNS = ("id", "household_id", "member_id", "team_id", "visited_at", "received_at", "outcome", "note",
+                  "return_on", "entered_by_id")
+_VISITS = _insert(Visit.__table__, *_VISIT_COLUMNS)
+# PostgreSQL: the visits whose ids are not stored yet, and which went in (save_visits, first attempt)
+_NEW_VISITS = Bulk(_columns(Visit.__table__, *_VISIT_COLUMNS), lambda rows: insert_rows(Visit.__table__, rows)
+                   .on_conflict_do_nothing(index_elements=["id"]).returning(Visit.__table__.c.id))
 _ASSISTS = _insert(Assistance.__table__, "visit_id", "service_id", "count")
 _AUDIT = _insert(AuditLog.__table__, "at", "actor_id", "action", "entity_type", "entity_id", "area_path", "commune_id",
                  "before", "after")
@@ -319,7 +325,10 @@ _HOUSEHOLDS = Bulk({"hid": String(), "n": Integer(), "at": DateTime(), "outcome"
                     "now": DateTime()}, _household_columns)
 
 
-def _write(actor: User, accepted: list[Planned], services: dict[str, Service]) -> None:
+def _write(actor: User, accepted: list[Planned], services: dict[str, Service], only_new: bool = False) -> bool:
+    """Write the accepted visits and everything that goes with them. only_new (PostgreSQL): the visits
+    go in only where their id is not stored yet; if any was (a resend, or another request's insert after
+    the lock), nothing is written (the others are taken out again) and it answers False."""
     now = utcnow()
     by_id = {s.id: s for s in services.values()}
     conn = db.session.connection()
@@ -352,7 +361,15 @@ def _write(actor: User, accepted: list[Planned], services: dict[str, Service]) -
             household_id=household.id, area_ids=place[1], team_id=cast(int, member.team_id), member_id=member.id,
             day=local_day(data.visited_at), at=data.visited_at, outcome=data.outcome,
             counts=tuple(sorted(p.counts.items())), visit_id=rec.id))
-    _VISITS.run(conn, visits)
+    if only_new:
+        result = _NEW_VISITS.run(conn, visits)
+        assert result is not None  # accepted is not empty
+        inserted = result.scalars().all()
+        if len(inserted) < len(visits):
+            conn.execute(delete(Visit.__table__).where(in_list(Visit.__table__.c.id, inserted)))
+            return False
+    else:
+        _VISITS.run(conn, visits)
     _ASSISTS.run(conn, assists)
     _AUDIT.run(conn, entries)
     _HOUSEHOLDS.run(conn, [tuple(row) for row in latest.values()])
@@ -360,19 +377,36 @@ def _write(actor: User, accepted: list[Planned], services: dict[str, Service]) -
         if obj.id in latest:
             db.session.expire(obj)  # written above without the ORM
     tallies.apply_new_visits(facts)
+    return True
 
 
 def save_visits(actor: User, records: list, services: dict[str, Service] | None = None) -> list[Result]:
     """Create visits: one answer per record, in order. records: VisitRecords, or Results a door already
     refused (kept in their place). Writes in the caller's transaction; the caller commits once.
 
-    The accepted visits go in with one SAVEPOINT. If an insert hits the primary key (another request
-    stored one of these ids, for another household, after the lookup) it is rolled back and every
-    record decided again: that id is then found stored.
+    On PostgreSQL the records are first decided as if no id were stored yet (a resend is rare; the
+    lookup cost a round trip and 100 index probes a batch), and the visits inserted only where their id
+    is new (ON CONFLICT DO NOTHING): the insert's own key check finds a stored one. If it does, or if
+    any record was refused (a stored record is answered "duplicate" whatever its content would be
+    now), nothing of it stays and every record is decided again, with the stored ids read first.
+
+    Then (and on SQLite, where the write lock taken before any read keeps others out) the accepted
+    visits go in with one SAVEPOINT. If an insert hits the primary key (another request stored one of
+    these ids, for another household, after the lookup) it is rolled back and every record decided
+    again: that id is then found stored.
     """
     services = services if services is not None else services_by_code()
+    look_up = db.session.get_bind().dialect.name != "postgresql"
     for _attempt in range(3):
-        results, accepted = _plan(actor, records, services)
+        results, accepted = _plan(actor, records, services, look_up)
+        if not look_up:
+            look_up = True  # whatever happens below, a second decision reads the stored ids
+            if any(res.status == REJECTED and not isinstance(rec, Result) for rec, res in zip(records, results,
+                                                                                                 strict=True)):
+                continue
+            if not accepted or _write(actor, accepted, services, True):
+                return results
+            continue
         if not accepted:
             return results
         try:

@@ -14,6 +14,7 @@ gets the job's own time, run in this process after the request as the worker wou
 It measures; it asserts nothing. `--json FILE` writes the figures for docs/performance.md.
 """
 import argparse
+import gc
 import json
 import os
 import statistics
@@ -99,6 +100,7 @@ def main() -> None:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
+    gc.freeze()  # as wsgi.py does in a gunicorn worker: what the app made at start is not walked by the collector
     queued: list[str] = []
     try:  # the code measured has background jobs: catch what a request hands the worker, run it here after
         import fieldapp.jobs.store as store

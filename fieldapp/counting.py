@@ -203,8 +203,21 @@ def campaign_goals(campaign: Campaign | None, areas: dict[int, str], services) -
     Without a campaign: the eligible residents."""
     services = list(services)
     stats = area_stats(areas)
-    keyed = [(s.id, s) for s in services]  # an ORM attribute read once, not once per area (5,000 villages)
-    out = {aid: {sid: eligible(s, stats.get(aid, {})) for sid, s in keyed} for aid in areas}
+    # eligible() once per area and kind of eligibility (a campaign's 11 services have 4), not per service:
+    # a province board's 5,000 villages
+    by_kind: dict[str, list[int]] = {}
+    first: dict[str, Service] = {}
+    for s in services:
+        by_kind.setdefault(s.eligibility, []).append(s.id)
+        first.setdefault(s.eligibility, s)
+    out: dict[int, dict[int, int | None]] = {}
+    for aid in areas:
+        st, row = stats.get(aid, {}), {}
+        for kind, ids in by_kind.items():
+            n = eligible(first[kind], st)
+            for sid in ids:
+                row[sid] = n
+        out[aid] = row
     if campaign is None or not areas:
         return out
     by_id = {s.id: s for s in services}

@@ -2,4 +2,4 @@
 from fieldapp import create_app, settle_worker
 
 app = create_app()
-settle_worker()  # in each worker: the app is not preloaded (gunicorn.conf.py)
+settle_worker()  # in each worker (the app is not preloaded: gunicorn.conf.py); the benches do the same

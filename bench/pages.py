@@ -42,7 +42,7 @@ sys.path.insert(1, str(HERE))
 
 from sqlalchemy import event, text  # noqa: E402
 
-from fieldapp import create_app  # noqa: E402
+from fieldapp import create_app, settle_worker  # noqa: E402
 from fieldapp.extensions import db  # noqa: E402
 from generate import (ADMIN_PHONE, BENCH_PASSWORD, PROVINCE_PHONE, describe, member_phone,  # noqa: E402
                       officer_phone)
@@ -99,6 +99,7 @@ def main() -> None:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
+    settle_worker()  # as wsgi.py does in a gunicorn worker: what the app made at start is not walked by the collector
     queued: list[str] = []
     try:  # the code measured has background jobs: catch what a request hands the worker, run it here after
         import fieldapp.jobs.store as store

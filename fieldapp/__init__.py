@@ -85,10 +85,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def settle_worker() -> None:
-    """Once the app is loaded in a serving process (wsgi.py): what exists now (modules, the app, the mappers:
-    ~160,000 objects) lives as long as the process, so the cyclic garbage collector stops walking it at every
-    full collection (gc.freeze). A full collection over it took ~85 ms of CPU, falling inside some request:
-    a third of a sync batch's CPU on average (docs/performance.md, "Batch sync against a bare-driver floor")."""
+    """Once the app is loaded in a serving process (wsgi.py, and the benches after their create_app): what it
+    made at start (modules, the models' metadata, templates: ~160,000 objects, most of a worker's) never becomes
+    garbage, so it goes out of the cyclic collector's sight (gc.freeze). A full collection walking it took ~85 ms
+    of CPU inside some request: a third of a sync batch's CPU on average (docs/performance.md, "Batch sync
+    against a bare-driver floor"), up to 130 ms in a heavy page (a province board builds 30,000 rows)."""
     gc.collect()
     gc.freeze()
 

@@ -163,8 +163,9 @@ def area_stats(area_ids) -> dict[int, dict[str, int]]:
     ids = list(area_ids)
     if not ids:
         return {}
-    return {s.area_id: {name: getattr(s, name) for name in STATS}
-            for s in db.session.scalars(select(AreaStats).where(in_list(AreaStats.area_id, ids)))}
+    columns = [getattr(AreaStats, name) for name in STATS]  # plain rows: a province's 5,000 villages at once
+    return {area_id: dict(zip(STATS, values, strict=True)) for area_id, *values in db.session.execute(
+        select(AreaStats.area_id, *columns).where(in_list(AreaStats.area_id, ids)))}
 
 
 # --- The goal of a figure and its percentage -----------------------------------------------------
@@ -203,7 +204,21 @@ def campaign_goals(campaign: Campaign | None, areas: dict[int, str], services) -
     Without a campaign: the eligible residents."""
     services = list(services)
     stats = area_stats(areas)
-    out = {aid: {s.id: eligible(s, stats.get(aid, {})) for s in services} for aid in areas}
+    # eligible() once per area and kind of eligibility (a campaign's 11 services have 4), not per service:
+    # a province board's 5,000 villages
+    by_kind: dict[str, list[int]] = {}
+    first: dict[str, Service] = {}
+    for s in services:
+        by_kind.setdefault(s.eligibility, []).append(s.id)
+        first.setdefault(s.eligibility, s)
+    out: dict[int, dict[int, int | None]] = {}
+    for aid in areas:
+        st, row = stats.get(aid, {}), {}
+        for kind, ids in by_kind.items():
+            n = eligible(first[kind], st)
+            for sid in ids:
+                row[sid] = n
+        out[aid] = row
     if campaign is None or not areas:
         return out
     by_id = {s.id: s for s in services}
@@ -281,18 +296,31 @@ def earliest_visit_day(on: date | None = None) -> date:
     return (on or today()) - timedelta(days=current_app.config["BACK_ENTRY_DAYS"])
 
 
-def period_cover(start: date, end: date) -> list[tuple[str, date, date]]:
+def period_cover(start: date, end: date, open_end: bool = False) -> list[tuple[str, date, date]]:
     """Tile the days start..end with whole quarters ("q"), months ("m"), ISO weeks ("w") and runs of single
-    days ("d"), taking the longest period that begins on each day and fits: [(period, first start, last
-    start)], the starts of consecutive periods of one kind merged into one run. A sum over start..end then
-    reads one rollup row per owner, service and period (tally_day's "<kind>:q" ... rows, day = the
-    period's first day) and day rows only at the ragged ends."""
+    days ("d"), taking on each day the longest period that begins there and fits, except a week that would
+    run into a month which fits whole (a week from Monday 29 December would leave January, February and
+    March to days and weeks instead of one quarter): [(period, first start, last start)], the starts of
+    consecutive periods of one kind merged into one run. A sum over start..end then reads one rollup row
+    per owner, service and period (tally_day's "<kind>:q" ... rows, day = the period's first day) and day
+    rows only at the ragged ends.
+
+    open_end: the range runs to today or later, and nothing is counted after today, so a period that begins
+    by then may run past end (a campaign until Sunday reads this week's rollup), and days after today are
+    left out."""
     out: list[tuple[str, date, date]] = []
+    stop = min(end, today()) if open_end else end
+
+    def fits(p: str, first: date) -> bool:
+        return open_end or period_end(p, first) <= end
+
     d = start
-    while d <= end:
+    while d <= stop:
         for p in ("q", "m", "w"):
-            if period_start(p, d) == d and period_end(p, d) <= end:
+            if period_start(p, d) == d and fits(p, d):
                 step, last = p, period_end(p, d)
+                if p == "w" and last.month != d.month and fits("m", last.replace(day=1)):
+                    continue
                 break
         else:
             step, last = "d", d

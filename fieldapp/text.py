@@ -1,5 +1,6 @@
 """Text helpers: diacritics-insensitive search keys and Vietnamese number formatting."""
 import unicodedata
+from functools import lru_cache
 
 from flask_babel import format_decimal
 
@@ -8,10 +9,19 @@ def fold(text: str | None) -> str:
     """Lower-case ASCII-ish search key: "Nguyễn Văn Đức" -> "nguyen van duc"."""
     if not text:
         return ""
+    if len(text) <= 80:  # names and short search boxes: a board of 5,000 teams folds the same names each time
+        return _fold_short(text)
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
     text = text.replace("đ", "d").replace("Đ", "D")
     decomposed = unicodedata.normalize("NFD", text)
     stripped = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
     return " ".join(stripped.lower().split())
+
+
+_fold_short = lru_cache(maxsize=30_000)(_fold)  # a province: 5,000 teams and the names a board shows
 
 
 CODE_KEY_LENGTH = 60

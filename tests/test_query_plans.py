@@ -136,3 +136,30 @@ def test_the_audit_log_pages_walk_an_index(app, world, auth, client):
         assert not any(n["Node Type"] == "Sort" for n in nodes), nodes
         assert any(n.get("Index Name") in ("ix_audit_at", "ix_audit_commune_at") for n in nodes), nodes
         db.session.rollback()
+
+
+@pytest.mark.skipif(not PG_URL, reason="query plans are PostgreSQL's (TEST_DATABASE_URL)")
+def test_who_was_active_in_a_year_reads_the_visit_rows_by_day(app, world, monkeypatch):
+    """A province's report finds its active members (25,000 at province size) one index range per period
+    of the cover on ix_tally_day_visit_rows: each range an index condition on kind and day, never a walk of
+    the whole primary key (6 s at 1 M visits)."""
+    from fieldapp.models import TallyKind
+    from fieldapp.reports import figures
+    seen = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if "SELECT DISTINCT" in statement and "tally_day" in statement:
+            seen.append((statement, parameters))
+
+    monkeypatch.setattr(figures, "MANY_OWNERS", 0)
+    today = to_local(utcnow()).date()
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        figures.active_owners(TallyKind.MEMBER, [world.users["member"].id], today - timedelta(days=364), today, True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    (statement, parameters), = seen
+    nodes = list(_plan_nodes(_explain(statement, parameters)))
+    scans = [n for n in nodes if n.get("Relation Name") == "tally_day" or n.get("Index Name")]
+    assert len(scans) >= 3 and all(n.get("Index Name") == "ix_tally_day_visit_rows" and "day" in n.get("Index Cond", "")
+                                   for n in scans), scans

@@ -77,6 +77,23 @@ def test_quarterly_report_figures(app, busy):
     assert (province.communes, province.communes_with_team, province.teams, province.visits) == (2, 2, 3, 3)
 
 
+@pytest.mark.parametrize("period", [Q4, Q3, Period("custom", date(2026, 8, 3), date(2027, 1, 4)),
+                                    Period("custom", date(2026, 11, 11), date(2026, 12, 31))])
+def test_active_members_and_teams_read_by_day_equal_those_read_by_owner(app, busy, monkeypatch, period):
+    """A province's 25,000 members are read by day (ix_tally_day_visit_rows), a commune's by owner: the
+    same members and teams are active whichever way (MANY_OWNERS 0 reads every area by day)."""
+    from fieldapp.reports import figures
+    w = busy
+    by_owner = [build_report(a, period).as_dict() for a in (w.commune, w.province)]
+    monkeypatch.setattr(figures, "MANY_OWNERS", 0)
+    by_day = [build_report(a, period).as_dict() for a in (w.commune, w.province)]
+    assert by_day == by_owner
+    active = [(r["total"]["members_active"], r["total"]["teams_active"]) for r in by_day]
+    assert active == ([(2, 2), (3, 3)] if period == Q4 else active)
+    if period.start == date(2026, 11, 11):
+        assert active == [(0, 0), (0, 0)]  # nobody visited after 10/11
+
+
 @pytest.mark.parametrize("args,expected", [
     ({}, Period.quarter(2026, 4)),                                   # the previous quarter by default
     ({"period": "quarter", "year": "2026", "q": "3"}, Period("quarter", date(2026, 7, 1), date(2026, 9, 30))),

@@ -12,7 +12,7 @@ from fieldapp.extensions import db
 from fieldapp.models import TallyDay
 from fieldapp.rules import RuleError
 from fieldapp.tallies.operations import rebuild_counters
-from fieldapp.counting import today
+from fieldapp.counting import period_cover, period_end, today
 from fieldapp.timeutil import from_local
 from fieldapp.visits.operations import VisitData, delete_visit, log_visit, restore_visit, update_visit
 from tests.tally_helpers import add_rollups, recount, stored
@@ -168,9 +168,54 @@ def test_upgrading_a_database_with_counters_fills_its_rollups(app, world):
     assert stored() == expected == recount()
 
 
+def _tiles(cover) -> list[tuple[date, date]]:
+    """period_cover's runs as (first day, last day) of each period or day, in order."""
+    out = []
+    for period, first, last in cover:
+        d = first
+        while d <= last:
+            stop = d if period == "d" else period_end(period, d)
+            out.append((d, stop))
+            d = stop + timedelta(days=1)
+    return out
+
+
+@pytest.mark.parametrize("start, end, expected", [
+    # a week from Monday 29 December would run into a quarter that fits whole: days, then the quarter
+    (date(2025, 12, 29), date(2026, 4, 2), [("d", date(2025, 12, 29), date(2025, 12, 31)),
+                                            ("q", date(2026, 1, 1), date(2026, 1, 1)),
+                                            ("d", date(2026, 4, 1), date(2026, 4, 2))]),
+    # a year from a Tuesday: 6 days, 3 weeks, 3 days, 3 quarters, 2 months, 1 day (was 25 weeks and more)
+    (date(2025, 12, 2), date(2026, 12, 1), [("d", date(2025, 12, 2), date(2025, 12, 7)),
+                                            ("w", date(2025, 12, 8), date(2025, 12, 22)),
+                                            ("d", date(2025, 12, 29), date(2025, 12, 31)),
+                                            ("q", date(2026, 1, 1), date(2026, 7, 1)),
+                                            ("m", date(2026, 10, 1), date(2026, 11, 1)),
+                                            ("d", date(2026, 12, 1), date(2026, 12, 1))]),
+    # a week that ends in a month which does not fit whole is still a week
+    (date(2026, 4, 27), date(2026, 5, 10), [("w", date(2026, 4, 27), date(2026, 5, 4))]),
+])
+def test_period_cover_tiles_the_range_with_the_fewest_rows(start, end, expected):
+    cover = period_cover(start, end)
+    assert cover == expected
+    tiles = _tiles(cover)
+    assert tiles[0][0] == start and tiles[-1][1] == end
+    assert all(a[1] + timedelta(days=1) == b[0] for a, b in zip(tiles, tiles[1:], strict=False))
+
+
+def test_period_cover_of_any_range_is_exact():
+    rng = random.Random(7)
+    for _ in range(500):
+        start = date(2024, 1, 1) + timedelta(days=rng.randrange(900))
+        end = start + timedelta(days=rng.randrange(500))
+        tiles = _tiles(period_cover(start, end))
+        assert tiles[0][0] == start and tiles[-1][1] == end
+        assert all(a[1] + timedelta(days=1) == b[0] for a, b in zip(tiles, tiles[1:], strict=False))
+
+
 def test_boards_of_any_dates_read_rollups_and_equal_the_day_rows(app, world, monkeypatch):
     """A campaign's dates are no period: its board sums the rollups of the periods inside the range
-    and the day rows of its edges (boards._cover), and equals the board summed from the day rows."""
+    and the day rows of its edges (counting.period_cover), and equals the board summed from the day rows."""
     from fieldapp.models import Campaign
     _spread_visits(app, world, n=90, days=200, seed=9)
     d = today()
@@ -179,10 +224,12 @@ def test_boards_of_any_dates_read_rollups_and_equal_the_day_rows(app, world, mon
               (_first_of_month(3) + timedelta(days=2), _first_of_month(1) - timedelta(days=1))]
     campaign = Campaign(name="c", area_id=world.province.id, starts_on=d, ends_on=d)
     for start, end in ranges:
-        cover = boards._cover(start, end)
-        assert cover[0][1] == start and all(a[2] + timedelta(days=1) == b[1] for a, b in zip(cover, cover[1:]))
+        cover = period_cover(start, end, open_end=end >= d)
+        tiles = _tiles(cover)
+        assert tiles[0][0] == start and all(a[1] + timedelta(days=1) == b[0] for a, b in zip(tiles, tiles[1:]))
+        assert tiles[-1][1] >= min(end, d)
         if (end - start).days > 40:
-            assert any(period for period, _a, _b in cover)  # some of it from rollups
+            assert any(period != "d" for period, _a, _b in cover)  # some of it from rollups
         results = []
         for use in (True, False):
             monkeypatch.setattr(boards, "USE_ROLLUPS", use)

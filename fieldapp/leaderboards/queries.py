@@ -14,7 +14,16 @@ from flask_login import current_user
 from sqlalchemy import ColumnElement, and_, case, false, func, literal, or_, select
 
 from ..access import is_in_team, scope_path
-from ..counting import campaign_days, campaign_goals, period_end, period_goal, period_start, share, today
+from ..counting import (
+    campaign_days,
+    campaign_goals,
+    period_cover,
+    period_end,
+    period_goal,
+    period_start,
+    share,
+    today,
+)
 from ..extensions import db, in_list
 from ..models import Area, AreaLevel, Campaign, Service, TallyDay, TallyKind, Team, User
 from ..models.areas import within
@@ -116,32 +125,6 @@ def _rollup_for(start: date, end: date) -> tuple[str, date] | None:
     return best and best[1:]
 
 
-def _cover(start: date, end: date) -> list[tuple[str | None, date, date]]:
-    """[start, end] as whole periods read from their rollup rows plus runs of days read from the day rows:
-    [(period or None for days, first day, last day)], from start on. A period counts when it lies inside the
-    range, or runs past its end only after today (no rows there yet): a campaign of any dates reads ~ one row
-    per (owner, service) and period, plus the days at its edges, not one per day."""
-    now = today()
-    last_needed = min(end, now)
-    out: list[tuple[str | None, date, date]] = []
-    d = start
-    while d <= last_needed:
-        for period in ("q", "m", "w"):
-            if period_start(period, d) == d:
-                stop = period_end(period, d)
-                if stop <= end or end >= now:
-                    out.append((period, d, stop))
-                    d = stop + timedelta(days=1)
-                    break
-        else:
-            if out and out[-1][0] is None:
-                out[-1] = (None, out[-1][1], d)
-            else:
-                out.append((None, d, d))
-            d += timedelta(days=1)
-    return out
-
-
 def _sum_rows(out, kind, ref_ids, sign, *where) -> None:
     value = func.sum(TallyDay.people + TallyDay.visits)  # service rows hold people, row 0 holds visits
     for ref_id, sid, total in db.session.execute(
@@ -158,18 +141,15 @@ COVER_AFTER_DAYS = 100
 
 
 def _covering(kind: str, start: date, end: date):
-    """The tally_day rows of `kind` owners that add up to [start, end] (see _cover), as one condition;
+    """The tally_day rows of `kind` owners that add up to [start, end] (counting.period_cover), as one condition;
     `kind IN (...)` first, so that with the owners' ids it is a range of the primary key, not a scan."""
     if (min(end, today()) - start).days + 1 <= COVER_AFTER_DAYS:
         return and_(TallyDay.kind == kind, TallyDay.day >= start, TallyDay.day <= end)
     parts, kinds = [], set()
-    for period, first, last in _cover(start, end):
-        k = kind if period is None else rollup_kind(kind, period)
+    for period, first, last in period_cover(start, end, open_end=end >= today()):
+        k = kind if period == "d" else rollup_kind(kind, period)
         kinds.add(k)
-        if period is None:
-            parts.append(and_(TallyDay.kind == k, TallyDay.day >= first, TallyDay.day <= last))
-        else:
-            parts.append(and_(TallyDay.kind == k, TallyDay.day == first))
+        parts.append(and_(TallyDay.kind == k, TallyDay.day >= first, TallyDay.day <= last))
     return and_(TallyDay.kind.in_(sorted(kinds)), or_(*parts)) if parts else false()
 
 
@@ -223,15 +203,17 @@ def fill_row(row: BoardRow, done_by: dict[int, int], goals: Mapping[int, float |
           codes: list[tuple[int, str, int]], with_score: bool) -> None:
     row.visits = done_by.get(VISIT_ROW, 0)
     weight = achieved = 0.0
+    people, row_goals, total = row.people, row.goals, 0
     for sid, code, points in codes:
         done = done_by.get(sid, 0)
-        row.people[code] = done
-        row.points += done * points
+        people[code] = done
+        total += done * points
         goal = goals.get(sid)
         if goal:
-            row.goals[code] = round(goal, 2)
+            row_goals[code] = round(goal, 2)
             weight += points
             achieved += points * (share(done, goal) or 0.0)  # a goal is set: share is a number
+    row.points += total
     if with_score and weight:
         row.score = achieved / weight
     if row.members:
@@ -311,12 +293,23 @@ def _commune_owners(province: Area, counted, campaign: Campaign | None, team_id:
                    rolled=level == AreaLevel.COMMUNE) for cid, name, path, level in communes]
 
 
-def _member_owners(area: Area, counted, campaign: Campaign | None, team_id: int | None) -> list[_Owner]:
-    stmt = (select(User.id, User.name, Team.name, Area.path).join(Team, Team.id == User.team_id)
+def _members_stmt(area: Area, team_id: int | None, *columns):
+    stmt = (select(*columns).join(Team, Team.id == User.team_id)
             .join(Area, Area.id == Team.village_id).where(User.active.is_(True), villages_under(area)))
-    if team_id is not None:
-        stmt = stmt.where(User.team_id == team_id)
+    return stmt if team_id is None else stmt.where(User.team_id == team_id)
+
+
+def _member_owners(area: Area, counted, campaign: Campaign | None, team_id: int | None,
+                   only: list[int] | None = None) -> list[_Owner]:
+    """The members ranked on a board; only: just these (a top's candidates: names for 20, not 25,000)."""
+    stmt = _members_stmt(area, team_id, User.id, User.name, Team.name, Area.path)
+    if only is not None:
+        stmt = stmt.where(in_list(User.id, only))
     return [_Owner(uid, name, tname, path) for uid, name, tname, path in db.session.execute(stmt)]
+
+
+def _member_keys(area: Area, team_id: int | None) -> list[int]:
+    return list(db.session.scalars(_members_stmt(area, team_id, User.id)))
 
 
 # kind: (who is ranked, their counters, ranked by the share of their goals (else by points))
@@ -343,7 +336,8 @@ def board(kind: str, area: Area, start: date, end: date, campaign: Campaign | No
     owners_of, tally_kind, scored = _KINDS[kind]
     counted = services_points(campaign)
     codes = service_codes(counted)
-    owners = owners_of(area, counted, campaign, team_id)
+    top_only = bool(limit) and previous is None and kind == "members"
+    owners = [] if top_only else owners_of(area, counted, campaign, team_id)
     rollups = all(o.rolled for o in owners)
 
     def build(s: date, e: date, who: list[_Owner] = owners) -> list[BoardRow]:
@@ -355,9 +349,11 @@ def board(kind: str, area: Area, start: date, end: date, campaign: Campaign | No
             rows.append(row)
         return rank(rows)
 
-    if limit and previous is None and not scored:
-        totals = _points_and_visits(tally_kind, [o.key for o in owners], start, end, counted)
-        rows = build(start, end, _top(owners, totals, limit))
+    if top_only and limit:  # ranked from one (points, visits) pair per member; names read for the top's candidates only
+        keys = _member_keys(area, team_id)
+        totals = _points_and_visits(tally_kind, keys, start, end, counted)
+        candidates = _member_owners(area, counted, campaign, team_id, only=_ahead(keys, totals, limit))
+        rows = build(start, end, _top(candidates, totals, limit))
     else:
         rows = _with_previous(build, start, end, previous)
         if limit:
@@ -369,16 +365,26 @@ def board(kind: str, area: Area, start: date, end: date, campaign: Campaign | No
     return rows
 
 
+def _score(totals: dict[int, tuple[int, int]], key: int) -> tuple[int, int]:
+    points, visits = totals.get(key, (0, 0))
+    return -points, -visits
+
+
+def _ahead(keys: list[int], totals: dict[int, tuple[int, int]], limit: int) -> list[int]:
+    """The people that can be in the first `limit` by (points, visits): those ahead of or tied with the
+    limit-th (only the names break the ties among them)."""
+    if len(keys) <= limit:
+        return keys
+    cut = sorted(_score(totals, k) for k in keys)[limit - 1]
+    return [k for k in keys if _score(totals, k) <= cut]
+
+
 def _top(people: list[_Owner], totals: dict[int, tuple[int, int]], limit: int) -> list[_Owner]:
     """The first `limit` people in the board's order (points, visits, folded name, id), folding the names of
     only those ahead of or tied with the last one kept: not 25,000 names for a top 20."""
-    score = {p.key: totals.get(p.key, (0, 0)) for p in people}
-    key = {p.key: (-score[p.key][0], -score[p.key][1]) for p in people}
-    by_score = sorted(people, key=lambda p: key[p.key])
-    if len(by_score) > limit:
-        cut = key[by_score[limit - 1].key]
-        by_score = [p for p in by_score if key[p.key] <= cut]
-    return sorted(by_score, key=lambda p: (*key[p.key], fold(p.name), p.key))[:limit]
+    keep = set(_ahead([p.key for p in people], totals, limit))
+    return sorted((p for p in people if p.key in keep),
+                  key=lambda p: (*_score(totals, p.key), fold(p.name), p.key))[:limit]
 
 
 def weekly_streaks(member_ids: list[int], on: date | None = None) -> dict[int, int]:

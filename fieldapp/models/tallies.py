@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import Date, Integer, String
+from sqlalchemy import Date, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model
@@ -46,7 +46,13 @@ class TallyDay(_Counters, Model):
     is a rollup kind ("team:w", "member:m", "area:q" ...) hold the sums of a whole period (ROLLUPS).
     """
     __tablename__ = "tally_day"
-    __table_args__ = {"sqlite_with_rowid": False}
+    # Who had a visit in a range (a report's active members and teams): the visit rows of one kind by day,
+    # an index range per period of the cover for a whole province's owners, never the service rows.
+    __table_args__ = (
+        Index("ix_tally_day_visit_rows", "kind", "day", "ref_id", "visits",
+              postgresql_where=text("service_id = 0"), sqlite_where=text("service_id = 0")),
+        {"sqlite_with_rowid": False},
+    )
 
     kind: Mapped[str] = mapped_column(String(8), primary_key=True)
     ref_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select, union_all
 
 from ..counting import STATS, day_bounds, live, period_cover
 from ..extensions import db, in_list
@@ -35,7 +35,7 @@ from ..models import (
     VisitLate,
 )
 from ..models.areas import within
-from ..models.tallies import rollup_kind
+from ..models.tallies import VISIT_ROW, rollup_kind
 from ..tallies.operations import COUNTERS, area_ids
 
 EPOCH = date(2020, 1, 1)  # before any team existed (QĐ 411/QĐ-TTg, 2022): "since the start"
@@ -81,6 +81,29 @@ def counter_sums(kind: str, ref_ids, start: date | None, end: date, rolled: bool
     for ref, sid, *values in db.session.execute(stmt):
         out[ref][sid] = {c: int(v or 0) for c, v in zip(COUNTERS, values, strict=True)}
     return out
+
+
+MANY_OWNERS = 1000  # above this many owners, who was active is read by day (a province's members), not by owner
+
+
+def active_owners(kind: str, ref_ids: Sequence[int], start: date, end: date, rolled: bool) -> set[int]:
+    """The owners among ref_ids with at least one visit in start..end (their visit rows' sum > 0).
+    A few owners (a commune's members) are read by owner from the primary key; many (a province's 25,000
+    members) by day from ix_tally_day_visit_rows, one index range per period of the cover, whatever the
+    owners: the rows read follow the owners that visited and the periods, not every owner's rows."""
+    ids = set(ref_ids)
+    if not ids or start > end:
+        return set()
+    if len(ids) <= MANY_OWNERS:
+        sums = counter_sums(kind, list(ids), start, end, rolled, service_ids=[VISIT_ROW])
+        return {ref for ref, per in sums.items() if per.get(VISIT_ROW, {}).get("visits", 0) > 0}
+    cover = period_cover(start, end) if rolled else [("d", start, end)]
+    parts = [select(TallyDay.ref_id).where(TallyDay.service_id == VISIT_ROW,
+                                            TallyDay.kind == (kind if period == "d" else rollup_kind(kind, period)),
+                                            TallyDay.day >= first, TallyDay.day <= last, TallyDay.visits > 0)
+             for period, first, last in cover]
+    rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    return ids.intersection(db.session.scalars(select(rows.c.ref_id).distinct()))
 
 
 def village_sums(village_ids, start: date | None, end: date, as_of: date) -> Sums:
@@ -146,11 +169,6 @@ def members_on(area: Area, day: date) -> list[tuple[int, int, str]]:
     """(member id, team id, village path) of the members of the area's teams on a day."""
     return [tuple(r) for r in db.session.execute(
         _members_on(area, day, Membership.user_id, Membership.team_id, Area.path))]
-
-
-def member_ids_on(area: Area, day: date) -> Select:
-    """members_on's ids as a SELECT, for a counter query over a whole province's members."""
-    return _members_on(area, day, Membership.user_id)
 
 
 def _villages_on(area: Area, day: date, *columns):

@@ -35,10 +35,10 @@ from ..tallies.queries import children
 from ..visits.rules import OUTCOMES
 from .figures import (
     Late,
+    active_owners,
     child_of,
     counter_sums,
     late_changes,
-    member_ids_on,
     members_on,
     stats_as_of,
     teams_on,
@@ -171,12 +171,6 @@ class Report:
         return [s for s in self.services if s.eligibility == Eligibility.DOSSIER]
 
 
-def _active(kind: str, ref_ids, start: date, end: date, rolled: bool) -> set[int]:
-    """Owners with at least one visit in start..end (their visit rows only)."""
-    sums = counter_sums(kind, ref_ids, start, end, rolled, service_ids=[VISIT_ROW])
-    return {ref for ref, per in sums.items() if per.get(VISIT_ROW, {}).get("visits", 0) > 0}
-
-
 def _figures(area: Area, kids: list[Area], period: Period, services: list[Service],
              with_members_active: bool = True) -> dict[int, Figures]:
     """Figures of the area and each of its children (villages of a commune, communes of a province)."""
@@ -213,7 +207,7 @@ def _figures(area: Area, kids: list[Area], period: Period, services: list[Servic
         bump(path, "villages")
     teams = teams_on(area, end)
     team_ids = [t for t, _p in teams]
-    busy = _active(TallyKind.TEAM, team_ids, start, end, rolled=True) | _session_teams(area, start, end)
+    busy = active_owners(TallyKind.TEAM, team_ids, start, end, rolled=True) | _session_teams(area, start, end)
     with_team = set()
     for tid, path in teams:
         bump(path, "teams")
@@ -230,7 +224,7 @@ def _figures(area: Area, kids: list[Area], period: Period, services: list[Servic
         out[area.id].communes = len(kids)
         out[area.id].communes_with_team = len(communes_with_team & set(kid_ids))
     members = members_on(area, end)
-    visiting = (_active(TallyKind.MEMBER, member_ids_on(area, end), start, end, rolled=True)
+    visiting = (active_owners(TallyKind.MEMBER, [mid for mid, _t, _p in members], start, end, rolled=True)
                 if with_members_active else set())
     for mid, _tid, path in members:
         bump(path, "members")

@@ -106,14 +106,27 @@ class Bulk:
         if not rows:
             return None
         sql, order, processors = self._prepare(conn.dialect)
-        index = [self._position[n] for n in order]
+        columns: dict[str, list] = {}  # each column's values once, even where the statement takes it twice
+        for name, proc in zip(order, processors, strict=True):
+            if name not in columns:
+                i = self._position[name]
+                columns[name] = [row[i] for row in rows] if proc is None else _processed([row[i] for row in rows], proc)
         if conn.dialect.name == "postgresql":
-            return conn.exec_driver_sql(sql, {n: [row[i] for row in rows] if p is None else [p(row[i]) for row in rows]
-                                              for n, i, p in zip(order, index, processors, strict=True)})
-        if not any(processors):
-            return conn.exec_driver_sql(sql, [tuple(row[i] for i in index) for row in rows])
-        steps = list(zip(index, processors, strict=True))
-        return conn.exec_driver_sql(sql, [tuple(row[i] if p is None else p(row[i]) for i, p in steps) for row in rows])
+            return conn.exec_driver_sql(sql, columns)
+        return conn.exec_driver_sql(sql, list(zip(*(columns[n] for n in order), strict=True)))
+
+
+def _processed(values: list, proc: Callable) -> list:
+    """proc(value) for each value; a value met before (a batch's time of receipt, its day) is processed once."""
+    if proc is _dumps:  # a JSON value: a dict, not a key
+        return [proc(v) for v in values]
+    done: dict = {}
+    out = []
+    for v in values:
+        if v not in done:
+            done[v] = proc(v)
+        out.append(done[v])
+    return out
 
 
 def _dumps(value) -> str:

@@ -1,6 +1,7 @@
 """fieldapp.bulk stores the rows SQLAlchemy's own executemany stores (the visit writer's visits, audit entries and
 households' list columns), column by column as the database holds them: a time with and without microseconds, a
-day, NULLs, a JSON null, Vietnamese text inside JSON; on SQLite and on PostgreSQL."""
+day, NULLs, the text "NULL", quotes, braces, commas, a backslash and a line break, a JSON null, Vietnamese text
+inside JSON; on SQLite and on PostgreSQL."""
 from datetime import date, datetime
 
 from sqlalchemy import Table, insert, text
@@ -34,9 +35,9 @@ def test_visit_rows_are_the_ones_core_writes(app, world):
     member, h1, h2 = world.users["member"], world.households["h1"], world.households["h2"]
 
     def rows(ids):
-        return [(ids[0], h1.id, member.id, member.team_id, TIMES[0], TIMES[1], "not_home", None, None, None),
-                (ids[1], h2.id, member.id, member.team_id, TIMES[1], TIMES[0], "come_back", "Hẹn chiều “mai”",
-                 date(2026, 12, 2), member.id)]
+        return [(ids[0], h1.id, member.id, member.team_id, TIMES[0], TIMES[1], "not_home", "NULL", None, None),
+                (ids[1], h2.id, member.id, member.team_id, TIMES[1], TIMES[0], "come_back",
+                 'Hẹn chiều “mai”, {ngõ 3} "nhà" \\ số 5\nNULL', date(2026, 12, 2), member.id)]
     _core(Visit.__table__, ["id", "household_id", "member_id", "team_id", "visited_at", "received_at", "outcome",
                             "note", "return_on", "entered_by_id"], rows(CORE))
     writer._VISITS.run(db.session.connection(), rows(BULK))
@@ -45,7 +46,7 @@ def test_visit_rows_are_the_ones_core_writes(app, world):
 
 def test_audit_rows_are_the_ones_core_writes(app, world):
     member, h1 = world.users["member"], world.households["h1"]
-    after = {"household_id": h1.id, "outcome": "helped", "visited_at": TIMES[1].isoformat(), "note": "Đã cài VNeID",
+    after = {"household_id": h1.id, "outcome": "helped", "visited_at": TIMES[1].isoformat(), "note": 'Đã cài "VNeID" \\ {}',
              "assists": {"vneid": 2}, "return_on": None}
 
     def rows(ids):

@@ -28,8 +28,10 @@ def now_field():
 
 
 def days_ago(n, hour=9):
+    """hour o'clock (Vietnam) n days ago; today, never later than now (before 9:00 in Vietnam, 9:00 today
+    would be refused as a visit in the future)."""
     from datetime import datetime, time
-    return from_local(datetime.combine(today() - timedelta(days=n), time(hour)))
+    return min(from_local(datetime.combine(today() - timedelta(days=n), time(hour))), utcnow())
 
 
 def fresh(h):

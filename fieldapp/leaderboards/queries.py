@@ -4,6 +4,7 @@ Fair by default: teams and communes rank by the share of their target achieved (
 points of each service), not by raw totals that favour big villages. Ties are broken by points,
 then visits, then name, then id, so the order is always the same.
 """
+import heapq
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
@@ -375,8 +376,9 @@ def _ahead(keys: list[int], totals: dict[int, tuple[int, int]], limit: int) -> l
     limit-th (only the names break the ties among them)."""
     if len(keys) <= limit:
         return keys
-    cut = sorted(_score(totals, k) for k in keys)[limit - 1]
-    return [k for k in keys if _score(totals, k) <= cut]
+    scored = [(_score(totals, k), k) for k in keys]
+    cut = heapq.nsmallest(limit, [score for score, _k in scored])[-1]
+    return [k for score, k in scored if score <= cut]
 
 
 def _top(people: list[_Owner], totals: dict[int, tuple[int, int]], limit: int) -> list[_Owner]:

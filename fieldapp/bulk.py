@@ -33,6 +33,9 @@ from sqlalchemy import (
     func,
     select,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, CursorResult, Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
@@ -51,9 +54,7 @@ def insert_rows(table, rows: Source):
     """INSERT of these rows into a table (the dialect's own, for an ON CONFLICT clause): from the arrays on
     PostgreSQL, VALUES (?, ...) a row elsewhere."""
     if rows.ordered is not None:
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
         return pg_insert(table).from_select(list(rows.c), rows.ordered)
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
     return sqlite_insert(table).values(rows.c)
 
 
@@ -77,7 +78,6 @@ class Bulk:
     def _source(self, dialect: Dialect) -> Source:
         names = list(self.columns)
         if dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import ARRAY
             rows = func.unnest(*[bindparam(n, type_=ARRAY(_base(t))) for n, t in self.columns.items()]) \
                 .table_valued(*names, with_ordinality="ord").render_derived()
             c: dict[str, ColumnElement] = {

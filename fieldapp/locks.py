@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from sqlalchemy import select
 
 from .extensions import db, in_list
-from .models import Area, Household
+from .models import Area, Household, HouseholdReach
 
 
 def begin_write() -> None:
@@ -37,19 +37,38 @@ class HouseholdRow(SimpleNamespace):
     leaves the session's own Household objects, and their unsaved changes, alone."""
 
 
-def lock_households(ids) -> dict[str, HouseholdRow]:
-    """The households of these ids, locked for the rest of the transaction and read afresh."""
+def lock_households(ids, reach: bool = False) -> dict[str, HouseholdRow]:
+    """The households of these ids, locked for the rest of the transaction and read afresh.
+
+    reach=True: each row's `reach` is also read, in the same statement, its household_reach row as a tuple
+    (first_day, team_id, member_id, first_at), or None: the visit writer's counters start from it
+    (tallies.apply_new_visits). Every writer of that row holds this lock, so it stays as read."""
     begin_write()
     ids = sorted(set(ids))
     if not ids:
         return {}
     db.session.flush()  # households created earlier in this transaction, for the Core read below
-    table = Household.__table__
-    rows = db.session.execute(select(*table.c).where(in_list(table.c.id, ids)).order_by(table.c.id)
+    table, first = Household.__table__, HouseholdReach.__table__
+    columns = list(table.c)
+    stmt = select(*columns)
+    if reach:
+        stmt = select(*columns, *[first.c[n].label(f"reach_{n}") for n in _REACH]) \
+            .outerjoin(first, first.c.household_id == table.c.id)
+    rows = db.session.execute(stmt.where(in_list(table.c.id, ids)).order_by(table.c.id)
                               .with_for_update(of=table)).all()
     # Usually one village, the member's own: already in the session (loaded with the user's team, web._load_user).
     villages = {vid: db.session.get(Area, vid) for vid in {row.village_id for row in rows}}
-    return {row.id: HouseholdRow(**row._asdict(), village=villages[row.village_id]) for row in rows}
+    names = [c.name for c in columns]
+    out = {}
+    for row in rows:
+        household = HouseholdRow(**dict(zip(names, row, strict=False)), village=villages[row.village_id])
+        if reach:
+            household.reach = tuple(row[len(names):]) if row[len(names)] is not None else None
+        out[row.id] = household
+    return out
+
+
+_REACH = ("first_day", "team_id", "member_id", "first_at")
 
 
 _COLUMNS = [attr.key for attr in Household.__mapper__.column_attrs]

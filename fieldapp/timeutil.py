@@ -32,7 +32,9 @@ def to_local(dt: None) -> None: ...
 def to_local(dt: datetime | None) -> datetime | None:
     if dt is None:
         return None
-    return dt.replace(tzinfo=UTC).astimezone(VN).replace(tzinfo=None)
+    # The offset added (what astimezone(VN) computes, without building two aware times: a sync batch asks
+    # for hundreds); an aware time is read as UTC, as before.
+    return (dt if dt.tzinfo is None else dt.replace(tzinfo=None)) + UTC_OFFSET
 
 
 def from_local(dt: datetime) -> datetime:

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Column, Date, Integer, MetaData, String, Table, bindparam, case, delete, func, literal, select
+from sqlalchemy import Column, Date, Integer, MetaData, String, Table, case, delete, func, literal, select
 from sqlalchemy.schema import SchemaItem
 
 from ..bulk import Bulk, insert_rows
@@ -150,11 +150,12 @@ def apply_visit_delta(before: VisitFacts | None, after: VisitFacts | None) -> No
     note_late([f for f in (before, after) if f is not None])
 
 
-def apply_new_visits(new: list[VisitFacts]) -> None:
+def apply_new_visits(new: list[VisitFacts], reach: dict[str, tuple | None] | None = None) -> None:
     """apply_visit_delta(None, f) for every f, as one upsert per table: a sync batch's new visits.
 
     Deltas add up, so the counters end where one call per visit would leave them; "reached" is
-    computed once per household, against its stored first visit.
+    computed once per household, against its stored first visit. reach: the households' household_reach
+    rows as the writer read them under their lock (locks.lock_households(reach=True)); None: read here.
     """
     if not new:
         return
@@ -172,7 +173,7 @@ def apply_new_visits(new: list[VisitFacts]) -> None:
             first.append(f)
     for key, n in alike.items():
         _add_alike(day_rows, total_rows, key, n)
-    _refresh_reach_many(areas, earliest, day_rows, total_rows)
+    _refresh_reach_many(areas, earliest, day_rows, total_rows, reach)
     write_rows(day_rows, total_rows)
     note_late(new)
 
@@ -204,7 +205,7 @@ def note_late(changed: list[VisitFacts]) -> None:
 
 
 def _refresh_reach_many(areas: dict[str, tuple[int, ...]], earliest: dict[str, list[VisitFacts]],
-                        day_rows, total_rows) -> None:
+                        day_rows, total_rows, reach: dict[str, tuple | None] | None = None) -> None:
     """_refresh_reach for households that only gained visits (earliest: the new visits at the
     earliest time of each): one read of the stored first visits, then bulk inserts and updates.
 
@@ -214,8 +215,11 @@ def _refresh_reach_many(areas: dict[str, tuple[int, ...]], earliest: dict[str, l
     ids = sorted(areas)
     v, hh, r = Visit.__table__, Household.__table__, HouseholdReach.__table__
     db.session.flush()  # the Core reads below do not autoflush: pending visits and reach rows first
-    stored = {row.household_id: (row.first_day, row.team_id, row.member_id, row.first_at)
-              for row in db.session.execute(select(r).where(in_list(r.c.household_id, ids)))}
+    if reach is not None and all(hid in reach for hid in ids):
+        stored = {hid: row for hid, row in reach.items() if row is not None}
+    else:
+        stored = {row.household_id: (row.first_day, row.team_id, row.member_id, row.first_at)
+                  for row in db.session.execute(select(r).where(in_list(r.c.household_id, ids)))}
     first: dict[str, tuple] = {}
     unsure = []
     for hid in ids:
@@ -234,8 +238,8 @@ def _refresh_reach_many(areas: dict[str, tuple[int, ...]], earliest: dict[str, l
         first.update({row.household_id: (local_day(row.visited_at), row.team_id, row.member_id, row.visited_at)
                       for row in db.session.execute(select(v.c.household_id, v.c.visited_at, v.c.team_id,
                                                            v.c.member_id).join(firsts, firsts.c.visit_id == v.c.id))})
-    inserts: list[dict] = []
-    updates: list[dict] = []
+    inserts: list[tuple] = []  # (household_id, first_day, team_id, member_id, first_at)
+    updates: list[tuple] = []
     deletes: list[str] = []
     for household_id in ids:
         new, old = first.get(household_id), stored.get(household_id)
@@ -245,25 +249,37 @@ def _refresh_reach_many(areas: dict[str, tuple[int, ...]], earliest: dict[str, l
             _add(day_rows, total_rows, _owners(areas[household_id], old[1], old[2]), old[0], VISIT_ROW, reached=-1)
         if new and (old or ())[:3] != new[:3]:
             _add(day_rows, total_rows, _owners(areas[household_id], new[1], new[2]), new[0], VISIT_ROW, reached=1)
-        values = {"first_day": new[0], "team_id": new[1], "member_id": new[2], "first_at": new[3]} if new else None
         if old is None:
-            assert values is not None  # new == old was skipped
-            inserts.append({"household_id": household_id, **values})
+            assert new is not None  # new == old was skipped
+            inserts.append((household_id, *new))
         elif new is None:
             deletes.append(household_id)
         else:
-            assert values is not None
-            updates.append({"hid": household_id, **values})
+            updates.append((household_id, *new))
     for obj in [o for o in db.session.identity_map.values() if isinstance(o, HouseholdReach)]:
         if obj.household_id in areas:
             db.session.expire(obj)  # written below without the ORM
     conn = db.session.connection()
-    if inserts:
-        conn.execute(r.insert(), inserts)
-    if updates:
-        conn.execute(r.update().where(r.c.household_id == bindparam("hid")), updates)
+    _REACH_INSERT.run(conn, inserts)
+    _REACH_UPDATE.run(conn, updates)
     if deletes:
         conn.execute(r.delete().where(r.c.household_id.in_(deletes)))
+
+
+_REACH_COLUMNS = ("household_id", "first_day", "team_id", "member_id", "first_at")
+_REACH_INSERT = Bulk({n: HouseholdReach.__table__.c[n].type for n in _REACH_COLUMNS},
+                     lambda rows: insert_rows(HouseholdReach.__table__, rows))
+
+
+def _reach_update(rows):
+    r = HouseholdReach.__table__
+    return r.update().where(r.c.household_id == rows.c["hid"]).values(
+        first_day=rows.c["first_day"], team_id=rows.c["team_id"], member_id=rows.c["member_id"],
+        first_at=rows.c["first_at"])
+
+
+_REACH_UPDATE = Bulk({"hid": String(), **{n: HouseholdReach.__table__.c[n].type for n in _REACH_COLUMNS[1:]}},
+                     _reach_update)
 
 
 def _refresh_reach(household_id, areas, day_rows, total_rows) -> None:

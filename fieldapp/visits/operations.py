@@ -251,7 +251,7 @@ def _plan(actor: User, records: list, services: dict[str, Service],
     look_up=False: as if none of the ids were stored yet (save_visits then inserts only new ids)."""
     results: list[Result | None] = [rec if isinstance(rec, Result) else None for rec in records]
     todo = [(i, rec) for i, rec in enumerate(records) if not isinstance(rec, Result)]
-    households = lock_households({rec.household_id for _i, rec in todo})  # before anything is read
+    households = lock_households({rec.household_id for _i, rec in todo}, reach=True)  # before anything is read
     stored = stored_visits({rec.id for _i, rec in todo}) if look_up else {}
     done = achieved({rec.household_id for _i, rec in todo
                      if rec.household_id in households and any(rec.data.counts.values())})
@@ -376,7 +376,7 @@ def _write(actor: User, accepted: list[Planned], services: dict[str, Service], o
     for obj in [o for o in db.session.identity_map.values() if isinstance(o, Household)]:
         if obj.id in latest:
             db.session.expire(obj)  # written above without the ORM
-    tallies.apply_new_visits(facts)
+    tallies.apply_new_visits(facts, {p.household.id: p.household.reach for p in accepted})
     return True
 
 

@@ -14,9 +14,17 @@ A `Bulk` statement is built with Core once per dialect, compiled once, and run t
 Each value goes through its column type's bind processor for the dialect (a time or a day becomes what
 SQLAlchemy would have sent), and a JSON value through json.dumps (SQLAlchemy's serializer: no engine here
 sets another), so the stored rows are the ones a Core executemany writes.
+
+`pipeline(conn)`, on PostgreSQL: the Bulk statements run inside it are sent without waiting for each one's
+answer (psycopg's pipeline mode), so the server writes the visits while the app builds the audit entries,
+and the answers come back together, in one wait, when the block ends. Any other statement run meanwhile
+through SQLAlchemy first ends the pipeline (it waits for everything sent), so a read always sees the
+writes sent before it. Elsewhere it changes nothing.
 """
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
 from typing import cast as cast_to
 
 from sqlalchemy import (
@@ -30,13 +38,15 @@ from sqlalchemy import (
     Text,
     bindparam,
     cast,
+    event,
     func,
     select,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Connection, CursorResult, Dialect
+from sqlalchemy.engine import Connection, CursorResult, Dialect, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.types import TypeEngine
@@ -46,16 +56,16 @@ class Source:
     """The rows a Bulk statement reads: `c[name]` is a column of them; `ordered`, on PostgreSQL, all of them in
     the order given (a SELECT from the arrays), None elsewhere (`c` are then one row's parameters)."""
 
-    def __init__(self, columns: dict[str, ColumnElement], ordered: Select | None):
-        self.c, self.ordered = columns, ordered
+    def __init__(self, columns: dict[str, ColumnElement], ordered: Select | None, dialect: str):
+        self.c, self.ordered, self.dialect = columns, ordered, dialect
 
 
 def insert_rows(table, rows: Source):
     """INSERT of these rows into a table (the dialect's own, for an ON CONFLICT clause): from the arrays on
-    PostgreSQL, VALUES (?, ...) a row elsewhere."""
+    PostgreSQL, VALUES (?, ...) a row elsewhere (and for a single row on PostgreSQL)."""
     if rows.ordered is not None:
         return pg_insert(table).from_select(list(rows.c), rows.ordered)
-    return sqlite_insert(table).values(rows.c)
+    return (pg_insert if rows.dialect == "postgresql" else sqlite_insert)(table).values(rows.c).inline()  # no RETURNING id
 
 
 def _base(type_: TypeEngine) -> TypeEngine:
@@ -73,47 +83,170 @@ class Bulk:
     def __init__(self, columns: dict[str, TypeEngine], build: Callable[[Source], ClauseElement]):
         self.columns, self.build = columns, build
         self._position = {n: i for i, n in enumerate(columns)}
-        self._compiled: dict[str, tuple[str, list[str], list]] = {}
+        self._compiled: dict[tuple[str, bool], tuple[str, list[str], list]] = {}
 
-    def _source(self, dialect: Dialect) -> Source:
+    def _source(self, dialect: Dialect, arrays: bool) -> Source:
         names = list(self.columns)
-        if dialect.name == "postgresql":
+        if arrays:
             rows = func.unnest(*[bindparam(n, type_=ARRAY(_base(t))) for n, t in self.columns.items()]) \
                 .table_valued(*names, with_ordinality="ord").render_derived()
             c: dict[str, ColumnElement] = {
                 n: cast(rows.c[n], t) if isinstance(t, JSON) else rows.c[n] for n, t in self.columns.items()}
-            return Source(c, select(*c.values()).order_by(rows.c.ord))
-        return Source({n: bindparam(n, type_=t) for n, t in self.columns.items()}, None)
+            return Source(c, select(*c.values()).order_by(rows.c.ord), dialect.name)
+        return Source({n: bindparam(n, type_=t) for n, t in self.columns.items()}, None, dialect.name)
 
-    def _prepare(self, dialect: Dialect) -> tuple[str, list[str], list]:
-        """(the statement's text, its parameters' names in order, their value processors): once per dialect."""
-        found = self._compiled.get(dialect.name)
+    def _prepare(self, dialect: Dialect, arrays: bool) -> tuple[str, list[str], list]:
+        """(the statement's text, its parameters' names in order, their value processors): once per dialect
+        and form (arrays, or one row's values)."""
+        found = self._compiled.get((dialect.name, arrays))
         if found is None:
-            compiled = cast_to(SQLCompiler, self.build(self._source(dialect)).compile(dialect=dialect))
+            compiled = cast_to(SQLCompiler, self.build(self._source(dialect, arrays)).compile(dialect=dialect))
             order = list(compiled.positiontup or []) if compiled.positional else list(self.columns)
             assert set(order) == set(self.columns), (order, list(self.columns))  # a name may come twice (SQLite)
             processors = [_dumps if isinstance(self.columns[n], JSON)
                           else self.columns[n].dialect_impl(dialect).bind_processor(dialect) for n in order]
             sql = compiled.string
-            if dialect.name == "postgresql":  # arrays in binary: no quoting of each element in Python
+            if arrays:  # in binary: no quoting of each element in Python
                 for name in order:
                     sql = sql.replace(f"%({name})s", f"%({name})b")
-            found = self._compiled[dialect.name] = (sql, order, processors)
+            found = self._compiled[(dialect.name, arrays)] = (sql, order, processors)
         return found
 
     def run(self, conn: Connection, rows: Sequence[tuple]) -> CursorResult | None:
         """Run it over these rows (nothing without any); its result (PostgreSQL: rows a RETURNING gives)."""
         if not rows:
             return None
-        sql, order, processors = self._prepare(conn.dialect)
+        pg = conn.dialect.name == "postgresql"
+        if pg and len(rows) == 1:  # one row: its values, not arrays of one (psycopg dumps an array in Python)
+            sql, order, processors = self._prepare(conn.dialect, False)
+            row = rows[0]
+            values = {name: row[self._position[name]] if proc is None else proc(row[self._position[name]])
+                      for name, proc in zip(order, processors, strict=True)}
+            return self._execute(conn, sql, values)
+        sql, order, processors = self._prepare(conn.dialect, pg)
         columns: dict[str, list] = {}  # each column's values once, even where the statement takes it twice
         for name, proc in zip(order, processors, strict=True):
             if name not in columns:
                 i = self._position[name]
                 columns[name] = [row[i] for row in rows] if proc is None else _processed([row[i] for row in rows], proc)
-        if conn.dialect.name == "postgresql":
-            return conn.exec_driver_sql(sql, columns)
+        if pg:
+            return self._execute(conn, sql, columns)
         return conn.exec_driver_sql(sql, list(zip(*(columns[n] for n in order), strict=True)))
+
+    @staticmethod
+    def _execute(conn: Connection, sql: str, params: dict):
+        """PostgreSQL: in the connection's pipeline if one runs (its cursor), else at once (its result)."""
+        piped = conn.info.get(_PIPELINE)
+        if piped is not None and piped.active:
+            return piped.send(sql, params)
+        return conn.exec_driver_sql(sql, params)
+
+
+def returned(result) -> list:
+    """The first column of the rows a Bulk statement's RETURNING gave (run in a pipeline, read now: it waits)."""
+    if isinstance(result, CursorResult):
+        return list(result.scalars())
+    return [row[0] for row in result.fetchall()]
+
+
+_PIPELINE = "fieldapp.bulk.pipeline"
+_running = 0  # pipelines running in this process: none, the usual case, costs other statements nothing
+
+
+class Pipeline:
+    """A connection's statements in flight (psycopg pipeline mode), and a savepoint to undo them."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self.raw = conn.connection.dbapi_connection
+        self._mode: Any = None
+        self.savepoint = False
+
+    @property
+    def active(self) -> bool:
+        return self._mode is not None
+
+    def start(self) -> None:
+        global _running
+        assert self.raw is not None
+        self._mode = self.raw.pipeline()
+        self._mode.__enter__()
+        _running += 1
+
+    def send(self, sql: str, params) -> object:
+        """Send a statement without waiting; its cursor (its rows are read with `returned`)."""
+        assert self.raw is not None
+        cursor = self.raw.cursor()
+        cursor.execute(sql, params)
+        return cursor
+
+    def command(self, sql: str) -> None:
+        assert self.raw is not None
+        self.raw.execute(sql)  # in the pipeline while it lasts, else at once
+
+    def end(self) -> None:
+        """Wait for every answer (an error of any statement sent is raised here, as SQLAlchemy raises it)."""
+        global _running
+        mode, self._mode = self._mode, None
+        if mode is not None:
+            _running -= 1
+            error = type(self.raw).Error
+            try:
+                mode.__exit__(None, None, None)
+            except error as err:
+                raise DBAPIError.instance(None, None, err, error) from err
+
+
+@contextmanager
+def pipeline(conn: Connection, savepoint: bool = False) -> Iterator[Pipeline | None]:
+    """PostgreSQL: run the block's Bulk statements in a pipeline (see the module's docstring); savepoint=True
+    opens one first: `undo()` rolls back to it, and so does an error (raised after), else it is released at
+    the end. Elsewhere: None."""
+    if conn.dialect.name != "postgresql":
+        yield None
+        return
+    piped = Pipeline(conn)
+    piped.start()
+    conn.info[_PIPELINE] = piped
+    try:
+        if savepoint:
+            piped.command("SAVEPOINT bulk_write")
+            piped.savepoint = True
+        yield piped
+        if piped.savepoint:
+            piped.command("RELEASE SAVEPOINT bulk_write")
+        piped.end()
+    except BaseException as exc:
+        try:
+            piped.end()
+        except DBAPIError:
+            pass  # the block's own error is the one raised; this one follows from it
+        if piped.savepoint:
+            undo(piped)
+        error = type(piped.raw).Error
+        if isinstance(exc, error):  # a statement's error, met while sending or reading: as SQLAlchemy raises it
+            raise DBAPIError.instance(None, None, exc, error) from exc
+        raise
+    finally:
+        conn.info.pop(_PIPELINE, None)
+
+
+def undo(piped: Pipeline) -> None:
+    """Undo every statement run since the pipeline's savepoint (sent or already answered)."""
+    assert piped.savepoint
+    piped.command("ROLLBACK TO SAVEPOINT bulk_write")
+    piped.command("RELEASE SAVEPOINT bulk_write")
+    piped.savepoint = False
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _end_pipeline(conn, _cursor, _statement, _parameters, _context, _executemany) -> None:
+    """A statement through SQLAlchemy (a read, the ORM's flush) while a pipeline runs: first wait for
+    everything sent, so it runs after them and SQLAlchemy reads its answer as usual."""
+    if _running:
+        piped = conn.info.get(_PIPELINE)
+        if piped is not None and piped.active:
+            piped.end()
 
 
 def _processed(values: list, proc: Callable) -> list:

@@ -11,9 +11,10 @@ instant must not both read the old state. So each begins the same way:
 """
 from types import SimpleNamespace
 
-from sqlalchemy import select
+from sqlalchemy import Select, String, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
-from .extensions import db, in_list
+from .extensions import db
 from .models import Area, Household, HouseholdReach
 
 
@@ -48,27 +49,38 @@ def lock_households(ids, reach: bool = False) -> dict[str, HouseholdRow]:
     if not ids:
         return {}
     db.session.flush()  # households created earlier in this transaction, for the Core read below
-    table, first = Household.__table__, HouseholdReach.__table__
-    columns = list(table.c)
-    stmt = select(*columns)
-    if reach:
-        stmt = select(*columns, *[first.c[n].label(f"reach_{n}") for n in _REACH]) \
-            .outerjoin(first, first.c.household_id == table.c.id)
-    rows = db.session.execute(stmt.where(in_list(table.c.id, ids)).order_by(table.c.id)
-                              .with_for_update(of=table)).all()
+    conn = db.session.connection()
+    rows = conn.execute(_lock_statement(conn.dialect.name, reach), {"ids": ids}).all()
     # Usually one village, the member's own: already in the session (loaded with the user's team, web._load_user).
     villages = {vid: db.session.get(Area, vid) for vid in {row.village_id for row in rows}}
-    names = [c.name for c in columns]
+    n = len(_NAMES)
     out = {}
     for row in rows:
-        household = HouseholdRow(**dict(zip(names, row, strict=False)), village=villages[row.village_id])
+        household = HouseholdRow(**dict(zip(_NAMES, row, strict=False)), village=villages[row.village_id])
         if reach:
-            household.reach = tuple(row[len(names):]) if row[len(names)] is not None else None
+            household.reach = tuple(row[n:]) if row[n] is not None else None
         out[row.id] = household
     return out
 
 
 _REACH = ("first_day", "team_id", "member_id", "first_at")
+_NAMES = [c.name for c in Household.__table__.c]
+_LOCKS: dict[tuple[str, bool], Select] = {}
+
+
+def _lock_statement(dialect: str, reach: bool) -> Select:
+    """Built once per dialect (the ids are one parameter: an array on PostgreSQL, an expanding IN elsewhere)."""
+    stmt = _LOCKS.get((dialect, reach))
+    if stmt is None:
+        table, first = Household.__table__, HouseholdReach.__table__
+        ids = bindparam("ids", type_=ARRAY(String)) if dialect == "postgresql" else bindparam("ids", expanding=True)
+        stmt = select(*table.c, *([first.c[n].label(f"reach_{n}") for n in _REACH] if reach else []))
+        if reach:
+            stmt = stmt.outerjoin(first, first.c.household_id == table.c.id)
+        stmt = _LOCKS[(dialect, reach)] = stmt.where(
+            table.c.id == any_(ids) if dialect == "postgresql" else table.c.id.in_(ids)) \
+            .order_by(table.c.id).with_for_update(of=table)
+    return stmt
 
 
 _COLUMNS = [attr.key for attr in Household.__mapper__.column_attrs]

@@ -42,14 +42,16 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cur.close()
 
 
+_USER_SCOPE = (joinedload(User.team).joinedload(Team.village), joinedload(User.area))  # built once, not per request
+
+
 @login_manager.user_loader
 def _load_user(user_key: str):
     user_id, _sep, version = user_key.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
     # Every page checks the scope: the user's team and its village, or the officer's area, in the same statement.
-    user = db.session.get(User, int(user_id), options=(joinedload(User.team).joinedload(Team.village),
-                                                        joinedload(User.area)))
+    user = db.session.get(User, int(user_id), options=_USER_SCOPE)
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user

@@ -1,9 +1,10 @@
 """fieldapp.bulk stores the rows SQLAlchemy's own executemany stores (the visit writer's visits, audit entries and
 households' list columns), column by column as the database holds them: a time with and without microseconds, a
 day, NULLs, the text "NULL", quotes, braces, commas, a backslash and a line break, a JSON null, Vietnamese text
-inside JSON; on SQLite and on PostgreSQL."""
+inside JSON; on SQLite and on PostgreSQL, many rows at once (arrays on PostgreSQL) and one row alone (its values)."""
 from datetime import date, datetime
 
+import pytest
 from sqlalchemy import Table, insert, text
 
 from fieldapp.extensions import db
@@ -31,7 +32,13 @@ def _core(table: Table, names: list[str], rows: list[tuple]) -> None:
     db.session.connection().execute(insert(table), [dict(zip(names, row, strict=True)) for row in rows])
 
 
-def test_visit_rows_are_the_ones_core_writes(app, world):
+def _run(bulk, rows: list[tuple], one_by_one: bool) -> None:
+    for part in ([[row] for row in rows] if one_by_one else [rows]):
+        bulk.run(db.session.connection(), part)
+
+
+@pytest.mark.parametrize("one_by_one", [False, True])
+def test_visit_rows_are_the_ones_core_writes(app, world, one_by_one):
     member, h1, h2 = world.users["member"], world.households["h1"], world.households["h2"]
 
     def rows(ids):
@@ -40,11 +47,12 @@ def test_visit_rows_are_the_ones_core_writes(app, world):
                  'Hẹn chiều “mai”, {ngõ 3} "nhà" \\ số 5\nNULL', date(2026, 12, 2), member.id)]
     _core(Visit.__table__, ["id", "household_id", "member_id", "team_id", "visited_at", "received_at", "outcome",
                             "note", "return_on", "entered_by_id"], rows(CORE))
-    writer._VISITS.run(db.session.connection(), rows(BULK))
+    _run(writer._VISITS, rows(BULK), one_by_one)
     assert _raw(Visit.__table__, "id", BULK) == _raw(Visit.__table__, "id", CORE)
 
 
-def test_audit_rows_are_the_ones_core_writes(app, world):
+@pytest.mark.parametrize("one_by_one", [False, True])
+def test_audit_rows_are_the_ones_core_writes(app, world, one_by_one):
     member, h1 = world.users["member"], world.households["h1"]
     after = {"household_id": h1.id, "outcome": "helped", "visited_at": TIMES[1].isoformat(), "note": 'Đã cài "VNeID" \\ {}',
              "assists": {"vneid": 2}, "return_on": None}
@@ -55,7 +63,7 @@ def test_audit_rows_are_the_ones_core_writes(app, world):
     names = ["at", "actor_id", "action", "entity_type", "entity_id", "area_path", "commune_id", "before", "after"]
     _core(AuditLog.__table__, [n for n in names if n != "commune_id"],  # the model's default fills it (2, None)
           [row[:6] + row[7:] for row in rows(CORE)])
-    writer._AUDIT.run(db.session.connection(), rows(BULK))
+    _run(writer._AUDIT, rows(BULK), one_by_one)
     assert _raw(AuditLog.__table__, "entity_id", BULK) == _raw(AuditLog.__table__, "entity_id", CORE)
 
 

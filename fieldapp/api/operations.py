@@ -62,7 +62,9 @@ def apply_batch(actor: User, body) -> list[Result]:
     if len(visits) > MAX_VISITS or len(households) > MAX_HOUSEHOLDS:
         raise BatchError(_("Mỗi lần gửi tối đa %(n)d lượt thăm và %(n)d hộ.", n=MAX_VISITS), 413)
     begin_write()
-    services = services_by_code()
+    # The catalogue is read only when a record names a service: a visit without any (not home, declined,
+    # come back) is checked without it.
+    services = services_by_code() if any(isinstance(rec, dict) and rec.get("assists") for rec in visits) else {}
     results = [_apply_household(actor, rec) for rec in households]
     results += save_visits(actor, [_visit_record(rec, services) for rec in visits], services)
     return results

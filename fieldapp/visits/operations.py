@@ -8,15 +8,16 @@ it, the client id already stored: same content is a duplicate, other content a c
 writes the accepted ones with one statement per table: the visits, their assistance lines, their
 audit entries, the households' list columns and the counters, in the caller's transaction.
 """
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import cast
 
 from flask_babel import gettext as _
-from sqlalchemy import Date, DateTime, Integer, String, case, delete, func, or_, select
+from sqlalchemy import Date, DateTime, Integer, String, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit
+from .. import audit, bulk
 from ..access import can_enter_paper_visits, can_view_household
 from ..bulk import Bulk, insert_rows
 from ..counting import (
@@ -328,11 +329,36 @@ _HOUSEHOLDS = Bulk({"hid": String(), "n": Integer(), "at": DateTime(), "outcome"
 def _write(actor: User, accepted: list[Planned], services: dict[str, Service], only_new: bool = False) -> bool:
     """Write the accepted visits and everything that goes with them. only_new (PostgreSQL): the visits
     go in only where their id is not stored yet; if any was (a resend, or another request's insert after
-    the lock), nothing is written (the others are taken out again) and it answers False."""
+    the lock), nothing is written (all of it is undone) and it answers False.
+
+    On PostgreSQL (only_new) the statements go out in one pipeline (fieldapp.bulk.pipeline), the visits
+    first, each sent as soon as its rows are built: the server writes while the app builds the next."""
     now = utcnow()
-    by_id = {s.id: s for s in services.values()}
     conn = db.session.connection()
-    visits: list[tuple] = []
+    visits = [(p.record.id, p.household.id, p.member.id, p.member.team_id, p.record.data.visited_at, now,
+               p.record.data.outcome, p.record.data.note, p.record.data.return_on, p.entered_by(actor))
+              for p in accepted]
+    try:
+        with bulk.pipeline(conn, savepoint=True) if only_new else nullcontext() as piped:
+            result = (_NEW_VISITS if only_new else _VISITS).run(conn, visits)
+            _write_rest(actor, accepted, services, conn, now)
+            if only_new and len(bulk.returned(result)) < len(visits):
+                assert piped is not None  # only_new is PostgreSQL's
+                bulk.undo(piped)
+                return False
+    except IntegrityError:
+        if not only_new:
+            raise
+        # A stored visit's assistance lines refused the new ones (the unique key): undone (the savepoint) and
+        # decided again with the stored ids read first, where an error of another cause is raised.
+        return False
+    return True
+
+
+def _write_rest(actor: User, accepted: list[Planned], services: dict[str, Service], conn, now: datetime) -> None:
+    """What goes with the visits just written: their assistance lines, audit entries, the households' list
+    columns and the counters."""
+    by_id = {s.id: s for s in services.values()}
     assists: list[tuple] = []
     entries: list[tuple] = []
     facts: list[tallies.VisitFacts] = []
@@ -345,8 +371,6 @@ def _write(actor: User, accepted: list[Planned], services: dict[str, Service], o
         place = places.get(path)
         if place is None:
             place = places[path] = (commune_of(path), tallies.area_ids(path))
-        visits.append((rec.id, household.id, member.id, member.team_id, data.visited_at, now, data.outcome, data.note,
-                       data.return_on, entered_by))
         assists.extend((rec.id, sid, n) for sid, n in p.counts.items())
         entries.append((now, actor.id, "create", "visit", rec.id, path, place[0], None,
                         _audit_view(household.id, data.outcome, data.visited_at, data.note, p.counts, by_id,
@@ -356,20 +380,11 @@ def _write(actor: User, accepted: list[Planned], services: dict[str, Service], o
         row[1] += 1
         if row[2] is None or data.visited_at >= row[2]:
             row[2:5] = data.visited_at, data.outcome, data.return_on
-        # the member's team_id went into visits.team_id (NOT NULL) above
+        # the member's team_id went into visits.team_id (NOT NULL)
         facts.append(tallies.VisitFacts(
             household_id=household.id, area_ids=place[1], team_id=cast(int, member.team_id), member_id=member.id,
             day=local_day(data.visited_at), at=data.visited_at, outcome=data.outcome,
             counts=tuple(sorted(p.counts.items())), visit_id=rec.id))
-    if only_new:
-        result = _NEW_VISITS.run(conn, visits)
-        assert result is not None  # accepted is not empty
-        inserted = result.scalars().all()
-        if len(inserted) < len(visits):
-            conn.execute(delete(Visit.__table__).where(in_list(Visit.__table__.c.id, inserted)))
-            return False
-    else:
-        _VISITS.run(conn, visits)
     _ASSISTS.run(conn, assists)
     _AUDIT.run(conn, entries)
     _HOUSEHOLDS.run(conn, [tuple(row) for row in latest.values()])
@@ -377,7 +392,6 @@ def _write(actor: User, accepted: list[Planned], services: dict[str, Service], o
         if obj.id in latest:
             db.session.expire(obj)  # written above without the ORM
     tallies.apply_new_visits(facts, {p.household.id: p.household.reach for p in accepted})
-    return True
 
 
 def save_visits(actor: User, records: list, services: dict[str, Service] | None = None) -> list[Result]:

@@ -199,9 +199,10 @@ class Pipeline:
 
 @contextmanager
 def pipeline(conn: Connection, savepoint: bool = False) -> Iterator[Pipeline | None]:
-    """PostgreSQL: run the block's Bulk statements in a pipeline (see the module's docstring); savepoint=True
-    opens one first: `undo()` rolls back to it, and so does an error (raised after), else it is released at
-    the end. Elsewhere: None."""
+    """PostgreSQL: run the block's Bulk statements in a pipeline (see the module's docstring), answered in one
+    wait at its end. savepoint=True opens one first, left open to the transaction's end (a RELEASE would cost
+    a wait of its own): `undo()`, after the block, rolls back to it; an error does too (and is raised).
+    Elsewhere: None."""
     if conn.dialect.name != "postgresql":
         yield None
         return
@@ -213,8 +214,6 @@ def pipeline(conn: Connection, savepoint: bool = False) -> Iterator[Pipeline | N
             piped.command("SAVEPOINT bulk_write")
             piped.savepoint = True
         yield piped
-        if piped.savepoint:
-            piped.command("RELEASE SAVEPOINT bulk_write")
         piped.end()
     except BaseException as exc:
         try:

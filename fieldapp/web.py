@@ -7,7 +7,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import event
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import joinedload
 
@@ -42,7 +42,10 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cur.close()
 
 
-_USER_SCOPE = (joinedload(User.team).joinedload(Team.village), joinedload(User.area))  # built once, not per request
+# The user with their team and its village, and their area, in one statement. Built once: an ORM get() with
+# these options built its statement and the options' cache key again at every request (~0.4 ms of CPU).
+_SIGNED_IN = select(User).options(joinedload(User.team).joinedload(Team.village), joinedload(User.area)) \
+    .where(User.id == bindparam("user_id"))
 
 
 @login_manager.user_loader
@@ -51,7 +54,7 @@ def _load_user(user_key: str):
     if not user_id.isdigit() or not version.isdigit():
         return None
     # Every page checks the scope: the user's team and its village, or the officer's area, in the same statement.
-    user = db.session.get(User, int(user_id), options=_USER_SCOPE)
+    user = db.session.execute(_SIGNED_IN, {"user_id": int(user_id)}).unique().scalar_one_or_none()
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user

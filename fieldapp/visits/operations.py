@@ -332,7 +332,8 @@ def _write(actor: User, accepted: list[Planned], services: dict[str, Service], o
     the lock), nothing is written (all of it is undone) and it answers False.
 
     On PostgreSQL (only_new) the statements go out in one pipeline (fieldapp.bulk.pipeline), the visits
-    first, each sent as soon as its rows are built: the server writes while the app builds the next."""
+    first, each sent as soon as its rows are built: the server writes while the app builds the next, and
+    the answers come back in one wait."""
     now = utcnow()
     conn = db.session.connection()
     visits = [(p.record.id, p.household.id, p.member.id, p.member.team_id, p.record.data.visited_at, now,
@@ -342,10 +343,10 @@ def _write(actor: User, accepted: list[Planned], services: dict[str, Service], o
         with bulk.pipeline(conn, savepoint=True) if only_new else nullcontext() as piped:
             result = (_NEW_VISITS if only_new else _VISITS).run(conn, visits)
             _write_rest(actor, accepted, services, conn, now)
-            if only_new and len(bulk.returned(result)) < len(visits):
-                assert piped is not None  # only_new is PostgreSQL's
-                bulk.undo(piped)
-                return False
+        if only_new and len(bulk.returned(result)) < len(visits):
+            assert piped is not None  # only_new is PostgreSQL's
+            bulk.undo(piped)
+            return False
     except IntegrityError:
         if not only_new:
             raise

@@ -263,4 +263,4 @@ def _processed(values: list, proc: Callable) -> list:
 
 def _dumps(value) -> str:
     """A JSON column's value as SQLAlchemy sends it (None is JSON null, as with none_as_null=False)."""
-    return json.dumps(value)
+    return "null" if value is None else json.dumps(value)

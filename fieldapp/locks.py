@@ -14,6 +14,7 @@ from types import SimpleNamespace
 from sqlalchemy import Select, String, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from . import bulk
 from .extensions import db
 from .models import Area, Household, HouseholdReach
 
@@ -41,31 +42,60 @@ class HouseholdRow(SimpleNamespace):
 def lock_households(ids, reach: bool = False) -> dict[str, HouseholdRow]:
     """The households of these ids, locked for the rest of the transaction and read afresh.
 
-    reach=True: each row's `reach` is also read, in the same statement, its household_reach row as a tuple
-    (first_day, team_id, member_id, first_at), or None: the visit writer's counters start from it
-    (tallies.apply_new_visits). Every writer of that row holds this lock, so it stays as read."""
+    reach=True: each row's `reach` is also read, its household_reach row as a tuple (first_day, team_id,
+    member_id, first_at), or None: the visit writer's counters start from it (tallies.apply_new_visits).
+    Every writer of that row holds this lock, so it stays as read. SQLite: in the same statement (the write
+    lock is held from its BEGIN). PostgreSQL: by a second statement sent with the lock's in one pipeline
+    (one wait): a statement that waited for a row lock reads the locked rows as they are now but the other
+    tables of a join as they were when it began, so a join would miss a first visit the writer it waited
+    for has just stored."""
     begin_write()
     ids = sorted(set(ids))
     if not ids:
         return {}
     db.session.flush()  # households created earlier in this transaction, for the Core read below
     conn = db.session.connection()
-    rows = conn.execute(_lock_statement(conn.dialect.name, reach), {"ids": ids}).all()
+    dialect = conn.dialect.name
+    firsts: dict[str, tuple] | None = None
+    if reach and dialect == "postgresql":
+        lock_sql, reach_sql = _pg_texts(conn)
+        with bulk.pipeline(conn) as piped:
+            assert piped is not None
+            locked, read = piped.send(lock_sql, {"ids": ids}), piped.send(reach_sql, {"ids": ids})
+        rows = locked.fetchall()
+        firsts = {row[0]: tuple(row[1:]) for row in read.fetchall()}
+    else:
+        rows = conn.execute(_lock_statement(dialect, reach), {"ids": ids}).all()
     # Usually one village, the member's own: already in the session (loaded with the user's team, web._load_user).
-    villages = {vid: db.session.get(Area, vid) for vid in {row.village_id for row in rows}}
-    n = len(_NAMES)
+    n, village = len(_NAMES), _NAMES.index("village_id")
+    villages = {vid: db.session.get(Area, vid) for vid in {row[village] for row in rows}}
     out = {}
     for row in rows:
-        household = HouseholdRow(**dict(zip(_NAMES, row, strict=False)), village=villages[row.village_id])
-        if reach:
+        household = HouseholdRow(**dict(zip(_NAMES, row, strict=False)), village=villages[row[village]])
+        if firsts is not None:
+            household.reach = firsts.get(household.id)
+        elif reach:
             household.reach = tuple(row[n:]) if row[n] is not None else None
-        out[row.id] = household
+        out[household.id] = household
     return out
 
 
 _REACH = ("first_day", "team_id", "member_id", "first_at")
 _NAMES = [c.name for c in Household.__table__.c]
 _LOCKS: dict[tuple[str, bool], Select] = {}
+
+
+_PG_TEXTS: list[str] = []
+
+
+def _pg_texts(conn) -> tuple[str, str]:
+    """PostgreSQL: the lock's statement and the household_reach read, as the driver takes them (compiled once)."""
+    if not _PG_TEXTS:
+        first = HouseholdReach.__table__
+        read = select(*[first.c[n] for n in ("household_id", *_REACH)]).where(
+            first.c.household_id == any_(bindparam("ids", type_=ARRAY(String))))
+        _PG_TEXTS[:] = [str(stmt.compile(dialect=conn.dialect)) for stmt in (_lock_statement("postgresql", False), read)]
+    return _PG_TEXTS[0], _PG_TEXTS[1]
 
 
 def _lock_statement(dialect: str, reach: bool) -> Select:

@@ -338,3 +338,39 @@ def test_a_conflict_on_the_insert_is_decided_again(client, member, monkeypatch, 
     assert db.session.get(Household, h1.id).visit_count == 2
     assert db.session.get(Household, h2.id).visit_count == 1
     assert stored() == recount()
+
+
+def test_the_lock_reads_the_first_visit_the_writer_it_waited_for_stored(app, world):
+    """The writer reads each household's first visit (household_reach) with its lock. On PostgreSQL a statement
+    that waited for a row lock reads the other tables of a join as they were when it began: the first visit
+    stored by the writer it waited for must be seen all the same (else it counts the household reached twice,
+    or its insert of the same first visit fails). SQLite: the write lock is taken before any read."""
+    import threading
+
+    from fieldapp.locks import lock_households
+    h = world.households["h2"]
+    db.session.execute(HouseholdReach.__table__.delete().where(HouseholdReach.household_id == h.id))
+    db.session.commit()
+    other = db.engine.connect()
+    first = {"household_id": h.id, "first_day": to_local(utcnow()).date(), "team_id": world.users["member"].team_id,
+             "member_id": world.users["member"].id, "first_at": utcnow().replace(microsecond=0)}
+    if db.engine.dialect.name == "postgresql":
+        other.execute(select(Household.id).where(Household.id == h.id).with_for_update())  # the other writer's lock
+    else:
+        other.exec_driver_sql("BEGIN IMMEDIATE")
+    seen = {}
+
+    def writer_waiting():
+        with app.app_context():
+            seen.update(lock_households([h.id], reach=True))
+            db.session.rollback()
+
+    waiting = threading.Thread(target=writer_waiting)
+    waiting.start()
+    waiting.join(0.5)
+    assert waiting.is_alive()  # waits for the other writer's lock
+    other.execute(HouseholdReach.__table__.insert().values(**first))
+    other.commit()
+    waiting.join(10)
+    other.close()
+    assert seen[h.id].reach == (first["first_day"], first["team_id"], first["member_id"], first["first_at"])

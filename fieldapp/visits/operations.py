@@ -257,6 +257,7 @@ def _plan(actor: User, records: list, services: dict[str, Service],
     done = achieved({rec.household_id for _i, rec in todo
                      if rec.household_id in households and any(rec.data.counts.values())})
     planned: dict[str, Planned] = {}
+    visible: dict[int, bool] = {}  # village id -> the actor may see its households
     earliest = earliest_visit_day()
     for i, rec in todo:
         member = rec.member or actor
@@ -270,7 +271,10 @@ def _plan(actor: User, records: list, services: dict[str, Service],
             results[i] = Result(rec.id, "visit", DUPLICATE) if same else conflict(rec.id)
             continue
         household = households.get(rec.household_id)
-        if household is None or not can_view_household(actor, cast(Household, household)):  # a row, read as one
+        seen = None if household is None else visible.get(household.village_id)
+        if seen is None and household is not None:  # the same answer for every household of a village
+            seen = visible[household.village_id] = can_view_household(actor, cast(Household, household))  # a row
+        if not seen:
             msg = _("Không tìm thấy hộ này, hoặc hộ nằm ngoài địa bàn của bạn.")
             results[i] = Result(rec.id, "visit", REJECTED, msg, {"household_id": msg})
             continue
@@ -305,6 +309,9 @@ _VISITS = _insert(Visit.__table__, *_VISIT_COLUMNS)
 _NEW_VISITS = Bulk(_columns(Visit.__table__, *_VISIT_COLUMNS), lambda rows: insert_rows(Visit.__table__, rows)
                    .on_conflict_do_nothing(index_elements=["id"]).returning(Visit.__table__.c.id))
 _ASSISTS = _insert(Assistance.__table__, "visit_id", "service_id", "count")
+# PostgreSQL, with _NEW_VISITS: a stored visit's lines (a resend, undone after) are left alone, not an error
+_NEW_ASSISTS = Bulk(_columns(Assistance.__table__, "visit_id", "service_id", "count"),
+                    lambda rows: insert_rows(Assistance.__table__, rows).on_conflict_do_nothing())
 _AUDIT = _insert(AuditLog.__table__, "at", "actor_id", "action", "entity_type", "entity_id", "area_path", "commune_id",
                  "before", "after")
 
@@ -339,41 +346,39 @@ def _write(actor: User, accepted: list[Planned], services: dict[str, Service], o
     visits = [(p.record.id, p.household.id, p.member.id, p.member.team_id, p.record.data.visited_at, now,
                p.record.data.outcome, p.record.data.note, p.record.data.return_on, p.entered_by(actor))
               for p in accepted]
-    try:
-        with bulk.pipeline(conn, savepoint=True) if only_new else nullcontext() as piped:
-            result = (_NEW_VISITS if only_new else _VISITS).run(conn, visits)
-            _write_rest(actor, accepted, services, conn, now)
-        if only_new and len(bulk.returned(result)) < len(visits):
-            assert piped is not None  # only_new is PostgreSQL's
-            bulk.undo(piped)
-            return False
-    except IntegrityError:
-        if not only_new:
-            raise
-        # A stored visit's assistance lines refused the new ones (the unique key): undone (the savepoint) and
-        # decided again with the stored ids read first, where an error of another cause is raised.
+    # An error of a statement in the pipeline is raised (the request's rollback then also resets the driver's
+    # prepared statements, which an aborted pipeline can leave behind): a stored id is not one, the visits'
+    # RETURNING finds it, and a stored visit's assistance lines are skipped.
+    with bulk.pipeline(conn, savepoint=True) if only_new else nullcontext() as piped:
+        result = (_NEW_VISITS if only_new else _VISITS).run(conn, visits)
+        _write_rest(actor, accepted, [v[9] for v in visits], services, conn, now, only_new)
+    if only_new and len(bulk.returned(result)) < len(visits):
+        assert piped is not None  # only_new is PostgreSQL's
+        bulk.undo(piped)
         return False
     return True
 
 
-def _write_rest(actor: User, accepted: list[Planned], services: dict[str, Service], conn, now: datetime) -> None:
+def _write_rest(actor: User, accepted: list[Planned], entered: list[int | None], services: dict[str, Service],
+                conn, now: datetime, only_new: bool) -> None:
     """What goes with the visits just written: their assistance lines, audit entries, the households' list
-    columns and the counters."""
+    columns and the counters. entered: each visit's entered_by, as written."""
     by_id = {s.id: s for s in services.values()}
     assists: list[tuple] = []
     entries: list[tuple] = []
     facts: list[tallies.VisitFacts] = []
     latest: dict[str, list] = {}
-    places: dict[str, tuple[int | None, tuple[int, ...]]] = {}  # a village path: its commune, its areas
-    for p in accepted:
+    places: dict[int, tuple[str, int | None, tuple[int, ...]]] = {}  # a village: its path, commune, areas
+    actor_id = actor.id
+    for p, entered_by in zip(accepted, entered, strict=True):
         rec, data, household, member = p.record, p.record.data, p.household, p.member
-        entered_by = p.entered_by(actor)
-        path = household.village.path
-        place = places.get(path)
+        place = places.get(household.village_id)
         if place is None:
-            place = places[path] = (commune_of(path), tallies.area_ids(path))
+            path = household.village.path
+            place = places[household.village_id] = (path, commune_of(path), tallies.area_ids(path))
+        path = place[0]
         assists.extend((rec.id, sid, n) for sid, n in p.counts.items())
-        entries.append((now, actor.id, "create", "visit", rec.id, path, place[0], None,
+        entries.append((now, actor_id, "create", "visit", rec.id, path, place[1], None,
                         _audit_view(household.id, data.outcome, data.visited_at, data.note, p.counts, by_id,
                                     data.return_on)
                         | ({"member_id": member.id, "from_paper": True} if entered_by else {})))
@@ -383,10 +388,10 @@ def _write_rest(actor: User, accepted: list[Planned], services: dict[str, Servic
             row[2:5] = data.visited_at, data.outcome, data.return_on
         # the member's team_id went into visits.team_id (NOT NULL)
         facts.append(tallies.VisitFacts(
-            household_id=household.id, area_ids=place[1], team_id=cast(int, member.team_id), member_id=member.id,
+            household_id=household.id, area_ids=place[2], team_id=cast(int, member.team_id), member_id=member.id,
             day=local_day(data.visited_at), at=data.visited_at, outcome=data.outcome,
             counts=tuple(sorted(p.counts.items())), visit_id=rec.id))
-    _ASSISTS.run(conn, assists)
+    (_NEW_ASSISTS if only_new else _ASSISTS).run(conn, assists)
     _AUDIT.run(conn, entries)
     _HOUSEHOLDS.run(conn, [tuple(row) for row in latest.values()])
     for obj in [o for o in db.session.identity_map.values() if isinstance(o, Household)]:

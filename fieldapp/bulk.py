@@ -116,30 +116,67 @@ class Bulk:
         """Run it over these rows (nothing without any); its result (PostgreSQL: rows a RETURNING gives)."""
         if not rows:
             return None
-        pg = conn.dialect.name == "postgresql"
-        if pg and len(rows) == 1:  # one row: its values, not arrays of one (psycopg dumps an array in Python)
-            sql, order, processors = self._prepare(conn.dialect, False)
-            row = rows[0]
-            values = {name: row[self._position[name]] if proc is None else proc(row[self._position[name]])
-                      for name, proc in zip(order, processors, strict=True)}
-            return self._execute(conn, sql, values)
-        sql, order, processors = self._prepare(conn.dialect, pg)
-        columns: dict[str, list] = {}  # each column's values once, even where the statement takes it twice
+        if conn.dialect.name == "postgresql":
+            sql, _order, params = self._pg(conn.dialect, rows)
+            return _execute(conn, sql, params)
+        sql, order, processors = self._prepare(conn.dialect, False)
+        columns = self._columns(rows, order, processors)
+        return conn.exec_driver_sql(sql, list(zip(*(columns[n] for n in order), strict=True)))
+
+    def _columns(self, rows: Sequence[tuple], order: list[str], processors: list) -> dict[str, list]:
+        """Each column's values, processed (once, even where the statement takes it twice)."""
+        columns: dict[str, list] = {}
         for name, proc in zip(order, processors, strict=True):
             if name not in columns:
                 i = self._position[name]
                 columns[name] = [row[i] for row in rows] if proc is None else _processed([row[i] for row in rows], proc)
-        if pg:
-            return self._execute(conn, sql, columns)
-        return conn.exec_driver_sql(sql, list(zip(*(columns[n] for n in order), strict=True)))
+        return columns
 
-    @staticmethod
-    def _execute(conn: Connection, sql: str, params: dict):
-        """PostgreSQL: in the connection's pipeline if one runs (its cursor), else at once (its result)."""
-        piped = conn.info.get(_PIPELINE)
-        if piped is not None and piped.active:
-            return piped.send(sql, params)
-        return conn.exec_driver_sql(sql, params)
+    def _pg(self, dialect: Dialect, rows: Sequence[tuple]) -> tuple[str, list[str], dict]:
+        """PostgreSQL: (the text, its parameters' names, their values): one row as its values (psycopg dumps an
+        array in Python, ~12 µs each), more as one array a column."""
+        if len(rows) == 1:
+            sql, order, processors = self._prepare(dialect, False)
+            row = rows[0]
+            return sql, order, {name: row[self._position[name]] if proc is None else proc(row[self._position[name]])
+                                for name, proc in zip(order, processors, strict=True)}
+        sql, order, processors = self._prepare(dialect, True)
+        return sql, order, self._columns(rows, order, processors)
+
+
+def run_together(conn: Connection, parts: Sequence[tuple["Bulk", Sequence[tuple]]]) -> None:
+    """Run each Bulk statement over its rows; on PostgreSQL as one statement (each one a WITH query of it, all
+    run on the same snapshot: for writes that do not read each other's rows, such as the counters' tables):
+    one execution and one round trip, not one each. SQLite: one after the other."""
+    parts = [(b, rows) for b, rows in parts if rows]
+    if conn.dialect.name != "postgresql" or len(parts) < 2:
+        for b, rows in parts:
+            b.run(conn, rows)
+        return
+    texts, params = [], {}
+    for i, (b, rows) in enumerate(parts):
+        sql, order, values = b._pg(conn.dialect, rows)
+        texts.append(_TOGETHER.get((i, sql)) or _TOGETHER.setdefault((i, sql), _renamed(sql, order, f"p{i}_")))
+        params.update({f"p{i}_{name}": value for name, value in values.items()})
+    *first, last = texts
+    _execute(conn, "WITH " + ", ".join(f"p{i} AS ({t})" for i, t in enumerate(first)) + " " + last, params)
+
+
+_TOGETHER: dict[tuple[int, str], str] = {}
+
+
+def _renamed(sql: str, names: list[str], prefix: str) -> str:
+    for name in set(names):
+        sql = sql.replace(f"%({name})", f"%({prefix}{name})")
+    return sql
+
+
+def _execute(conn: Connection, sql: str, params: dict):
+    """PostgreSQL: in the connection's pipeline if one runs (its cursor), else at once (its result)."""
+    piped = conn.info.get(_PIPELINE)
+    if piped is not None and piped.active:
+        return piped.send(sql, params)
+    return conn.exec_driver_sql(sql, params)
 
 
 def returned(result) -> list:

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import Column, Date, Integer, MetaData, String, Table, case, delete, func, literal, select
 from sqlalchemy.schema import SchemaItem
 
+from .. import bulk
 from ..bulk import Bulk, insert_rows
 from ..counting import (
     STATS,
@@ -128,10 +129,14 @@ def add_visit(day_rows, total_rows, f: VisitFacts, sign: int) -> None:
     _add_alike(day_rows, total_rows, _alike(f), sign)
 
 
-def write_rows(day_rows, total_rows) -> None:
-    """One executemany upsert per counter table (day, period rollup and all-time rows)."""
-    _upsert(TallyDay, ("kind", "ref_id", "day", "service_id"), day_rows)
-    _upsert(TallyTotal, ("kind", "ref_id", "service_id"), total_rows)
+def write_rows(day_rows, total_rows, together=()) -> None:
+    """One upsert per counter table (day, period rollup and all-time rows), the day rows first, then the
+    all-time rows: every writer takes the counters' row locks in that order (and in key order within each).
+    `together`: other Bulk statements and their rows, run with the day rows (in one statement on PostgreSQL,
+    bulk.run_together): writes to rows no other writer holds (new rows, rows under the households' lock)."""
+    conn = db.session.connection()
+    bulk.run_together(conn, [*together, _upsert_rows(TallyDay, ("kind", "ref_id", "day", "service_id"), day_rows)])
+    bulk.run_together(conn, [_upsert_rows(TallyTotal, ("kind", "ref_id", "service_id"), total_rows)])
 
 
 def apply_visit_delta(before: VisitFacts | None, after: VisitFacts | None) -> None:
@@ -150,14 +155,17 @@ def apply_visit_delta(before: VisitFacts | None, after: VisitFacts | None) -> No
     note_late([f for f in (before, after) if f is not None])
 
 
-def apply_new_visits(new: list[VisitFacts], reach: dict[str, tuple | None] | None = None) -> None:
+def apply_new_visits(new: list[VisitFacts], reach: dict[str, tuple | None] | None = None, together=()) -> None:
     """apply_visit_delta(None, f) for every f, as one upsert per table: a sync batch's new visits.
 
     Deltas add up, so the counters end where one call per visit would leave them; "reached" is
     computed once per household, against its stored first visit. reach: the households' household_reach
     rows as the writer read them under their lock (locks.lock_households(reach=True)); None: read here.
+    together: the writer's own Bulk statements and rows (bulk.run_together), run in the counters' statement
+    on PostgreSQL (writes that read none of these tables).
     """
     if not new:
+        bulk.run_together(db.session.connection(), together)
         return
     day_rows, total_rows = new_rows()
     areas: dict[str, tuple[int, ...]] = {}
@@ -173,8 +181,8 @@ def apply_new_visits(new: list[VisitFacts], reach: dict[str, tuple | None] | Non
             first.append(f)
     for key, n in alike.items():
         _add_alike(day_rows, total_rows, key, n)
-    _refresh_reach_many(areas, earliest, day_rows, total_rows, reach)
-    write_rows(day_rows, total_rows)
+    reached = _refresh_reach_many(areas, earliest, day_rows, total_rows, reach)
+    write_rows(day_rows, total_rows, [*together, *reached])
     note_late(new)
 
 
@@ -205,9 +213,10 @@ def note_late(changed: list[VisitFacts]) -> None:
 
 
 def _refresh_reach_many(areas: dict[str, tuple[int, ...]], earliest: dict[str, list[VisitFacts]],
-                        day_rows, total_rows, reach: dict[str, tuple | None] | None = None) -> None:
+                        day_rows, total_rows, reach: dict[str, tuple | None] | None = None) -> list:
     """_refresh_reach for households that only gained visits (earliest: the new visits at the
-    earliest time of each): one read of the stored first visits, then bulk inserts and updates.
+    earliest time of each): one read of the stored first visits (none when the writer read them with the
+    lock: `reach`), then the inserts and updates, returned as Bulk statements and rows (write_rows runs them).
 
     A new visit later than the stored first leaves it; one earlier (or a household without a first
     visit) becomes it. Only a tie in time, or a row without first_at, reads the visits themselves.
@@ -259,11 +268,9 @@ def _refresh_reach_many(areas: dict[str, tuple[int, ...]], earliest: dict[str, l
     for obj in [o for o in db.session.identity_map.values() if isinstance(o, HouseholdReach)]:
         if obj.household_id in areas:
             db.session.expire(obj)  # written below without the ORM
-    conn = db.session.connection()
-    _REACH_INSERT.run(conn, inserts)
-    _REACH_UPDATE.run(conn, updates)
     if deletes:
-        conn.execute(r.delete().where(r.c.household_id.in_(deletes)))
+        db.session.connection().execute(r.delete().where(r.c.household_id.in_(deletes)))
+    return [(_REACH_INSERT, inserts), (_REACH_UPDATE, updates)]  # written with the counters (write_rows)
 
 
 _REACH_COLUMNS = ("household_id", "first_day", "team_id", "member_id", "first_at")
@@ -322,9 +329,14 @@ def _insert_for_dialect():
 def _upsert(model, keys, rows: dict, columns=COUNTERS) -> None:
     """INSERT ... ON CONFLICT DO UPDATE SET c = c + excluded.c, in key order (no deadlocks): one statement
     for all the rows (fieldapp.bulk)."""
+    stmt, values = _upsert_rows(model, keys, rows, columns)
+    stmt.run(db.session.connection(), values)
+
+
+def _upsert_rows(model, keys, rows: dict, columns=COUNTERS) -> tuple[Bulk, list[tuple]]:
+    """The upsert of a counter table and its rows, in key order (no deadlocks), the all-zero ones left out."""
     values = [(*key, *(counts[c] for c in columns)) for key, counts in sorted(rows.items()) if any(counts.values())]
-    if values:
-        _upsert_statement(model, tuple(keys), tuple(columns)).run(db.session.connection(), values)
+    return _upsert_statement(model, tuple(keys), tuple(columns)), values
 
 
 _UPSERTS: dict = {}

@@ -195,7 +195,7 @@ class Pipeline:
 
     def __init__(self, conn: Connection):
         self.conn = conn
-        self.raw = conn.connection.dbapi_connection
+        self.raw: Any = conn.connection.dbapi_connection  # a psycopg Connection
         self._mode: Any = None
         self.savepoint = False
 
@@ -210,7 +210,7 @@ class Pipeline:
         self._mode.__enter__()
         _running += 1
 
-    def send(self, sql: str, params) -> object:
+    def send(self, sql: str, params) -> Any:
         """Send a statement without waiting; its cursor (its rows are read with `returned`)."""
         assert self.raw is not None
         cursor = self.raw.cursor()

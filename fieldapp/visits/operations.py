@@ -278,6 +278,7 @@ def _plan(actor: User, records: list, services: dict[str, Service],
             msg = _("Không tìm thấy hộ này, hoặc hộ nằm ngoài địa bàn của bạn.")
             results[i] = Result(rec.id, "visit", REJECTED, msg, {"household_id": msg})
             continue
+        assert household is not None  # else not seen
         try:
             if rec.paper or member.id != actor.id:
                 check_paper(actor, member, rec.data)

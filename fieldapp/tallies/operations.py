@@ -197,19 +197,23 @@ def note_late(changed: list[VisitFacts]) -> None:
             continue
         seen = by_visit.setdefault(f.visit_id, [f, f.day, f.day])
         seen[1], seen[2] = min(seen[1], f.day), max(seen[2], f.day)
-    rows = [{"visit_id": vid, "household_id": f.household_id, "commune_id": f.area_ids[-2] if len(f.area_ids) > 1
-             else f.area_ids[0], "province_id": f.area_ids[0], "first_day": lo, "last_day": hi}
-            for vid, (f, lo, hi) in sorted(by_visit.items()) if lo < day]
-    if not rows:
-        return
     now = utcnow()
+    rows = [(vid, f.household_id, f.area_ids[-2] if len(f.area_ids) > 1 else f.area_ids[0], f.area_ids[0], lo, hi,
+             now) for vid, (f, lo, hi) in sorted(by_visit.items()) if lo < day]
+    _LATE.run(db.session.connection(), rows)  # one statement (fieldapp.bulk); in the writer's pipeline if one runs
+
+
+def _late_upsert(rows):
     table = VisitLate.__table__
-    stmt = _insert_for_dialect()(table)
-    low, high = (func.least, func.greatest) if db.session.get_bind().dialect.name == "postgresql" else (func.min, func.max)
-    stmt = stmt.on_conflict_do_update(index_elements=["visit_id"], set_={
+    stmt = insert_rows(table, rows)
+    low, high = (func.least, func.greatest) if rows.dialect == "postgresql" else (func.min, func.max)
+    return stmt.on_conflict_do_update(index_elements=["visit_id"], set_={
         "first_day": low(table.c.first_day, stmt.excluded.first_day),
         "last_day": high(table.c.last_day, stmt.excluded.last_day), "changed_at": stmt.excluded.changed_at})
-    db.session.execute(stmt, [{**r, "changed_at": now} for r in rows])
+
+
+_LATE = Bulk({n: VisitLate.__table__.c[n].type for n in ("visit_id", "household_id", "commune_id", "province_id",
+                                                         "first_day", "last_day", "changed_at")}, _late_upsert)
 
 
 def _refresh_reach_many(areas: dict[str, tuple[int, ...]], earliest: dict[str, list[VisitFacts]],

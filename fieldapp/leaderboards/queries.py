@@ -25,7 +25,7 @@ from ..counting import (
     share,
     today,
 )
-from ..extensions import db, in_list
+from ..extensions import db, in_list, plain_rows
 from ..models import Area, AreaLevel, Campaign, Service, TallyDay, TallyKind, Team, User
 from ..models.areas import within
 from ..models.tallies import BY_DAY_KINDS, ROLLUPS, VISIT_ROW, rollup_kind
@@ -185,7 +185,7 @@ def _by_day(kind: str, ref_ids, start: date, end: date) -> dict[int, dict[int, i
     """_achieved's {ref_id: {service_id (0 = visits): total}} for many owners, from _day_rows."""
     ids, out = set(ref_ids), dict[int, dict[int, int]]()
     rows = _day_rows(kind, start, end)
-    for ref_id, sid, total in db.session.execute(
+    for ref_id, sid, total in plain_rows(
             select(rows.c.ref_id, rows.c.service_id, func.sum(rows.c.value)).group_by(rows.c.ref_id, rows.c.service_id)):
         if ref_id in ids:
             out.setdefault(ref_id, {})[sid] = int(total or 0)
@@ -228,7 +228,7 @@ def _points_and_visits(kind: str, ref_ids, start: date, end: date,
     (many owners' day rows read by day: _day_rows)."""
     if _rollup_for(start, end) is None and _reads_by_day(kind, ref_ids, start, end):
         ids, rows = set(ref_ids), _day_rows(kind, start, end)
-        return {ref: (int(p or 0), int(v or 0)) for ref, p, v in db.session.execute(
+        return {ref: (int(p or 0), int(v or 0)) for ref, p, v in plain_rows(
             select(rows.c.ref_id, _points_sum(counted, rows.c.service_id, rows.c.value),
                    func.sum(case((rows.c.service_id == VISIT_ROW, rows.c.value), else_=0))).group_by(rows.c.ref_id))
                 if ref in ids}
@@ -313,7 +313,7 @@ BOARD_KINDS = ("members", "teams", "communes")
 
 
 def _team_owners(area: Area, counted, campaign: Campaign | None, team_id: int | None) -> list[_Owner]:
-    teams = db.session.execute(
+    teams = plain_rows(
         select(Team.id, Team.name, Team.village_id, Area.name, Area.path).join(Area, Area.id == Team.village_id)
         .where(villages_under(area), Team.active.is_(True))).all()
     members = dict(db.session.execute(
@@ -358,7 +358,7 @@ def _member_owners(area: Area, counted, campaign: Campaign | None, team_id: int 
 
 
 def _member_keys(area: Area, team_id: int | None) -> list[int]:
-    return list(db.session.scalars(_members_stmt(area, team_id, User.id)))
+    return list(plain_rows(_members_stmt(area, team_id, User.id)).scalars())
 
 
 # kind: (who is ranked, their counters, ranked by the share of their goals (else by points))

@@ -87,6 +87,19 @@ def cases(today) -> list[tuple[str, str, str]]:
         ("admin: audit log", admin, "/audit"),
         ("admin: audit log, older page", admin, "/audit?page=20"),
         ("admin: audit log, visits of one day", admin, f"/audit?type=visit&from={month_ago}&to={month_ago}"),
+        # The other pages a role opens, measured since the fourth round of issue 19 (no "before" figures).
+        ("member: village households (API, the phone's sync)", member, "/api/v1/households?village=138"),
+        ("member: my results", member, "/me/results"),
+        ("member: walk sheet", member, "/villages/138/walk-sheet"),
+        ("leader: team members", leader, "/teams/1/members"),
+        ("commune: commendation proposal", officer, "/reports/2/commendation"),
+        ("commune: sign-off of the villages", officer, "/signoff/communes/2"),
+        ("province: periodic report, last quarter (with the quarter before)", province, "/reports/1"),
+        ("province: report document (last quarter)", province, "/reports/1/document"),
+        ("province: leaderboard (quarter)", province, "/leaderboard/1?period=quarter"),
+        ("province: tally (API)", province, "/api/v1/areas/1/tally"),
+        ("province: sign-off of the communes", province, "/signoff/provinces/1"),
+        ("admin: accounts", admin, "/admin/accounts"),
     ]
 
 

@@ -2,7 +2,7 @@
 import unicodedata
 from functools import lru_cache
 
-from flask_babel import format_decimal
+from flask_babel import format_decimal, get_locale
 
 
 def fold(text: str | None) -> str:
@@ -42,8 +42,24 @@ def search_terms(query: str | None) -> list[str]:
 
 
 def number(value) -> str:
-    """1328 -> "1.328" in Vietnamese, "1,328" in English."""
+    """1328 -> "1.328" in Vietnamese, "1,328" in English. A whole number is grouped by Python with the locale's
+    separator (a board shows a thousand numbers; Babel takes ~25 µs each) where that gives what Babel gives."""
+    if type(value) is int:
+        group = _int_group(str(get_locale()))
+        if group is not None:
+            return f"{value:,}".replace(",", group)
     return format_decimal(value or 0)
+
+
+@lru_cache(maxsize=16)
+def _int_group(locale: str) -> str | None:
+    """The locale's group separator when Python's grouping by threes, with it, equals Babel's for whole numbers
+    (checked on a few numbers once per locale: some locales leave 4 digits ungrouped, or use other digits)."""
+    from babel.numbers import format_decimal as babel_decimal
+    from babel.numbers import get_group_symbol
+    group = get_group_symbol(locale)
+    samples = (0, 7, 999, 1000, 1328, 65536, 1234567, -1328, -1234567890)
+    return group if all(babel_decimal(n, locale=locale) == f"{n:,}".replace(",", group) for n in samples) else None
 
 
 def format_percent(ratio: float | None) -> str:

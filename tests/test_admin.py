@@ -237,3 +237,30 @@ def test_admin_pages_render(client, world, auth):
     assert page.status_code == 200 and "Gia Lai" in page.text and "Cán bộ xã khác" in page.text
     assert client.get("/admin/accounts?province=99999").status_code == 404
     assert "Quản trị" in client.get("/areas").text  # the nav entry
+
+
+
+def test_the_accounts_list_reads_the_areas_once(client, world, auth):
+    """A province has ~140 officers, each of another commune: their communes are read in one query, not one
+    per account (139 statements at province size)."""
+    from sqlalchemy import event
+
+    from tests.factories import area
+    for i in range(12):
+        commune = area(AreaLevel.COMMUNE, f"Xã Thử {i}", world.province)
+        db.session.add(User(phone=f"09333333{i:02d}", name=f"Cán bộ {i}", role=Role.COMMUNE_OFFICER,
+                            area_id=commune.id, password_hash=hash_password("secret-pass-1")))
+    db.session.commit()
+    auth.login(ADMIN)
+    seen = []
+
+    def count(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        page = client.get("/admin/accounts")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert page.status_code == 200 and all(f"Xã Thử {i}" in page.text for i in range(12))
+    assert len(seen) <= 8, seen

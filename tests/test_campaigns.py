@@ -236,3 +236,44 @@ def test_targets_form(client, world, auth):
     assert db.session.scalar(select(CampaignTarget.target).where(CampaignTarget.campaign_id == c.id)) == 4
     assert client.post(f"/campaigns/{c.id}/targets/{world.commune.id}", data={name: ""}).status_code == 302
     assert db.session.scalar(select(CampaignTarget.target).where(CampaignTarget.campaign_id == c.id)) is None
+
+
+def test_boards_read_by_day_equal_those_read_by_owner(app, world, monkeypatch):
+    """A province's 5,000 teams and 25,000 members are read by day (leaderboards.queries._by_day, the partial
+    indexes of the visit and service rows), a commune's by owner: the same boards whichever way. MANY_OWNERS 0
+    reads every board by day, with the rows of owners outside the board (the other commune) left out."""
+    from fieldapp.leaderboards import queries
+    _age(world, days=60)
+    u, hh = world.users, world.households
+    _visit(app, u["member"], hh["h1"], vneid=2, payment=1, days_ago=1)
+    _visit(app, u["leader"], hh["h2"], vneid=1, days_ago=3)
+    _visit(app, u["leader"], hh["h2"], outcome="not_home", days_ago=4)
+    _visit(app, u["member2"], hh["h3"], vneid=2, days_ago=2)
+    _visit(app, u["member3"], hh["h4"], vneid=3, payment=2, days_ago=1)  # the other commune
+    _visit(app, u["member"], hh["h1"], outcome="not_home", days_ago=20)  # before the campaign
+    _visit(app, u["member2"], hh["h3"], outcome="not_home", days_ago=7)  # its first day
+    _visit(app, u["member3"], hh["h4"], outcome="not_home", days_ago=0)  # its last
+    c = _campaign(world, days_back=7, ends_days_back=0, vneid=3, payment=2)
+    c = db.session.get(Campaign, c.id)
+    calls = []
+
+    def boards():
+        return [[r.as_dict() for r in board(kind, where, c.starts_on, c.ends_on, c, **kw)]
+                for kind, where, kw in (("teams", world.commune, {}), ("teams", world.province, {}),
+                                        ("members", world.commune, {"limit": 20}),
+                                        ("members", world.province, {"limit": 2}),
+                                        ("members", world.village1, {"team_id": world.team1.id}))]
+
+    by_owner = boards()
+    real = queries._by_day
+    monkeypatch.setattr(queries, "_by_day", lambda *a: calls.append(a[0]) or real(*a))
+    monkeypatch.setattr(queries, "MANY_OWNERS", 0)
+    by_day = boards()
+    assert by_day == by_owner and sorted(set(calls)) == ["member", "team"]
+    teams = {r["key"]: (r["visits"], r["points"], r["people"]) for r in by_day[1]}
+    assert teams[world.team1.id] == (3, 6 + 3 + 2, {"vneid": 3, "payment": 1})
+    assert teams[world.team3.id] == (2, 9 + 4, {"vneid": 3, "payment": 2})
+    assert teams[world.team2.id] == (2, 6, {"vneid": 2, "payment": 0})
+    assert [(r["name"], r["points"], r["visits"]) for r in by_day[2]] == [
+        ("Nguyễn Văn Ba", 8, 1), ("Lê Thị Bốn", 6, 2), ("Tổ trưởng Một", 3, 2)]
+    assert [r["name"] for r in by_day[3]] == ["Phạm Văn Năm", "Nguyễn Văn Ba"]

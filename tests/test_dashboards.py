@@ -70,6 +70,24 @@ def test_vietnamese_number_formatting(app, client, world, auth):
         assert percent(263, 216) == "121,76%" and percent(3, 0) == "–"
 
 
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_whole_numbers_are_grouped_as_babel_groups_them(app, lang):
+    """text.number groups whole numbers itself (a board shows a thousand): exactly Babel's output."""
+    import random
+
+    from babel.numbers import format_decimal
+
+    from fieldapp.text import number
+    values = [0, 9, 10, 999, 1000, 1328, 99999, 10**6, 10**9 + 7, -1, -1000, -1234567]
+    values += [random.Random(lang).randint(-10**12, 10**12) for _ in range(300)]
+    with app.test_request_context(headers={"Cookie": f"lang={lang}"}):  # the language chosen (a cookie)
+        from flask_babel import get_locale
+        locale = str(get_locale())
+        assert locale == lang
+        assert [number(v) for v in values] == [format_decimal(v, locale=locale) for v in values]
+        assert number(None) == "0" and number(12.5) == format_decimal(12.5, locale=locale)
+
+
 @pytest.mark.parametrize("who,area,status", [
     ("leader", "village1", 200), ("leader", "village2", 404), ("leader", "commune", 404),
     ("member", "village1", 403), ("officer", "commune", 200), ("officer", "village2", 200),

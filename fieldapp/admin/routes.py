@@ -2,6 +2,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from ..access import is_admin
@@ -77,7 +78,7 @@ def _render_accounts(province: Area | None, form: AccountForm | None = None, sta
                                                          Area.level == AreaLevel.COMMUNE).order_by(Area.name_folded))
         form.area_id.choices = [SelectChoice(province.id, _("Toàn %(name)s (cán bộ tỉnh)", name=province.name))] + [
             SelectChoice(c.id, c.name) for c in communes]
-    accounts = db.session.scalars(select(User).where(
+    accounts = db.session.scalars(select(User).options(selectinload(User.area)).where(  # each one's area: one query
         User.role.in_((Role.COMMUNE_OFFICER, Role.PROVINCE_VIEWER, Role.ADMIN))).order_by(User.role, User.name)).all()
     return render_template("admin/accounts.html", provinces=_provinces(), province=province, form=form,
                            accounts=accounts), status

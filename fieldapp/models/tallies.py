@@ -23,6 +23,11 @@ ROLLUPS = ("w", "m", "q")
 ROLLED_KINDS = (TallyKind.AREA, TallyKind.TEAM, TallyKind.MEMBER)
 
 
+# The day rows read by day for many owners (leaderboards.queries._by_day): the members' and the teams'.
+BY_DAY_KINDS = (TallyKind.MEMBER, TallyKind.TEAM)
+SERVICE_ROWS_BY_DAY = "service_id <> 0 AND kind IN ('member', 'team')"
+
+
 def rollup_kind(kind: str, period: str) -> str:
     return f"{kind}:{period}"
 
@@ -51,6 +56,10 @@ class TallyDay(_Counters, Model):
     __table_args__ = (
         Index("ix_tally_day_visit_rows", "kind", "day", "ref_id", "visits",
               postgresql_where=text("service_id = 0"), sqlite_where=text("service_id = 0")),
+        # A province's campaign board (5,000 teams, 25,000 members): their service rows of a campaign's days, one
+        # index range by day (leaderboards.queries._by_day), not a range of the primary key per owner.
+        Index("ix_tally_day_service_rows", "kind", "day", "ref_id", "service_id", "people",
+              postgresql_where=text(SERVICE_ROWS_BY_DAY), sqlite_where=text(SERVICE_ROWS_BY_DAY)),
         {"sqlite_with_rowid": False},
     )
 

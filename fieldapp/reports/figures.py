@@ -16,7 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import Select, and_, func, or_, select, union_all
 
 from ..counting import STATS, day_bounds, live, period_cover
-from ..extensions import db, in_list
+from ..extensions import db, in_list, plain_rows
 from ..models import (
     Area,
     AreaLevel,
@@ -103,7 +103,7 @@ def active_owners(kind: str, ref_ids: Sequence[int], start: date, end: date, rol
                                             TallyDay.day >= first, TallyDay.day <= last, TallyDay.visits > 0)
              for period, first, last in cover]
     rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
-    return ids.intersection(db.session.scalars(select(rows.c.ref_id).distinct()))
+    return ids.intersection(plain_rows(select(rows.c.ref_id).distinct()).scalars())
 
 
 def village_sums(village_ids, start: date | None, end: date, as_of: date) -> Sums:
@@ -154,7 +154,7 @@ def _on(model, day: date):
 
 def teams_on(area: Area, day: date) -> list[tuple[int, str]]:
     """(team id, village path) of the teams in the area's villages on a day."""
-    return [(r[0], r[1]) for r in db.session.execute(
+    return [(r[0], r[1]) for r in plain_rows(
         select(TeamPlace.team_id, Area.path).join(Area, Area.id == TeamPlace.village_id)
         .where(within(Area.path, area.path), _on(TeamPlace, day)))]
 
@@ -167,7 +167,7 @@ def _members_on(area: Area, day: date, *columns):
 
 def members_on(area: Area, day: date) -> list[tuple[int, int, str]]:
     """(member id, team id, village path) of the members of the area's teams on a day."""
-    return [tuple(r) for r in db.session.execute(
+    return [tuple(r) for r in plain_rows(
         _members_on(area, day, Membership.user_id, Membership.team_id, Area.path))]
 
 

@@ -6,7 +6,7 @@ merge. A closed period's report therefore says the same whenever it is run; what
 the close (a visit entered or corrected late, a household deleted) is counted in its late line and listed.
 Counting rules are counting.py's (eligible, share, live); the counters are the tallies'.
 """
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -193,29 +193,17 @@ def _figures(area: Area, kids: list[Area], period: Period, services: list[Servic
     for ref, f in out.items():
         f.period, f.ever = dict(in_period.get(ref, {})), dict(ever.get(ref, {}))
 
-    owners: dict[str, tuple] = {}
-
-    def bump(path: str, attr: str, n: int = 1) -> None:
-        refs = owners.get(path)
-        if refs is None:
-            refs = owners[path] = tuple(r for r in {area.id, child_of(area, path)} if r in out)
-        for ref in refs:
-            setattr(out[ref], attr, getattr(out[ref], attr) + n)
-
-    # Villages and teams on the last day; teams with a visit or a session in the period.
-    for path in village_paths_on(area, end):
-        bump(path, "villages")
+    # What each village path adds (villages, teams, members ... of the last day), counted first and added to
+    # the area and the child above the path once per path and figure: a province has 25,000 members.
+    tally: Counter[tuple[str, str]] = Counter()
+    tally.update((path, "villages") for path in village_paths_on(area, end))
     teams = teams_on(area, end)
     team_ids = [t for t, _p in teams]
     busy = active_owners(TallyKind.TEAM, team_ids, start, end, rolled=True) | _session_teams(area, start, end)
-    with_team = set()
-    for tid, path in teams:
-        bump(path, "teams")
-        if tid in busy:
-            bump(path, "teams_active")
-        with_team.add(path)
-    for path in with_team:
-        bump(path, "villages_with_team")
+    with_team = {path for _tid, path in teams}
+    tally.update((path, "teams") for _tid, path in teams)
+    tally.update((path, "teams_active") for tid, path in teams if tid in busy)
+    tally.update((path, "villages_with_team") for path in with_team)
     if area.level == AreaLevel.PROVINCE:
         communes_with_team = {child_of(area, p) for p in with_team}
         for k in kids:
@@ -226,14 +214,19 @@ def _figures(area: Area, kids: list[Area], period: Period, services: list[Servic
     members = members_on(area, end)
     visiting = (active_owners(TallyKind.MEMBER, [mid for mid, _t, _p in members], start, end, rolled=True)
                 if with_members_active else set())
-    for mid, _tid, path in members:
-        bump(path, "members")
-        if mid in visiting:
-            bump(path, "members_active")
+    tally.update((path, "members") for _mid, _tid, path in members)
+    tally.update((path, "members_active") for mid, _tid, path in members if mid in visiting)
     # Sessions held in the period.
     for path, _kind, n, attendees in _session_rows(area, start, end):
-        bump(path, "sessions", n)
-        bump(path, "attendees", attendees)
+        tally[(path, "sessions")] += n
+        tally[(path, "attendees")] += attendees
+    owners: dict[str, tuple] = {}
+    for (path, attr), n in tally.items():
+        refs = owners.get(path)
+        if refs is None:
+            refs = owners[path] = tuple(r for r in {area.id, child_of(area, path)} if r in out)
+        for ref in refs:
+            setattr(out[ref], attr, getattr(out[ref], attr) + n)
     return out
 
 

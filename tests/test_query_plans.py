@@ -155,7 +155,6 @@ def test_the_audit_log_pages_walk_an_index(app, world, auth, client):
         db.session.rollback()
 
 
-@pytest.mark.skipif(not PG_URL, reason="query plans are PostgreSQL's (TEST_DATABASE_URL)")
 def _seed_counter_rows():
     """Enough counter rows for the planner to plan as it does at size: 200 members' and teams' days and rollups
     over two years, service rows beside the visit rows (a visit row holds visits, a service row people), and
@@ -182,6 +181,7 @@ def _seed_counter_rows():
     return today
 
 
+@pytest.mark.skipif(not PG_URL, reason="query plans are PostgreSQL's (TEST_DATABASE_URL)")
 def test_a_province_campaign_board_reads_its_days_by_day(app, world, monkeypatch):
     """A province campaign's board of 5,000 teams and 25,000 members reads the campaign's days of their counter
     rows by day: the visit rows from ix_tally_day_visit_rows, the service rows from ix_tally_day_service_rows,
@@ -222,6 +222,7 @@ def test_a_province_campaign_board_reads_its_days_by_day(app, world, monkeypatch
         assert lookups == [("ix_tally_day_service_rows", True), ("ix_tally_day_visit_rows", True)], lookups
 
 
+@pytest.mark.skipif(not PG_URL, reason="query plans are PostgreSQL's (TEST_DATABASE_URL)")
 def test_who_was_active_in_a_year_reads_the_visit_rows_by_day(app, world, monkeypatch):
     """A province's report finds its active members (25,000 at province size) one index range per period
     of the cover on ix_tally_day_visit_rows: each range an index condition on kind and day, never a walk of

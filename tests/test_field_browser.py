@@ -471,6 +471,9 @@ def test_a_commune_notice_shows_in_the_offline_app_with_the_network_off(live, br
     assert seen_rows(app) == [(read_online, users["member"])]
     page.goto(f"{base}/app")
     page.wait_for_selector(f"#shell-notices article.notice[data-notice='{read_offline}']")
+    # The shell draws the phone's copy at once, then the server's answer: wait for the answer (the one read
+    # online gone) before the network goes, or the copy kept may still be the one fetched before the tap.
+    page.wait_for_selector(f"#shell-notices article.notice[data-notice='{read_online}']", state="detached")
 
     context.set_offline(True)
     page.reload()  # the cached shell, with the notices kept in this member's IndexedDB

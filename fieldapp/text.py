@@ -2,6 +2,8 @@
 import unicodedata
 from functools import lru_cache
 
+from babel.numbers import format_decimal as babel_decimal
+from babel.numbers import get_group_symbol
 from flask_babel import format_decimal, get_locale
 
 
@@ -55,8 +57,6 @@ def number(value) -> str:
 def _int_group(locale: str) -> str | None:
     """The locale's group separator when Python's grouping by threes, with it, equals Babel's for whole numbers
     (checked on a few numbers once per locale: some locales leave 4 digits ungrouped, or use other digits)."""
-    from babel.numbers import format_decimal as babel_decimal
-    from babel.numbers import get_group_symbol
     group = get_group_symbol(locale)
     samples = (0, 7, 999, 1000, 1328, 65536, 1234567, -1328, -1234567890)
     return group if all(babel_decimal(n, locale=locale) == f"{n:,}".replace(",", group) for n in samples) else None

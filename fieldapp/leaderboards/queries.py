@@ -183,7 +183,8 @@ def _day_rows(kind: str, start: date, end: date):
 
 def _by_day(kind: str, ref_ids, start: date, end: date) -> dict[int, dict[int, int]]:
     """_achieved's {ref_id: {service_id (0 = visits): total}} for many owners, from _day_rows."""
-    ids, out = set(ref_ids), dict[int, dict[int, int]]()
+    ids = set(ref_ids)
+    out: dict[int, dict[int, int]] = {}
     rows = _day_rows(kind, start, end)
     for ref_id, sid, total in plain_rows(
             select(rows.c.ref_id, rows.c.service_id, func.sum(rows.c.value)).group_by(rows.c.ref_id, rows.c.service_id)):

@@ -87,6 +87,8 @@ class Floor:
     def __init__(self, url: str, member: dict):
         self.pg = url.startswith("postgresql")
         self.member = member
+        self.commit_wall = self.commit_cpu = 0.0  # the COMMITs' time, wall and this process's CPU
+        self.commits = 0
         if self.pg:
             import psycopg
             self.conn = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://", 1))
@@ -116,7 +118,11 @@ class Floor:
             f"UPDATE households SET visit_count = visit_count + 1, last_visited_at = {p}, last_outcome = {p}, "
             f"updated_at = {p} WHERE id = {p}",
             [(v["at"], v["outcome"], now, v["household_id"]) for v in visits])
+        w0, c0 = time.perf_counter(), time.process_time()
         cur.execute("COMMIT")
+        self.commit_wall += time.perf_counter() - w0
+        self.commit_cpu += time.process_time() - c0
+        self.commits += 1
 
 
 def backends_cpu(conn, database: str) -> float:
@@ -209,6 +215,22 @@ def main():
         return {"visits": stored, "wall": wall, "cpu": cpu, "db_cpu": dbcpu}
 
     warm = turn("batch", 2, 100)["visits"] + turn("floor", 2, 100)["visits"]  # first-request imports, caches, plans
+    # The app's COMMITs, timed as the floor's are (wall, and this process's CPU): from here on, the batches'
+    from sqlalchemy.engine.default import DefaultDialect
+    app_commit = {"wall": 0.0, "cpu": 0.0, "n": 0}
+    do_commit = DefaultDialect.do_commit
+
+    def timed_commit(self, dbapi_connection):
+        w0, c0 = time.perf_counter(), time.process_time()
+        try:
+            return do_commit(self, dbapi_connection)
+        finally:
+            app_commit["wall"] += time.perf_counter() - w0
+            app_commit["cpu"] += time.process_time() - c0
+            app_commit["n"] += 1
+    DefaultDialect.do_commit = timed_commit  # type: ignore[method-assign]
+    floor.commit_wall = floor.commit_cpu = 0.0
+    floor.commits = 0
     totals = {k: {"visits": 0, "wall": 0.0, "cpu": 0.0, "db_cpu": 0.0} for k in ("batch", "floor")}
     ratios = []
     load = os.getloadavg()[0]
@@ -219,6 +241,7 @@ def main():
             for k, v in got[kind].items():
                 totals[kind][k] += v
         ratios.append((got["batch"]["visits"] / got["batch"]["wall"]) / (got["floor"]["visits"] / got["floor"]["wall"]))
+    commits = dict(app_commit)  # the batches of 100's (the singles' come after)
     singles = turn("batch", args.singles, 1)
 
     with app.app_context():
@@ -239,6 +262,9 @@ def main():
               f"{(t['cpu'] + t['db_cpu']) * 1000 / n:.1f} |")
     ratio = (totals["batch"]["visits"] / totals["batch"]["wall"]) / (totals["floor"]["visits"] / totals["floor"]["wall"])
     one = (singles["cpu"] + singles["db_cpu"]) * 1000 / singles["visits"]
+    print(f"COMMIT per batch of 100, wall / this process's CPU: batch {commits['wall'] * 1000 / commits['n']:.1f} / "
+          f"{commits['cpu'] * 1000 / commits['n']:.1f} ms, floor {floor.commit_wall * 1000 / floor.commits:.1f} / "
+          f"{floor.commit_cpu * 1000 / floor.commits:.1f} ms")
     print(f"batch / floor = {ratio:.2f} (rounds: {', '.join(f'{x:.2f}' for x in ratios)}; goal >= 0.7)")
     print(f"one visit through the API (batch of 1): {one:.1f} ms CPU (app {singles['cpu'] * 1000 / singles['visits']:.1f}"
           f", database {singles['db_cpu'] * 1000 / singles['visits']:.1f}), {singles['wall'] * 1000 / singles['visits']:.1f}"
@@ -247,7 +273,8 @@ def main():
         with open(args.json, "a") as f:
             f.write(json.dumps({"db": kind, "settings": settings, "mb": size / 2**20, "visits_before": visits_before,
                                 "totals": totals, "ratio": ratio, "ratios": ratios, "singles": singles,
-                                "one_visit_cpu_ms": one, "load": load}) + "\n")
+                                "one_visit_cpu_ms": one, "load": load, "app_commit": commits,
+                                "floor_commit": {"wall": floor.commit_wall, "cpu": floor.commit_cpu, "n": floor.commits}}) + "\n")
 
 
 if __name__ == "__main__":

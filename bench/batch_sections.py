@@ -129,6 +129,19 @@ def main():
             commit[0] += time.perf_counter() - w0
             commit[1] += time.process_time() - c1
     DefaultDialect.do_commit = timed_commit  # type: ignore[method-assign]
+    # Every statement's time in the driver (wall: on SQLite the database's work, in this process), by kind
+    statements: dict = collections.defaultdict(float)
+    from sqlalchemy import event
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(conn, _cursor, _statement, _parameters, _context, _many):
+        conn.info["bench_t0"] = time.perf_counter()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after(conn, _cursor, statement, _parameters, _context, _many):
+        statements[" ".join(statement.split()[:3])[:40]] += time.perf_counter() - conn.info.pop("bench_t0")
     acc.clear()
     c0 = time.process_time()
     for k in range(args.requests):
@@ -142,6 +155,10 @@ def main():
     print(f"  {commit[1] * 1000 / args.requests:6.1f} the commit, CPU (in the request around it; "
           f"{commit[0] * 1000 / args.requests:.1f} ms wall)")
     print(f"  {empty_ms:6.1f} a batch with no record, for comparison (the door's fixed cost)")
+    print(f"  {sum(statements.values()) * 1000 / args.requests:6.1f} ms wall in the driver's execute, all statements "
+          f"(PostgreSQL: without the pipeline's), of which:")
+    for kind, seconds in sorted(statements.items(), key=lambda kv: -kv[1])[:8]:
+        print(f"         {seconds * 1000 / args.requests:6.2f} {kind}")
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 OUT = ROOT / "bench" / "out"
 TICK = os.sysconf("SC_CLK_TCK")
 
-from bench.common import fresh_database  # noqa: E402
+from bench.common import fresh_database, time_commits  # noqa: E402
 from bench.generate import BENCH_PASSWORD, member_phone  # noqa: E402
 
 DEMO_MEMBER, DEMO_PASSWORD = "0900000003", "demo1234"
@@ -215,20 +215,7 @@ def main():
         return {"visits": stored, "wall": wall, "cpu": cpu, "db_cpu": dbcpu}
 
     warm = turn("batch", 2, 100)["visits"] + turn("floor", 2, 100)["visits"]  # first-request imports, caches, plans
-    # The app's COMMITs, timed as the floor's are (wall, and this process's CPU): from here on, the batches'
-    from sqlalchemy.engine.default import DefaultDialect
-    app_commit = {"wall": 0.0, "cpu": 0.0, "n": 0}
-    do_commit = DefaultDialect.do_commit
-
-    def timed_commit(self, dbapi_connection):
-        w0, c0 = time.perf_counter(), time.process_time()
-        try:
-            return do_commit(self, dbapi_connection)
-        finally:
-            app_commit["wall"] += time.perf_counter() - w0
-            app_commit["cpu"] += time.process_time() - c0
-            app_commit["n"] += 1
-    DefaultDialect.do_commit = timed_commit  # type: ignore[method-assign]
+    app_commit = time_commits()  # the app's COMMITs, timed as the floor's are: from here on, the batches'
     floor.commit_wall = floor.commit_cpu = 0.0
     floor.commits = 0
     totals = {k: {"visits": 0, "wall": 0.0, "cpu": 0.0, "db_cpu": 0.0} for k in ("batch", "floor")}

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.batch_floor import DEMO_MEMBER, DEMO_PASSWORD  # noqa: E402
+from bench.common import time_commits  # noqa: E402
 from bench.generate import BENCH_PASSWORD, member_phone  # noqa: E402
 
 WHOLE = "apply_batch (all of the batch's work)"
@@ -60,7 +61,6 @@ def main():
     url = args.db.replace("postgresql://", "postgresql+psycopg://", 1)
     from sqlalchemy import text
     from sqlalchemy.engine import Connection
-    from sqlalchemy.engine.default import DefaultDialect
     from fieldapp import create_app, settle_worker
     from fieldapp.extensions import db
     import fieldapp.api.operations as api_ops
@@ -117,18 +117,7 @@ def main():
     for _ in range(args.requests):
         assert client.post("/api/v1/visits/batch", json=empty, headers={"X-CSRFToken": csrf}).status_code == 200
     empty_ms = (time.process_time() - c0) * 1000 / args.requests
-    # The commit: wall time (SQLite's fsync of the WAL, PostgreSQL's wait for the server's) and CPU
-    commit = [0.0, 0.0]
-    do_commit = DefaultDialect.do_commit
-
-    def timed_commit(self, dbapi_connection):
-        w0, c1 = time.perf_counter(), time.process_time()
-        try:
-            return do_commit(self, dbapi_connection)
-        finally:
-            commit[0] += time.perf_counter() - w0
-            commit[1] += time.process_time() - c1
-    DefaultDialect.do_commit = timed_commit  # type: ignore[method-assign]
+    commit = time_commits()  # the commit: SQLite's fsync of the WAL, PostgreSQL's wait for the server's
     # Every statement's time in the driver (wall: on SQLite the database's work, in this process), by kind
     statements: dict = collections.defaultdict(float)
     from sqlalchemy import event
@@ -152,8 +141,8 @@ def main():
           f"(Flask, the signed-in user, session, CSRF, JSON, access log)")
     for label in LABELS:
         print(f"  {acc[label] * 1000 / args.requests:6.1f} {label}")
-    print(f"  {commit[1] * 1000 / args.requests:6.1f} the commit, CPU (in the request around it; "
-          f"{commit[0] * 1000 / args.requests:.1f} ms wall)")
+    print(f"  {commit['cpu'] * 1000 / args.requests:6.1f} the commit, CPU (in the request around it; "
+          f"{commit['wall'] * 1000 / args.requests:.1f} ms wall)")
     print(f"  {empty_ms:6.1f} a batch with no record, for comparison (the door's fixed cost)")
     print(f"  {sum(statements.values()) * 1000 / args.requests:6.1f} ms wall in the driver's execute, all statements "
           f"(PostgreSQL: without the pipeline's), of which:")

@@ -39,6 +39,7 @@ def main():
     args = p.parse_args()
     import psycopg
     from sqlalchemy import select, text
+
     from fieldapp import create_app
     from fieldapp.extensions import db
     from fieldapp.models import User

@@ -1,6 +1,9 @@
-"""Pieces the benchmarks share: a fresh database to run against, a free port for a server."""
+"""Pieces the benchmarks share: a fresh database to run against, a free port for a server, a COMMIT timer."""
 import socket
+import time
 from pathlib import Path
+
+from sqlalchemy.engine.default import DefaultDialect
 
 
 def fresh_database(kind: str, pg_url: str, name: str, sqlite_path: Path) -> str:
@@ -29,9 +32,6 @@ def time_commits() -> dict:
     """From now on, every COMMIT through SQLAlchemy in this process adds its wall time and this process's CPU
     to the dict returned ({"wall": s, "cpu": s, "n": commits}): SQLite's fsync of the WAL, or the wait for
     PostgreSQL's answer."""
-    import time
-
-    from sqlalchemy.engine.default import DefaultDialect
     totals = {"wall": 0.0, "cpu": 0.0, "n": 0}
     do_commit = DefaultDialect.do_commit
 

@@ -20,6 +20,7 @@ Keep the files outside the repository (/work/bench-data/ or bench/out/, which gi
 1 M-visit PostgreSQL database takes about 3 GB.
 """
 import argparse
+import hashlib
 import io
 import json
 import os
@@ -45,6 +46,13 @@ ADMIN_PHONE, PROVINCE_PHONE = "0600000000", "0600000001"
 
 def officer_phone(commune_id: int) -> str:
     return f"07{commune_id:08d}"
+
+
+def household_id(village: int, number: int) -> str:
+    """The id of the village's `number`th household (both from 0, in the order they were made): a UUID, as the
+    app gives every household (the phone's API takes no other), derived from the two so that visits can name it."""
+    digest = hashlib.blake2b(f"{village}:{number}".encode(), digest_size=16).digest()
+    return str(uuid.UUID(bytes=digest, version=4))
 
 
 def member_phone(user_id: int) -> str:
@@ -152,7 +160,7 @@ def generate(villages: int, households: int, visits: int, days: int, seed: int) 
                 total = rng.randint(1, 8)
                 a14 = rng.randint(1, total)
                 a18 = rng.randint(0, a14)
-                yield (f"{v:05d}-{h:05d}", first_village + v, f"H{h}", code_key(f"H{h}"), total, a14, a18, 0,
+                yield (household_id(v, h), first_village + v, f"H{h}", code_key(f"H{h}"), total, a14, a18, 0,
                        f"h{h}", created, created, 0)
     n = load.rows("households", ("id", "village_id", "code", "code_key", "residents_total", "residents_14plus",
                                  "residents_18plus", "smartphones", "search_text", "created_at", "updated_at",
@@ -211,7 +219,7 @@ def add_visits(visits: int, days: int, seed: int | None) -> None:
             received = when + timedelta(seconds=rng.randrange(1, 3600))
             outcome = outcomes[rng.randrange(100)]
             member = v * MEMBERS_PER_TEAM + rng.randrange(MEMBERS_PER_TEAM) + 1
-            hid = f"{v:05d}-{rng.randrange(per_village):05d}"
+            hid = household_id(v, rng.randrange(per_village))
             counts = {}
             if outcome == "helped":
                 for sid, code in rng.sample(services, rng.choice((1, 1, 2))):

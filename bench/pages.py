@@ -44,8 +44,8 @@ from sqlalchemy import event, text  # noqa: E402
 
 from fieldapp import create_app, settle_worker  # noqa: E402
 from fieldapp.extensions import db  # noqa: E402
-from generate import (ADMIN_PHONE, BENCH_PASSWORD, PROVINCE_PHONE, describe, member_phone,  # noqa: E402
-                      officer_phone)
+from generate import (ADMIN_PHONE, BENCH_PASSWORD, PROVINCE_PHONE, describe, household_id,  # noqa: E402
+                      member_phone, officer_phone)
 
 
 def cases(today) -> list[tuple[str, str, str]]:
@@ -57,8 +57,8 @@ def cases(today) -> list[tuple[str, str, str]]:
         ADMIN_PHONE
     return [
         ("member: village household list", member, "/villages/138"),
-        ("member: household page", member, "/households/00000-00007"),
-        ("member: visit form", member, "/households/00000-00007/visits/new"),
+        ("member: household page", member, f"/households/{household_id(0, 7)}"),
+        ("member: visit form", member, f"/households/{household_id(0, 7)}/visits/new"),
         ("member: my visits", member, "/visits/mine"),
         ("member: village leaderboard (week)", member, "/leaderboard/138"),
         ("leader: village dashboard", leader, "/dashboard/138"),

@@ -21,14 +21,13 @@ Keep the files outside the repository (/work/bench-data/ or bench/out/, which gi
 """
 import argparse
 import hashlib
-import io
 import json
 import os
 import random
 import sys
 import time
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,6 +115,7 @@ class Loader:
 
 def generate(villages: int, households: int, visits: int, days: int, seed: int) -> None:
     from flask_migrate import upgrade
+
     from fieldapp.extensions import db
     from fieldapp.passwords import hash_password
     from fieldapp.text import code_key

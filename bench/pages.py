@@ -40,12 +40,12 @@ ARGS = parse()
 sys.path.insert(0, ARGS.root)
 sys.path.insert(1, str(HERE))
 
+from generate import (ADMIN_PHONE, BENCH_PASSWORD, PROVINCE_PHONE, describe, household_id,  # noqa: E402
+                      member_phone, officer_phone)
 from sqlalchemy import event, text  # noqa: E402
 
 from fieldapp import create_app, settle_worker  # noqa: E402
 from fieldapp.extensions import db  # noqa: E402
-from generate import (ADMIN_PHONE, BENCH_PASSWORD, PROVINCE_PHONE, describe, household_id,  # noqa: E402
-                      member_phone, officer_phone)
 
 
 def cases(today) -> list[tuple[str, str, str]]:

@@ -5,8 +5,9 @@
         --template province1m_after                                          # a copy of the province database
 
 Two writers take turns (`--rounds` rounds of `--batches` batches of 100 visits each), on the same database:
-  batch  POST /api/v1/visits/batch through the real app (Flask test client, signed in through the login form,
-         X-CSRFToken from /api/v1/session; no HTTP server, the time a gunicorn worker is held): the visit
+  batch  POST /api/v1/visits/batch through the real app (Flask test client in this process, or with --http
+         gunicorn over HTTP as deployed: the production gunicorn.conf.py, one sync worker; signed in through the
+         login form, X-CSRFToken from /api/v1/session): the visit
          writer (visits/operations.py save_visits) with its lock, checks, audit rows, household columns and
          counters, one commit per batch
   floor  the database driver alone (psycopg / sqlite3, no SQLAlchemy, no Flask), one transaction per batch of
@@ -15,15 +16,15 @@ Two writers take turns (`--rounds` rounds of `--batches` batches of 100 visits e
 Then `--singles` batches of one visit through the API (the PWA's online save), for the CPU of one visit.
 
 Visits are "not_home" over the member's village (about 200 households): no eligibility cap refuses one, and
-the stored rows are counted after each turn. CPU is this process's (the app's Python, or the driver's) plus
-the PostgreSQL backends' own (utime + stime from /proc, the server being on this machine); on SQLite the
+the stored rows are counted after each turn. The batches are made (and the phone's JSON encoded) before the
+clock starts, for both writers; the answers are checked, not decoded. CPU is this process's (the app's Python
+with the test client, or the driver's), or with --http the gunicorn worker's, plus the PostgreSQL backends' own (utime + stime from /proc, the server being on this machine); on SQLite the
 database runs in this process. The machine is shared: the load average is printed beside the figures.
 """
 import argparse
 import json
 import os
 import re
-import statistics
 import subprocess
 import sys
 import time
@@ -34,10 +35,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 OUT = ROOT / "bench" / "out"
-TICK = os.sysconf("SC_CLK_TCK")
 
-from bench.common import fresh_database, time_commits  # noqa: E402
+from bench.common import cpu_of, fresh_database, time_commits, worker_pid, yardstick  # noqa: E402
 from bench.generate import BENCH_PASSWORD, member_phone  # noqa: E402
+from bench.races import Client, Gunicorn  # noqa: E402
 
 DEMO_MEMBER, DEMO_PASSWORD = "0900000003", "demo1234"
 
@@ -50,6 +51,8 @@ def parse():
     p.add_argument("--rounds", type=int, default=4)
     p.add_argument("--batches", type=int, default=10, help="batches of 100 visits per writer and round")
     p.add_argument("--singles", type=int, default=200, help="batches of one visit, for the CPU of one")
+    p.add_argument("--http", action="store_true",
+                   help="the batch through gunicorn over HTTP (production conf, 1 sync worker), as deployed")
     p.add_argument("--json", help="append the figures to this file (one JSON object)")
     return p.parse_args()
 
@@ -131,8 +134,7 @@ def backends_cpu(conn, database: str) -> float:
     total = 0.0
     for (pid,) in conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = :d"), {"d": database}):
         try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / TICK
+            total += cpu_of(pid)
         except (FileNotFoundError, PermissionError):
             pass
     return total
@@ -170,47 +172,72 @@ def main():
             else "journal_mode=WAL, synchronous=FULL"
         db.session.remove()
 
-    client = app.test_client()
-    page = client.get("/login").text
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    r = client.post("/login", data={"phone": phone, "password": password, "csrf_token": token})
-    assert r.status_code in (302, 303), r.status_code
-    csrf = client.get("/api/v1/session").get_json()["csrf_token"]
+    server = None
+    if args.http:  # the production gunicorn.conf.py, one sync worker, gunicorn's access log off (as deployed)
+        server = Gunicorn(url.replace("postgresql+psycopg://", "postgresql://", 1), 1, OUT / "batch_floor_gunicorn.log",
+                          {"GUNICORN_ACCESSLOG": ""})
+        server.wait_ready()
+        worker = worker_pid(server.proc.pid)
+        http = Client(server.port)
+        http.sign_in(phone, password)
+        csrf = http.csrf
+    else:
+        client = app.test_client()
+        page = client.get("/login").text
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        r = client.post("/login", data={"phone": phone, "password": password, "csrf_token": token})
+        assert r.status_code in (302, 303), r.status_code
+        csrf = client.get("/api/v1/session").get_json()["csrf_token"]
     floor = Floor(url, member)
     now = datetime.now(UTC).replace(microsecond=0, tzinfo=None)
     serial = [0]
 
     def visits(n: int) -> list[dict]:
         out = []
-        for i in range(n):
+        for _ in range(n):
             serial[0] += 1
             out.append({"id": str(uuid.uuid4()), "household_id": households[(serial[0] * 7) % len(households)],
                         "outcome": "not_home", "at": now})
         return out
 
-    def post(batch: list[dict]) -> int:
-        body = {"user_id": member["id"], "households": [], "visits": [
+    def body(batch: list[dict]) -> bytes:
+        """The request as the phone sends it (encoded by the phone, so before the clock starts)."""
+        return json.dumps({"user_id": member["id"], "households": [], "visits": [
             {"id": v["id"], "household_id": v["household_id"], "outcome": v["outcome"],
-             "visited_at": v["at"].isoformat() + "Z"} for v in batch]}
-        r = client.post("/api/v1/visits/batch", json=body, headers={"X-CSRFToken": csrf})
-        assert r.status_code == 200, (r.status_code, r.text[:300])
-        results = r.get_json()["results"]
-        refused = [x for x in results if x["status"] != "created"]
-        assert not refused, refused[:3]
-        return len(results)
+             "visited_at": v["at"].isoformat() + "Z"} for v in batch]}).encode()
+
+    def post(encoded: bytes, n: int) -> int:
+        """One batch of n visits; its answer checked without decoding it (the phone reads it, not the
+        server): n records "created". The stored visits are counted at the end."""
+        headers = {"Content-Type": "application/json", "X-CSRFToken": csrf}
+        if server is not None:
+            status, text_ = http.request("POST", "/api/v1/visits/batch", encoded, headers)
+            answer = text_.encode()
+        else:
+            r = client.post("/api/v1/visits/batch", data=encoded, headers=headers)
+            status, answer = r.status_code, r.data
+        assert status == 200 and answer.count(b'"created"') == n, (status, answer[:300])
+        return n
+
+    def app_cpu() -> float:
+        """The app's CPU so far: this process's (test client), or the gunicorn worker's (--http)."""
+        return cpu_of(worker) if server is not None else time.process_time()
 
     def turn(kind: str, n_batches: int, per_batch: int) -> dict:
+        batches = [visits(per_batch) for _ in range(n_batches)]  # for both writers, before the clock
+        bodies = [body(b) for b in batches] if kind == "batch" else []
         stored = 0
         db0 = backends_cpu(watcher, database) if pg else 0.0
-        c0, w0 = time.process_time(), time.perf_counter()
-        for _ in range(n_batches):
-            batch = visits(per_batch)
-            if kind == "floor":
+        c0, w0 = (app_cpu() if kind == "batch" else time.process_time()), time.perf_counter()
+        if kind == "floor":
+            for batch in batches:
                 floor.write(batch)
                 stored += len(batch)
-            else:
-                stored += post(batch)
-        wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+        else:
+            for encoded in bodies:
+                stored += post(encoded, per_batch)
+        wall = time.perf_counter() - w0
+        cpu = (app_cpu() if kind == "batch" else time.process_time()) - c0
         dbcpu = (backends_cpu(watcher, database) - db0) if pg else 0.0
         return {"visits": stored, "wall": wall, "cpu": cpu, "db_cpu": dbcpu}
 
@@ -228,8 +255,11 @@ def main():
             for k, v in got[kind].items():
                 totals[kind][k] += v
         ratios.append((got["batch"]["visits"] / got["batch"]["wall"]) / (got["floor"]["visits"] / got["floor"]["wall"]))
-    commits = dict(app_commit)  # the batches of 100's (the singles' come after)
+    commits = dict(app_commit)  # the batches of 100's (the singles' come after); none counted with --http
     singles = turn("batch", args.singles, 1)
+    if server is not None:
+        server.stop()
+        assert not server.errors(), server.errors()[:5]
 
     with app.app_context():
         stored = db.session.execute(text("SELECT count(*) FROM visits")).scalar() - visits_before
@@ -239,8 +269,9 @@ def main():
 
     kind = "PostgreSQL" if pg else "SQLite"
     print(f"# {kind} ({settings}), {size / 2**20:,.0f} MB, {visits_before:,} visits before the run; "
-          f"{args.rounds} rounds x {args.batches} batches of 100 per writer; load average {load:.2f} "
-          f"-> {os.getloadavg()[0]:.2f}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+          f"{args.rounds} rounds x {args.batches} batches of 100 per writer; the batch through "
+          f"{'gunicorn over HTTP (1 sync worker)' if server is not None else 'the test client'}; load average {load:.2f} "
+          f"-> {os.getloadavg()[0]:.2f}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {yardstick()}")
     print("| writer | visits/s | CPU ms per batch of 100: app | database | total |")
     print("|---|---:|---:|---:|---:|")
     for k, t in totals.items():
@@ -249,9 +280,10 @@ def main():
               f"{(t['cpu'] + t['db_cpu']) * 1000 / n:.1f} |")
     ratio = (totals["batch"]["visits"] / totals["batch"]["wall"]) / (totals["floor"]["visits"] / totals["floor"]["wall"])
     one = (singles["cpu"] + singles["db_cpu"]) * 1000 / singles["visits"]
-    print(f"COMMIT per batch of 100, wall / this process's CPU: batch {commits['wall'] * 1000 / commits['n']:.1f} / "
-          f"{commits['cpu'] * 1000 / commits['n']:.1f} ms, floor {floor.commit_wall * 1000 / floor.commits:.1f} / "
-          f"{floor.commit_cpu * 1000 / floor.commits:.1f} ms")
+    if commits["n"]:  # the test client's (in this process)
+        print(f"COMMIT per batch of 100, wall / this process's CPU: batch {commits['wall'] * 1000 / commits['n']:.1f} / "
+              f"{commits['cpu'] * 1000 / commits['n']:.1f} ms, floor {floor.commit_wall * 1000 / floor.commits:.1f} / "
+              f"{floor.commit_cpu * 1000 / floor.commits:.1f} ms")
     print(f"batch / floor = {ratio:.2f} (rounds: {', '.join(f'{x:.2f}' for x in ratios)}; goal >= 0.7)")
     print(f"one visit through the API (batch of 1): {one:.1f} ms CPU (app {singles['cpu'] * 1000 / singles['visits']:.1f}"
           f", database {singles['db_cpu'] * 1000 / singles['visits']:.1f}), {singles['wall'] * 1000 / singles['visits']:.1f}"
@@ -260,7 +292,7 @@ def main():
         with open(args.json, "a") as f:
             f.write(json.dumps({"db": kind, "settings": settings, "mb": size / 2**20, "visits_before": visits_before,
                                 "totals": totals, "ratio": ratio, "ratios": ratios, "singles": singles,
-                                "one_visit_cpu_ms": one, "load": load, "app_commit": commits,
+                                "one_visit_cpu_ms": one, "load": load, "http": server is not None, "app_commit": commits,
                                 "floor_commit": {"wall": floor.commit_wall, "cpu": floor.commit_cpu, "n": floor.commits}}) + "\n")
 
 

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.batch_floor import DEMO_MEMBER, DEMO_PASSWORD  # noqa: E402
-from bench.common import time_commits  # noqa: E402
+from bench.common import time_commits, yardstick  # noqa: E402
 from bench.generate import BENCH_PASSWORD, member_phone  # noqa: E402
 
 WHOLE = "apply_batch (all of the batch's work)"
@@ -136,7 +136,8 @@ def main():
     for k in range(args.requests):
         post(k + 3)
     total = (time.process_time() - c0) * 1000 / args.requests
-    print(f"# {args.requests} requests of {args.size} visits on {url.split('@')[-1]}: {total:.1f} ms of CPU each")
+    print(f"# {args.requests} requests of {args.size} visits on {url.split('@')[-1]}: {total:.1f} ms of CPU each; "
+          f"{yardstick()}")
     print(f"  {total - acc[WHOLE] * 1000 / args.requests:6.1f} the request around it "
           f"(Flask, the signed-in user, session, CSRF, JSON, access log)")
     for label in LABELS:

@@ -1,9 +1,15 @@
-"""Pieces the benchmarks share: a fresh database to run against, a free port for a server, a COMMIT timer."""
+"""Pieces the benchmarks share: a fresh database to run against, a free port for a server, a COMMIT timer, a
+yardstick of the machine's speed."""
+import json
+import os
+import platform
 import socket
 import time
 from pathlib import Path
 
 from sqlalchemy.engine.default import DefaultDialect
+
+TICK = os.sysconf("SC_CLK_TCK")
 
 
 def fresh_database(kind: str, pg_url: str, name: str, sqlite_path: Path) -> str:
@@ -28,6 +34,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def cpu_of(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def worker_pid(master: int) -> int:
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    assert len(children) == 1, children
+    return int(children[0])
+
+
 def time_commits() -> dict:
     """From now on, every COMMIT through SQLAlchemy in this process adds its wall time and this process's CPU
     to the dict returned ({"wall": s, "cpu": s, "n": commits}): SQLite's fsync of the WAL, or the wait for
@@ -45,3 +62,21 @@ def time_commits() -> dict:
             totals["n"] += 1
     DefaultDialect.do_commit = timed  # type: ignore[method-assign]
     return totals
+
+
+def yardstick() -> str:
+    """The machine's speed at a fixed piece of pure Python (dicts, strings, JSON, a sort: the kind of work a
+    request does), as the best of 5 runs in ms of this process's CPU, with the CPU's name. CPU figures from two
+    machines compare only through it: one visit through gunicorn, the same code, took 9.1 ms of CPU on one of
+    this project's VMs and 2.3 ms on another (docs/performance.md)."""
+    runs = []
+    for _ in range(5):
+        t0 = time.process_time()
+        for i in range(20_000):
+            record = {"id": str(i), "n": i, "tags": [str(j) for j in range(10)]}
+            json.loads(json.dumps(record))
+            sorted(record["tags"], reverse=True)
+        runs.append((time.process_time() - t0) * 1000)
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor() or "?")
+    return f"yardstick {min(runs):.0f} ms ({cpu}, Python {platform.python_version()})"

@@ -23,23 +23,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-TICK = os.sysconf("SC_CLK_TCK")
 OUT = ROOT / "bench" / "out"
 
 from bench.batch_floor import DEMO_MEMBER, DEMO_PASSWORD  # noqa: E402
+from bench.common import cpu_of, worker_pid, yardstick  # noqa: E402
 from bench.generate import BENCH_PASSWORD, member_phone  # noqa: E402
 from bench.races import Client, Gunicorn  # noqa: E402
-
-
-def cpu_of(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def worker_pid(master: int) -> int:
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    assert len(children) == 1, children
-    return int(children[0])
 
 
 def main():
@@ -122,7 +111,7 @@ def main():
     kind = "PostgreSQL" if pg else "SQLite"
     print(f"# {kind} ({settings}), {size / 2**20:,.0f} MB, {before:,} visits before the run; gunicorn 1 sync worker; "
           f"{args.rounds} turns of {args.visits} visits; load average {load:.2f} -> {os.getloadavg()[0]:.2f}, "
-          f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+          f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {yardstick()}")
     print("| turn | worker CPU ms | database CPU ms | total ms | wall ms |")
     print("|---|---:|---:|---:|---:|")
     for i, t in enumerate(turns, 1):

@@ -243,9 +243,7 @@ def pipeline(conn: Connection, savepoint: bool = False) -> Iterator[Pipeline | N
     if conn.dialect.name != "postgresql":
         yield None
         return
-    piped = Pipeline(conn)
-    piped.start()
-    conn.info[_PIPELINE] = piped
+    piped = open_pipeline(conn)
     try:
         if savepoint:
             piped.command("SAVEPOINT bulk_write")
@@ -265,6 +263,24 @@ def pipeline(conn: Connection, savepoint: bool = False) -> Iterator[Pipeline | N
         raise
     finally:
         conn.info.pop(_PIPELINE, None)
+
+
+def open_pipeline(conn: Connection) -> Pipeline:
+    """PostgreSQL: a pipeline left open after this call (`pipeline` is the block form): what is sent now is
+    answered at close_pipeline, or first thing when another statement runs through SQLAlchemy."""
+    piped = Pipeline(conn)
+    piped.start()
+    conn.info[_PIPELINE] = piped
+    return piped
+
+
+def close_pipeline(conn: Connection, piped: Pipeline) -> None:
+    """Wait for every answer of an open_pipeline (an error of a statement sent is raised here)."""
+    try:
+        piped.end()
+    finally:
+        if conn.info.get(_PIPELINE) is piped:
+            conn.info.pop(_PIPELINE, None)
 
 
 def undo(piped: Pipeline) -> None:

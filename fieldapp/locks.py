@@ -57,7 +57,14 @@ def lock_households(ids, reach: bool = False) -> dict[str, HouseholdRow]:
     conn = db.session.connection()
     dialect = conn.dialect.name
     firsts: dict[str, tuple] | None = None
-    if reach and dialect == "postgresql":
+    early = conn.info.pop(_EARLY, None)
+    if early is not None:  # sent by lock_early: its answer first
+        bulk.close_pipeline(conn, early.piped)
+    if reach and early is not None and early.ids.issuperset(ids):
+        wanted = set(ids)
+        rows = [row for row in early.locked.fetchall() if row[0] in wanted]
+        firsts = {row[0]: tuple(row[1:]) for row in early.read.fetchall()}
+    elif reach and dialect == "postgresql":
         lock_sql, reach_sql = _pg_texts(conn)
         with bulk.pipeline(conn) as piped:
             assert piped is not None
@@ -65,7 +72,7 @@ def lock_households(ids, reach: bool = False) -> dict[str, HouseholdRow]:
         rows = locked.fetchall()
         firsts = {row[0]: tuple(row[1:]) for row in read.fetchall()}
     else:
-        rows = conn.execute(_lock_statement(dialect, reach), {"ids": ids}).all()
+        rows = list(conn.execute(_lock_statement(dialect, reach), {"ids": ids}))
     # Usually one village, the member's own: already in the session (loaded with the user's team, web._load_user).
     n, village = len(_NAMES), _NAMES.index("village_id")
     villages = {vid: db.session.get(Area, vid) for vid in {row[village] for row in rows}}
@@ -78,6 +85,40 @@ def lock_households(ids, reach: bool = False) -> dict[str, HouseholdRow]:
             household.reach = tuple(row[n:]) if row[n] is not None else None
         out[household.id] = household
     return out
+
+
+_EARLY = "fieldapp.locks.early"
+
+
+def lock_early(ids) -> None:
+    """PostgreSQL: send the lock of these households, and the read of their reach, now, without waiting for
+    the answer (a pipeline): the server takes the row locks while the app reads the rest of the request (the
+    sync batch's records). The next lock_households(reach=True) of some of these ids takes that answer
+    instead of asking again; any other statement first waits for it (bulk.pipeline's rule), so nothing
+    reads before the lock is held. end_early() after the work, whatever happened. Elsewhere nothing: SQLite's
+    lock is begin_write."""
+    conn = db.session.connection()
+    ids = sorted(set(ids))
+    if conn.dialect.name != "postgresql" or not ids or _EARLY in conn.info:
+        return
+    db.session.flush()  # households created earlier in this transaction, as lock_households reads them
+    lock_sql, reach_sql = _pg_texts(conn)
+    piped = bulk.open_pipeline(conn)
+    try:
+        locked, read = piped.send(lock_sql, {"ids": ids}), piped.send(reach_sql, {"ids": ids})
+    except BaseException:
+        bulk.close_pipeline(conn, piped)
+        raise
+    conn.info[_EARLY] = SimpleNamespace(ids=set(ids), piped=piped, locked=locked, read=read)
+
+
+def end_early() -> None:
+    """Wait for a lock_early answer nobody took (every record refused before the lock), so that the
+    connection leaves pipeline mode before its commit or rollback."""
+    conn = db.session.connection()
+    early = conn.info.pop(_EARLY, None)
+    if early is not None:
+        bulk.close_pipeline(conn, early.piped)
 
 
 _REACH = ("first_day", "team_id", "member_id", "first_at")

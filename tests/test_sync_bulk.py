@@ -374,3 +374,67 @@ def test_the_lock_reads_the_first_visit_the_writer_it_waited_for_stored(app, wor
     waiting.join(10)
     other.close()
     assert seen[h.id].reach == (first["first_day"], first["team_id"], first["member_id"], first["first_at"])
+
+
+def test_the_early_lock_is_the_writers_lock(app, world):
+    """PostgreSQL: the batch sends its households' lock before reading its records (locks.lock_early); the
+    writer's lock then takes that answer. It waits for another writer's lock like its own, and reads the first
+    visit that writer stored. SQLite: lock_early does nothing (the write lock is BEGIN IMMEDIATE)."""
+    import threading
+
+    from fieldapp import locks
+    h = world.households["h2"]
+    db.session.execute(HouseholdReach.__table__.delete().where(HouseholdReach.household_id == h.id))
+    db.session.commit()
+    other = db.engine.connect()
+    first = {"household_id": h.id, "first_day": to_local(utcnow()).date(), "team_id": world.users["member"].team_id,
+             "member_id": world.users["member"].id, "first_at": utcnow().replace(microsecond=0)}
+    if db.engine.dialect.name == "postgresql":
+        other.execute(select(Household.id).where(Household.id == h.id).with_for_update())
+    else:
+        other.exec_driver_sql("BEGIN IMMEDIATE")
+    seen, sent_early = {}, []
+
+    def writer_waiting():
+        with app.app_context():
+            locks.lock_early([h.id, world.households["h1"].id])
+            sent_early.append(locks._EARLY in db.session.connection().info)  # sent, not waited for
+            seen.update(locks.lock_households([h.id], reach=True))
+            locks.end_early()
+            db.session.rollback()
+
+    waiting = threading.Thread(target=writer_waiting)
+    waiting.start()
+    waiting.join(0.5)
+    assert waiting.is_alive()
+    other.execute(HouseholdReach.__table__.insert().values(**first))
+    other.commit()
+    waiting.join(10)
+    other.close()
+    assert sent_early == [db.engine.dialect.name == "postgresql"]
+    assert list(seen) == [h.id]  # only the households asked for, though two were sent
+    assert seen[h.id].reach == (first["first_day"], first["team_id"], first["member_id"], first["first_at"])
+
+
+def test_records_read_while_the_lock_is_sent_and_a_batch_refused_before_it(client, member, monkeypatch):
+    """The batch's records are read after its lock was sent (PostgreSQL). A batch whose every record is refused
+    when read (so no writer takes the lock's answer) leaves the connection out of pipeline mode: the next batch
+    on it is written."""
+    from fieldapp import bulk, locks
+    h1, h2 = member.households["h1"], member.households["h2"]
+    read_with_lock_sent = []
+    real = operations._visit_record
+
+    def reading(rec, services):
+        read_with_lock_sent.append(locks._EARLY in db.session.connection().info)
+        return real(rec, services)
+
+    monkeypatch.setattr(operations, "_visit_record", reading)
+    refused = client.post(BATCH, json={"visits": [visit(h1, outcome="gone fishing"), visit(h2, visited_at="soon")]})
+    assert [x["status"] for x in refused.json["results"]] == ["rejected", "rejected"]
+    assert bulk._running == 0
+    assert read_with_lock_sent == [db.engine.dialect.name == "postgresql"] * 2
+    written = client.post(BATCH, json={"visits": [visit(h1), helped(h2, 1), visit(h1, outcome="no such outcome")]})
+    assert [x["status"] for x in written.json["results"]] == ["created", "created", "rejected"]
+    assert bulk._running == 0
+    assert len(state()["visits"]) == 2 and stored() == recount()

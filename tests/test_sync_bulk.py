@@ -340,46 +340,15 @@ def test_a_conflict_on_the_insert_is_decided_again(client, member, monkeypatch, 
     assert stored() == recount()
 
 
-def test_the_lock_reads_the_first_visit_the_writer_it_waited_for_stored(app, world):
+@pytest.mark.parametrize("early", [False, True], ids=["lock", "lock sent early"])
+def test_the_lock_reads_the_first_visit_the_writer_it_waited_for_stored(app, world, early):
     """The writer reads each household's first visit (household_reach) with its lock. On PostgreSQL a statement
     that waited for a row lock reads the other tables of a join as they were when it began: the first visit
     stored by the writer it waited for must be seen all the same (else it counts the household reached twice,
-    or its insert of the same first visit fails). SQLite: the write lock is taken before any read."""
-    import threading
+    or its insert of the same first visit fails). SQLite: the write lock is taken before any read.
 
-    from fieldapp.locks import lock_households
-    h = world.households["h2"]
-    db.session.execute(HouseholdReach.__table__.delete().where(HouseholdReach.household_id == h.id))
-    db.session.commit()
-    other = db.engine.connect()
-    first = {"household_id": h.id, "first_day": to_local(utcnow()).date(), "team_id": world.users["member"].team_id,
-             "member_id": world.users["member"].id, "first_at": utcnow().replace(microsecond=0)}
-    if db.engine.dialect.name == "postgresql":
-        other.execute(select(Household.id).where(Household.id == h.id).with_for_update())  # the other writer's lock
-    else:
-        other.exec_driver_sql("BEGIN IMMEDIATE")
-    seen = {}
-
-    def writer_waiting():
-        with app.app_context():
-            seen.update(lock_households([h.id], reach=True))
-            db.session.rollback()
-
-    waiting = threading.Thread(target=writer_waiting)
-    waiting.start()
-    waiting.join(0.5)
-    assert waiting.is_alive()  # waits for the other writer's lock
-    other.execute(HouseholdReach.__table__.insert().values(**first))
-    other.commit()
-    waiting.join(10)
-    other.close()
-    assert seen[h.id].reach == (first["first_day"], first["team_id"], first["member_id"], first["first_at"])
-
-
-def test_the_early_lock_is_the_writers_lock(app, world):
-    """PostgreSQL: the batch sends its households' lock before reading its records (locks.lock_early); the
-    writer's lock then takes that answer. It waits for another writer's lock like its own, and reads the first
-    visit that writer stored. SQLite: lock_early does nothing (the write lock is BEGIN IMMEDIATE)."""
+    early: the batch sends its households' lock before reading its records (locks.lock_early, PostgreSQL; it
+    does nothing on SQLite), and the writer's lock takes that answer: it waits and reads the same."""
     import threading
 
     from fieldapp import locks
@@ -390,15 +359,16 @@ def test_the_early_lock_is_the_writers_lock(app, world):
     first = {"household_id": h.id, "first_day": to_local(utcnow()).date(), "team_id": world.users["member"].team_id,
              "member_id": world.users["member"].id, "first_at": utcnow().replace(microsecond=0)}
     if db.engine.dialect.name == "postgresql":
-        other.execute(select(Household.id).where(Household.id == h.id).with_for_update())
+        other.execute(select(Household.id).where(Household.id == h.id).with_for_update())  # the other writer's lock
     else:
         other.exec_driver_sql("BEGIN IMMEDIATE")
     seen, sent_early = {}, []
 
     def writer_waiting():
         with app.app_context():
-            locks.lock_early([h.id, world.households["h1"].id])
-            sent_early.append(locks._EARLY in db.session.connection().info)  # sent, not waited for
+            if early:
+                locks.lock_early([h.id, world.households["h1"].id])
+                sent_early.append(locks._EARLY in db.session.connection().info)  # sent, not waited for
             seen.update(locks.lock_households([h.id], reach=True))
             locks.end_early()
             db.session.rollback()
@@ -406,13 +376,13 @@ def test_the_early_lock_is_the_writers_lock(app, world):
     waiting = threading.Thread(target=writer_waiting)
     waiting.start()
     waiting.join(0.5)
-    assert waiting.is_alive()
+    assert waiting.is_alive()  # waits for the other writer's lock
     other.execute(HouseholdReach.__table__.insert().values(**first))
     other.commit()
     waiting.join(10)
     other.close()
-    assert sent_early == [db.engine.dialect.name == "postgresql"]
-    assert list(seen) == [h.id]  # only the households asked for, though two were sent
+    assert sent_early == ([db.engine.dialect.name == "postgresql"] if early else [])
+    assert list(seen) == [h.id]  # only the households asked for, though two were sent early
     assert seen[h.id].reach == (first["first_day"], first["team_id"], first["member_id"], first["first_at"])
 
 

@@ -60,17 +60,16 @@ def lock_households(ids, reach: bool = False) -> dict[str, HouseholdRow]:
     early = conn.info.pop(_EARLY, None)
     if early is not None:  # sent by lock_early: its answer first
         bulk.close_pipeline(conn, early.piped)
-    if reach and early is not None and early.ids.issuperset(ids):
+        if not (reach and early.ids.issuperset(ids)):
+            early = None  # not these households: asked again below
+    if reach and dialect == "postgresql":
+        if early is None:  # sent now, answered at once
+            lock_early(ids)
+            early = conn.info.pop(_EARLY)
+            bulk.close_pipeline(conn, early.piped)
         wanted = set(ids)
         rows = [row for row in early.locked.fetchall() if row[0] in wanted]
         firsts = {row[0]: tuple(row[1:]) for row in early.read.fetchall()}
-    elif reach and dialect == "postgresql":
-        lock_sql, reach_sql = _pg_texts(conn)
-        with bulk.pipeline(conn) as piped:
-            assert piped is not None
-            locked, read = piped.send(lock_sql, {"ids": ids}), piped.send(reach_sql, {"ids": ids})
-        rows = locked.fetchall()
-        firsts = {row[0]: tuple(row[1:]) for row in read.fetchall()}
     else:
         rows = list(conn.execute(_lock_statement(dialect, reach), {"ids": ids}))
     # Usually one village, the member's own: already in the session (loaded with the user's team, web._load_user).

@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 OUT = ROOT / "bench" / "out"
 
-from bench.common import cpu_of, fresh_database, time_commits, worker_pid, yardstick  # noqa: E402
+from bench.common import cpu_of, fresh_database, log_statements, time_commits, worker_pid, yardstick  # noqa: E402
 from bench.generate import BENCH_PASSWORD, member_phone  # noqa: E402
 from bench.races import Client, Gunicorn  # noqa: E402
 
@@ -53,6 +53,7 @@ def parse():
     p.add_argument("--singles", type=int, default=200, help="batches of one visit, for the CPU of one")
     p.add_argument("--http", action="store_true",
                    help="the batch through gunicorn over HTTP (production conf, 1 sync worker), as deployed")
+    p.add_argument("--server-log", help="PostgreSQL: the server's log file; prints its time for each statement")
     p.add_argument("--json", help="append the figures to this file (one JSON object)")
     return p.parse_args()
 
@@ -143,6 +144,8 @@ def backends_cpu(conn, database: str) -> float:
 def main():
     args = parse()
     url = prepare(args)
+    # before any session opens: the server logs the statements of the sessions opened after
+    report = log_statements(url, args.server_log) if args.server_log else None
     from sqlalchemy import create_engine, text
     from fieldapp import create_app, settle_worker
     from fieldapp.extensions import db
@@ -288,6 +291,8 @@ def main():
     print(f"one visit through the API (batch of 1): {one:.1f} ms CPU (app {singles['cpu'] * 1000 / singles['visits']:.1f}"
           f", database {singles['db_cpu'] * 1000 / singles['visits']:.1f}), {singles['wall'] * 1000 / singles['visits']:.1f}"
           f" ms wall (goal <= 8 ms CPU)")
+    if report is not None:
+        report()
     if args.json:
         with open(args.json, "a") as f:
             f.write(json.dumps({"db": kind, "settings": settings, "mb": size / 2**20, "visits_before": visits_before,

@@ -1,9 +1,13 @@
 """Pieces the benchmarks share: a fresh database to run against, a free port for a server, a COMMIT timer, a
-yardstick of the machine's speed."""
+yardstick of the machine's speed, the PostgreSQL server's own time per statement."""
+import atexit
+import collections
 import json
 import os
 import platform
+import re
 import socket
+import statistics
 import time
 from pathlib import Path
 
@@ -80,3 +84,29 @@ def yardstick() -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor() or "?")
     return f"yardstick {min(runs):.0f} ms ({cpu}, Python {platform.python_version()})"
+
+
+_DURATION = re.compile(r"duration: ([0-9.]+) ms  (?:execute [^:]+|statement): (.{0,110})")
+
+
+def log_statements(url: str, server_log: str):
+    """PostgreSQL on this machine: from now on (new sessions) the server logs every statement's time
+    (log_min_duration_statement = 0 on the database, reset when this process exits). Returns a function that
+    prints the server's mean time per statement logged since, the slowest first."""
+    from sqlalchemy import create_engine, text
+    admin = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT").connect()
+    name = url.rsplit("/", 1)[1]
+    admin.execute(text(f"ALTER DATABASE {name} SET log_min_duration_statement = 0"))
+    atexit.register(admin.execute, text(f"ALTER DATABASE {name} RESET log_min_duration_statement"))
+    start = Path(server_log).stat().st_size
+
+    def report(top: int = 12) -> None:
+        found: dict[str, list[float]] = collections.defaultdict(list)
+        with open(server_log, errors="replace") as f:
+            f.seek(start)
+            for match in _DURATION.finditer(f.read()):
+                found[match.group(2)].append(float(match.group(1)))
+        print("server's mean ms | runs | total ms | statement (from the server's log; warm-up included)")
+        for statement, times in sorted(found.items(), key=lambda kv: -sum(kv[1]))[:top]:
+            print(f"{statistics.mean(times):8.3f} | {len(times):5d} | {sum(times):8.1f} | {statement}")
+    return report

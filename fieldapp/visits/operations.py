@@ -226,11 +226,17 @@ def conflict(visit_id: str) -> Result:
 
 
 def stored_visits(ids) -> dict[str, Visit]:
-    """The visits of these ids already stored (a resend), in one query (and one for their assists, if any)."""
+    """The visits of these ids already stored (a resend). Their ids first, as plain rows: usually none is
+    (a new visit), and then no ORM object is built; the stored ones are then loaded (and their assists)."""
     ids = list(ids)
     if not ids:
         return {}
-    return {v.id: v for v in db.session.scalars(select(Visit).where(in_list(Visit.id, ids)))}
+    db.session.flush()  # the read below is Core's: nothing of the session's may be left unwritten
+    column = Visit.__table__.c.id
+    found = list(db.session.connection().execute(select(column).where(in_list(column, ids))).scalars())
+    if not found:
+        return {}
+    return {v.id: v for v in db.session.scalars(select(Visit).where(in_list(Visit.id, found)))}
 
 
 @dataclass

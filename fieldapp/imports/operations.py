@@ -228,7 +228,10 @@ def plan_households(village: Area, filename: str, data: bytes, consent: bool, *,
     stored = list(db.session.scalars(select(Household).where(Household.village_id == village.id)))
     existing = {h.code_key: h for h in stored}  # a near-duplicate kept by migration 0016 matches no code
     code_uses = Counter(h.code_key for h in stored)
-    done = achieved(village_id=village.id)
+    # What the file's stored households achieved: the checks of a row need only its own household's, so a
+    # village with years of visits is not summed whole for a file of new households.
+    in_file = {code_key(" ".join(cells.get("code", "").split())) for _line, cells in body}
+    done = achieved([h.id for key, h in existing.items() if key in in_file])
     services = all_services()
     seen: dict[str, int] = {}
     ignored_personal = kept_personal = 0

@@ -9,6 +9,11 @@ new households (code, head's name with consent, residents, smartphones), as a co
 request hands the import to the background worker; the job is run here, in this process, right after, as the
 worker would run it, and timed apart. It writes to the database: run it on a copy (bench/batch_floor.py
 --template makes one). Prints wall and CPU time of each step and the households stored.
+
+    .venv/bin/python bench/imports.py --db postgresql://postgres@127.0.0.1:55457/batch_bench --previews 3
+
+--previews N: only the upload and preview, N times (the same file; nothing imported, so each sees the same
+village): to compare two versions of the checks on one database.
 """
 import argparse
 import io
@@ -32,6 +37,7 @@ def parse():
     p.add_argument("--village", type=int, default=138, help="the village imported into (138: commune 2's first)")
     p.add_argument("--phone", default=officer_phone(2))
     p.add_argument("--password", default=BENCH_PASSWORD)
+    p.add_argument("--previews", type=int, default=0, help="only preview the file, this many times")
     return p.parse_args()
 
 
@@ -52,7 +58,7 @@ def main():
     from sqlalchemy import func, select
     from fieldapp import create_app
     from fieldapp.extensions import db
-    from fieldapp.models import Household
+    from fieldapp.models import Household, Visit
     import fieldapp.jobs.store as store
     from fieldapp.jobs.operations import run as run_job
     queued: list[str] = []
@@ -64,6 +70,8 @@ def main():
     with app.app_context():
         before = db.session.scalar(select(func.count()).select_from(Household).where(
             Household.village_id == args.village))
+        visits = db.session.scalar(select(func.count()).select_from(Visit).join(Household).where(
+            Household.village_id == args.village))
         db.session.remove()
     data = csv_file(args.rows, secrets.token_hex(3))
     steps = []
@@ -74,9 +82,22 @@ def main():
         steps.append((name, time.perf_counter() - w0, time.process_time() - c0))
         return out
 
-    r = timed("upload and preview (request)", lambda: client.post(
-        f"/villages/{args.village}/import", data={"file": (io.BytesIO(data), "ho.csv"), "consent": "y"},
-        content_type="multipart/form-data"))
+    def preview():
+        return client.post(f"/villages/{args.village}/import",
+                           data={"file": (io.BytesIO(data), "ho.csv"), "consent": "y"}, content_type="multipart/form-data")
+
+    if args.previews:
+        for _ in range(args.previews):
+            r = timed("upload and preview (request)", preview)
+            assert r.status_code == 200, (r.status_code, r.text[:500])
+        print(f"# the preview of {args.rows:,} new households ({len(data) / 1024:,.0f} KB CSV) into village "
+              f"{args.village}, which has {before:,} households and {visits:,} visits; load average {os.getloadavg()[0]:.2f}")
+        print("| run | wall s | CPU s (this process) |")
+        print("|---|---:|---:|")
+        for i, (_name, wall, cpu) in enumerate(steps, 1):
+            print(f"| {i} | {wall:.2f} | {cpu:.2f} |")
+        return
+    r = timed("upload and preview (request)", preview)
     assert r.status_code == 200, (r.status_code, r.text[:500])
     token = re.search(r'name="token"[^>]*value="([^"]+)"', r.text).group(1)
     r = timed("confirm (request)", lambda: client.post(f"/villages/{args.village}/import/confirm",

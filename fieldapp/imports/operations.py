@@ -28,7 +28,7 @@ from ..areas.operations import (
     set_village_type,
 )
 from ..counting import achieved, live
-from ..extensions import db
+from ..extensions import db, in_list
 from ..forms import PHONE_RE, normalize_phone
 from ..households.operations import HouseholdData, check_household, create_households, update_household
 from ..input_guard import bad_text
@@ -225,26 +225,31 @@ def plan_households(village: Area, filename: str, data: bytes, consent: bool, *,
         return plan
     columns = HOUSEHOLD_COLUMNS
     body = _table(plan, data, columns, MAX_HOUSEHOLD_ROWS)
-    stored = list(db.session.scalars(select(Household).where(Household.village_id == village.id)))
+    codes = [" ".join(cells.get("code", "").split()) for _line, cells in body]
+    keys = [code_key(code) for code in codes]
+    # Every household of the village by its code's key (ids only), the ones the file names as objects, and
+    # what those achieved: a row's checks need only its own household, so a village of many households and
+    # years of visits is not loaded whole for a file of new ones.
+    village_keys = db.session.execute(select(Household.id, Household.code_key)
+                                      .where(Household.village_id == village.id)).all()
+    code_uses = Counter(key for _id, key in village_keys)
+    in_file = set(keys)
+    named = [hid for hid, key in village_keys if key in in_file]
+    stored = list(db.session.scalars(select(Household).where(in_list(Household.id, named)))) if named else []
     existing = {h.code_key: h for h in stored}  # a near-duplicate kept by migration 0016 matches no code
-    code_uses = Counter(h.code_key for h in stored)
-    # What the file's stored households achieved: the checks of a row need only its own household's, so a
-    # village with years of visits is not summed whole for a file of new households.
-    in_file = {code_key(" ".join(cells.get("code", "").split())) for _line, cells in body}
-    done = achieved([h.id for key, h in existing.items() if key in in_file])
+    done = achieved([h.id for h in stored])
     services = all_services()
     seen: dict[str, int] = {}
     ignored_personal = kept_personal = 0
-    for line, cells in body:
+    for (line, cells), code, ckey in zip(body, codes, keys, strict=True):
         before = len(plan.problems)
-        code = " ".join(cells["code"].split())
         if not code:
             plan.problem(line, _label(columns, "code"), _("chưa có mã hộ."))
-        elif code_key(code) in seen:
+        elif ckey in seen:
             plan.problem(line, _label(columns, "code"), _("mã hộ %(code)s trùng với dòng %(other)d của tệp.",
-                                                          code=code, other=seen[code_key(code)]))
+                                                          code=code, other=seen[ckey]))
         else:
-            seen[code_key(code)] = line
+            seen[ckey] = line
         counts: dict[str, int | None] = {}
         for key, low in (("residents_total", 1), ("residents_14plus", 0), ("residents_18plus", 0),
                          ("smartphones", 0)):
@@ -264,7 +269,7 @@ def plan_households(village: Area, filename: str, data: bytes, consent: bool, *,
                          _("số điện thoại gồm 10 chữ số và bắt đầu bằng 0, ví dụ 0912345678."))
         if len(plan.problems) > before:
             continue
-        household = existing.get(code_key(code))
+        household = existing.get(ckey)
         if household is not None and household.deleted_at is not None:
             plan.problem(line, _label(columns, "code"), _(
                 "hộ %(code)s đã bị xóa; hãy khôi phục hộ trong mục “Đã xóa” của thôn hoặc đổi mã.", code=code))
@@ -290,7 +295,7 @@ def plan_households(village: Area, filename: str, data: bytes, consent: bool, *,
             plan.rows.append(RowPlan(line, SAME, code, "", row, household))  # already stored, already valid
             continue
         try:
-            taken = code_uses[code_key(code)] > (0 if household is None else 1)
+            taken = code_uses[ckey] > (0 if household is None else 1)
             check_household(row, village, household, taken=taken,
                             achieved=done.get(household.id, {}) if household else None, services=services)
         except RuleError as err:

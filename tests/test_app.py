@@ -18,6 +18,28 @@ def test_migrations_from_empty_match_the_models(app):
                      "email", "safety", "skills5"]
 
 
+def test_no_index_is_covered_by_another(app):
+    """Issue 19: an index whose columns lead another index (or the primary key, or a unique constraint) is
+    written at every insert and answers nothing the longer one does not (ix_assistance_visit_id was one). Read
+    off the migrated database; a unique or partial index enforces or serves something of its own."""
+    from sqlalchemy import inspect
+    inspector = inspect(db.engine)
+    found = []
+    for table in inspector.get_table_names():
+        keys = [("primary key", inspector.get_pk_constraint(table)["constrained_columns"], True)]
+        keys += [(u["name"], u["column_names"], True) for u in inspector.get_unique_constraints(table)]
+        keys += [(i["name"], i["column_names"], bool(i["unique"])) for i in inspector.get_indexes(table)
+                 if None not in i["column_names"]  # an expression index: not compared
+                 and not any(k.endswith("_where") and v is not None for k, v in i.get("dialect_options", {}).items())]
+        for name, columns, unique in keys:
+            if unique or not columns:
+                continue
+            for other, longer, _unique in keys:
+                if other != name and len(longer) >= len(columns) and longer[:len(columns)] == columns:
+                    found.append(f"{table}.{name} {columns} is led by {other} {longer}")
+    assert found == []
+
+
 def test_no_field_for_national_ids_or_secrets():
     forbidden = ("cccd", "cmnd", "national_id", "otp", "bank", "card_image")
     for table in db.metadata.tables.values():

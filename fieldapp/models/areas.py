@@ -46,7 +46,7 @@ class Area(Model):
     name: Mapped[str] = mapped_column(String(120))
     name_folded: Mapped[str] = mapped_column(String(120), default="")
     division_type: Mapped[str | None] = mapped_column(String(40))
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))  # ix_areas_parent_name leads with it
     # "/12/345/6789/": ids from the root, so "is X inside Y" is one prefix test.
     path: Mapped[str] = mapped_column(PathString, default="", index=True)
     office_phone: Mapped[str | None] = mapped_column(String(20))

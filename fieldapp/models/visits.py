@@ -58,7 +58,8 @@ class Assistance(Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    # No index of its own: the unique (visit_id, service_id) serves every lookup by visit (migration 0024).
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"))
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
     count: Mapped[int]
 

@@ -8,7 +8,11 @@ A `Bulk` statement is built with Core once per dialect, compiled once, and run t
 
 - PostgreSQL: one execution whose parameters are one array per column, read back as rows by
   `unnest(...) WITH ORDINALITY` (in the order given); its text is the same whatever the number of rows,
-  so psycopg prepares it once;
+  so psycopg prepares it once. A few rows (up to JSON_ROWS: the counters of a visit, ~20 rows of 11
+  columns) go as one JSON parameter instead, read back by `jsonb_array_elements(...) WITH ORDINALITY`:
+  psycopg dumps arrays in Python, element by element (~250 µs for a visit's counters on a slow VM), and
+  json.dumps the same rows in C (~50 µs); from about a hundred rows the arrays cost less. One row goes
+  as its values;
 - SQLite: the driver's own executemany over tuples (sqlite3 loops in C).
 
 Each value goes through its column type's bind processor for the dialect (a time or a day becomes what
@@ -40,9 +44,10 @@ from sqlalchemy import (
     cast,
     event,
     func,
+    literal_column,
     select,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, CursorResult, Dialect, Engine
@@ -76,6 +81,11 @@ def _base(type_: TypeEngine) -> TypeEngine:
     return type_
 
 
+JSON_ROWS = 60  # PostgreSQL: up to this many rows as one JSON parameter, more as arrays (see the module's docstring)
+_ROWS = "rows"  # the JSON form's one parameter
+VALUES, ARRAYS, AS_JSON = "values", "arrays", "json"  # the forms of a Bulk statement's parameters
+
+
 class Bulk:
     """A statement over many rows, `build(source)` giving it in Core; `run(conn, rows)` with one tuple a
     row, in the order of `columns` ({name: type})."""
@@ -83,33 +93,46 @@ class Bulk:
     def __init__(self, columns: dict[str, TypeEngine], build: Callable[[Source], ClauseElement]):
         self.columns, self.build = columns, build
         self._position = {n: i for i, n in enumerate(columns)}
-        self._compiled: dict[tuple[str, bool], tuple[str, list[str], list]] = {}
+        self._compiled: dict[tuple[str, str], tuple[str, list[str], list]] = {}
+        # a JSON column's value would be a JSON text inside the JSON: such statements take arrays
+        self._json_ok = not any(isinstance(t, JSON) for t in columns.values())
 
-    def _source(self, dialect: Dialect, arrays: bool) -> Source:
+    def _source(self, dialect: Dialect, form: str) -> Source:
         names = list(self.columns)
-        if arrays:
+        if form == ARRAYS:
             rows = func.unnest(*[bindparam(n, type_=ARRAY(_base(t))) for n, t in self.columns.items()]) \
                 .table_valued(*names, with_ordinality="ord").render_derived()
             c: dict[str, ColumnElement] = {
                 n: cast(rows.c[n], t) if isinstance(t, JSON) else rows.c[n] for n, t in self.columns.items()}
             return Source(c, select(*c.values()).order_by(rows.c.ord), dialect.name)
+        if form == AS_JSON:  # each row a JSON array of its values, in the order of the columns
+            elements = func.jsonb_array_elements(cast(bindparam(_ROWS, type_=Text()), JSONB)) \
+                .table_valued("e", with_ordinality="ord").render_derived()
+            c = {n: cast(elements.c.e.op("->>")(literal_column(str(i))), _base(t))
+                 for i, (n, t) in enumerate(self.columns.items())}
+            return Source(c, select(*[v.label(n) for n, v in c.items()]).order_by(elements.c.ord), dialect.name)
         return Source({n: bindparam(n, type_=t) for n, t in self.columns.items()}, None, dialect.name)
 
-    def _prepare(self, dialect: Dialect, arrays: bool) -> tuple[str, list[str], list]:
+    def _prepare(self, dialect: Dialect, form: str) -> tuple[str, list[str], list]:
         """(the statement's text, its parameters' names in order, their value processors): once per dialect
-        and form (arrays, or one row's values)."""
-        found = self._compiled.get((dialect.name, arrays))
+        and form (arrays, one JSON parameter, or one row's values). The JSON form's names and processors are
+        the columns', in their order (its one parameter holds them all)."""
+        found = self._compiled.get((dialect.name, form))
         if found is None:
-            compiled = cast_to(SQLCompiler, self.build(self._source(dialect, arrays)).compile(dialect=dialect))
+            compiled = cast_to(SQLCompiler, self.build(self._source(dialect, form)).compile(dialect=dialect))
             order = list(compiled.positiontup or []) if compiled.positional else list(self.columns)
+            if form == AS_JSON:  # PostgreSQL's one parameter (pyformat, not positional)
+                assert f"%({_ROWS})s" in compiled.string, compiled.string
+                order = list(self.columns)
             assert set(order) == set(self.columns), (order, list(self.columns))  # a name may come twice (SQLite)
             processors = [_dumps if isinstance(self.columns[n], JSON)
+                          else _iso if form == AS_JSON and isinstance(self.columns[n], (Date, DateTime))
                           else self.columns[n].dialect_impl(dialect).bind_processor(dialect) for n in order]
             sql = compiled.string
-            if arrays:  # in binary: no quoting of each element in Python
+            if form == ARRAYS:  # in binary: no quoting of each element in Python
                 for name in order:
                     sql = sql.replace(f"%({name})s", f"%({name})b")
-            found = self._compiled[(dialect.name, arrays)] = (sql, order, processors)
+            found = self._compiled[(dialect.name, form)] = (sql, order, processors)
         return found
 
     def run(self, conn: Connection, rows: Sequence[tuple]) -> CursorResult | None:
@@ -119,7 +142,7 @@ class Bulk:
         if conn.dialect.name == "postgresql":
             sql, _order, params = self._pg(conn.dialect, rows)
             return _execute(conn, sql, params)
-        sql, order, processors = self._prepare(conn.dialect, False)
+        sql, order, processors = self._prepare(conn.dialect, VALUES)
         columns = self._columns(rows, order, processors)
         return conn.exec_driver_sql(sql, list(zip(*(columns[n] for n in order), strict=True)))
 
@@ -134,13 +157,19 @@ class Bulk:
 
     def _pg(self, dialect: Dialect, rows: Sequence[tuple]) -> tuple[str, list[str], dict]:
         """PostgreSQL: (the text, its parameters' names, their values): one row as its values (psycopg dumps an
-        array in Python, ~12 µs each), more as one array a column."""
+        array in Python, ~12 µs each), up to JSON_ROWS as one JSON parameter, more as one array a column."""
         if len(rows) == 1:
-            sql, order, processors = self._prepare(dialect, False)
+            sql, order, processors = self._prepare(dialect, VALUES)
             row = rows[0]
             return sql, order, {name: row[self._position[name]] if proc is None else proc(row[self._position[name]])
                                 for name, proc in zip(order, processors, strict=True)}
-        sql, order, processors = self._prepare(dialect, True)
+        if self._json_ok and len(rows) <= JSON_ROWS:
+            sql, order, processors = self._prepare(dialect, AS_JSON)
+            if any(p is not None for p in processors):
+                columns = self._columns(rows, order, processors)
+                rows = list(zip(*(columns[n] for n in order), strict=True))
+            return sql, [_ROWS], {_ROWS: json.dumps(rows, ensure_ascii=False, separators=(",", ":"))}
+        sql, order, processors = self._prepare(dialect, ARRAYS)
         return sql, order, self._columns(rows, order, processors)
 
 
@@ -312,6 +341,11 @@ def _processed(values: list, proc: Callable) -> list:
             done[v] = proc(v)
         out.append(done[v])
     return out
+
+
+def _iso(value) -> str | None:
+    """A day or a naive time in a JSON row: its ISO text, which the statement casts back."""
+    return None if value is None else value.isoformat()
 
 
 def _dumps(value) -> str:

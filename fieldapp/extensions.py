@@ -53,11 +53,15 @@ def in_list(column, values):
 
     On PostgreSQL it is sent as `= ANY(array)`: one parameter, so the statement text stays the same
     whatever the number of ids (psycopg caches its conversion and can prepare it; `IN (...)` with
-    100 parameters was parsed again on every call, ~1 ms each). Elsewhere a plain IN.
+    100 parameters was parsed again on every call, ~1 ms each). One id (the PWA's online save) is `= $1`:
+    the server keeps that statement's generic plan, while `= ANY($1)` is planned again at every call.
+    Elsewhere a plain IN.
     """
     values = list(values)
     if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy import any_, bindparam
         from sqlalchemy.dialects.postgresql import ARRAY
+        if len(values) == 1:
+            return column == bindparam(None, values[0], type_=column.type)
         return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
     return column.in_(values)

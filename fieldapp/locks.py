@@ -71,7 +71,8 @@ def lock_households(ids, reach: bool = False) -> dict[str, HouseholdRow]:
         rows = [row for row in early.locked.fetchall() if row[0] in wanted]
         firsts = {row[0]: tuple(row[1:]) for row in early.read.fetchall()}
     else:
-        rows = list(conn.execute(_lock_statement(dialect, reach), {"ids": ids}))
+        one = dialect == "postgresql" and len(ids) == 1
+        rows = list(conn.execute(_lock_statement(dialect, reach, one), {"ids": ids[0] if one else ids}))
     # Usually one village, the member's own: already in the session (loaded with the user's team, web._load_user).
     n, village = len(_NAMES), _NAMES.index("village_id")
     villages = {vid: db.session.get(Area, vid) for vid in {row[village] for row in rows}}
@@ -101,10 +102,12 @@ def lock_early(ids) -> None:
     if conn.dialect.name != "postgresql" or not ids or _EARLY in conn.info:
         return
     db.session.flush()  # households created earlier in this transaction, as lock_households reads them
-    lock_sql, reach_sql = _pg_texts(conn)
+    one = len(ids) == 1
+    lock_sql, reach_sql = _pg_texts(conn, one)
+    param = {"ids": ids[0] if one else ids}
     piped = bulk.open_pipeline(conn)
     try:
-        locked, read = piped.send(lock_sql, {"ids": ids}), piped.send(reach_sql, {"ids": ids})
+        locked, read = piped.send(lock_sql, param), piped.send(reach_sql, param)
     except BaseException:
         bulk.close_pipeline(conn, piped)
         raise
@@ -122,33 +125,41 @@ def end_early() -> None:
 
 _REACH = ("first_day", "team_id", "member_id", "first_at")
 _NAMES = [c.name for c in Household.__table__.c]
-_LOCKS: dict[tuple[str, bool], Select] = {}
+_LOCKS: dict[tuple[str, bool, bool], Select] = {}
 
 
-_PG_TEXTS: list[str] = []
+_PG_TEXTS: dict[bool, tuple[str, str]] = {}
 
 
-def _pg_texts(conn) -> tuple[str, str]:
-    """PostgreSQL: the lock's statement and the household_reach read, as the driver takes them (compiled once)."""
-    if not _PG_TEXTS:
+def _pg_texts(conn, one: bool) -> tuple[str, str]:
+    """PostgreSQL: the lock's statement and the household_reach read, as the driver takes them (compiled once
+    per form). one=True: for one household (the PWA's online save), `id = $1`, whose generic plan the server
+    keeps once the statement is prepared; `= ANY($1)` was planned again at every call (~0.15 ms of the
+    server's CPU a visit, docs/performance.md)."""
+    if one not in _PG_TEXTS:
         first = HouseholdReach.__table__
-        read = select(*[first.c[n] for n in ("household_id", *_REACH)]).where(
-            first.c.household_id == any_(bindparam("ids", type_=ARRAY(String))))
-        _PG_TEXTS[:] = [str(stmt.compile(dialect=conn.dialect)) for stmt in (_lock_statement("postgresql", False), read)]
-    return _PG_TEXTS[0], _PG_TEXTS[1]
+        read = select(*[first.c[n] for n in ("household_id", *_REACH)]).where(_matches(first.c.household_id, one))
+        _PG_TEXTS[one] = (str(_lock_statement("postgresql", False, one).compile(dialect=conn.dialect)),
+                          str(read.compile(dialect=conn.dialect)))
+    return _PG_TEXTS[one]
 
 
-def _lock_statement(dialect: str, reach: bool) -> Select:
-    """Built once per dialect (the ids are one parameter: an array on PostgreSQL, an expanding IN elsewhere)."""
-    stmt = _LOCKS.get((dialect, reach))
+def _matches(column, one: bool):
+    """PostgreSQL: column = the "ids" parameter: one id, or any of an array of them."""
+    return column == (bindparam("ids", type_=String) if one else any_(bindparam("ids", type_=ARRAY(String))))
+
+
+def _lock_statement(dialect: str, reach: bool, one: bool = False) -> Select:
+    """Built once per dialect and form (the ids are one parameter: an array on PostgreSQL, or one id with
+    one=True; an expanding IN elsewhere)."""
+    stmt = _LOCKS.get((dialect, reach, one))
     if stmt is None:
         table, first = Household.__table__, HouseholdReach.__table__
-        ids = bindparam("ids", type_=ARRAY(String)) if dialect == "postgresql" else bindparam("ids", expanding=True)
         stmt = select(*table.c, *([first.c[n].label(f"reach_{n}") for n in _REACH] if reach else []))
         if reach:
             stmt = stmt.outerjoin(first, first.c.household_id == table.c.id)
-        stmt = _LOCKS[(dialect, reach)] = stmt.where(
-            table.c.id == any_(ids) if dialect == "postgresql" else table.c.id.in_(ids)) \
+        stmt = _LOCKS[(dialect, reach, one)] = stmt.where(
+            _matches(table.c.id, one) if dialect == "postgresql" else table.c.id.in_(bindparam("ids", expanding=True))) \
             .order_by(table.c.id).with_for_update(of=table)
     return stmt
 

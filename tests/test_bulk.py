@@ -1,12 +1,14 @@
 """fieldapp.bulk stores the rows SQLAlchemy's own executemany stores (the visit writer's visits, audit entries and
 households' list columns), column by column as the database holds them: a time with and without microseconds, a
 day, NULLs, the text "NULL", quotes, braces, commas, a backslash and a line break, a JSON null, Vietnamese text
-inside JSON; on SQLite and on PostgreSQL, many rows at once (arrays on PostgreSQL) and one row alone (its values)."""
+inside JSON; on SQLite and on PostgreSQL, many rows at once (on PostgreSQL as one JSON parameter, up to
+bulk.JSON_ROWS, and as arrays) and one row alone (its values)."""
 from datetime import date, datetime
 
 import pytest
 from sqlalchemy import Table, insert, text
 
+from fieldapp import bulk
 from fieldapp.extensions import db
 from fieldapp.models import AuditLog, Visit
 from fieldapp.visits import operations as writer
@@ -32,13 +34,21 @@ def _core(table: Table, names: list[str], rows: list[tuple]) -> None:
     db.session.connection().execute(insert(table), [dict(zip(names, row, strict=True)) for row in rows])
 
 
-def _run(bulk, rows: list[tuple], one_by_one: bool) -> None:
+def _run(statement, rows: list[tuple], one_by_one: bool) -> None:
     for part in ([[row] for row in rows] if one_by_one else [rows]):
-        bulk.run(db.session.connection(), part)
+        statement.run(db.session.connection(), part)
+
+
+@pytest.fixture(params=["json", "arrays"])
+def many_as(request, monkeypatch):
+    """On PostgreSQL, a few rows go as one JSON parameter; "arrays": as many rows as would go as arrays."""
+    if request.param == "arrays":
+        monkeypatch.setattr(bulk, "JSON_ROWS", 1)
+    return request.param
 
 
 @pytest.mark.parametrize("one_by_one", [False, True])
-def test_visit_rows_are_the_ones_core_writes(app, world, one_by_one):
+def test_visit_rows_are_the_ones_core_writes(app, world, one_by_one, many_as):
     member, h1, h2 = world.users["member"], world.households["h1"], world.households["h2"]
 
     def rows(ids):
@@ -47,8 +57,11 @@ def test_visit_rows_are_the_ones_core_writes(app, world, one_by_one):
                  'Hẹn chiều “mai”, {ngõ 3} "nhà" \\ số 5\nNULL', date(2026, 12, 2), member.id)]
     _core(Visit.__table__, ["id", "household_id", "member_id", "team_id", "visited_at", "received_at", "outcome",
                             "note", "return_on", "entered_by_id"], rows(CORE))
+    writer._VISITS._compiled.clear()
     _run(writer._VISITS, rows(BULK), one_by_one)
     assert _raw(Visit.__table__, "id", BULK) == _raw(Visit.__table__, "id", CORE)
+    if db.engine.dialect.name == "postgresql":  # the form these rows went as
+        assert {form for _dialect, form in writer._VISITS._compiled} == {bulk.VALUES if one_by_one else many_as}
 
 
 @pytest.mark.parametrize("one_by_one", [False, True])
@@ -67,7 +80,7 @@ def test_audit_rows_are_the_ones_core_writes(app, world, one_by_one):
     assert _raw(AuditLog.__table__, "entity_id", BULK) == _raw(AuditLog.__table__, "entity_id", CORE)
 
 
-def test_household_columns_move_as_the_database_computes_them(app, world):
+def test_household_columns_move_as_the_database_computes_them(app, world, many_as):
     """Later or equal wins, an earlier visit leaves the latest alone; visit_count adds up."""
     h1, h2 = world.households["h1"], world.households["h2"]
     now = datetime(2026, 11, 30, 9, 0, 0)

@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from operator import itemgetter
 
 from sqlalchemy import Column, Date, Integer, MetaData, String, Table, case, delete, func, literal, select
 from sqlalchemy.schema import SchemaItem
@@ -342,7 +343,8 @@ def _upsert(model, keys, rows: dict, columns=COUNTERS) -> None:
 
 def _upsert_rows(model, keys, rows: dict, columns=COUNTERS) -> tuple[Bulk, list[tuple]]:
     """The upsert of a counter table and its rows, in key order (no deadlocks), the all-zero ones left out."""
-    values = [(*key, *(counts[c] for c in columns)) for key, counts in sorted(rows.items()) if any(counts.values())]
+    get = itemgetter(*columns) if len(columns) > 1 else (lambda counts: (counts[columns[0]],))
+    values = [(*key, *get(counts)) for key, counts in sorted(rows.items()) if any(counts.values())]
     return _upsert_statement(model, tuple(keys), tuple(columns)), values
 
 

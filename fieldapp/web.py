@@ -42,9 +42,12 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cur.close()
 
 
-# The user with their team and its village, and their area, in one statement. Built once: an ORM get() with
-# these options built its statement and the options' cache key again at every request (~0.4 ms of CPU).
-_SIGNED_IN = select(User).options(joinedload(User.team).joinedload(Team.village), joinedload(User.area)) \
+# The user with their team and its village in one statement. Built once: an ORM get() with these options built
+# its statement and the options' cache key again at every request (~0.4 ms of CPU). An officer's area is read
+# when first used (one statement by primary key, none when the session holds it already): joined here it added
+# 12 columns of NULLs to every member's request, whose sync is the hot path (3% of a one-visit save's
+# instructions, bench/instructions.py).
+_SIGNED_IN = select(User).options(joinedload(User.team).joinedload(Team.village)) \
     .where(User.id == bindparam("user_id"))
 
 

@@ -38,6 +38,8 @@ def main():
     p.add_argument("--warm", type=int, default=100)
     p.add_argument("--rounds", type=int, default=3, help="measured turns of --visits each")
     p.add_argument("--json", help="append the figures to this file (one JSON object)")
+    p.add_argument("--gunicorn-args", default="",
+                   help="extra gunicorn options over gunicorn.conf.py (GUNICORN_CMD_ARGS), e.g. '-k gthread --threads 1'")
     args = p.parse_args()
     from sqlalchemy import create_engine, text
     url = args.db.replace("postgresql://", "postgresql+psycopg://", 1)
@@ -72,7 +74,8 @@ def main():
 
     OUT.mkdir(parents=True, exist_ok=True)
     # gunicorn's own access log off, as deployed (deploy/fieldapp.env.example sets no GUNICORN_ACCESSLOG)
-    server = Gunicorn(args.db, 1, OUT / "one_visit_gunicorn.log", {"GUNICORN_ACCESSLOG": ""})
+    server = Gunicorn(args.db, 1, OUT / "one_visit_gunicorn.log",
+                      {"GUNICORN_ACCESSLOG": "", "GUNICORN_CMD_ARGS": args.gunicorn_args})
     try:
         server.wait_ready()
         worker = worker_pid(server.proc.pid)
@@ -109,7 +112,8 @@ def main():
     assert not errors, errors[:5]
 
     kind = "PostgreSQL" if pg else "SQLite"
-    print(f"# {kind} ({settings}), {size / 2**20:,.0f} MB, {before:,} visits before the run; gunicorn 1 sync worker; "
+    print(f"# {kind} ({settings}), {size / 2**20:,.0f} MB, {before:,} visits before the run; gunicorn 1 worker "
+          f"({args.gunicorn_args or 'sync, as gunicorn.conf.py'}); "
           f"{args.rounds} turns of {args.visits} visits; load average {load:.2f} -> {os.getloadavg()[0]:.2f}, "
           f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {yardstick()}")
     print("| turn | worker CPU ms | database CPU ms | total ms | wall ms |")

@@ -36,7 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 OUT = ROOT / "bench" / "out"
 
-from bench.common import cpu_of, fresh_database, log_statements, time_commits, worker_pid, yardstick  # noqa: E402
+from bench.common import cpu_of, fresh_database, log_statements, time_commits, time_statements, worker_pid, \
+    yardstick  # noqa: E402
 from bench.generate import BENCH_PASSWORD, member_phone  # noqa: E402
 from bench.races import Client, Gunicorn  # noqa: E402
 
@@ -100,7 +101,8 @@ class Floor:
         else:
             import sqlite3
             self.conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
-            for pragma in ("foreign_keys=ON", "journal_mode=WAL", "synchronous=FULL", "busy_timeout=10000"):
+            for pragma in ("foreign_keys=ON", "journal_mode=WAL", "synchronous=FULL", "busy_timeout=10000",
+                           "temp_store=MEMORY"):  # the app's (fieldapp/web.py)
                 self.conn.execute(f"PRAGMA {pragma}")
             self.p = "?"
 
@@ -172,7 +174,7 @@ def main():
             else Path(url.removeprefix("sqlite:///")).stat().st_size
         settings = ", ".join(f"{k}={db.session.execute(text(f'SHOW {k}')).scalar()}"
                              for k in ("fsync", "synchronous_commit", "shared_buffers", "random_page_cost")) if pg \
-            else "journal_mode=WAL, synchronous=FULL"
+            else "journal_mode=WAL, synchronous=FULL, temp_store=MEMORY"
         db.session.remove()
 
     server = None
@@ -246,6 +248,8 @@ def main():
 
     warm = turn("batch", 2, 100)["visits"] + turn("floor", 2, 100)["visits"]  # first-request imports, caches, plans
     app_commit = time_commits()  # the app's COMMITs, timed as the floor's are: from here on, the batches'
+    with app.app_context():  # and the app's statements (test client: in this process)
+        app_statements = time_statements(db.engine)
     floor.commit_wall = floor.commit_cpu = 0.0
     floor.commits = 0
     totals = {k: {"visits": 0, "wall": 0.0, "cpu": 0.0, "db_cpu": 0.0} for k in ("batch", "floor")}
@@ -259,6 +263,7 @@ def main():
                 totals[kind][k] += v
         ratios.append((got["batch"]["visits"] / got["batch"]["wall"]) / (got["floor"]["visits"] / got["floor"]["wall"]))
     commits = dict(app_commit)  # the batches of 100's (the singles' come after); none counted with --http
+    statements = dict(app_statements)
     singles = turn("batch", args.singles, 1)
     if server is not None:
         server.stop()
@@ -287,6 +292,14 @@ def main():
         print(f"COMMIT per batch of 100, wall / this process's CPU: batch {commits['wall'] * 1000 / commits['n']:.1f} / "
               f"{commits['cpu'] * 1000 / commits['n']:.1f} ms, floor {floor.commit_wall * 1000 / floor.commits:.1f} / "
               f"{floor.commit_cpu * 1000 / floor.commits:.1f} ms")
+        n = totals["batch"]["visits"] / 100
+        database = (statements["wall"] + commits["wall"]) * 1000 / n  # the app's time in the database, wall
+        floor_wall = totals["floor"]["wall"] * 1000 / (totals["floor"]["visits"] / 100)
+        print(f"the batch's time in the database per batch of 100 (its {statements['n'] / n:.0f} statements "
+              f"{statements['wall'] * 1000 / n:.1f} ms + COMMIT {commits['wall'] * 1000 / n:.1f} ms, wall): "
+              f"{database:.1f} ms, against the floor's whole batch {floor_wall:.1f} ms; the rest of the batch's "
+              f"{totals['batch']['wall'] * 1000 / n:.1f} ms is the app's Python. With no time in Python, batch / floor "
+              f"would be at most {floor_wall / database:.2f}")
     print(f"batch / floor = {ratio:.2f} (rounds: {', '.join(f'{x:.2f}' for x in ratios)}; goal >= 0.7)")
     print(f"one visit through the API (batch of 1): {one:.1f} ms CPU (app {singles['cpu'] * 1000 / singles['visits']:.1f}"
           f", database {singles['db_cpu'] * 1000 / singles['visits']:.1f}), {singles['wall'] * 1000 / singles['visits']:.1f}"

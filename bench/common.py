@@ -1,5 +1,5 @@
 """Pieces the benchmarks share: a fresh database to run against, a free port for a server, a COMMIT timer, a
-yardstick of the machine's speed, the PostgreSQL server's own time per statement."""
+statement timer, a yardstick of the machine's speed, the PostgreSQL server's own time per statement."""
 import atexit
 import collections
 import json
@@ -65,6 +65,25 @@ def time_commits() -> dict:
             totals["cpu"] += time.process_time() - c0
             totals["n"] += 1
     DefaultDialect.do_commit = timed  # type: ignore[method-assign]
+    return totals
+
+
+def time_statements(engine) -> dict:
+    """From now on, every statement this engine runs adds its wall time, from the driver's call to its return,
+    to the dict returned ({"wall": s, "n": statements}): what the database itself takes (on SQLite, in this
+    process), without SQLAlchemy's or the app's Python around it. COMMITs are time_commits'."""
+    from sqlalchemy import event
+    totals = {"wall": 0.0, "n": 0}
+    started: list[float] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(*_args):
+        started.append(time.perf_counter())
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after(*_args):
+        totals["wall"] += time.perf_counter() - started.pop()
+        totals["n"] += 1
     return totals
 
 

@@ -200,3 +200,4 @@ def test_sqlite_pragmas(app):
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+        assert conn.execute(text("PRAGMA temp_store")).scalar() == 2  # MEMORY: the writer's savepoint journal

@@ -20,6 +20,8 @@ the stored rows are counted after each turn. The batches are made (and the phone
 clock starts, for both writers; the answers are checked, not decoded. CPU is this process's (the app's Python
 with the test client, or the driver's), or with --http the gunicorn worker's, plus the PostgreSQL backends' own (utime + stime from /proc, the server being on this machine); on SQLite the
 database runs in this process. The machine is shared: the load average is printed beside the figures.
+On SQLite it also prints the batch's own time in the database (its statements in sqlite3 and its COMMIT, wall),
+and the ratio the batch would reach if its Python took no time at all: the most any Python writer can get.
 """
 import argparse
 import json
@@ -292,14 +294,16 @@ def main():
         print(f"COMMIT per batch of 100, wall / this process's CPU: batch {commits['wall'] * 1000 / commits['n']:.1f} / "
               f"{commits['cpu'] * 1000 / commits['n']:.1f} ms, floor {floor.commit_wall * 1000 / floor.commits:.1f} / "
               f"{floor.commit_cpu * 1000 / floor.commits:.1f} ms")
+    if commits["n"] and not pg:  # SQLite: every statement goes through SQLAlchemy's cursor (PostgreSQL's pipelined
+        # ones go to psycopg directly, and the server's time is its CPU above)
         n = totals["batch"]["visits"] / 100
         database = (statements["wall"] + commits["wall"]) * 1000 / n  # the app's time in the database, wall
         floor_wall = totals["floor"]["wall"] * 1000 / (totals["floor"]["visits"] / 100)
         print(f"the batch's time in the database per batch of 100 (its {statements['n'] / n:.0f} statements "
               f"{statements['wall'] * 1000 / n:.1f} ms + COMMIT {commits['wall'] * 1000 / n:.1f} ms, wall): "
               f"{database:.1f} ms, against the floor's whole batch {floor_wall:.1f} ms; the rest of the batch's "
-              f"{totals['batch']['wall'] * 1000 / n:.1f} ms is the app's Python. With no time in Python, batch / floor "
-              f"would be at most {floor_wall / database:.2f}")
+              f"{totals['batch']['wall'] * 1000 / n:.1f} ms is Python (the app's and the test client's). With no time in "
+              f"Python, batch / floor would be at most {floor_wall / database:.2f}")
     print(f"batch / floor = {ratio:.2f} (rounds: {', '.join(f'{x:.2f}' for x in ratios)}; goal >= 0.7)")
     print(f"one visit through the API (batch of 1): {one:.1f} ms CPU (app {singles['cpu'] * 1000 / singles['visits']:.1f}"
           f", database {singles['db_cpu'] * 1000 / singles['visits']:.1f}), {singles['wall'] * 1000 / singles['visits']:.1f}"

@@ -33,9 +33,9 @@ ROLE_NAMES = {
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record):
     """Foreign keys on, WAL for concurrent readers, FULL sync so an acknowledged visit is on disk. Temporary
-    files in memory: the visit writer's SAVEPOINT keeps the old copy of every page the batch changes (~450
-    pages, 1.8 MB, for 100 visits) in a statement journal, written to a temporary file by default (~2 ms of a
-    batch of 100, about 12% of it; docs/performance.md, eleventh round)."""
+    files in memory: the visit writer's SAVEPOINT keeps the old copy of every page the batch changes in a
+    statement journal, by default a temporary file (15% of a batch's time in its statements; docs/performance.md,
+    eleventh round)."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cur = dbapi_connection.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
